@@ -1,0 +1,192 @@
+"""Records that cross module boundaries: the Listing document and its parts.
+
+Everything here is plain data (pydantic models); no I/O. The field names are the
+ones the stores index, the rules match and the Kibana objects use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PRICE_UNITS = ("15min", "30min", "hour", "night", "day", "week", "month", "year", "sale", "once")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Price(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: float
+    currency: str | None = None
+    unit: str | None = None
+    # Amount converted to EUR with the static reference rates of crawler.extract.prices,
+    # so that prices in different currencies can be compared and aggregated.
+    amount_eur: float | None = None
+
+
+class Handle(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service: str
+    handle: str
+
+
+class Wallet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chain: str
+    address: str
+
+
+class IndicatorHit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    evidence: str
+    lang: str | None = None
+    weight: float = 1.0
+    field: str | None = None  # which listing field the evidence came from
+
+
+class Extraction(BaseModel):
+    """What crawler.extract finds in one text: the `crawler extract` contract plus explanation."""
+
+    prices: list[Price] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    handles: list[Handle] = Field(default_factory=list)
+    wallets: list[Wallet] = Field(default_factory=list)
+    indicators: list[IndicatorHit] = Field(default_factory=list)
+    risk_score: int = 0
+    risk_explanation: list[str] = Field(default_factory=list)
+    language: str | None = None
+
+
+class PricePoint(BaseModel):
+    at: datetime
+    prices: list[Price]
+
+
+class Listing(BaseModel):
+    """One listing (ad, post, vendor offer, job ad) on one platform."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    platform: str
+    url: str
+    network: str = "clearnet"
+    category: str | None = None
+    listing_key: str | None = None  # the platform's own id for the listing, when it shows one
+    title: str = ""
+    body: str = ""
+    language: str | None = None
+    seller: str | None = None
+    location_raw: str | None = None
+    location: str | None = None  # normalised (lower-case city name, country code)
+    country: str | None = None
+    posted_at: datetime | None = None
+    stated_age: int | None = None
+    prices: list[Price] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    handles: list[Handle] = Field(default_factory=list)
+    wallets: list[Wallet] = Field(default_factory=list)
+    indicators: list[IndicatorHit] = Field(default_factory=list)
+    risk_score: int = 0
+    risk_explanation: list[str] = Field(default_factory=list)
+    fingerprint: str = ""  # content fingerprint: changes when what an analyst reads changes
+    list_fingerprint: str | None = None  # fingerprint of the listing's entry on a list page
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    price_history: list[PricePoint] = Field(default_factory=list)
+    cluster_id: str | None = None
+    evidence_sha256: str | None = None  # sha256 of the raw response body the listing came from
+    fields: dict[str, Any] = Field(default_factory=dict)  # other profile fields, as scraped
+
+    def identifiers(self) -> list[tuple[str, str]]:
+        """(kind, value) pairs that link listings to each other and to watchlist subjects."""
+        out: list[tuple[str, str]] = [("phone", p) for p in self.phones]
+        out += [("email", e.lower()) for e in self.emails]
+        out += [("handle", f"{h.service}:{h.handle.lower()}") for h in self.handles]
+        out += [("wallet", f"{w.chain}:{w.address}") for w in self.wallets]
+        return out
+
+    def compute_fingerprint(self) -> str:
+        """Fingerprint of the content an analyst reads; first_seen/last_seen do not count."""
+        h = hashlib.sha256()
+        for part in (
+            self.title,
+            self.body,
+            self.seller or "",
+            self.location_raw or "",
+            repr([(p.amount, p.currency, p.unit) for p in self.prices]),
+            repr(sorted(self.identifiers())),
+            repr(sorted(str(v) for v in self.fields.values())),
+        ):
+            h.update(part.encode("utf-8", "replace"))
+            h.update(b"\x1f")
+        return h.hexdigest()[:32]
+
+
+def listing_id(platform: str, key: str) -> str:
+    """Stable id from the platform name and its listing id or canonical URL."""
+    return hashlib.sha256(f"{platform}\x1f{key}".encode()).hexdigest()[:24]
+
+
+class UpsertOutcome(StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+class UpsertResult(BaseModel):
+    id: str
+    outcome: UpsertOutcome
+    listing: Listing  # as stored (first_seen, price_history, cluster_id filled in)
+    previous_fingerprint: str | None = None
+
+
+class SearchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = None
+    platform: str | None = None
+    indicator: str | None = None
+    identifier: str | None = None  # phone (any format), e-mail, handle, wallet address
+    min_risk: int | None = None
+    seen_since: datetime | None = None
+    category: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+class SearchPage(BaseModel):
+    total: int
+    listings: list[Listing]
+
+
+class CrawlJob(BaseModel):
+    """One crawl run of one platform: what the scheduler and Kibana's crawl-health panel read."""
+
+    id: str
+    platform: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = "running"  # running | finished | failed | interrupted
+    complete: bool = False  # the run reached the end of the platform (not cut short)
+    pages: int = 0
+    items: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped_known: int = 0
+    errors: int = 0
+    message: str | None = None

@@ -1,0 +1,327 @@
+"""Platform profiles: one YAML file per flagged platform, validated before any request.
+
+A profile says where a platform is (base_url, seeds), how to read it (list-page and
+detail-page selectors, or a JSON API), how it is reached (network: clearnet, tor, js),
+how politely, how far, and how often. The pydantic models below are the format's single
+source of truth; `crawler profiles schema` prints the JSON Schema generated from them.
+
+Strings may reference the environment as ${VAR} or ${VAR:-default}; this is how the demo
+platforms learn the ports of the local demo world, and how an onion address or a secret
+reaches a profile without being committed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ProfileError(ValueError):
+    """A profile is broken: names the file, the field and the reason."""
+
+    def __init__(self, path: str | Path, field: str, reason: str) -> None:
+        self.path, self.field, self.reason = str(path), field, reason
+        super().__init__(f"{path}: {field}: {reason}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldSelector(_Strict):
+    """How to read one field: exactly one of css, xpath, jsonld or const; optional regex."""
+
+    css: str | None = None
+    xpath: str | None = None
+    jsonld: str | None = Field(None, description="dotted path into the page's JSON-LD object")
+    const: str | None = None
+    regex: str | None = Field(None, description="applied to the selected text; group 1 if any")
+    all: bool = Field(False, description="join every match instead of taking the first")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldSelector:
+        sources = [s for s in (self.css, self.xpath, self.jsonld, self.const) if s is not None]
+        if len(sources) != 1:
+            raise ValueError("give exactly one of css, xpath, jsonld, const")
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"regex does not compile: {exc}") from exc
+        if self.xpath is not None:
+            from parsel import Selector
+
+            try:
+                Selector(text="<html/>").xpath(self.xpath)
+            except Exception as exc:  # parsel raises ValueError subclasses for bad XPath
+                raise ValueError(f"xpath does not compile: {exc}") from exc
+        if self.css is not None:
+            from parsel import Selector
+
+            try:
+                Selector(text="<html/>").css(self.css)
+            except Exception as exc:
+                raise ValueError(f"css selector does not compile: {exc}") from exc
+        return self
+
+
+def _selector(value: Any) -> Any:
+    # A bare string is shorthand for a CSS selector.
+    return {"css": value} if isinstance(value, str) else value
+
+
+class ListPage(_Strict):
+    item: str = Field(description="CSS selector of one listing's entry on a list page")
+    link: FieldSelector = Field(description="the detail-page link, relative to the entry")
+    key: FieldSelector | None = Field(None, description="the platform's listing id, relative to the entry")
+    fields: dict[str, FieldSelector] = Field(
+        default_factory=dict,
+        description="entry fields shown on the list page (price, title): a change re-fetches the detail page",
+    )
+    next_page: FieldSelector | None = None
+
+    _norm = field_validator("link", "key", "next_page", mode="before")(lambda v: _selector(v))
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _norm_fields(cls, v: Any) -> Any:
+        return {k: _selector(s) for k, s in v.items()} if isinstance(v, dict) else v
+
+
+DETAIL_FIELDS = {
+    "title", "body", "price", "seller", "location", "posted_at", "phone", "email",
+    "age", "category", "listing_key", "contact",
+}
+
+
+class DetailPage(_Strict):
+    fields: dict[str, FieldSelector]
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _norm_fields(cls, v: Any) -> Any:
+        return {k: _selector(s) for k, s in v.items()} if isinstance(v, dict) else v
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, v: dict[str, FieldSelector]) -> dict[str, FieldSelector]:
+        if "body" not in v and "title" not in v:
+            raise ValueError("needs at least a title or a body selector")
+        return v
+
+
+class Limits(_Strict):
+    max_pages: int = Field(20000, ge=1)
+    max_depth: int = Field(100, ge=1)
+    max_listings: int | None = Field(None, ge=1)
+    max_response_bytes: int = Field(5_000_000, ge=1024)
+
+
+class Politeness(_Strict):
+    concurrency: int = Field(8, ge=1, le=256, description="concurrent requests to this platform")
+    delay: float = Field(0.0, ge=0, description="seconds between requests (before AutoThrottle)")
+    autothrottle: bool = True
+    robots_txt: bool = Field(True, description="obey robots.txt; false only on purpose")
+    user_agent: str | None = None
+
+
+class Schedule(_Strict):
+    interval: float | None = Field(None, gt=0, description="seconds between runs")
+    cron: str | None = Field(None, description="cron expression (UTC)")
+    jitter: float = Field(0.0, ge=0, description="random delay in seconds added to each run")
+
+    @model_validator(mode="after")
+    def _one(self) -> Schedule:
+        if (self.interval is None) == (self.cron is None):
+            raise ValueError("give exactly one of interval or cron")
+        if self.cron is not None:
+            from croniter import croniter
+
+            if not croniter.is_valid(self.cron):
+                raise ValueError(f"not a valid cron expression: {self.cron!r}")
+        return self
+
+
+class Incremental(_Strict):
+    enabled: bool = True
+    stop_on_known_page: bool = Field(
+        True,
+        description="stop paginating at a list page whose entries are all known and unchanged "
+        "(the platform must list recently added or updated listings first)",
+    )
+    full_recrawl_every: int = Field(
+        0, ge=0, description="every N-th run walks all list pages (0: only after an incomplete run)"
+    )
+
+
+class PageAction(_Strict):
+    """One bounded browser action (network: js)."""
+
+    action: Literal["wait_for", "click_until_gone", "scroll", "wait_for_count"]
+    selector: str | None = None
+    times: int = Field(1, ge=1, le=1000)
+    timeout_ms: int = Field(10000, ge=1, le=120000)
+
+
+class Render(_Strict):
+    actions: list[PageAction] = Field(default_factory=list)
+    render_detail: bool = Field(True, description="also render detail pages in the browser")
+
+
+class ApiMode(_Strict):
+    """Read listings from a JSON endpoint instead of rendering pages."""
+
+    endpoint: str = Field(description="URL (relative to base_url); {page} or {offset} placeholders")
+    items_path: str = Field(description="dotted path to the list of listings in the response")
+    next_path: str | None = Field(None, description="dotted path to the next URL or cursor")
+    page_size: int = Field(20, ge=1)
+    max_pages: int = Field(1000, ge=1)
+    fields: dict[str, str] = Field(description="listing field -> dotted path inside one item")
+    url_template: str | None = Field(None, description="listing URL, e.g. /post/{id}")
+
+
+class TorOptions(_Strict):
+    isolation: bool = Field(True, description="a circuit of its own for this platform")
+    strict: bool = Field(False, description="OPSEC strict: every request through Tor or none")
+
+
+class PlatformProfile(_Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    title: str | None = None
+    base_url: str
+    network: Literal["clearnet", "tor", "js"] = "clearnet"
+    category: str = Field(description="platform kind: classifieds, jobs, forum, marketplace, social")
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2 region hint")
+    language: str | None = Field(None, pattern=r"^[a-z]{2}$")
+    seeds: list[str] = Field(min_length=1)
+    list_page: ListPage | None = Field(None, alias="list")
+    detail: DetailPage | None = None
+    api: ApiMode | None = None
+    render: Render | None = None
+    tor: TorOptions = Field(default_factory=TorOptions)
+    limits: Limits = Field(default_factory=Limits)
+    politeness: Politeness = Field(default_factory=Politeness)
+    schedule: Schedule | None = None
+    incremental: Incremental = Field(default_factory=Incremental)
+    source_file: str | None = Field(None, exclude=True)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError(f"not an http(s) URL: {v!r}")
+        return v.rstrip("/")
+
+    @model_validator(mode="after")
+    def _reader(self) -> PlatformProfile:
+        if self.api is None and (self.list_page is None or self.detail is None):
+            raise ValueError("needs list and detail selectors, or an api section")
+        return self
+
+    def absolute(self, url: str) -> str:
+        return url if re.match(r"^https?://", url) else f"{self.base_url}/{url.lstrip('/')}"
+
+    @property
+    def host(self) -> str:
+        return re.sub(r"^https?://", "", self.base_url).split("/")[0].split(":")[0]
+
+
+def expand_env(value: Any, environ: dict[str, str] | None = None) -> Any:
+    """Replace ${VAR} and ${VAR:-default} in every string of a parsed YAML tree."""
+    env = os.environ if environ is None else environ
+    if isinstance(value, str):
+
+        def sub(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            raise KeyError(name)
+
+        return _ENV_REF.sub(sub, value)
+    if isinstance(value, list):
+        return [expand_env(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: expand_env(v, env) for k, v in value.items()}
+    return value
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "(profile)"
+
+
+def parse_profile(data: Any, path: str | Path = "<profile>", environ: dict[str, str] | None = None) -> PlatformProfile:
+    if not isinstance(data, dict):
+        raise ProfileError(path, "(profile)", "the file must hold a YAML mapping")
+    try:
+        data = expand_env(data, environ)
+    except KeyError as exc:
+        raise ProfileError(path, "(environment)", f"variable {exc.args[0]} is not set and has no default") from None
+    try:
+        profile = PlatformProfile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        reason = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            reason = "unknown field"
+        elif err["type"] == "missing":
+            reason = "required field is missing"
+        raise ProfileError(path, _loc(err["loc"]), reason) from None
+    profile.source_file = str(path)
+    return profile
+
+
+def load_profile(path: str | Path, environ: dict[str, str] | None = None) -> PlatformProfile:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(path, "(file)", exc.strerror or str(exc)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(yaml)"
+        raise ProfileError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return parse_profile(data, path, environ)
+
+
+def default_profile_dirs() -> list[Path]:
+    """PLATFORMS_DIR (os.pathsep-separated) if set, else ./platforms and the bundled demo profiles."""
+    env = os.environ.get("PLATFORMS_DIR")
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    dirs = [Path("platforms")]
+    bundled = Path(__file__).parent / "platforms"
+    if bundled.resolve() not in {d.resolve() for d in dirs}:
+        dirs.append(bundled)
+    return dirs
+
+
+def load_profiles(dirs: list[Path] | None = None, environ: dict[str, str] | None = None) -> dict[str, PlatformProfile]:
+    """Every *.yaml profile in the directories; the first definition of a name wins."""
+    out: dict[str, PlatformProfile] = {}
+    for d in dirs or default_profile_dirs():
+        if not d.is_dir():
+            continue
+        for path in sorted(d.glob("*.yaml")):
+            p = load_profile(path, environ)
+            out.setdefault(p.name, p)
+    return out
+
+
+def profile_json_schema() -> dict[str, Any]:
+    schema = PlatformProfile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Platform profile"
+    return schema

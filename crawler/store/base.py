@@ -1,0 +1,82 @@
+"""The store interface that the SQLite and Elasticsearch stores implement.
+
+Upsert semantics (both stores, across processes and restarts): a listing id not yet
+stored is NEW; a stored one whose content fingerprint differs is CHANGED (first_seen
+kept, price history extended when the prices differ); else UNCHANGED (last_seen
+updated). Alerts and change tracking depend on this.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from crawler.models import CrawlJob, Listing, SearchPage, SearchQuery, UpsertResult
+
+
+class StoreError(RuntimeError):
+    """A store could not do what was asked; the message says which store and why."""
+
+
+class ListingStore(ABC):
+    """Where listings, crawl jobs and alerts live."""
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Create tables / index templates if needed. Idempotent."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Flush and release resources."""
+
+    async def __aenter__(self) -> ListingStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def upsert(self, listings: Sequence[Listing], seen_at: datetime) -> list[UpsertResult]:
+        """Store listings; one result per listing, in order."""
+
+    @abstractmethod
+    async def known(self, platform: str, ids: Sequence[str]) -> dict[str, str | None]:
+        """For the ids already stored: id -> list_fingerprint (None when not recorded)."""
+
+    @abstractmethod
+    async def touch(self, platform: str, ids: Sequence[str], seen_at: datetime) -> None:
+        """Mark known listings as seen without re-fetching them."""
+
+    @abstractmethod
+    async def get(self, listing_id: str) -> Listing | None: ...
+
+    @abstractmethod
+    async def search(self, query: SearchQuery) -> SearchPage: ...
+
+    @abstractmethod
+    async def count(self, platform: str | None = None) -> int: ...
+
+    @abstractmethod
+    async def save_job(self, job: CrawlJob) -> None:
+        """Insert or replace a crawl job record."""
+
+    @abstractmethod
+    async def jobs(self, platform: str | None = None, limit: int = 20) -> list[CrawlJob]:
+        """Most recent first."""
+
+    @abstractmethod
+    async def summary(self) -> dict[str, Any]:
+        """Counts per platform, top indicators, for `crawler run` and `crawler status`."""
+
+    @abstractmethod
+    async def save_alert(self, alert: dict[str, Any]) -> bool:
+        """Store an alert record (it has an "id"); False when that id was stored before (dedup)."""
+
+    @abstractmethod
+    async def list_alerts(self, limit: int = 50, rule: str | None = None) -> list[dict[str, Any]]:
+        """Most recent first."""
+
+    @abstractmethod
+    async def purge(self, not_seen_since: datetime) -> int:
+        """Retention: delete listings not seen since the date; returns how many."""
