@@ -182,6 +182,7 @@ class CrawlJob(BaseModel):
     finished_at: datetime | None = None
     status: str = "running"  # running | finished | failed | interrupted
     complete: bool = False  # the run reached the end of the platform (not cut short)
+    mode: str = "full"  # full: every list page walked; incremental: stopped at known pages
     pages: int = 0
     items: int = 0
     new: int = 0

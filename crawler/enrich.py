@@ -1,0 +1,124 @@
+"""From a raw scraped record to a Listing document, one stage at a time.
+
+Each function is one pipeline stage (pipelines/ calls them): build the Listing from the
+raw fields, then add prices, contacts, indicators and risk. The extraction itself lives in
+crawler.extract (pure functions); this module decides which fields feed which extractor.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from crawler import extract as ex
+from crawler.fieldreader import clean_text
+from crawler.models import IndicatorHit, Listing
+
+# Detail fields with a meaning of their own; anything else is kept in Listing.fields.
+KNOWN_FIELDS = {"title", "body", "price", "seller", "location", "posted_at", "phone", "email",
+                "age", "category", "listing_key", "contact"}
+
+_DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y")
+
+
+def parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        dt = None
+        for fmt in _DATE_FORMATS:
+            try:
+                dt = datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def parse_age(value: str | None) -> int | None:
+    if not value:
+        return None
+    m = re.search(r"\b(\d{1,2})\b", value)
+    return int(m.group(1)) if m else None
+
+
+def build_listing(raw: dict[str, Any]) -> Listing:
+    """Stage 1 (normalise): a Listing with cleaned text fields, no extraction yet."""
+    fields: dict[str, Any] = raw.get("fields") or {}
+    text = {k: clean_text(v) if isinstance(v, str) else v for k, v in fields.items()}
+    location_raw = text.get("location")
+    return Listing(
+        id=raw["id"],
+        platform=raw["platform"],
+        url=raw["url"],
+        network=raw.get("network") or "clearnet",
+        category=text.get("category") or raw.get("category"),
+        listing_key=raw.get("key") or text.get("listing_key"),
+        title=text.get("title") or "",
+        body=text.get("body") or "",
+        seller=text.get("seller"),
+        location_raw=location_raw,
+        location=ex.normalise_location(location_raw, raw.get("country")) if location_raw else None,
+        country=raw.get("country"),
+        language=raw.get("language"),
+        posted_at=parse_date(text.get("posted_at")),
+        stated_age=parse_age(text.get("age")),
+        list_fingerprint=raw.get("list_fingerprint"),
+        evidence_sha256=raw.get("evidence_sha256"),
+        fields={k: v for k, v in text.items() if k not in KNOWN_FIELDS and v is not None},
+    )
+
+
+def _contact_text(listing: Listing, fields: dict[str, Any]) -> str:
+    extra = " \n ".join(str(fields[k]) for k in ("phone", "email", "contact") if fields.get(k))
+    return f"{listing.title}\n{listing.body}\n{extra}"
+
+
+def add_language(listing: Listing) -> None:
+    detected = ex.detect_language(f"{listing.title}\n{listing.body}")
+    listing.language = detected or listing.language
+
+
+def add_prices(listing: Listing, fields: dict[str, Any]) -> None:
+    """Stage 2: prices from the price field, then from the text (a body often lists more rates)."""
+    lang = listing.language
+    prices = ex.extract_prices(fields["price"], lang) if fields.get("price") else []
+    seen = {(p.amount, p.currency, p.unit) for p in prices}
+    for p in ex.extract_prices(f"{listing.title}\n{listing.body}", lang):
+        key = (p.amount, p.currency, p.unit)
+        if key in seen or (p.unit is None and any((p.amount, p.currency) == k[:2] for k in seen)):
+            continue
+        seen.add(key)
+        prices.append(p)
+    listing.prices = prices
+
+
+def add_contacts(listing: Listing, fields: dict[str, Any]) -> None:
+    """Stage 3: phones (E.164 with the platform's region hint), e-mails, handles, wallets."""
+    text = _contact_text(listing, fields)
+    listing.phones = ex.extract_phones(text, listing.country)
+    listing.emails = ex.extract_emails(text)
+    listing.handles = ex.extract_handles(text)
+    listing.wallets = ex.extract_wallets(text)
+
+
+def add_indicators(listing: Listing, fields: dict[str, Any]) -> None:
+    """Stage 4: indicator hits with evidence, and the risk score with its explanation."""
+    hits: list[IndicatorHit] = []
+    for field in ("title", "body"):
+        for hit in ex.find_indicators(getattr(listing, field), listing.language):
+            hit.field = field
+            hits.append(hit)
+    if listing.stated_age is not None and listing.stated_age < 18 and not any(
+        h.id == "minor_age_stated" for h in hits
+    ):
+        hits.append(IndicatorHit(id="minor_age_stated", evidence=f"age: {listing.stated_age}",
+                                 lang=listing.language, weight=1.0, field="age"))
+    listing.indicators = hits
+    listing.risk_score, listing.risk_explanation = ex.score(hits, extras={})

@@ -1,0 +1,34 @@
+"""Base of the enrichment stages: a thin Scrapy pipeline around one crawler.enrich function.
+
+A subclass names its stage function and a stats key; the stage counts listings it found
+something for under `pipeline/<name>/listings_with`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from scrapy.crawler import Crawler
+
+from crawler.models import Listing
+
+
+class EnrichStagePipeline:
+    name: ClassVar[str] = "stage"
+    stage: ClassVar[Callable[[Listing, dict[str, Any]], None]]
+    found: ClassVar[Callable[[Listing], bool]] = staticmethod(lambda listing: False)
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EnrichStagePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+        listing: Listing = item["listing"]
+        type(self).stage(listing, item["raw"]["fields"])
+        if type(self).found(listing):
+            self.stats.inc_value(f"pipeline/{self.name}/listings_with")
+        return item

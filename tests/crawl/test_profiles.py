@@ -1,0 +1,119 @@
+"""Profile validation: a broken profile is rejected with file, field and reason before any request."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.profiles import ProfileError, load_profile, load_profiles
+from crawler.testing.crawls import crawl_env
+
+GOOD = {
+    "name": "example-site",
+    "base_url": "http://127.0.0.1:9",
+    "category": "classifieds",
+    "seeds": ["/"],
+    "list": {"item": "li.ad", "link": "a::attr(href)", "next_page": "a.next::attr(href)"},
+    "detail": {"fields": {"title": "h1::text", "body": {"xpath": "//div[@id='body']"}}},
+}
+
+
+def write(tmp_path: Path, data, name="p.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def with_change(path: str, value):
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    node = data
+    parts = path.split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    if value is ...:
+        node.pop(parts[-1])
+    else:
+        node[parts[-1]] = value
+    return data
+
+
+CASES = [
+    # (change path, value, expected field, words in the reason)
+    ("name", "Bad Name!", "name", "pattern"),
+    ("base_url", "ftp://x", "base_url", "not an http(s) URL"),
+    ("network", "carrier-pigeon", "network", "clearnet"),
+    ("seeds", ..., "seeds", "required"),
+    ("seeds", [], "seeds", "at least 1"),
+    ("category", ..., "category", "required"),
+    ("list.item", ..., "list.item", "required"),
+    ("list.link", {"css": "a", "xpath": "//a"}, "list.link", "exactly one of"),
+    ("detail.fields.title", "h1::[text", "detail.fields.title", "does not compile"),
+    ("detail.fields.body", {"xpath": "//div[", "regex": "x"}, "detail.fields.body", "xpath does not compile"),
+    ("detail.fields.price", {"css": "p", "regex": "(unclosed"}, "detail.fields.price", "regex does not compile"),
+    ("politeness.concurency", 4, "politeness.concurency", "unknown field"),
+    ("politeness.concurrency", 0, "politeness.concurrency", "greater than or equal to 1"),
+    ("schedule", {"cron": "every tuesday"}, "schedule", "not a valid cron"),
+    ("schedule", {"interval": 60, "cron": "* * * * *"}, "schedule", "exactly one of"),
+    ("country", "Netherlands", "country", "pattern"),
+    ("detail", ..., "(profile)", "needs list and detail selectors"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "field", "reason"), CASES)
+def test_broken_profile_names_file_field_and_reason(tmp_path, path, value, field, reason):
+    file = write(tmp_path, with_change(path, value))
+    with pytest.raises(ProfileError) as err:
+        load_profile(file)
+    assert err.value.path == str(file)
+    assert err.value.field == field
+    assert reason.lower() in err.value.reason.lower(), err.value.reason
+    assert str(file) in str(err.value) and field in str(err.value)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    file = write(tmp_path, "name: x\nseeds: [unclosed\n")
+    with pytest.raises(ProfileError) as err:
+        load_profile(file)
+    assert err.value.field.startswith("line ")
+    assert "not valid YAML" in err.value.reason
+
+
+def test_missing_environment_variable_is_named(tmp_path):
+    data = dict(GOOD, base_url="${NO_SUCH_VARIABLE_FOR_TEST}")
+    with pytest.raises(ProfileError) as err:
+        load_profile(write(tmp_path, data), environ={})
+    assert "NO_SUCH_VARIABLE_FOR_TEST" in err.value.reason
+
+
+def test_environment_defaults_and_values_expand(tmp_path):
+    data = dict(GOOD, base_url="${SITE_URL:-http://127.0.0.1:1}/")
+    assert load_profile(write(tmp_path, data), environ={}).base_url == "http://127.0.0.1:1"
+    assert load_profile(write(tmp_path, data), environ={"SITE_URL": "http://h:2"}).base_url == "http://h:2"
+
+
+def test_bundled_profiles_are_valid():
+    profiles = load_profiles()
+    for name in ("demo-classifieds", "demo-jobs", "demo-forum"):
+        assert name in profiles
+
+
+def test_crawl_refuses_broken_profile_before_any_request(tmp_path, demo_world, data_dir):
+    profile_dir = tmp_path / "platforms"
+    profile_dir.mkdir()
+    good = dict(GOOD, name="demo-classifieds", base_url=demo_world.urls["demo-classifieds"])
+    write(profile_dir, dict(good, politeness={"concurrency": "lots"}), "demo-classifieds.yaml")
+    env = crawl_env(demo_world, data_dir, {"PLATFORMS_DIR": str(profile_dir)})
+    proc = subprocess.run([sys.executable, "-m", "crawler", "crawl", "demo-classifieds"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "demo-classifieds.yaml: politeness.concurrency:" in proc.stderr
+    assert sum(demo_world.request_counts()["demo-classifieds"].values()) == 0
+
+    proc = subprocess.run([sys.executable, "-m", "crawler", "profiles", "validate",
+                           str(profile_dir / "demo-classifieds.yaml")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "politeness.concurrency" in proc.stderr
