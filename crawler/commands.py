@@ -61,6 +61,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     ps = psub.add_parser("schema", help="print the profile JSON Schema")
     ps.set_defaults(func=lambda a: print(json.dumps(profile_json_schema(), indent=2)) or 0)
 
+    p = sub.add_parser("demo", help="serve the synthetic demo platforms on 127.0.0.1")
+    dsub = p.add_subparsers(dest="demo_command", metavar="ACTION")
+    ds = dsub.add_parser("serve", help="serve until SIGTERM; prints the DEMO_*_URL lines")
+    from crawler.demo.serve import add_serve_arguments, run_serve
+
+    add_serve_arguments(ds)
+    ds.set_defaults(func=run_serve)
+
     p = sub.add_parser("purge", help="retention: delete listings not seen for N days")
     p.add_argument("--days", type=int, required=True)
     p.set_defaults(func=cmd_purge)
@@ -71,6 +79,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _err(msg: str) -> None:
     print(f"crawler: {msg}", file=sys.stderr)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    console = Console()
+    # Piped output (logs, CI, tests) gets a wide table instead of rich's 80-column default.
+    return console if console.is_terminal else Console(width=140)
 
 
 def _run(coro: Any) -> Any:
@@ -165,7 +181,6 @@ def cmd_search(args: argparse.Namespace) -> int:
         for listing in page.listings:
             print(listing.model_dump_json())
         return 0
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{page.total} listing(s)" + (f", showing {len(page.listings)}" if page.total > len(page.listings) else ""))
@@ -176,7 +191,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                       ", ".join(sorted({h.id for h in lst.indicators})),
                       ", ".join(v for _, v in lst.identifiers()[:3]),
                       lst.last_seen.strftime("%Y-%m-%d %H:%M") if lst.last_seen else "")
-    Console().print(table)
+    _console().print(table)
     return 0
 
 
@@ -196,10 +211,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def print_summary(summary: dict[str, Any], jobs: list[Any], top: list[Any] | None = None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = _console()
     latest: dict[str, Any] = {}
     for job in jobs:
         latest.setdefault(job.platform, job)
@@ -299,13 +313,12 @@ def _crawlable(profiles: dict[str, Any], names: list[str], no_browser: bool) -> 
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from crawler.demo.world import DemoWorld, DemoWorldThread
     from crawler.store import open_store, store_url
 
-    console = Console()
+    console = _console()
     data_dir = Path(os.environ.get("CRAWLER_DATA_DIR", "data"))
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "logs").mkdir(exist_ok=True)

@@ -24,7 +24,7 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 50)
-        self.batch_delay = crawler.settings.getfloat("STORE_BATCH_DELAY", 0.05)
+        self.batch_delay = crawler.settings.getfloat("STORE_BATCH_DELAY", 0.01)
         self.store: ListingStore | None = None
         self.batcher: UpsertBatcher | None = None
         self._logged_error = False

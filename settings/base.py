@@ -51,7 +51,7 @@ ITEM_PIPELINES = {
 
 # Store (crawler.store.open_store reads STORE_URL / CRAWLER_DATA_DIR from the environment).
 STORE_BATCH_SIZE = 50
-STORE_BATCH_DELAY = 0.05
+STORE_BATCH_DELAY = 0.01
 
 LOG_LEVEL = "INFO"
 # Items carry personal data (phones, handles): never log them at INFO.
