@@ -320,8 +320,21 @@ def load_profiles(dirs: list[Path] | None = None, environ: dict[str, str] | None
     return out
 
 
+def _allow_selector_shorthand(node: Any) -> Any:
+    # A bare string is accepted wherever a FieldSelector is (shorthand for {css: ...}).
+    ref = {"$ref": "#/$defs/FieldSelector"}
+    if isinstance(node, dict) and node.get("$ref") == ref["$ref"]:
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return {"anyOf": [{"type": "string", "description": "CSS selector (shorthand)"}, ref], **rest}
+    if isinstance(node, dict):
+        return {k: _allow_selector_shorthand(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_allow_selector_shorthand(v) for v in node]
+    return node
+
+
 def profile_json_schema() -> dict[str, Any]:
-    schema = PlatformProfile.model_json_schema()
+    schema = _allow_selector_shorthand(PlatformProfile.model_json_schema(by_alias=True))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Platform profile"
     return schema

@@ -117,3 +117,19 @@ def test_crawl_refuses_broken_profile_before_any_request(tmp_path, demo_world, d
                            str(profile_dir / "demo-classifieds.yaml")], env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "politeness.concurrency" in proc.stderr
+
+
+def test_shipped_json_schema_matches_the_model_and_validates_bundled_profiles():
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    from crawler.profiles import default_profile_dirs, expand_env, profile_json_schema
+
+    shipped = Path(__file__).resolve().parents[2] / "crawler" / "schemas" / "platform-profile.schema.json"
+    schema = json.loads(shipped.read_text())
+    assert schema == profile_json_schema(), "run: crawler profiles schema > crawler/schemas/platform-profile.schema.json"
+    for d in default_profile_dirs():
+        for f in d.glob("*.yaml"):
+            jsonschema.validate(expand_env(yaml.safe_load(f.read_text()), {}), schema)
