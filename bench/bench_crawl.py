@@ -13,6 +13,7 @@ Ours runs the way production does: one `crawler crawl` process per platform. The
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 import sys
 import tempfile
@@ -34,10 +35,8 @@ def watch(procs: list[subprocess.Popen]) -> tuple[float, int]:
     handles = [psutil.Process(p.pid) for p in procs]
     while any(p.poll() is None for p in procs):
         for h in handles:
-            try:
+            with contextlib.suppress(psutil.Error):
                 peak = max(peak, h.memory_info().rss)
-            except psutil.Error:
-                pass
         time.sleep(0.05)
     for p in procs:
         if p.returncode != 0:

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--full", action="store_true", help="walk every list page (no incremental stop)")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy setting")
-    p.set_defaults(func=cmd_crawl)
+    p.set_defaults(func=cmd_crawl, scrapy_logging=True)
 
     p = sub.add_parser("search", help="search stored listings (full text plus filters)")
     p.add_argument("text", nargs="?", help="full-text query")
@@ -115,6 +115,22 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.platform not in profiles:
         _err(f"unknown platform {args.platform!r}; configured: {', '.join(sorted(profiles)) or 'none'}")
         return 2
+    lock = None
+    if "SCHEDULER_LOCK_FD" not in os.environ:  # the scheduler hands its own lock down
+        from crawler.scheduler import PlatformLock
+
+        lock = PlatformLock(Path(os.environ.get("CRAWLER_DATA_DIR", "data")), args.platform)
+        if not lock.acquire():
+            _err(f"{args.platform}: a crawl of this platform is already running")
+            return 3
+    try:
+        return _crawl(args)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _crawl(args: argparse.Namespace) -> int:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings.base")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -143,6 +159,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         "errors": stats.get("log_count/ERROR", 0),
     }
     print("crawl " + " ".join(f"{k}={v}" for k, v in summary.items()), flush=True)
+    list_errors = stats.get("listing/list_page_errors", 0)
+    if list_errors:
+        _err(f"{args.platform}: {list_errors} list page(s) could not be fetched (see the log above); "
+             "the run is incomplete and the next run walks every list page again")
+        return 1
     return 0 if reason in {"finished", "closespider_pagecount", "closespider_itemcount"} else 1
 
 

@@ -45,6 +45,9 @@ ITEM_PIPELINES = {
     "pipelines.contacts.ContactsPipeline": 300,
     "pipelines.indicators.IndicatorsPipeline": 400,
     "pipelines.changes.ChangeTrackingPipeline": 500,
+    # Records what the store held before the upsert, so that a kill between the upsert and
+    # the alert outbox write cannot lose an alert (see crawler/alerts/engine.py).
+    "pipelines.alerts.AlertsIntakePipeline": 550,
     "pipelines.store.StorePipeline": 600,
     "pipelines.alerts.AlertsPipeline": 900,
 }

@@ -180,7 +180,10 @@ class OnionMarket(CatalogPlatform):
             prices=crypto_prices(usd, unit),
             money_styles=[0, 0, 0],
             price_label="Price:",
-            contact_lines=[f"BTC wallet: {vendor.btc.address}", f"XMR wallet: {vendor.xmr.address}"],
+            contact_lines=[
+                f"BTC wallet: {vendor.btc.address}",
+                f"XMR wallet: {vendor.xmr.address}",
+            ],
             indicators=planted,
             wallets=[vendor.btc, vendor.xmr],
             seller=vendor.name,

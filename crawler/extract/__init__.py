@@ -1,0 +1,179 @@
+"""The extraction library: pure functions from listing text to prices, contacts and risk.
+
+`extract()` runs every extractor on one listing and returns a crawler.models.Extraction;
+the pipelines and `crawler extract` call it. Nothing here does I/O or imports Scrapy.
+Modules: language (detect_language), prices (extract_prices), phones (extract_phones),
+contacts (extract_emails, extract_handles), wallets (extract_wallets), indicators
+(find_indicators and the lexicons), risk (score). No settings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from crawler.extract.contacts import extract_emails, extract_handles
+from crawler.extract.indicators import AGE_FIELDS, find_indicators
+from crawler.extract.language import TextWords, detect_language
+from crawler.extract.phones import extract_phones
+from crawler.extract.prices import extract_prices
+from crawler.extract.risk import score
+from crawler.extract.wallets import extract_wallets
+from crawler.models import Extraction
+
+__all__ = [
+    "detect_language",
+    "extract",
+    "extract_emails",
+    "extract_handles",
+    "extract_phones",
+    "extract_prices",
+    "extract_wallets",
+    "find_indicators",
+    "html_text",
+    "normalise_location",
+    "score",
+]
+
+# Languages whose country is a good default region for national-format phone numbers.
+_LANG_REGION = {"nl": "NL", "de": "DE", "ro": "RO", "uk": "UA", "ru": "RU", "es": "ES",
+                "fr": "FR", "it": "IT", "pl": "PL"}  # fmt: skip
+_INVISIBLE = ("script", "style", "noscript", "template", "head", "svg")
+_BLOCKS = ("br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+           "section", "article", "header", "footer", "dd", "dt")  # fmt: skip
+_CONTACT_SCHEMES = ("tel:", "mailto:", "sms:")
+_CONTACT_LINKS = ("t.me/", "wa.me/", "telegram.me/", "whatsapp.com/", "signal.me/",
+                  "onlyfans.com/", "instagram.com/", "snapchat.com/")  # fmt: skip
+
+
+def html_text(html: str) -> str:
+    """Visible text of an HTML fragment or page, plus its contact links (tel:, t.me/...).
+
+    Contact links are kept because ads often show "Call me" with the number only in
+    the link. Block elements are separated by newlines so that words do not run together.
+    """
+    if not html or not html.strip():
+        return ""
+    import lxml.html  # imported here: only callers with HTML pay for it
+
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    for el in list(root.iter(*_INVISIBLE)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    links: list[str] = []
+    for el in root.iter("a"):
+        href = (el.get("href") or "").strip()
+        low = href.lower()
+        if low.startswith(_CONTACT_SCHEMES):
+            links.append(href.split(":", 1)[1].split("?", 1)[0])
+        elif any(k in low for k in _CONTACT_LINKS):
+            links.append(href)
+    for el in root.iter(*_BLOCKS):
+        el.tail = "\n" + (el.tail or "")
+    text = root.text_content() if root.tag not in _INVISIBLE else ""
+    text = re.sub(r"[ \t\r\f\v\u00a0]+", " ", text)
+    text = re.sub(r"\s*\n\s*", "\n", text).strip()
+    return "\n".join([text, *links]) if links else text
+
+
+def _field_text(fields: dict[str, Any]) -> str:
+    """Structured fields (other than ages, handled by find_indicators) as extra text."""
+    out = []
+    for name, value in fields.items():
+        if value is None or str(name).lower() in AGE_FIELDS:
+            continue
+        if isinstance(value, list | tuple):
+            out.extend(str(v) for v in value if v is not None)
+        else:
+            out.append(str(value))
+    return "\n".join(out)
+
+
+def extract(
+    text: str,
+    html: str | None = None,
+    country: str | None = None,
+    lang: str | None = None,
+    fields: dict[str, Any] | None = None,
+    *,
+    extras: dict[str, Any] | None = None,
+) -> Extraction:
+    """Everything crawler.extract finds in one listing.
+
+    `text` is the listing's text (title and body), `html` its page or fragment (its
+    visible text is added), `country` an ISO 3166 alpha-2 region hint for phone numbers,
+    `lang` the language when known (else detected), `fields` structured page fields
+    (age, phone, price strings...), `extras` platform-level risk inputs (see risk.score).
+    """
+    parts = [text or ""]
+    if html:
+        visible = html_text(html)
+        if visible and visible not in parts[0]:
+            parts.append(visible)
+    if fields:
+        parts.append(_field_text(fields))
+    full = "\n".join(p for p in parts if p)
+    words = TextWords.of(full)
+    language = lang or detect_language(full, words)
+    region = country.upper() if country else _LANG_REGION.get(language or "")
+    indicators = find_indicators(full, language, fields=fields, words=words)
+    risk, explanation = score(indicators, extras=extras)
+    return Extraction(
+        prices=extract_prices(full, language),
+        phones=extract_phones(full, region, words=words),
+        emails=extract_emails(full),
+        handles=extract_handles(full, region, words=words),
+        wallets=extract_wallets(full),
+        indicators=indicators,
+        risk_score=risk,
+        risk_explanation=explanation,
+        language=language,
+    )
+
+
+# Common exonyms and transliterations -> one spelling, so that "Kiev", "Київ" and "Kyiv"
+# group together. Small on purpose: platforms mostly write their own country's names.
+_CITY_ALIASES = {
+    "kiev": "kyiv", "київ": "kyiv", "киев": "kyiv", "kijev": "kyiv", "kiew": "kyiv",
+    "den haag": "the hague", "'s-gravenhage": "the hague", "s-gravenhage": "the hague",
+    "bucurești": "bucharest", "bucuresti": "bucharest", "bukarest": "bucharest",
+    "wien": "vienna", "münchen": "munich", "muenchen": "munich", "köln": "cologne",
+    "koeln": "cologne", "praha": "prague", "prag": "prague", "warszawa": "warsaw",
+    "warschau": "warsaw", "москва": "moscow", "moskau": "moscow", "lisboa": "lisbon",
+    "roma": "rome", "milano": "milan", "bruxelles": "brussels", "brussel": "brussels",
+    "brüssel": "brussels", "харків": "kharkiv", "харьков": "kharkiv", "одеса": "odesa",
+    "одесса": "odesa", "odessa": "odesa", "львів": "lviv", "львов": "lviv",
+    "chișinău": "chisinau", "chişinău": "chisinau", "кишинёв": "chisinau",
+    "кишинев": "chisinau", "sevilla": "seville", "zürich": "zurich", "genève": "geneva",
+}  # fmt: skip
+_LOCATION_NOISE = re.compile(
+    r"\b(?:centrum|center|centre|zentrum|city|stad|stadt|oraș|oras|місто|город|ciudad|"
+    r"area|region|near|nahe|bij|lângă|langa)\b",
+    re.IGNORECASE,
+)
+
+
+def normalise_location(raw: str | None, country: str | None = None) -> str | None:
+    """One spelling for a place: lower-case city name plus ", cc" when the country is known.
+
+    "Amsterdam-Centrum, 1012 AB" and "AMSTERDAM" both become "amsterdam, nl" for NL;
+    districts after the first comma, postcodes and words like "centre" are dropped.
+    Returns None when nothing that looks like a place name is left.
+    """
+    if not raw:
+        return None
+    s = unicodedata.normalize("NFC", raw).strip()
+    s = re.sub(r"\([^)]*\)", " ", s)  # "(Noord)" and similar qualifiers
+    first = re.split(r"[,/|;•·]", s)[0]
+    first = re.sub(r"\b\d{4}\s?[A-Za-z]{2}\b|\b\d{3,6}\b", " ", first)  # postcodes
+    first = _LOCATION_NOISE.sub(" ", first)
+    first = re.sub(r"[\s\-–_]+$|^[\s\-–_]+", "", re.sub(r"\s+", " ", first)).strip(" .-")
+    city = first.lower()
+    if not city or not re.search(r"[^\W\d_]", city):
+        return None
+    city = _CITY_ALIASES.get(city, city)
+    return f"{city}, {country.lower()}" if country else city

@@ -37,4 +37,6 @@ def open_store(url: str | None = None, environ: Mapping[str, str] | None = None)
         from crawler.store.sqlite import SqliteStore
 
         return SqliteStore(Path(url.removeprefix("sqlite:///")))
-    raise StoreError(f"STORE_URL: unsupported store URL {url!r} (use sqlite:///PATH or http(s)://HOST:PORT)")
+    raise StoreError(
+        f"STORE_URL: unsupported store URL {url!r} (use sqlite:///PATH or http(s)://HOST:PORT)"
+    )

@@ -95,3 +95,21 @@ def kill_crawl_after(
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+
+
+def stored_listings(env: Mapping[str, str], platform: str) -> list:
+    """Every listing of the platform in the store that `env` configures."""
+    import asyncio
+
+    from crawler.models import SearchQuery
+    from crawler.store import open_store
+
+    async def go() -> list:
+        async with open_store(environ=env) as store:
+            return (await store.search(SearchQuery(platform=platform, limit=100000))).listings
+
+    return asyncio.run(go())
+
+
+def price_tuples(prices: list) -> set:
+    return {(round(p.amount, 2), p.currency, p.unit) for p in prices}

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from crawler.models import SearchQuery
-from crawler.store import open_store
-from crawler.testing.crawls import crawl_env, run_crawl
+from crawler.testing.crawls import crawl_env, price_tuples, run_crawl, stored_listings
 
 PLATFORMS = ["demo-classifieds", "demo-jobs", "demo-forum"]
-
-
-def stored_listings(env: dict[str, str], platform: str) -> list:
-    async def go() -> list:
-        async with open_store(environ=env) as store:
-            return (await store.search(SearchQuery(platform=platform, limit=100000))).listings
-
-    return asyncio.run(go())
-
-
-def price_tuples(prices: list) -> set:
-    return {(round(p.amount, 2), p.currency, p.unit) for p in prices}
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.testing.crawls import crawl_env, run_crawl
-from test_crawl_completeness import price_tuples, stored_listings
+from crawler.testing.crawls import crawl_env, price_tuples, run_crawl, stored_listings
 
 
 def pages(counts) -> int:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from crawler.testing.crawls import crawl_env, kill_crawl_after, run_crawl, running_world
-from test_crawl_completeness import stored_listings
+from crawler.testing.crawls import (
+    crawl_env,
+    kill_crawl_after,
+    run_crawl,
+    running_world,
+    stored_listings,
+)
 
 
 def stored_count(db) -> int:

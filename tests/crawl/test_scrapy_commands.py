@@ -6,8 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.testing.crawls import crawl_env
-from test_crawl_completeness import stored_listings
+from crawler.testing.crawls import crawl_env, stored_listings
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRAPY = [sys.executable, "-m", "scrapy.cmdline"]

@@ -1,0 +1,405 @@
+"""Alert rules and channel definitions: the YAML format, its validation, and rule matching.
+
+Setting: ALERTS_RULES, a rules file or a directory of *.yaml files (default ./rules when it
+exists). Each file holds a mapping with `channels:` (name -> definition, see channels/) and/or
+`rules:` (a list). Strings may use ${VAR} / ${VAR:-default} from the environment. Example::
+
+    channels:
+      analysts:
+        type: webhook
+        url: ${ALERTS_WEBHOOK_URL:-http://127.0.0.1:9000/alerts}
+        secret_env: ALERTS_WEBHOOK_SECRET
+    rules:
+      - name: movement-and-control
+        description: arrival plus someone else running the ad
+        on: new                      # or new_or_changed
+        indicators: {all: [movement, third_party_control]}   # a bare list means any
+        min_risk: 40
+        platforms: [demo-classifieds]
+        categories: [escort]
+        terms: {any: ["just arrived"]}
+        price: {max: 60, unit: 30min}        # amount_eur unless `currency` is given
+        watchlist: {kinds: [phone, handle], tags: [case-0042]}   # or true: any subject
+        channels: [analysts]
+
+All conditions given must hold. Everything is checked when loading; errors name the file,
+the field (rules.N.field) and the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from crawler.alerts.alert import MatchedIdentifier, MatchedIndicator
+from crawler.alerts.channels import CHANNEL_TYPES, AlertChannel
+from crawler.alerts.watchlist import SUBJECT_KINDS, AlertConfigError, WatchlistMatch, read_yaml
+from crawler.models import PRICE_UNITS, Listing, UpsertOutcome
+
+# The stable ids of INDICATORS.md; a rule naming another id is a typo that would never fire.
+KNOWN_INDICATORS = frozenset(
+    {
+        "movement", "third_party_control", "youth_emphasis", "minor_age_stated",
+        "nationality_emphasis", "restricted_communication", "constant_availability",
+        "no_limits", "sale_of_person", "recruitment_fee", "employer_housing",
+        "document_retention", "unrealistic_offer", "travel_arranged_abroad", "debt_bondage",
+        "organ_trade", "e_pimping", "refugee_targeting", "lure_job_abroad",
+        "crypto_only_payment", "price_anomaly", "shared_contact",
+    }
+)  # fmt: skip
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AnyAll(_Strict):
+    any: list[str] = Field(default_factory=list)
+    all: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        # A bare list means "any of these".
+        if isinstance(v, list):
+            return {"any": v}
+        if isinstance(v, str):
+            return {"any": [v]}
+        return v
+
+
+class IndicatorCondition(AnyAll):
+    @field_validator("any", "all")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        for ind in v:
+            if ind not in KNOWN_INDICATORS:
+                raise ValueError(f"unknown indicator id {ind!r} (see INDICATORS.md)")
+        return v
+
+
+class PriceCondition(_Strict):
+    min: float | None = Field(None, ge=0)
+    max: float | None = Field(None, ge=0)
+    unit: str | None = None
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3,4}$")
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, v: str | None) -> str | None:
+        if v is not None and v not in PRICE_UNITS:
+            raise ValueError(f"unknown unit {v!r}; one of {', '.join(PRICE_UNITS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _range(self) -> PriceCondition:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        if self.min is None and self.max is None and self.unit is None:
+            raise ValueError("give min, max or unit")
+        return self
+
+
+class WatchlistCondition(_Strict):
+    kinds: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        for k in v:
+            if k not in SUBJECT_KINDS:
+                raise ValueError(f"unknown subject kind {k!r}; one of {', '.join(SUBJECT_KINDS)}")
+        return v
+
+
+class RuleMatch(BaseModel):
+    indicators: list[MatchedIndicator] = Field(default_factory=list)
+    identifiers: list[MatchedIdentifier] = Field(default_factory=list)
+    terms: list[str] = Field(default_factory=list)
+
+
+class AlertRule(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+    description: str | None = None
+    enabled: bool = True
+    on: Literal["new", "new_or_changed"] = "new"
+    indicators: IndicatorCondition | None = None
+    min_risk: int | None = Field(None, ge=0, le=100)
+    platforms: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    terms: AnyAll | None = None
+    price: PriceCondition | None = None
+    watchlist: WatchlistCondition | bool | None = None
+    channels: list[str] = Field(default_factory=list)
+    source_file: str | None = Field(None, exclude=True)
+
+    @field_validator("terms")
+    @classmethod
+    def _terms(cls, v: AnyAll | None) -> AnyAll | None:
+        if v is not None and any(not t.strip() for t in v.any + v.all):
+            raise ValueError("terms must not be empty strings")
+        return v
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> AlertRule:
+        if not any(
+            (self.indicators, self.min_risk, self.platforms, self.categories, self.terms,
+             self.price, self.watchlist)
+        ):  # fmt: skip
+            raise ValueError("a rule needs at least one condition (it would alert on everything)")
+        return self
+
+    def fires_on(self, outcome: UpsertOutcome | str) -> bool:
+        outcome = str(outcome)
+        return outcome == "new" or (outcome == "changed" and self.on == "new_or_changed")
+
+    def match(self, listing: Listing, watch: list[WatchlistMatch]) -> RuleMatch | None:
+        """What made the rule match the listing, or None when a condition fails."""
+        if self.platforms and listing.platform not in self.platforms:
+            return None
+        if self.categories and (listing.category or "") not in self.categories:
+            return None
+        if self.min_risk is not None and listing.risk_score < self.min_risk:
+            return None
+        found = RuleMatch()
+        if self.indicators is not None:
+            ids = {h.id for h in listing.indicators}
+            if self.indicators.all and not set(self.indicators.all) <= ids:
+                return None
+            if self.indicators.any and not ids & set(self.indicators.any):
+                return None
+            wanted = set(self.indicators.all) | set(self.indicators.any)
+            seen: set[str] = set()
+            for h in listing.indicators:
+                if h.id in wanted and h.id not in seen:
+                    seen.add(h.id)
+                    found.indicators.append(MatchedIndicator(id=h.id, evidence=h.evidence[:120]))
+        if self.terms is not None:
+            text = f"{listing.title}\n{listing.body}"
+            hits_all = [t for t in self.terms.all if _term_in(t, text)]
+            hits_any = [t for t in self.terms.any if _term_in(t, text)]
+            if len(hits_all) != len(self.terms.all) or (self.terms.any and not hits_any):
+                return None
+            found.terms = hits_all + [t for t in hits_any if t not in hits_all]
+        if self.price is not None and not _price_ok(self.price, listing):
+            return None
+        if self.watchlist:
+            cond = self.watchlist if isinstance(self.watchlist, WatchlistCondition) else None
+            chosen = [
+                m
+                for m in watch
+                if cond is None
+                or (
+                    (not cond.kinds or m.kind in cond.kinds)
+                    and (not cond.tags or set(cond.tags) & set(m.tags))
+                )
+            ]
+            if not chosen:
+                return None
+            found.identifiers = [
+                MatchedIdentifier(kind=m.kind, value=m.value, label=m.label) for m in chosen
+            ]
+        return found
+
+
+def _term_in(term: str, text: str) -> bool:
+    # Word boundaries where the term starts/ends with a word character, so "teen" does not
+    # match "fifteen" but "24/7" still matches.
+    t = re.escape(term.strip())
+    pattern = (
+        (r"\b" if term.strip()[0].isalnum() else "")
+        + t
+        + (r"\b" if term.strip()[-1].isalnum() else "")
+    )
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def _price_ok(cond: PriceCondition, listing: Listing) -> bool:
+    for p in listing.prices:
+        if cond.unit is not None and p.unit != cond.unit:
+            continue
+        if cond.currency is not None:
+            if (p.currency or "").upper() != cond.currency:
+                continue
+            amount: float | None = p.amount
+        else:
+            amount = (
+                p.amount_eur
+                if p.amount_eur is not None
+                else (p.amount if p.currency == "EUR" else None)
+            )
+        if amount is None:
+            if cond.min is None and cond.max is None:
+                return True
+            continue
+        if cond.min is not None and amount < cond.min:
+            continue
+        if cond.max is not None and amount > cond.max:
+            continue
+        return True
+    return False
+
+
+@dataclass
+class ChannelDefinition:
+    name: str
+    config: Any  # the channel's validated pydantic config
+    source_file: str
+
+    def build(self, environ: dict[str, str] | None = None) -> AlertChannel:
+        channel = CHANNEL_TYPES[self.config.type](self.name, self.config, environ)
+        problem = channel.check()
+        if problem:
+            raise AlertConfigError(self.source_file, f"channels.{self.name}", problem)
+        return channel
+
+
+@dataclass
+class RuleSet:
+    rules: list[AlertRule] = field(default_factory=list)
+    channels: dict[str, ChannelDefinition] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+    def get(self, name: str) -> AlertRule | None:
+        return next((r for r in self.rules if r.name == name), None)
+
+    @property
+    def active(self) -> list[AlertRule]:
+        return [r for r in self.rules if r.enabled]
+
+    def build_channels(self, environ: dict[str, str] | None = None) -> dict[str, AlertChannel]:
+        """Every channel an enabled rule uses; AlertConfigError when one cannot run (no secret)."""
+        used = {c for r in self.active for c in r.channels}
+        return {n: d.build(environ) for n, d in self.channels.items() if n in used}
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith("function-"))
+
+
+def _reason(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown field"
+    if err["type"] == "missing":
+        return "required field is missing"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _fix_yaml_on(raw: Any) -> Any:
+    # YAML 1.1 reads a bare `on:` key as the boolean True.
+    if isinstance(raw, dict) and True in raw:
+        raw = {("on" if k is True else k): v for k, v in raw.items()}
+    return raw
+
+
+def parse_rules_file(data: Any, path: str | Path, environ: dict[str, str] | None = None) -> RuleSet:
+    from crawler.profiles import expand_env
+
+    path = str(path)
+    if data is None:
+        return RuleSet(sources=[path])
+    if not isinstance(data, dict):
+        raise AlertConfigError(
+            path, "(file)", "the file must hold a mapping with rules and/or channels"
+        )
+    for key in data:
+        if key not in ("rules", "channels"):
+            raise AlertConfigError(path, str(key), "unknown field (expected rules, channels)")
+    try:
+        data = expand_env(data, environ)
+    except KeyError as exc:
+        raise AlertConfigError(
+            path, "(environment)", f"variable {exc.args[0]} is not set and has no default"
+        ) from None
+    out = RuleSet(sources=[path])
+    channels = data.get("channels") or {}
+    if not isinstance(channels, dict):
+        raise AlertConfigError(path, "channels", "must be a mapping of name -> definition")
+    for name, spec in channels.items():
+        where = f"channels.{name}"
+        if not isinstance(spec, dict):
+            raise AlertConfigError(path, where, "must be a mapping with a type")
+        for secret_key in ("secret", "password", "api_key", "token"):
+            if secret_key in spec:
+                raise AlertConfigError(
+                    path, f"{where}.{secret_key}",
+                    f"secrets come from the environment: use {secret_key}_env: VARIABLE_NAME"
+                    if secret_key != "secret" else "secrets come from the environment: use secret_env: VARIABLE_NAME",
+                )  # fmt: skip
+        ctype = spec.get("type")
+        if ctype not in CHANNEL_TYPES:
+            raise AlertConfigError(
+                path,
+                f"{where}.type",
+                f"unknown channel type {ctype!r}; one of {', '.join(CHANNEL_TYPES)}",
+            )
+        try:
+            config = CHANNEL_TYPES[ctype].config_model.model_validate(spec)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise AlertConfigError(
+                path, f"{where}.{_loc(err['loc'])}".rstrip("."), _reason(err)
+            ) from None
+        out.channels[str(name)] = ChannelDefinition(str(name), config, path)
+    rules = data.get("rules") or []
+    if not isinstance(rules, list):
+        raise AlertConfigError(path, "rules", "must be a list of rules")
+    for i, raw in enumerate(rules):
+        try:
+            rule = AlertRule.model_validate(_fix_yaml_on(raw))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field_path = f"rules.{i}." + _loc(err["loc"]) if err["loc"] else f"rules.{i}"
+            raise AlertConfigError(path, field_path.rstrip("."), _reason(err)) from None
+        rule.source_file = path
+        out.rules.append(rule)
+    return out
+
+
+def rule_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+    if path.exists():
+        return [path]
+    raise AlertConfigError(path, "(file)", "no such file or directory")
+
+
+def load_rules(path: str | Path | None, environ: dict[str, str] | None = None) -> RuleSet:
+    """Every rule and channel under the path, cross-checked; empty when no path is configured."""
+    if path is None:
+        return RuleSet()
+    merged = RuleSet()
+    for f in rule_files(Path(path)):
+        part = parse_rules_file(read_yaml(f), f, environ)
+        merged.sources += part.sources
+        for name, ch in part.channels.items():
+            if name in merged.channels:
+                raise AlertConfigError(
+                    f, f"channels.{name}", f"already defined in {merged.channels[name].source_file}"
+                )
+            merged.channels[name] = ch
+        for rule in part.rules:
+            if merged.get(rule.name):
+                raise AlertConfigError(
+                    f,
+                    f"rules.{part.rules.index(rule)}.name",
+                    f"rule {rule.name!r} already defined in {merged.get(rule.name).source_file}",
+                )  # type: ignore[union-attr]
+            merged.rules.append(rule)
+    for rule in merged.rules:
+        for j, ch in enumerate(rule.channels):
+            if ch not in merged.channels:
+                idx = [r.name for r in merged.rules if r.source_file == rule.source_file].index(
+                    rule.name
+                )
+                raise AlertConfigError(
+                    rule.source_file or "?",
+                    f"rules.{idx}.channels.{j}",
+                    f"no channel named {ch!r} is defined",
+                )
+    return merged

@@ -1,0 +1,211 @@
+"""The watchlist: subjects an analyst follows (phones, handles, e-mails, wallets, usernames,
+keywords, locations), loaded from YAML and matched against listings.
+
+Setting: ALERTS_WATCHLIST (a YAML file; default ./watchlist.yaml when it exists). Format::
+
+    subjects:
+      - phone: "+31 6 12345678"       # any format with a country code; stored as E.164
+        label: case-0042                # optional: shown in alerts instead of nothing
+        tags: [case-0042]               # optional: rules can select subjects by tag
+      - handle: telegram:examplehandle  # service:name, or @name for any service
+      - email: someone@example.org
+      - wallet: bc1q...                 # chain:address or a bare address
+      - username: seller-name           # compared with the listing's seller, case-insensitive
+      - keyword: "fresh arrivals"       # phrase in title or body, case-insensitive
+      - location: rotterdam             # compared with the normalised or raw location
+
+Errors name the file, the field (subjects.N.kind) and the reason, before anything runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import yaml
+
+from crawler.models import Listing
+
+SUBJECT_KINDS = ("phone", "handle", "email", "wallet", "username", "keyword", "location")
+
+
+class AlertConfigError(ValueError):
+    """A rules, channels or watchlist file is broken: names the file, the field and the reason."""
+
+    def __init__(self, path: str | Path, field: str, reason: str) -> None:
+        self.path, self.field, self.reason = str(path), field, reason
+        super().__init__(f"{path}: {field}: {reason}")
+
+
+@dataclass(frozen=True)
+class WatchlistSubject:
+    kind: str  # one of SUBJECT_KINDS
+    value: str  # normalised for matching
+    label: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WatchlistMatch:
+    """One subject found in one listing; `value` is the identifier as the listing holds it."""
+
+    kind: str
+    value: str
+    label: str | None
+    tags: tuple[str, ...]
+
+
+@dataclass
+class Watchlist:
+    subjects: list[WatchlistSubject] = field(default_factory=list)
+    source: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.subjects)
+
+    def matches(self, listing: Listing) -> list[WatchlistMatch]:
+        """Every subject the listing carries, in watchlist order."""
+        if not self.subjects:
+            return []
+        phones = set(listing.phones)
+        emails = {e.lower() for e in listing.emails}
+        handles = {(h.service.lower(), h.handle.lower().lstrip("@")) for h in listing.handles}
+        wallets = {(w.chain.lower(), w.address) for w in listing.wallets}
+        text = f"{listing.title}\n{listing.body}".casefold()
+        seller = (listing.seller or "").casefold().strip()
+        locations = {v.casefold().strip() for v in (listing.location, listing.location_raw) if v}
+        out: list[WatchlistMatch] = []
+        for s in self.subjects:
+            hit: str | None = None
+            if s.kind == "phone" and s.value in phones or s.kind == "email" and s.value in emails:
+                hit = s.value
+            elif s.kind == "handle":
+                service, _, name = s.value.rpartition(":")
+                for hs, hn in handles:
+                    if hn == name and (not service or service == hs):
+                        hit = f"{hs}:{hn}"
+                        break
+            elif s.kind == "wallet":
+                chain, _, address = s.value.rpartition(":")
+                for wc, wa in wallets:
+                    if wa == address and (not chain or chain == wc):
+                        hit = f"{wc}:{wa}"
+                        break
+            elif s.kind == "username" and seller and seller == s.value:
+                hit = listing.seller
+            elif (
+                s.kind == "keyword"
+                and s.value in text
+                or s.kind == "location"
+                and any(s.value in loc for loc in locations)
+            ):
+                hit = s.value
+            if hit is not None:
+                out.append(WatchlistMatch(s.kind, hit, s.label, s.tags))
+        return out
+
+
+def normalise_phone(raw: str) -> str | None:
+    """E.164 for a number written with its country code; None when it is not a valid number."""
+    raw = raw.strip()
+    if raw.startswith("00"):  # international call prefix written instead of "+"
+        raw = "+" + raw[2:]
+    try:
+        num = phonenumbers.parse(raw if raw.startswith("+") else f"+{raw}", None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(num):
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _subject(path: Path | str, i: int, raw: Any) -> WatchlistSubject:
+    where = f"subjects.{i}"
+    if not isinstance(raw, dict):
+        raise AlertConfigError(path, where, "each subject must be a mapping such as {phone: ...}")
+    kinds = [k for k in raw if k in SUBJECT_KINDS]
+    unknown = [k for k in raw if k not in SUBJECT_KINDS and k not in ("label", "tags")]
+    if unknown:
+        raise AlertConfigError(path, f"{where}.{unknown[0]}", "unknown field")
+    if len(kinds) != 1:
+        raise AlertConfigError(
+            path, where, f"give exactly one of {', '.join(SUBJECT_KINDS)} (found {len(kinds)})"
+        )
+    kind = kinds[0]
+    value = raw[kind]
+    if not isinstance(value, str | int) or not str(value).strip():
+        raise AlertConfigError(path, f"{where}.{kind}", "must be a non-empty string")
+    value = str(value).strip()
+    label = raw.get("label")
+    if label is not None and not isinstance(label, str):
+        raise AlertConfigError(path, f"{where}.label", "must be a string")
+    tags = raw.get("tags", [])
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise AlertConfigError(path, f"{where}.tags", "must be a list of strings")
+    if kind == "phone":
+        e164 = normalise_phone(value)
+        if e164 is None:
+            raise AlertConfigError(
+                path, f"{where}.phone", "not a valid phone number (write it with its +country code)"
+            )
+        value = e164
+    elif kind == "email":
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise AlertConfigError(path, f"{where}.email", "not an e-mail address")
+        value = value.lower()
+    elif kind == "handle":
+        if value.startswith("@"):
+            value = value[1:]
+        service, _, name = value.rpartition(":")
+        if not name:
+            raise AlertConfigError(path, f"{where}.handle", "write service:name or @name")
+        value = f"{service.lower()}:{name.lower().lstrip('@')}"
+    elif kind == "wallet":
+        chain, _, address = value.rpartition(":")
+        value = f"{chain.lower()}:{address}"
+    else:  # username, keyword, location compare case-insensitively
+        value = value.casefold()
+    return WatchlistSubject(kind, value, label, tuple(tags))
+
+
+def parse_watchlist(data: Any, path: str | Path = "<watchlist>") -> Watchlist:
+    if data is None:
+        return Watchlist(source=str(path))
+    if not isinstance(data, dict):
+        raise AlertConfigError(path, "(file)", "the file must hold a mapping with a subjects list")
+    unknown = [k for k in data if k != "subjects"]
+    if unknown:
+        raise AlertConfigError(path, str(unknown[0]), "unknown field")
+    subjects = data.get("subjects") or []
+    if not isinstance(subjects, list):
+        raise AlertConfigError(path, "subjects", "must be a list")
+    return Watchlist([_subject(path, i, s) for i, s in enumerate(subjects)], source=str(path))
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file, turning I/O and syntax errors into AlertConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AlertConfigError(path, "(file)", exc.strerror or str(exc)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(yaml)"
+        raise AlertConfigError(
+            path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
+
+
+def load_watchlist(path: str | Path | None) -> Watchlist:
+    """The watchlist in the file, or an empty one when no file is configured."""
+    if path is None:
+        return Watchlist()
+    path = Path(path)
+    return parse_watchlist(read_yaml(path), path)

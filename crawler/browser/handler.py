@@ -1,0 +1,102 @@
+"""One scrapy-playwright download handler, and so one Chromium, for http and https.
+
+Scrapy builds a download handler per URL scheme, and scrapy-playwright's handler is not
+lazy: mapping both http and https to it starts two Playwright drivers and, with a
+startup context (PLAYWRIGHT_CONTEXTS), two browsers, even when a platform only ever
+uses one scheme. This subclass hands Scrapy the same instance for every scheme of a
+crawl and closes it once.
+
+Requests without `playwright` in their meta (robots.txt, API pages) do not go through
+the browser. scrapy-playwright sends them with Scrapy's plain HTTP/1.1 handler, which
+would bypass a Tor proxy set on the browser context. Settings:
+  BROWSER_DIRECT_HANDLER  import path of the download handler for those requests (e.g.
+                          the Tor handler); default Scrapy's HTTP/1.1 handler.
+  BROWSER_TOR_ROUTED      set by crawler.browser.scrapy_settings when the context goes
+                          through Tor: then, without BROWSER_DIRECT_HANDLER, such
+                          requests are refused (IgnoreRequest, stat
+                          `browser/refused_direct`): fail closed, never around Tor.
+
+A browser that dies mid-crawl (crash, OOM kill): scrapy-playwright 0.0.48 relaunches it,
+but requests already waiting for a page slot of the dead context wait on that context's
+semaphore forever (its pages' close events release the new context's semaphore, looked
+up by name), and the crawl never ends. When a context closes, this handler wakes those
+waiters; they fail on the closed context with TargetClosedError, which scrapy-playwright
+retries on the new browser (stat `browser/context_waiters_woken`).
+
+Everything else is scrapy-playwright's, driven by its PLAYWRIGHT_* settings.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.utils.misc import build_from_crawler, load_object
+from scrapy import Spider
+from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDownloadHandler
+
+_HANDLERS: WeakKeyDictionary[Crawler, BrowserDownloadHandler] = WeakKeyDictionary()
+
+
+class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    """scrapy-playwright's handler, shared by every scheme of one crawl."""
+
+    _closed = False
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.tor_routed = crawler.settings.getbool("BROWSER_TOR_ROUTED", False)
+        path = crawler.settings.get("BROWSER_DIRECT_HANDLER")
+        self.direct: Any = build_from_crawler(load_object(path), crawler) if path else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BrowserDownloadHandler:
+        handler = _HANDLERS.get(crawler)
+        if handler is None:
+            handler = _HANDLERS[crawler] = cls(crawler)
+        return handler
+
+    async def _create_browser_context(
+        self, name: str, context_kwargs: dict | None, spider: Spider | None = None
+    ) -> BrowserContextWrapper:
+        wrapper = await super()._create_browser_context(name, context_kwargs, spider)
+        wrapper.context.on("close", lambda *_: self._wake_waiters(wrapper))
+        return wrapper
+
+    def _wake_waiters(self, wrapper: BrowserContextWrapper) -> None:
+        # Releasing a plain asyncio.Semaphore past its start value is allowed; the wrapper is
+        # discarded with its context, so extra slots only let waiters reach the closed context.
+        waiters = len(getattr(wrapper.semaphore, "_waiters", None) or ())
+        if waiters:
+            self.stats.inc_value("browser/context_waiters_woken", waiters)
+        for _ in range(waiters + self.config.max_pages_per_context):
+            wrapper.semaphore.release()
+
+    async def download_request(self, request: Request) -> Response:  # type: ignore[override]
+        if request.meta.get("playwright"):
+            return await super().download_request(request)
+        if self.direct is not None:
+            return await self.direct.download_request(request)
+        if self.tor_routed:
+            self.stats.inc_value("browser/refused_direct")
+            raise IgnoreRequest(
+                f"not sent: {request.url} would bypass Tor (no BROWSER_DIRECT_HANDLER)"
+            )
+        return await super().download_request(request)
+
+    async def close(self) -> None:
+        # Scrapy closes each scheme's handler: the shared one must only close once.
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.direct is not None and hasattr(self.direct, "close"):
+                result = self.direct.close()
+                if inspect.isawaitable(result):
+                    await result
+        finally:
+            await super().close()

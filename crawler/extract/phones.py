@@ -1,0 +1,229 @@
+"""Phone numbers in listing text, decoded from the ways ads hide them, as E.164.
+
+Ads obfuscate numbers to slip past filters: spelled-out digits ("zero six one two ..."
+in en, nl, de, ro, uk, ru, es, fr, it, pl), look-alike letters (O for 0, l or I for 1),
+emoji keycap digits, full-width digits, and separators of every kind. The text is first
+decoded (a cheap pass that only touches what can be a number), then runs of digits and
+separators become candidates, and only candidates that phonenumbers accepts as valid for
+the region hint (or for their own +country code) are kept. Dates, times, prices and
+ids are rejected before validation. No settings.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from crawler.extract.language import TextWords
+
+# Spelled-out digits. Words that are also ordinary words ("een", "un", "one", "acht")
+# only count inside a run of at least four digit-words, see _SPELLED_RUN.
+_DIGIT_WORDS: dict[str, tuple[str, ...]] = {
+    "0": ("zero", "oh", "nul", "null", "nula", "zéro", "cero", "нуль", "ноль"),
+    "1": ("one", "een", "één", "eins", "unu", "uno", "un", "jeden", "один", "одна"),
+    "2": ("two", "twee", "zwei", "zwo", "doi", "dos", "deux", "due", "dwa", "два", "дві", "две"),
+    "3": ("three", "drie", "drei", "trei", "tres", "trois", "tre", "trzy", "три"),
+    "4": ("four", "vier", "patru", "cuatro", "quatre", "quattro", "cztery", "чотири", "четыре"),
+    "5": ("five", "vijf", "fünf", "fuenf", "cinci", "cinco", "cinq", "cinque", "pięć", "piec",
+          "п'ять", "пʼять", "пять"),
+    "6": ("six", "zes", "sechs", "șase", "sase", "şase", "seis", "sei", "sześć", "szesc",
+          "шість", "шесть"),
+    "7": ("seven", "zeven", "sieben", "șapte", "sapte", "şapte", "siete", "sept", "sette",
+          "siedem", "сім", "семь"),
+    "8": ("eight", "acht", "opt", "ocho", "huit", "otto", "osiem", "вісім", "восемь"),
+    "9": ("nine", "negen", "neun", "nouă", "noua", "nueve", "neuf", "nove", "dziewięć",
+          "dziewiec", "дев'ять", "девʼять", "девять"),
+}  # fmt: skip
+_WORD_TO_DIGIT = {w: d for d, words in _DIGIT_WORDS.items() for w in words}
+_DIGIT_WORD_ALT = "|".join(sorted(map(re.escape, _WORD_TO_DIGIT), key=len, reverse=True))
+_SPELLED_TOKEN = rf"(?:{_DIGIT_WORD_ALT}|\d{{1,4}})"
+_SPELLED_RUN = re.compile(
+    rf"(?<![^\W\d_])(?:(?:plus|\+)\s*)?{_SPELLED_TOKEN}"
+    rf"(?:[\s,.\-/]{{1,3}}{_SPELLED_TOKEN}){{3,}}(?![^\W\d_])",
+    re.IGNORECASE,
+)
+_HAS_DIGIT_WORD = re.compile(rf"(?<![^\W\d_])(?:{_DIGIT_WORD_ALT})(?![^\W\d_])", re.IGNORECASE)
+# Words split at apostrophes ("п'ять" -> "п", "ять") still count as parts of a digit word.
+_DIGIT_WORD_PARTS = frozenset(
+    part for word in _WORD_TO_DIGIT for part in re.findall(r"[^\W_]+", word)
+) | frozenset(_WORD_TO_DIGIT)
+
+# Full-width digits and keycap emoji ("0️⃣") become ASCII digits.
+_FULLWIDTH = {0xFF10 + i: str(i) for i in range(10)}
+_KEYCAP = re.compile("([0-9])\ufe0f?\u20e3")
+
+# A candidate: tokens of digits (a token may hold look-alike letters next to real digits),
+# joined by up to three separators, optionally led by "+", "00" or a bracket.
+_TOKEN = r"[0-9OoIl|]*[0-9][0-9OoIl|]*"
+_CANDIDATE = re.compile(
+    rf"(?:(?<![\w+])|(?=\+))(?P<plus>\+\s?|\(\s?\+)?\(?{_TOKEN}"
+    rf"(?:[ \t.\-/()\u00a0]{{1,3}}{_TOKEN})*(?![\w])"
+)
+# Candidates are searched from each digit outwards: starting a regex at every "o" or "l"
+# of a long text (they can be look-alike digits) would cost more than all other work.
+_DIGIT = re.compile(r"[0-9]")
+_LEAD = re.compile(r"(?:\+\s?|\(\s?\+|\()?\(?[OoIl|]*$")
+_WORD_REST = re.compile(r"\w*")
+_FULLWIDTH_OR_KEYCAP = re.compile("[\uff10-\uff19\u20e3]")
+_LOOKALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+_LAST_TOKEN = re.compile(rf"[ \t.\-/()\u00a0]+{_TOKEN}$")
+_DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
+# Words right before a number that make it an id, a reference or an amount, not a phone.
+_ID_CONTEXT = re.compile(
+    r"(?:\bid|\bref|#|\bno\.?|\bnr\.?|\border|\binvoice|\bcode|\bkvk|\biban|\bart\.?"
+    r"|\bitem|\blisting|\bad|\bpost|\bnumber of)\s*[:#]?\s*$",
+    re.IGNORECASE,
+)
+_CURRENCY_AFTER = re.compile(r"\s?(?:€|\$|£|eur|usd|gbp|lei|zł|грн|руб|₽|btc|xmr)", re.IGNORECASE)
+
+
+def _spelled_to_digits(m: re.Match[str]) -> str:
+    run = m.group(0)
+    if not _HAS_DIGIT_WORD.search(run):
+        return run
+    out = []
+    for tok in re.findall(rf"\+|plus|{_SPELLED_TOKEN}", run, re.IGNORECASE):
+        low = tok.lower()
+        if low in ("+", "plus"):
+            out.append("+")
+        else:
+            out.append(_WORD_TO_DIGIT.get(low, tok))
+    return " " + "".join(out) + " "
+
+
+def _may_hold_spelled_number(words: TextWords) -> bool:
+    """Four or more digit-words or digit groups in a row, at least one of them a word.
+
+    A cheap test on the word list: the regex that decodes spelled-out numbers is slow on
+    long texts and almost never needed.
+    """
+    if words.unique and not (words.unique & _DIGIT_WORD_PARTS):
+        return False
+    run = spelled = 0
+    for tok in words.words:
+        if tok in _DIGIT_WORD_PARTS:
+            run += 1
+            spelled += 1
+        elif tok.isdigit():
+            run += 1
+        else:
+            run = spelled = 0
+            continue
+        if run >= 4 and spelled:
+            return True
+    return False
+
+
+def decode_obfuscation(text: str, words: TextWords | None = None) -> str:
+    """`text` with keycap, full-width and spelled-out digits turned into ASCII digits.
+
+    `words` is TextWords.of(text) when the caller has it already.
+    """
+    if _FULLWIDTH_OR_KEYCAP.search(text):
+        text = _KEYCAP.sub(r"\1", text).translate(_FULLWIDTH)
+        words = None
+    if words is None:
+        words = TextWords.of(text)
+    if _may_hold_spelled_number(words):
+        text = _SPELLED_RUN.sub(_spelled_to_digits, text)
+    return text
+
+
+def _valid_e164(digits: str, international: bool, region: str | None) -> str | None:
+    if not 7 <= len(digits) <= 15:
+        return None
+    try:
+        if international:
+            num = phonenumbers.parse("+" + digits, None)
+        elif region:
+            num = phonenumbers.parse(digits, region)
+        else:
+            return None
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(num):
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _tokens(candidate: str) -> list[str]:
+    return re.findall(_TOKEN, candidate)
+
+
+def _numbers_in(candidate: str, international: bool, region: str | None) -> list[str]:
+    """Valid numbers in one candidate; several when numbers were written back to back."""
+    tokens = [t.translate(_LOOKALIKE) for t in _tokens(candidate)]
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        hit = None
+        # Longest run of tokens from i that is a valid number.
+        for j in range(len(tokens), i, -1):
+            digits = "".join(tokens[i:j])
+            intl = international and i == 0
+            if digits.startswith("00") and len(digits) > 9:
+                digits, intl = digits[2:], True
+            if len(digits) < 7:
+                break
+            hit = _valid_e164(digits, intl, region)
+            if hit:
+                found.append(hit)
+                i = j
+                break
+        if not hit:
+            i += 1
+        international = False
+    return found
+
+
+def extract_phones(
+    text: str, region: str | None = None, *, words: TextWords | None = None
+) -> list[str]:
+    """E.164 phone numbers in `text`, deduplicated, in order of first appearance.
+
+    `region` is an ISO 3166 alpha-2 hint (e.g. "NL") for numbers written without a
+    country code; without it only numbers with their own +country code (or 00) count.
+    `words` is TextWords.of(text) when the caller has it already.
+    """
+    if not text:
+        return []
+    region = region.upper() if region else None
+    decoded = decode_obfuscation(text, words)
+    out: list[str] = []
+    pos = 0
+    while True:
+        seed = _DIGIT.search(decoded, pos)
+        if seed is None:
+            break
+        lead = _LEAD.search(decoded, max(0, seed.start() - 8), seed.start())
+        m = _CANDIDATE.match(decoded, lead.start() if lead else seed.start())
+        if m is None:
+            m = _CANDIDATE.match(decoded, seed.start())
+        if m is None:
+            # A digit glued to a word ("abc123"): skip the whole word.
+            word_end = _WORD_REST.match(decoded, seed.start()).end()
+            pos = max(word_end, seed.start() + 1)
+            continue
+        pos = m.end()
+        cand = m.group(0)
+        digit_count = sum(ch.isdigit() for ch in cand)
+        if digit_count < 6:
+            continue
+        stripped = cand.strip("() ")
+        if _DATE.match(stripped):
+            continue
+        start = m.start()
+        if _ID_CONTEXT.search(decoded[max(0, start - 16) : start]):
+            continue
+        if _CURRENCY_AFTER.match(decoded, m.end()):
+            # "06 12345678 150 EUR": the last group is a price, the rest may be a number.
+            last = _LAST_TOKEN.search(cand)
+            if last is None:
+                continue
+            cand = cand[: last.start()]
+        international = bool(m.group("plus"))
+        for number in _numbers_in(cand, international, region):
+            if number not in out:
+                out.append(number)
+    return out

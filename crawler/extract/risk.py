@@ -1,0 +1,106 @@
+"""Risk score (0-100) of one listing from its indicators and platform-level signals.
+
+Published studies of adult-services and work-abroad ads find one or two indicators in
+most ordinary ads, so one indicator alone scores low. The score grows with the number
+of *different* indicators that occur together, strongly with a stated minor age or a
+person offered for sale, and with platform-level signals passed in `extras`:
+  - shared_contact_count: how many listings share this listing's phone/handle/wallet;
+  - price_ratio_to_median: this listing's price / the platform median for the same unit.
+Every point added is explained in a readable line. No settings: the weights below are
+the policy, documented here so analysts can read why a listing scored what it did.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from crawler.models import IndicatorHit
+
+# Points for the first hit of each id; later hits of the same id add nothing.
+INDICATOR_POINTS: dict[str, float] = {
+    "minor_age_stated": 40,
+    "sale_of_person": 35,
+    "organ_trade": 30,
+    "document_retention": 22,
+    "debt_bondage": 22,
+    "third_party_control": 14,
+    "restricted_communication": 14,
+    "refugee_targeting": 14,
+    "e_pimping": 14,
+    "recruitment_fee": 14,
+    "lure_job_abroad": 12,
+    "youth_emphasis": 10,
+    "movement": 10,
+    "no_limits": 10,
+    "crypto_only_payment": 10,
+    "unrealistic_offer": 10,
+    "travel_arranged_abroad": 8,
+    "constant_availability": 8,
+    "nationality_emphasis": 6,
+    "employer_housing": 6,
+}
+DEFAULT_POINTS = 8.0
+# Indicators that make a listing a priority on their own.
+SEVERE_FLOORS: dict[str, int] = {"minor_age_stated": 70, "sale_of_person": 60, "organ_trade": 55}
+# One ordinary indicator alone stays below this: it is what most ads look like.
+SINGLE_INDICATOR_CAP = 15
+# Multiplier of the summed points by the number of distinct ids.
+CO_OCCURRENCE = {1: 0.6, 2: 1.0, 3: 1.3, 4: 1.5}
+CO_OCCURRENCE_MAX = 1.7  # five or more distinct ids
+
+
+def _co_occurrence(n: int) -> float:
+    return CO_OCCURRENCE.get(n, CO_OCCURRENCE_MAX if n > 4 else 0.0)
+
+
+def score(
+    indicators: Iterable[IndicatorHit], *, extras: Mapping[str, Any] | None = None
+) -> tuple[int, list[str]]:
+    """(risk score 0-100, explanation lines) for one listing."""
+    extras = extras or {}
+    best_weight: dict[str, float] = {}
+    for hit in indicators:
+        best_weight[hit.id] = max(best_weight.get(hit.id, 0.0), float(hit.weight))
+    lines: list[str] = []
+    points = 0.0
+    if best_weight:
+        base = sum(INDICATOR_POINTS.get(i, DEFAULT_POINTS) * w for i, w in best_weight.items())
+        factor = _co_occurrence(len(best_weight))
+        points = base * factor
+        ids = ", ".join(sorted(best_weight))
+        n = len(best_weight)
+        noun = "indicator" if n == 1 else "distinct indicators"
+        lines.append(f"{n} {noun}: {ids} (+{round(points)})")
+        if n == 1 and not (best_weight.keys() & SEVERE_FLOORS.keys()):
+            if points > SINGLE_INDICATOR_CAP:
+                points = SINGLE_INDICATOR_CAP
+            lines.append("a single indicator is common in ordinary ads: kept low")
+        weak = sorted(i for i, w in best_weight.items() if w < 1.0)
+        if weak:
+            lines.append(f"weak forms counted at reduced weight: {', '.join(weak)}")
+    for ind, floor in SEVERE_FLOORS.items():
+        if ind in best_weight and best_weight[ind] >= 1.0 and points < floor:
+            points = floor
+            label = ind.replace("_", " ")
+            lines.append(f"{label}: at least {floor}")
+    shared = extras.get("shared_contact_count")
+    if isinstance(shared, int | float) and shared >= 3:
+        bonus = min(20.0, 6.0 * math.log2(shared / 1.5))
+        points += bonus
+        lines.append(f"contact shared by {int(shared)} listings (+{round(bonus)})")
+    ratio = extras.get("price_ratio_to_median")
+    if isinstance(ratio, int | float) and ratio > 0:
+        bonus = 0.0
+        if ratio <= 0.4:
+            bonus = 15.0 if ratio <= 0.25 else 10.0
+        elif ratio >= 3.0:
+            bonus = 8.0
+        if bonus:
+            points += bonus
+            lines.append(f"price {ratio:.2g}x the platform median for its unit (+{round(bonus)})")
+    total = max(0, min(100, round(points)))
+    if not lines:
+        lines.append("no indicators")
+    return total, lines

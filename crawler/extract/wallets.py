@@ -1,0 +1,248 @@
+"""Cryptocurrency wallet addresses in listing text, kept only when their checksum is valid.
+
+Chains: btc (base58check P2PKH/P2SH, bech32 / bech32m segwit), eth (0x + 40 hex, EIP-55
+checksum when mixed case), xmr (Monero base58, standard, subaddress and integrated, with
+the keccak checksum), trx (Tron base58check, also used for USDT-TRC20). A random string
+of the right shape almost never passes the checksum, so hits are real addresses.
+
+The encoders (btc_base58_address, btc_segwit_address, eth_address, xmr_address,
+trx_address) build valid addresses from raw bytes: tests and the synthetic demo
+platforms generate wallets with them instead of copying real ones. No settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import base58
+from Crypto.Hash import keccak
+
+from crawler.models import Wallet
+
+# --- base58check (Bitcoin, Tron) -------------------------------------------------------
+
+
+def _sha256d(data: bytes) -> bytes:
+    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
+
+
+def _base58check_payload(address: str) -> bytes | None:
+    try:
+        raw = base58.b58decode(address)
+    except ValueError:
+        return None
+    if len(raw) < 5 or _sha256d(raw[:-4])[:4] != raw[-4:]:
+        return None
+    return raw[:-4]
+
+
+def btc_base58_address(hash160: bytes, script: bool = False) -> str:
+    """A P2PKH (or P2SH when `script`) mainnet address for a 20-byte hash."""
+    payload = (b"\x05" if script else b"\x00") + hash160
+    return base58.b58encode(payload + _sha256d(payload)[:4]).decode()
+
+
+def trx_address(account: bytes) -> str:
+    """A Tron address for a 20-byte account id."""
+    payload = b"\x41" + account
+    return base58.b58encode(payload + _sha256d(payload)[:4]).decode()
+
+
+# --- bech32 / bech32m (BIP 173, BIP 350) --------------------------------------------------
+
+_BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BECH32_CONST, _BECH32M_CONST = 1, 0x2BC830A3
+
+
+def _bech32_polymod(values: list[int]) -> int:
+    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            chk ^= gen[i] if ((top >> i) & 1) else 0
+    return chk
+
+
+def _hrp_expand(hrp: str) -> list[int]:
+    return [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+
+
+def _convert_bits(
+    data: list[int] | bytes, frombits: int, tobits: int, pad: bool
+) -> list[int] | None:
+    acc = bits = 0
+    out: list[int] = []
+    maxv = (1 << tobits) - 1
+    for value in data:
+        acc = (acc << frombits) | value
+        bits += frombits
+        while bits >= tobits:
+            bits -= tobits
+            out.append((acc >> bits) & maxv)
+    if pad:
+        if bits:
+            out.append((acc << (tobits - bits)) & maxv)
+    elif bits >= frombits or ((acc << (tobits - bits)) & maxv):
+        return None
+    return out
+
+
+def btc_segwit_address(version: int, program: bytes, hrp: str = "bc") -> str:
+    """A segwit address: bech32 for version 0, bech32m for versions 1-16."""
+    data = [version] + (_convert_bits(program, 8, 5, True) or [])
+    const = _BECH32_CONST if version == 0 else _BECH32M_CONST
+    polymod = _bech32_polymod(_hrp_expand(hrp) + data + [0] * 6) ^ const
+    checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return hrp + "1" + "".join(_BECH32_CHARSET[d] for d in data + checksum)
+
+
+def _valid_segwit(address: str) -> bool:
+    if address.lower() != address and address.upper() != address:
+        return False  # mixed case is invalid in bech32
+    address = address.lower()
+    hrp, _, rest = address.rpartition("1")
+    if hrp != "bc" or len(rest) < 7:
+        return False
+    try:
+        data = [_BECH32_CHARSET.index(c) for c in rest]
+    except ValueError:
+        return False
+    const = _bech32_polymod(_hrp_expand(hrp) + data)
+    version = data[0]
+    if version > 16 or const != (_BECH32_CONST if version == 0 else _BECH32M_CONST):
+        return False
+    program = _convert_bits(data[1:-6], 5, 8, False)
+    if program is None or not 2 <= len(program) <= 40:
+        return False
+    return version != 0 or len(program) in (20, 32)
+
+
+# --- Ethereum (EIP-55) ---------------------------------------------------------------------
+
+
+def _keccak256(data: bytes) -> bytes:
+    return keccak.new(digest_bits=256, data=data).digest()
+
+
+def eth_address(account: bytes) -> str:
+    """The EIP-55 mixed-case checksummed address of a 20-byte account."""
+    hexaddr = account.hex()
+    digest = _keccak256(hexaddr.encode()).hex()
+    return "0x" + "".join(
+        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(hexaddr)
+    )
+
+
+def _valid_eth(address: str) -> bool:
+    body = address[2:]
+    if body.lower() == body or body.upper() == body:
+        return True  # single-case addresses carry no checksum
+    return eth_address(bytes.fromhex(body)) == address
+
+
+# --- Monero base58 (8-byte blocks -> 11 characters) --------------------------------------
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {c: i for i, c in enumerate(_B58)}
+_XMR_BLOCK_CHARS = [0, 2, 3, 5, 6, 7, 9, 10, 11]  # encoded length of a 0..8-byte block
+_XMR_NETBYTES = {18: 69, 42: 69, 19: 77}  # standard, subaddress, integrated -> byte length
+
+
+def _xmr_encode(data: bytes) -> str:
+    out = []
+    for i in range(0, len(data), 8):
+        block = data[i : i + 8]
+        num = int.from_bytes(block, "big")
+        chars = []
+        for _ in range(_XMR_BLOCK_CHARS[len(block)]):
+            num, rem = divmod(num, 58)
+            chars.append(_B58[rem])
+        out.append("".join(reversed(chars)))
+    return "".join(out)
+
+
+def _xmr_decode(text: str) -> bytes | None:
+    out = bytearray()
+    for i in range(0, len(text), 11):
+        chunk = text[i : i + 11]
+        try:
+            size = _XMR_BLOCK_CHARS.index(len(chunk))
+        except ValueError:
+            return None
+        num = 0
+        for c in chunk:
+            idx = _B58_INDEX.get(c)
+            if idx is None:
+                return None
+            num = num * 58 + idx
+        if num >> (8 * size):
+            return None
+        out += num.to_bytes(size, "big")
+    return bytes(out)
+
+
+def xmr_address(
+    spend_key: bytes, view_key: bytes, netbyte: int = 18, payment_id: bytes = b""
+) -> str:
+    """A Monero address (18 standard, 42 subaddress, 19 integrated with an 8-byte payment id)."""
+    body = bytes([netbyte]) + spend_key + view_key + payment_id
+    return _xmr_encode(body + _keccak256(body)[:4])
+
+
+def _valid_xmr(address: str) -> bool:
+    raw = _xmr_decode(address)
+    if raw is None or not raw or _XMR_NETBYTES.get(raw[0]) != len(raw):
+        return False
+    return _keccak256(raw[:-4])[:4] == raw[-4:]
+
+
+# --- finding them in text --------------------------------------------------------------------
+
+_B58_CLASS = "1-9A-HJ-NP-Za-km-z"
+_WALLET_RE = re.compile(
+    r"(?<![0-9A-Za-z])(?:"
+    rf"(?P<btc58>[13][{_B58_CLASS}]{{25,34}})"
+    r"|(?P<bech>(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{8,87})"
+    r"|(?P<eth>0x[0-9a-fA-F]{40})"
+    rf"|(?P<xmr>[48][{_B58_CLASS}]{{94}}(?:[{_B58_CLASS}]{{11}})?)"
+    rf"|(?P<trx>T[{_B58_CLASS}]{{33}})"
+    r")(?![0-9A-Za-z])"
+)
+_QUICK = re.compile(r"[0-9A-Za-z]{25,}")
+
+
+def extract_wallets(text: str) -> list[Wallet]:
+    """Checksum-valid wallet addresses in `text`, deduplicated, in order of appearance."""
+    out: list[Wallet] = []
+    # Most listings hold no run of 25+ address characters; skip the full scan then.
+    if not text or not _QUICK.search(text):
+        return out
+    for m in _WALLET_RE.finditer(text):
+        kind = m.lastgroup
+        address = m.group(0)
+        chain = None
+        if kind == "btc58":
+            payload = _base58check_payload(address)
+            if payload is not None and len(payload) == 21 and payload[0] in (0, 5):
+                chain = "btc"
+        elif kind == "bech":
+            if _valid_segwit(address):
+                chain, address = "btc", address.lower()
+        elif kind == "eth":
+            if _valid_eth(address):
+                chain = "eth"
+        elif kind == "xmr":
+            if _valid_xmr(address):
+                chain = "xmr"
+        elif kind == "trx":
+            payload = _base58check_payload(address)
+            if payload is not None and len(payload) == 21 and payload[0] == 0x41:
+                chain = "trx"
+        if chain:
+            wallet = Wallet(chain=chain, address=address)
+            if wallet not in out:
+                out.append(wallet)
+    return out

@@ -1,0 +1,288 @@
+"""Kibana saved objects as NDJSON, importable into Kibana 8.x and 9.x.
+
+Objects (ids are stable, so importing again with overwrite=true updates them in place):
+  index-pattern  <prefix>-listings, <prefix>-alerts, <prefix>-jobs (data views)
+  search         high risk (risk_score >= 70), new in the last 24 h, one per indicator id,
+                 shared contacts (shared_identifiers >= 1)
+  visualization  listings over time per platform, indicator counts, price distribution per
+                 unit, top shared phone numbers, risk histogram, crawl health
+  dashboard      the six visualizations, by reference (panelRefName/panel_N references),
+                 the panel format every Kibana 8.x and 9.x import accepts
+Aggregation-based visualizations only use the flat fields of the listing mapping
+(indicator_ids, price_amount_eur, price_unit, phones...): Kibana cannot aggregate nested
+fields. Versions are declared (coreMigrationVersion, typeMigrationVersion) and kept at old
+releases on purpose: Kibana migrates older objects forward but rejects newer ones.
+
+The index prefix comes from STORE_INDEX_PREFIX (default "flagwatch"), as for the store.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+CORE_MIGRATION_VERSION = "8.8.0"
+TYPE_MIGRATION_VERSIONS = {
+    "index-pattern": "8.0.0",
+    "search": "8.0.0",
+    "visualization": "8.5.0",
+    "dashboard": "8.7.0",
+}
+# Stable indicator ids from docs INDICATORS.md (text-level indicators).
+INDICATOR_IDS = (
+    "movement",
+    "third_party_control",
+    "youth_emphasis",
+    "minor_age_stated",
+    "nationality_emphasis",
+    "restricted_communication",
+    "constant_availability",
+    "no_limits",
+    "sale_of_person",
+    "recruitment_fee",
+    "employer_housing",
+    "document_retention",
+    "unrealistic_offer",
+    "travel_arranged_abroad",
+    "debt_bondage",
+    "organ_trade",
+    "e_pimping",
+    "refugee_targeting",
+    "lure_job_abroad",
+    "crypto_only_payment",
+)
+HIGH_RISK = 70
+INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
+LISTING_COLUMNS = ["platform", "title", "risk_score", "indicator_ids", "phones", "location"]
+
+
+def _obj(type_: str, id_: str, attributes: dict[str, Any], refs: list[dict[str, str]]) -> dict:
+    return {
+        "type": type_,
+        "id": id_,
+        "attributes": attributes,
+        "references": refs,
+        "managed": False,
+        "coreMigrationVersion": CORE_MIGRATION_VERSION,
+        "typeMigrationVersion": TYPE_MIGRATION_VERSIONS[type_],
+    }
+
+
+def _search_source(query: str = "", with_index: bool = True) -> str:
+    source: dict[str, Any] = {"query": {"query": query, "language": "kuery"}, "filter": []}
+    if with_index:
+        source["indexRefName"] = INDEX_REF
+    return json.dumps(source)
+
+
+def _index_ref(data_view_id: str) -> list[dict[str, str]]:
+    return [{"name": INDEX_REF, "type": "index-pattern", "id": data_view_id}]
+
+
+def data_views(prefix: str) -> list[dict]:
+    spec = [
+        ("listings", "last_seen", "Flagwatch listings"),
+        ("alerts", "stored_at", "Flagwatch alerts"),
+        ("jobs", "started_at", "Flagwatch crawl jobs"),
+    ]
+    return [
+        _obj(
+            "index-pattern",
+            f"{prefix}-{name}",
+            {"title": f"{prefix}-{name}", "timeFieldName": time_field, "name": label},
+            [],
+        )
+        for name, time_field, label in spec
+    ]
+
+
+def saved_searches(prefix: str) -> list[dict]:
+    listings = f"{prefix}-listings"
+
+    def search(id_: str, title: str, query: str, sort_field: str) -> dict:
+        attrs = {
+            "title": title,
+            "description": "",
+            "columns": LISTING_COLUMNS,
+            "sort": [[sort_field, "desc"]],
+            "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source(query)},
+        }
+        return _obj("search", id_, attrs, _index_ref(listings))
+
+    out = [
+        search(
+            f"{prefix}-high-risk",
+            f"High risk listings (risk >= {HIGH_RISK})",
+            f"risk_score >= {HIGH_RISK}",
+            "risk_score",
+        ),
+        # first_seen relative to now: Kibana evaluates "now-24h" in KQL date ranges.
+        search(
+            f"{prefix}-new-24h", "New listings (last 24 h)", 'first_seen >= "now-24h"', "first_seen"
+        ),
+        search(
+            f"{prefix}-shared-contacts",
+            "Listings sharing contacts with other listings",
+            "shared_identifiers >= 1",
+            "last_seen",
+        ),
+    ]
+    out += [
+        search(
+            f"{prefix}-indicator-{ind}",
+            f"Indicator: {ind}",
+            f'indicator_ids : "{ind}"',
+            "risk_score",
+        )
+        for ind in INDICATOR_IDS
+    ]
+    return out
+
+
+def _vis(
+    id_: str, title: str, vis_type: str, params: dict, aggs: list[dict], data_view: str
+) -> dict:
+    state = {"title": title, "type": vis_type, "params": params, "aggs": aggs}
+    attrs = {
+        "title": title,
+        "description": "",
+        "visState": json.dumps(state),
+        "uiStateJSON": "{}",
+        "version": 1,
+        "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source()},
+    }
+    return _obj("visualization", id_, attrs, _index_ref(data_view))
+
+
+def _agg(id_: str, type_: str, schema: str, **params: Any) -> dict:
+    return {"id": id_, "enabled": True, "type": type_, "schema": schema, "params": params}
+
+
+def _xy(kind: str) -> dict:
+    return {
+        "type": kind,
+        "addTooltip": True,
+        "addLegend": True,
+        "legendPosition": "right",
+        "times": [],
+        "addTimeMarker": False,
+    }
+
+
+def _terms(id_: str, field: str, schema: str, size: int) -> dict:
+    return _agg(id_, "terms", schema, field=field, size=size, order="desc", orderBy="1")
+
+
+def visualizations(prefix: str) -> list[dict]:
+    listings, jobs = f"{prefix}-listings", f"{prefix}-jobs"
+    count = _agg("1", "count", "metric")
+    return [
+        _vis(
+            f"{prefix}-vis-listings-over-time",
+            "Listings over time per platform",
+            "histogram",
+            _xy("histogram"),
+            [
+                count,
+                _agg("2", "date_histogram", "segment", field="first_seen", interval="auto"),
+                _terms("3", "platform", "group", 10),
+            ],
+            listings,
+        ),
+        _vis(
+            f"{prefix}-vis-indicator-counts",
+            "Indicator counts",
+            "horizontal_bar",
+            _xy("histogram"),
+            [count, _terms("2", "indicator_ids", "segment", 25)],
+            listings,
+        ),
+        _vis(
+            f"{prefix}-vis-price-per-unit",
+            "Price distribution per unit (EUR)",
+            "histogram",
+            _xy("histogram"),
+            [
+                count,
+                _agg("2", "histogram", "segment", field="price_amount_eur", interval=50),
+                _terms("3", "price_unit", "group", 10),
+            ],
+            listings,
+        ),
+        _vis(
+            f"{prefix}-vis-shared-phones",
+            "Top shared phone numbers",
+            "table",
+            {"perPage": 20, "showPartialRows": False, "showTotal": False},
+            [count, _terms("2", "phones", "bucket", 20)],
+            listings,
+        ),
+        _vis(
+            f"{prefix}-vis-risk-histogram",
+            "Risk score histogram",
+            "histogram",
+            _xy("histogram"),
+            [count, _agg("2", "histogram", "segment", field="risk_score", interval=10)],
+            listings,
+        ),
+        _vis(
+            f"{prefix}-vis-crawl-health",
+            "Crawl health: items and errors per platform",
+            "line",
+            _xy("line"),
+            [
+                _agg("1", "sum", "metric", field="items"),
+                _agg("4", "sum", "metric", field="errors"),
+                _agg("2", "date_histogram", "segment", field="started_at", interval="auto"),
+                _terms("3", "platform", "group", 10),
+            ],
+            jobs,
+        ),
+    ]
+
+
+def dashboard(prefix: str, vis_ids: list[str]) -> dict:
+    panels, refs = [], []
+    for n, vis_id in enumerate(vis_ids, 1):
+        index = str(n)
+        panels.append(
+            {
+                "version": CORE_MIGRATION_VERSION,
+                "type": "visualization",
+                "gridData": {
+                    "x": 24 * ((n - 1) % 2),
+                    "y": 15 * ((n - 1) // 2),
+                    "w": 24,
+                    "h": 15,
+                    "i": index,
+                },
+                "panelIndex": index,
+                "embeddableConfig": {},
+                "panelRefName": f"panel_{index}",
+            }
+        )
+        refs.append({"name": f"{index}:panel_{index}", "type": "visualization", "id": vis_id})
+    attrs = {
+        "title": "Flagwatch overview",
+        "description": "Listings, indicators, prices, shared contacts, risk and crawl health",
+        "panelsJSON": json.dumps(panels),
+        "optionsJSON": json.dumps({"useMargins": True, "hidePanelTitles": False}),
+        "timeRestore": False,
+        "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source(with_index=False)},
+    }
+    return _obj("dashboard", f"{prefix}-overview", attrs, refs)
+
+
+def saved_objects(prefix: str = "flagwatch") -> list[dict]:
+    """Every object, referenced objects before the ones that reference them."""
+    vis = visualizations(prefix)
+    return [
+        *data_views(prefix),
+        *saved_searches(prefix),
+        *vis,
+        dashboard(prefix, [v["id"] for v in vis]),
+    ]
+
+
+def to_ndjson(objects: list[dict]) -> str:
+    return "".join(json.dumps(o, separators=(",", ":")) + "\n" for o in objects)

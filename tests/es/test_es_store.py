@@ -1,0 +1,205 @@
+"""ElasticsearchStore against a real test server: install, upsert semantics, search, migration."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from es_fixtures import INDICATORS, PLATFORMS, make_listing
+
+from crawler.models import SearchQuery, UpsertOutcome
+from crawler.store import open_store
+from crawler.store.base import StoreError
+from crawler.store.elasticsearch import ElasticsearchStore, StoreConfig, migrate_listings
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+async def test_template_install_is_idempotent(make_store, es_server) -> None:
+    first = make_store()
+    await first.open()
+    await first.upsert([make_listing(1)], T0)
+    mapping_before = await first.client.indices.get_mapping(index=first.listings_alias)
+    await first.close()
+    # A second crawler start (and an explicit re-install) changes nothing, loses nothing.
+    second = make_store()
+    await second.open()
+    await second.install()
+    try:
+        aliases = await second.client.indices.get_alias(name=second.listings_alias)
+        assert list(aliases.body) == [f"{second.listings_alias}-v1"]
+        mapping_after = await second.client.indices.get_mapping(index=second.listings_alias)
+        assert mapping_after.body == mapping_before.body
+        assert (await second.get(make_listing(1).id)) is not None
+        # The test server has no language analyzers: no language sub-fields were added.
+        assert second.languages == []
+        props = mapping_after.body[f"{second.listings_alias}-v1"]["mappings"]["properties"]
+        assert set(props["title"]["fields"]) == {"keyword"}
+    finally:
+        await second.close()
+
+
+async def test_upsert_outcomes_first_seen_and_price_history(store: ElasticsearchStore) -> None:
+    a = make_listing(3)
+    [r] = await store.upsert([a], T0)
+    assert r.outcome is UpsertOutcome.NEW and r.listing.first_seen == T0
+    [r] = await store.upsert([make_listing(3)], T0 + timedelta(hours=1))
+    assert r.outcome is UpsertOutcome.UNCHANGED
+    assert r.previous_fingerprint == a.fingerprint
+    changed = make_listing(3, version=1)  # new title and price
+    [r] = await store.upsert([changed], T0 + timedelta(hours=2))
+    assert r.outcome is UpsertOutcome.CHANGED
+    stored = await store.get(a.id)
+    assert stored is not None
+    assert stored.title == changed.title
+    assert stored.first_seen == T0 and stored.last_seen == T0 + timedelta(hours=2)
+    assert [p.prices[0].amount for p in stored.price_history] == [
+        a.prices[0].amount,
+        changed.prices[0].amount,
+    ]
+    # Same prices, other text: CHANGED but the price history does not grow.
+    same_price = changed.model_copy(update={"body": changed.body + " Updated."})
+    same_price.fingerprint = same_price.compute_fingerprint()
+    [r] = await store.upsert([same_price], T0 + timedelta(hours=3))
+    assert r.outcome is UpsertOutcome.CHANGED
+    assert len((await store.get(a.id)).price_history) == 2
+    # Older data than what is stored (a late replay) does not overwrite it.
+    [r] = await store.upsert([a], T0 + timedelta(minutes=30))
+    assert r.outcome is UpsertOutcome.UNCHANGED
+    assert (await store.get(a.id)).title == changed.title
+
+
+async def test_same_listing_twice_in_one_call_and_known_touch(store: ElasticsearchStore) -> None:
+    v0, v1 = make_listing(4), make_listing(4, version=1)
+    v0.list_fingerprint = "lf-0"
+    results = await store.upsert([v0, v1], T0)
+    assert [r.outcome for r in results] == [UpsertOutcome.NEW, UpsertOutcome.CHANGED]
+    assert await store.known(v0.platform, [v0.id, "nope"]) == {v0.id: "lf-0"}
+    await store.touch(v0.platform, [v0.id], T0 + timedelta(days=1))
+    assert (await store.get(v0.id)).last_seen == T0 + timedelta(days=1)
+
+
+async def test_listings_sharing_identifiers_share_a_cluster(store: ElasticsearchStore) -> None:
+    # make_listing gives listings i and i + len(PHONES) the same phone (i % 5 != 0).
+    from es_fixtures import PHONES
+
+    a, b = make_listing(1), make_listing(1 + len(PHONES))
+    assert a.phones == b.phones
+    c = make_listing(2)
+    [ra] = await store.upsert([a], T0)
+    [rb, rc] = await store.upsert([b, c], T0)
+    # b joins the cluster a started; c shares nothing and starts its own.
+    assert rb.listing.cluster_id == ra.listing.cluster_id == a.id
+    assert rc.listing.cluster_id == c.id
+    await store.refresh()
+    page = await store.search(SearchQuery(identifier=a.phones[0]))
+    assert {x.id for x in page.listings} == {a.id, b.id}
+
+
+async def test_jobs_alerts_purge(store: ElasticsearchStore) -> None:
+    from crawler.models import CrawlJob
+
+    await store.save_job(CrawlJob(id="j1", platform="demo-jobs", started_at=T0, pages=3))
+    await store.save_job(
+        CrawlJob(id="j2", platform="demo-jobs", started_at=T0 + timedelta(hours=1), errors=1)
+    )
+    assert await store.save_alert({"id": "a1", "rule": "r1", "listing_id": "x"}) is True
+    assert await store.save_alert({"id": "a1", "rule": "r1", "listing_id": "x"}) is False
+    await store.upsert([make_listing(5)], T0)
+    await store.upsert([make_listing(6)], T0 + timedelta(days=10))
+    await store.refresh()
+    assert [j.id for j in await store.jobs("demo-jobs")] == ["j2", "j1"]
+    assert [a["id"] for a in await store.list_alerts(rule="r1")] == ["a1"]
+    assert await store.purge(T0 + timedelta(days=1)) == 1
+    await store.refresh()
+    assert await store.count() == 1
+
+
+async def test_open_store_selects_elasticsearch_from_store_url(es_server, store_env) -> None:
+    store = open_store(None, {**store_env, "STORE_URL": es_server.url})
+    assert isinstance(store, ElasticsearchStore)
+    assert store.config.index_prefix == store_env["STORE_INDEX_PREFIX"]
+
+
+def test_config_errors_name_the_setting() -> None:
+    with pytest.raises(StoreError, match="STORE_BULK_DOCS"):
+        StoreConfig.from_env("http://127.0.0.1:9", {"STORE_BULK_DOCS": "many"})
+    with pytest.raises(StoreError, match="STORE_INDEX_PREFIX"):
+        StoreConfig.from_env("http://127.0.0.1:9", {"STORE_INDEX_PREFIX": "Bad Name"})
+    with pytest.raises(StoreError, match="ELASTICSEARCH_CA_CERTS"):
+        StoreConfig.from_env("https://127.0.0.1:9", {"ELASTICSEARCH_CA_CERTS": "/nonexistent"})
+
+
+@pytest.mark.timeout(600)
+async def test_10000_listings_searchable_with_every_filter(store: ElasticsearchStore) -> None:
+    n = 10_000
+    listings = [make_listing(i) for i in range(n)]
+    seen = {lst.id: T0 + timedelta(minutes=i % 100) for i, lst in enumerate(listings)}
+
+    async def caller(k: int) -> None:
+        for start in range(k * 50, n, 50 * 8):
+            chunk = listings[start : start + 50]
+            await asyncio.gather(*(store.upsert([x], seen[x.id]) for x in chunk))
+
+    await asyncio.gather(*(caller(k) for k in range(8)))
+    await store.refresh()
+    assert await store.count() == n
+
+    def expect(pred) -> set[str]:
+        return {x.id for x in listings if pred(x)}
+
+    async def ids(**kw) -> set[str]:
+        page = await store.search(SearchQuery(limit=10_000, **kw))
+        assert page.total == len(page.listings)
+        return {x.id for x in page.listings}
+
+    phone = listings[1].phones[0]
+    since = T0 + timedelta(minutes=90)
+    cases = {
+        "platform": ({"platform": PLATFORMS[1]}, lambda x: x.platform == PLATFORMS[1]),
+        "category": ({"category": "housing"}, lambda x: x.category == "housing"),
+        "indicator": (
+            {"indicator": "movement"},
+            lambda x: "movement" in {h.id for h in x.indicators},
+        ),
+        "min_risk": ({"min_risk": 90}, lambda x: x.risk_score >= 90),
+        "seen_since": ({"seen_since": since}, lambda x: seen[x.id] >= since),
+        "text": ({"text": "warehouse"}, lambda x: "warehouse" in x.title),
+        "identifier": ({"identifier": phone}, lambda x: phone in x.phones),
+        "combined": (
+            {"platform": PLATFORMS[0], "indicator": "recruitment_fee", "min_risk": 50},
+            lambda x: (
+                x.platform == PLATFORMS[0]
+                and "recruitment_fee" in {h.id for h in x.indicators}
+                and x.risk_score >= 50
+            ),
+        ),
+    }
+    for name, (kw, pred) in cases.items():
+        want = expect(pred)
+        assert want, name
+        assert await ids(**kw) == want, name
+    # Paging: limit/offset walk the same ordered result without overlap.
+    p1 = await store.search(SearchQuery(platform=PLATFORMS[2], limit=7, offset=0))
+    p2 = await store.search(SearchQuery(platform=PLATFORMS[2], limit=7, offset=7))
+    assert not {x.id for x in p1.listings} & {x.id for x in p2.listings}
+    summary = await store.summary()
+    assert summary["total"] == n and set(summary["platforms"]) == set(PLATFORMS)
+    assert set(summary["indicators"]) <= set(INDICATORS)
+
+
+async def test_migration_moves_alias_to_new_versioned_index(store: ElasticsearchStore) -> None:
+    await store.upsert([make_listing(i) for i in range(120)], T0)
+    await store.refresh()
+    old, new, copied = await migrate_listings(store.client, store.config.index_prefix)
+    assert (old, copied) == (f"{store.listings_alias}-v1", 120)
+    assert new == f"{store.listings_alias}-v2"
+    aliases = await store.client.indices.get_alias(name=store.listings_alias)
+    assert list(aliases.body) == [new]
+    assert await store.count() == 120
+    # Writes keep working through the alias, into the new index.
+    [r] = await store.upsert([make_listing(0, version=1)], T0 + timedelta(hours=1))
+    assert r.outcome is UpsertOutcome.CHANGED
+    doc = await store.client.get(index=store.listings_alias, id=r.id)
+    assert doc["_index"] == new

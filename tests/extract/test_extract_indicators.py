@@ -1,0 +1,289 @@
+"""Case table for crawler.extract.indicators.find_indicators, and lexicon checks.
+
+Texts are clinical and carry only the indicator phrases (SAFETY.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import indicators
+from crawler.extract.indicators import (
+    INDICATOR_IDS,
+    LexiconError,
+    available_languages,
+    find_indicators,
+    load_lexicons,
+)
+
+# (text, lang, expected [(id, evidence), ...] in order of appearance)
+CASES = [
+    # English
+    (
+        "New in town, only a few days!",
+        "en",
+        [("movement", "New in town"), ("movement", "only a few days")],
+    ),
+    (
+        "My girls are available, call my manager",
+        "en",
+        [("third_party_control", "My girls"), ("third_party_control", "call my manager")],
+    ),
+    (
+        "Very young and inexperienced",
+        "en",
+        [("youth_emphasis", "Very young"), ("youth_emphasis", "inexperienced")],
+    ),
+    ("Age 16", "en", [("minor_age_stated", "Age 16")]),
+    ("She is 16 y.o.", "en", [("minor_age_stated", "16 y.o.")]),
+    ("Asian girl, new here", "en", [("nationality_emphasis", "Asian girl")]),
+    (
+        "Speaks no English, contact through my friend",
+        "en",
+        [
+            ("restricted_communication", "Speaks no English"),
+            ("restricted_communication", "contact through my friend"),
+        ],
+    ),
+    (
+        "Available 24/7, lives in the apartment",
+        "en",
+        [("constant_availability", "24/7"), ("constant_availability", "lives in the apartment")],
+    ),
+    ("No limits, no taboos", "en", [("no_limits", "No limits"), ("no_limits", "no taboos")]),
+    (
+        "Girl for sale, permanent ownership",
+        "en",
+        [("sale_of_person", "Girl for sale"), ("sale_of_person", "permanent ownership")],
+    ),
+    (
+        "Registration fee of 300 EUR, costs deducted from your salary",
+        "en",
+        [("recruitment_fee", "Registration fee"), ("recruitment_fee", "deducted from your salary")],
+    ),
+    (
+        "Free accommodation and transport provided",
+        "en",
+        [("employer_housing", "Free accommodation"), ("employer_housing", "transport provided")],
+    ),
+    (
+        "Hand over your passport on arrival",
+        "en",
+        [("document_retention", "Hand over your passport")],
+    ),
+    (
+        "No experience needed, easy money, urgent departure",
+        "en",
+        [
+            ("unrealistic_offer", "No experience needed"),
+            ("unrealistic_offer", "easy money"),
+            ("unrealistic_offer", "urgent departure"),
+        ],
+    ),
+    (
+        "Work in Germany, visa arranged",
+        "en",
+        [
+            ("travel_arranged_abroad", "Work in Germany"),
+            ("travel_arranged_abroad", "visa arranged"),
+        ],
+    ),
+    (
+        "Salary advance for the ticket, repay the debt through work",
+        "en",
+        [("debt_bondage", "Salary advance"), ("debt_bondage", "repay the debt")],
+    ),
+    (
+        "Kidney for sale, paid donor wanted",
+        "en",
+        [("organ_trade", "Kidney for sale"), ("organ_trade", "paid donor")],
+    ),
+    (
+        "OnlyFans manager wanted, chatters needed",
+        "en",
+        [("e_pimping", "OnlyFans manager"), ("e_pimping", "chatters needed")],
+    ),
+    (
+        "Help for Ukrainian women fleeing the war",
+        "en",
+        [
+            ("refugee_targeting", "Help for Ukrainian women"),
+            ("refugee_targeting", "fleeing the war"),
+        ],
+    ),
+    (
+        "Hostess jobs abroad, dancers wanted",
+        "en",
+        [("lure_job_abroad", "Hostess jobs abroad"), ("lure_job_abroad", "dancers wanted")],
+    ),
+    ("Payment only in bitcoin", "en", [("crypto_only_payment", "Payment only in bitcoin")]),
+    ("NEW-IN-TOWN", "en", [("movement", "NEW-IN-TOWN")]),
+    # Dutch
+    (
+        "Nieuw in de stad, net aangekomen",
+        "nl",
+        [("movement", "Nieuw in de stad"), ("movement", "net aangekomen")],
+    ),
+    (
+        "Mijn meiden spreken geen Nederlands",
+        "nl",
+        [("third_party_control", "Mijn meiden"), ("restricted_communication", "geen Nederlands")],
+    ),
+    (
+        "Gratis huisvesting, paspoort inleveren",
+        "nl",
+        [("employer_housing", "Gratis huisvesting"), ("document_retention", "paspoort inleveren")],
+    ),
+    ("Ik ben 16 jaar", "nl", [("minor_age_stated", "Ik ben 16 jaar")]),
+    # German
+    (
+        "Neu in der Stadt, rund um die Uhr",
+        "de",
+        [("movement", "Neu in der Stadt"), ("constant_availability", "rund um die Uhr")],
+    ),
+    (
+        "Unterkunft wird gestellt, Reisekosten werden abgezogen",
+        "de",
+        [
+            ("employer_housing", "Unterkunft wird gestellt"),
+            ("recruitment_fee", "Reisekosten werden abgezogen"),
+        ],
+    ),
+    ("Sie ist 16 Jahre alt", "de", [("minor_age_stated", "16 Jahre")]),
+    # Romanian
+    (
+        "Nouă în oraș, abia am sosit",
+        "ro",
+        [("movement", "Nouă în oraș"), ("movement", "abia am sosit")],
+    ),
+    (
+        "Cazare gratuită, plecare urgentă",
+        "ro",
+        [("employer_housing", "Cazare gratuită"), ("unrealistic_offer", "plecare urgentă")],
+    ),
+    (
+        "Lucru în străinătate, fără experiență",
+        "ro",
+        [
+            ("travel_arranged_abroad", "Lucru în străinătate"),
+            ("unrealistic_offer", "fără experiență"),
+        ],
+    ),
+    # Ukrainian
+    (
+        "Нова в місті, щойно приїхала",
+        "uk",
+        [("movement", "Нова в місті"), ("movement", "щойно приїхала")],
+    ),
+    (
+        "Безкоштовне житло, робота за кордоном",
+        "uk",
+        [
+            ("employer_housing", "Безкоштовне житло"),
+            ("travel_arranged_abroad", "робота за кордоном"),
+        ],
+    ),
+    ("Мені 16 років", "uk", [("minor_age_stated", "Мені 16 років")]),
+    # Russian
+    (
+        "Новая в городе, без ограничений",
+        "ru",
+        [("movement", "Новая в городе"), ("no_limits", "без ограничений")],
+    ),
+    (
+        "Паспорт хранится у работодателя",
+        "ru",
+        [("document_retention", "Паспорт хранится у работодателя")],
+    ),
+    ("Продам почку", "ru", [("organ_trade", "Продам почку")]),
+    ("Ей 16 лет", "ru", [("minor_age_stated", "16 лет")]),
+    # Spanish
+    (
+        "Nueva en la ciudad, recién llegada",
+        "es",
+        [("movement", "Nueva en la ciudad"), ("movement", "recién llegada")],
+    ),
+    (
+        "Alojamiento gratis, sin experiencia",
+        "es",
+        [("employer_housing", "Alojamiento gratis"), ("unrealistic_offer", "sin experiencia")],
+    ),
+    ("Tengo 16 años", "es", [("minor_age_stated", "Tengo 16 años")]),
+    # English phrases in a Dutch ad still count.
+    ("Nieuw hier, available 24/7", "nl", [("constant_availability", "24/7")]),
+    # Not indicators.
+    ("18+ only, nobody under 16 allowed", "en", []),
+    ("16 years of experience in plumbing", "en", []),
+    ("Au pair for children aged 12 and 14", "en", []),
+    ("Open from 10 to 17, 15 minutes from the station", "en", []),
+    ("On tourism and hospitality", "en", []),
+    ("The apartment is close to the station", "en", []),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), CASES, ids=[c[0][:40] for c in CASES])
+def test_find_indicators(text: str, lang: str, expected: list[tuple[str, str]]) -> None:
+    assert [(h.id, h.evidence) for h in find_indicators(text, lang)] == expected
+
+
+def test_language_is_detected_when_not_given() -> None:
+    hits = find_indicators("Nieuw in de stad, net aangekomen, bel mij")
+    assert [(h.id, h.lang) for h in hits] == [("movement", "nl"), ("movement", "nl")]
+
+
+def test_weak_forms_carry_a_lower_weight() -> None:
+    (strong,) = find_indicators("Available 24/7", "en")
+    (weak,) = find_indicators("We offer 24/7 customer support", "en")
+    assert strong.weight == 1.0
+    assert weak.id == "constant_availability" and weak.weight < 0.5
+
+
+def test_age_field_under_18_is_minor_age_stated() -> None:
+    (hit,) = find_indicators("Profile", "en", fields={"age": "16"})
+    assert (hit.id, hit.evidence, hit.field) == ("minor_age_stated", "16", "age")
+    assert find_indicators("Profile", "en", fields={"age": "21"}) == []
+
+
+def test_every_lexicon_covers_every_text_indicator() -> None:
+    load_lexicons()
+    langs = available_languages()
+    assert {"en", "nl", "de", "ro", "uk", "ru", "es"} <= set(langs)
+    wanted = set(INDICATOR_IDS) - {"minor_age_stated"}
+    for lang in langs:
+        assert set(indicators._lexicon(lang)) == wanted, lang
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "reason"),
+    [
+        (
+            "indicators:\n  movemnt:\n    - new in town\n",
+            "indicators.movemnt",
+            "unknown indicator id",
+        ),
+        ("indicators:\n  movement: []\n", "indicators.movement", "non-empty list"),
+        (
+            "indicators:\n  movement:\n    - {phrase: new in town, weight: 2}\n",
+            "indicators.movement[0].weight",
+            "(0, 1]",
+        ),
+        (
+            "indicators:\n  movement:\n    - ab* cd\n",
+            "indicators.movement[0]",
+            "at least 3 letters",
+        ),
+        ("indicators:\n  movement:\n    - new (in town\n", "indicators.movement[0]", "parentheses"),
+        ("lang: en\n", "indicators", "mapping"),
+    ],
+)
+def test_lexicon_errors_name_file_field_and_reason(
+    tmp_path: Path, content: str, field: str, reason: str
+) -> None:
+    path = tmp_path / "xx.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError) as err:
+        indicators._read_lexicon(path)
+    message = str(err.value)
+    assert str(path) in message and f"'{field}'" in message and reason in message

@@ -1,0 +1,130 @@
+"""Case table for crawler.extract.phones.extract_phones.
+
+Every number is phonenumbers' own example number for its region (SAFETY.md): they belong
+to nobody. The obfuscated forms are built from them by code.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+import pytest
+
+from crawler.extract.phones import extract_phones
+
+_MOBILE = phonenumbers.PhoneNumberType.MOBILE
+
+
+def example(region: str) -> tuple[str, str, str]:
+    """(E.164, national format, international format) of the region's example mobile."""
+    num = phonenumbers.example_number_for_type(region, _MOBILE)
+    fmt = phonenumbers.format_number
+    return (
+        fmt(num, phonenumbers.PhoneNumberFormat.E164),
+        fmt(num, phonenumbers.PhoneNumberFormat.NATIONAL),
+        fmt(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+    )
+
+
+WORDS = {
+    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+    "nl": ["nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"],
+    "de": ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"],
+    "ro": ["zero", "unu", "doi", "trei", "patru", "cinci", "șase", "șapte", "opt", "nouă"],
+    "uk": ["нуль", "один", "два", "три", "чотири", "п'ять", "шість", "сім", "вісім", "дев'ять"],
+    "ru": ["ноль", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"],
+    "es": ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"],
+}
+
+
+def digits_of(national: str) -> str:
+    return "".join(ch for ch in national if ch.isdigit())
+
+
+def spelled(national: str, lang: str) -> str:
+    return " ".join(WORDS[lang][int(d)] for d in digits_of(national))
+
+
+def keycaps(national: str) -> str:
+    return "".join(f"{d}\ufe0f\u20e3" for d in digits_of(national))
+
+
+def fullwidth(national: str) -> str:
+    return "".join(chr(0xFF10 + int(d)) for d in digits_of(national))
+
+
+def lookalike(national: str) -> str:
+    return digits_of(national).replace("0", "O").replace("1", "l")
+
+
+NL, NL_NAT, NL_INT = example("NL")
+DE, DE_NAT, DE_INT = example("DE")
+RO, RO_NAT, _ = example("RO")
+UA, UA_NAT, _ = example("UA")
+RU, RU_NAT, RU_INT = example("RU")
+ES, ES_NAT, _ = example("ES")
+GB, GB_NAT, GB_INT = example("GB")
+US, US_NAT, _ = example("US")
+BE, BE_NAT, _ = example("BE")
+
+# (case id, text, region hint, expected E.164 list)
+CASES = [
+    ("nl national", f"Bel {NL_NAT}", "NL", [NL]),
+    ("nl international", f"Call {NL_INT}", None, [NL]),
+    ("nl 00 prefix", f"tel 00{NL[1:]}", None, [NL]),
+    ("nl (0) trunk", f"+{NL[1:3]} (0){NL_NAT[1:]}", None, [NL]),
+    (
+        "nl dashes",
+        f"tel: {'-'.join(digits_of(NL_NAT)[i : i + 2] for i in range(0, 10, 2))}",
+        "NL",
+        [NL],
+    ),
+    ("nl dots", f"{'.'.join(digits_of(NL_NAT)[i : i + 2] for i in range(0, 10, 2))}", "NL", [NL]),
+    ("glued plus", f"Call{NL}", None, [NL]),
+    ("de national", f"Ruf an: {DE_NAT}", "DE", [DE]),
+    ("de international", DE_INT, None, [DE]),
+    ("ro national", f"Sună la {RO_NAT}", "RO", [RO]),
+    ("ua national", f"Телефон {UA_NAT}", "UA", [UA]),
+    ("ru national with 8", f"Звоните {RU_NAT}", "RU", [RU]),
+    ("ru international", RU_INT, None, [RU]),
+    ("es national", f"Llámame {ES_NAT}", "ES", [ES]),
+    ("gb national", f"Text {GB_NAT}", "GB", [GB]),
+    ("us national", f"call {US_NAT}", "US", [US]),
+    ("be national", f"bel {BE_NAT}", "BE", [BE]),
+    ("spelled en", spelled(NL_NAT, "en"), "NL", [NL]),
+    ("spelled nl", f"bel {spelled(NL_NAT, 'nl')}", "NL", [NL]),
+    ("spelled de", spelled(DE_NAT, "de"), "DE", [DE]),
+    ("spelled ro", spelled(RO_NAT, "ro"), "RO", [RO]),
+    ("spelled uk", spelled(UA_NAT, "uk"), "UA", [UA]),
+    ("spelled ru", spelled(RU_NAT, "ru"), "RU", [RU]),
+    ("spelled es", spelled(ES_NAT, "es"), "ES", [ES]),
+    (
+        "spelled mixed with digits",
+        f"{digits_of(NL_NAT)[:2]} {spelled(NL_NAT[2:], 'en')}",
+        "NL",
+        [NL],
+    ),
+    ("keycap emoji", keycaps(NL_NAT), "NL", [NL]),
+    ("full-width digits", fullwidth(NL_NAT), "NL", [NL]),
+    ("look-alike letters", lookalike(NL_NAT), "NL", [NL]),
+    ("two numbers, order kept", f"{DE_INT} or {NL_INT}", None, [DE, NL]),
+    ("duplicates collapse", f"{NL_NAT}, again {NL_INT}", "NL", [NL]),
+    ("number then 24/7", f"{NL_NAT} 24/7", "NL", [NL]),
+    # No region and no country code: not enough to tell.
+    ("national without region", f"Bel {NL_NAT}", None, []),
+    # Not phones.
+    ("date", "born 12.05.2004 at 18:00", "NL", []),
+    ("id", f"ID {digits_of(NL_NAT)}", "NL", []),
+    ("listing number", f"Ad #{digits_of(NL_NAT)}", "NL", []),
+    ("price", f"{digits_of(NL_NAT)}€", "NL", []),
+    ("glued to a word", f"ref{digits_of(NL_NAT)}", "NL", []),
+    ("price with decimals", "1.200,50 zł", "PL", []),
+    ("hours", "one hour 150 two hours 250", "NL", []),
+    ("short number", "call 112 now", "NL", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_extract_phones(text: str, region: str | None, expected: list[str]) -> None:
+    assert extract_phones(text, region) == expected

@@ -1,0 +1,91 @@
+"""Case table for crawler.extract.risk.score: what analysts should see rank higher."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.risk import score
+from crawler.models import IndicatorHit
+
+
+def hits(*ids: str, weight: float = 1.0) -> list[IndicatorHit]:
+    return [IndicatorHit(id=i, evidence=i.replace("_", " "), lang="en", weight=weight) for i in ids]
+
+
+# (case id, indicators, extras, low bound, high bound)
+CASES = [
+    ("nothing", [], {}, 0, 0),
+    ("one ordinary indicator is weak", hits("movement"), {}, 1, 15),
+    ("same indicator twice is still one", hits("movement", "movement"), {}, 1, 15),
+    ("weak form of one indicator", hits("constant_availability", weight=0.2), {}, 1, 5),
+    ("two distinct indicators", hits("movement", "youth_emphasis"), {}, 15, 35),
+    (
+        "three distinct indicators",
+        hits("movement", "third_party_control", "restricted_communication"),
+        {},
+        40,
+        65,
+    ),
+    (
+        "five distinct indicators",
+        hits(
+            "movement",
+            "third_party_control",
+            "restricted_communication",
+            "youth_emphasis",
+            "no_limits",
+        ),
+        {},
+        75,
+        100,
+    ),
+    ("minor age alone", hits("minor_age_stated"), {}, 70, 100),
+    ("sale of person alone", hits("sale_of_person"), {}, 60, 100),
+    ("organ trade alone", hits("organ_trade"), {}, 55, 100),
+    (
+        "labour: fee + documents + housing",
+        hits("recruitment_fee", "document_retention", "employer_housing"),
+        {},
+        45,
+        70,
+    ),
+    ("shared contact lifts a weak listing", hits("movement"), {"shared_contact_count": 12}, 20, 40),
+    ("shared by two is not a signal", hits("movement"), {"shared_contact_count": 2}, 1, 15),
+    ("very low price", hits("movement"), {"price_ratio_to_median": 0.2}, 15, 30),
+    ("high price", [], {"price_ratio_to_median": 4.0}, 5, 10),
+    ("ordinary price", hits("movement"), {"price_ratio_to_median": 1.1}, 1, 15),
+    (
+        "everything at once stays at 100",
+        hits("minor_age_stated", "sale_of_person", "movement", "third_party_control", "no_limits"),
+        {"shared_contact_count": 50, "price_ratio_to_median": 0.1},
+        100,
+        100,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("indicators", "extras", "low", "high"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_score_range(indicators: list[IndicatorHit], extras: dict, low: int, high: int) -> None:
+    value, lines = score(indicators, extras=extras)
+    assert low <= value <= high, lines
+    assert lines
+
+
+def test_co_occurrence_ranks_above_repetition() -> None:
+    repeated, _ = score(hits("movement", "movement", "movement"))
+    distinct, _ = score(hits("movement", "youth_emphasis", "third_party_control"))
+    assert distinct > 2 * repeated
+
+
+def test_explanation_names_the_indicators_and_signals() -> None:
+    _, lines = score(
+        hits("movement", "third_party_control", "restricted_communication"),
+        extras={"shared_contact_count": 8, "price_ratio_to_median": 0.3},
+    )
+    assert lines[0].startswith(
+        "3 distinct indicators: movement, restricted_communication, third_party_control"
+    )
+    assert any("contact shared by 8 listings" in line for line in lines)
+    assert any("platform median" in line for line in lines)
