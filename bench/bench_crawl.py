@@ -45,19 +45,28 @@ def watch(procs: list[subprocess.Popen]) -> tuple[float, int]:
 
 
 def pages_served(world) -> int:
-    return sum(c["list"] + c["detail"] + c["other"] + c["api"] for c in world.request_counts().values())
+    return sum(
+        c["list"] + c["detail"] + c["other"] + c["api"] for c in world.request_counts().values()
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--size", type=int, default=1700, help="listings per platform (3 platforms)")
+    parser.add_argument(
+        "--size", type=int, default=1700, help="listings per platform (3 platforms)"
+    )
     args = parser.parse_args()
-    with running_world(seed=7, size=args.size, platforms=PLATFORMS) as world, \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        running_world(seed=7, size=args.size, platforms=PLATFORMS) as world,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         # Baseline: bare Scrapy spider, one process, all three platforms.
         world.reset_request_counts()
-        bare = subprocess.Popen([sys.executable, str(BENCH_DIR / "bare_spider.py"),
-                                 *world.urls.values()], stdout=subprocess.PIPE, text=True)
+        bare = subprocess.Popen(
+            [sys.executable, str(BENCH_DIR / "bare_spider.py"), *world.urls.values()],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         bare_s, bare_rss = watch([bare])
         bare_pages = pages_served(world)
 
@@ -66,8 +75,16 @@ def main() -> None:
         seq_s, seq_rss = 0.0, 0
         env = crawl_env(world, Path(tmp) / "seq")
         for name in PLATFORMS:
-            s, rss = watch([subprocess.Popen(crawl_command(name), env=env, stdout=subprocess.DEVNULL,
-                                             stderr=subprocess.DEVNULL)])
+            s, rss = watch(
+                [
+                    subprocess.Popen(
+                        crawl_command(name),
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                ]
+            )
             seq_s += s
             seq_rss = max(seq_rss, rss)
         seq_pages = pages_served(world)
@@ -75,17 +92,27 @@ def main() -> None:
         # Ours, concurrent: the three platform processes at once.
         world.reset_request_counts()
         env = crawl_env(world, Path(tmp) / "par")
-        procs = [subprocess.Popen(crawl_command(name), env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL) for name in PLATFORMS]
+        procs = [
+            subprocess.Popen(
+                crawl_command(name), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            for name in PLATFORMS
+        ]
         par_s, par_rss = watch(procs)
         par_pages = pages_served(world)
 
     bare_rate = bare_pages / bare_s
     seq_rate = seq_pages / seq_s
     par_rate = par_pages / par_s
-    print(f"bare scrapy spider (defaults):            {bare_pages} pages in {bare_s:.1f} s = {bare_rate:.0f} pages/s, peak RSS {bare_rss / 2**20:.0f} MiB")
-    print(f"ours, sequential (process per platform):  {seq_pages} pages in {seq_s:.1f} s = {seq_rate:.0f} pages/s, peak RSS {seq_rss / 2**20:.0f} MiB")
-    print(f"ours, concurrent (process per platform):  {par_pages} pages in {par_s:.1f} s = {par_rate:.0f} pages/s, peak RSS {par_rss / 2**20:.0f} MiB per process")
+    print(
+        f"bare scrapy spider (defaults):            {bare_pages} pages in {bare_s:.1f} s = {bare_rate:.0f} pages/s, peak RSS {bare_rss / 2**20:.0f} MiB"
+    )
+    print(
+        f"ours, sequential (process per platform):  {seq_pages} pages in {seq_s:.1f} s = {seq_rate:.0f} pages/s, peak RSS {seq_rss / 2**20:.0f} MiB"
+    )
+    print(
+        f"ours, concurrent (process per platform):  {par_pages} pages in {par_s:.1f} s = {par_rate:.0f} pages/s, peak RSS {par_rss / 2**20:.0f} MiB per process"
+    )
     print(f"ratio sequential/bare: {seq_rate / bare_rate:.2f}")
     print(f"ratio concurrent/bare: {par_rate / bare_rate:.2f}   (target >= 1.0)")
 

@@ -119,7 +119,23 @@ def trial_settings(profile: PlatformProfile) -> dict[str, Any]:
     return settings
 
 
+def _dump_tasks(signum: int, frame: Any) -> None:
+    # kill -USR1 <pid>: print what every asyncio task of a stuck crawl waits on.
+    import asyncio
+
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        return
+    for task in asyncio.all_tasks(loop):
+        task.print_stack(limit=12, file=sys.stderr)
+    sys.stderr.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    signal.signal(signal.SIGUSR1, _dump_tasks)
     parser = argparse.ArgumentParser(prog="python -m crawler.browser.trial", description=__doc__)
     parser.add_argument("profile", help="a platform profile YAML file")
     parser.add_argument("out", help="JSON-lines file for the raw listings")

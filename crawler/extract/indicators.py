@@ -283,10 +283,12 @@ _AGE_AFTER = re.compile(
 )
 # What follows "16 years" when it is not an age: experience, time spans, guarantees.
 _NOT_AN_AGE_AFTER = re.compile(
+    r"\s*of\s+(?!age\b)|"  # "16 years of history", but not "16 years of age"
     r"\s*(?:old\s*)?(?:of\s+|in\s+|de\s+|an\s+|im\s+)?(?:experience|ervaring|erfahrung|"
     r"experien|esperienza|doświadcz|опыт|досвід|business|ago|geleden|her\b|în urmă|назад|"
     r"warranty|garantie|guarantee|contract|service|dienst|work|werk|arbeit|lucru|trabajo|"
-    r"работ|робот|tenure|industry|branche|praktijk|praxis)",
+    r"работ|робот|tenure|industry|branche|praktijk|praxis|history|geschiedenis|geschichte|"
+    r"istori|истори|історі|historia|jubil|anniversary)",
     re.IGNORECASE,
 )
 # Ages of children an au pair would look after, and "no one under 16" policy notices.
@@ -294,7 +296,8 @@ _NOT_AN_AGE_BEFORE = re.compile(
     r"(?:child|kid|son|daughter|kinder|kind\b|copii|copil|niñ|hij[oa]|дет|ребен|діт|дитин|"
     r"enfant|bambin|dziec|under|onder|unter|sub\b|menores|младше|молодше|below|minimum|"
     r"\bmin\b|from|vanaf|\bab\b|desde|\bот\b|\bвід\b|over|boven|über|peste|más de|старше|"
-    r"старше|\bto\b|\btot\b|\bbis\b|\bдо\b|between|tussen|zwischen)[^.!?\n]{0,30}$",
+    r"старше|\bto\b|\btot\b|\bbis\b|\bдо\b|between|tussen|zwischen|company|firm|bedrijf|"
+    r"unternehmen|empresa|компани|компані)[^.!?\n]{0,30}$",
     re.IGNORECASE,
 )
 AGE_FIELDS = frozenset(

@@ -39,7 +39,7 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "es": _words(
         "aqui aquí años chica chicas ciudad como el empleo estoy está hora las llegada "
         "llámame los muy necesitamos nueva nuevo ofrecemos para pero por recién sin somos su "
-        "sueldo también trabajo y"
+        "sueldo también trabajo y se al cerca mes piso habitaciones alquila"
     ),
     "fr": _words(
         "ans arrivée aussi avec comme des du emploi est et fille filles heure ici le les mais "

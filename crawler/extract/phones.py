@@ -11,6 +11,7 @@ ids are rejected before validation. No settings.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -130,7 +131,10 @@ def decode_obfuscation(text: str, words: TextWords | None = None) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=8192)
 def _valid_e164(digits: str, international: bool, region: str | None) -> str | None:
+    # Cached: the same numbers recur across a platform's listings (that is the point of
+    # shared-contact detection), and phonenumbers' parse and validation dominate this module.
     if not 7 <= len(digits) <= 15:
         return None
     try:
@@ -151,27 +155,43 @@ def _tokens(candidate: str) -> list[str]:
     return re.findall(_TOKEN, candidate)
 
 
+# Validation attempts per candidate: a long run of digit groups ("1 1 1 1 ...") must not
+# cost one phonenumbers parse per sub-run.
+_MAX_ATTEMPTS = 120
+
+
 def _numbers_in(candidate: str, international: bool, region: str | None) -> list[str]:
     """Valid numbers in one candidate; several when numbers were written back to back."""
     tokens = [t.translate(_LOOKALIKE) for t in _tokens(candidate)]
     found: list[str] = []
+    attempts = 0
     i = 0
-    while i < len(tokens):
+    while i < len(tokens) and attempts < _MAX_ATTEMPTS:
+        # Runs of tokens from i short enough to be a number (E.164 has at most 15 digits,
+        # plus a "00" prefix), tried longest first.
+        ends: list[int] = []
+        length = 0
+        for j in range(i, len(tokens)):
+            length += len(tokens[j])
+            if length > 17:
+                break
+            ends.append(j + 1)
         hit = None
-        # Longest run of tokens from i that is a valid number.
-        for j in range(len(tokens), i, -1):
+        for j in reversed(ends):
             digits = "".join(tokens[i:j])
             intl = international and i == 0
             if digits.startswith("00") and len(digits) > 9:
                 digits, intl = digits[2:], True
             if len(digits) < 7:
                 break
+            attempts += 1
             hit = _valid_e164(digits, intl, region)
-            if hit:
-                found.append(hit)
-                i = j
+            if hit or attempts >= _MAX_ATTEMPTS:
                 break
-        if not hit:
+        if hit:
+            found.append(hit)
+            i = j
+        else:
             i += 1
         international = False
     return found

@@ -127,6 +127,9 @@ DERIVED_FIELDS = (
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_CONFLICT_ROUNDS = 20
+SUMMARY_TOP = 10
+# `crawler status` pages through a platform's listings with large limits; allow them.
+MAX_RESULT_WINDOW = 200_000
 
 
 # --------------------------------------------------------------------------------------
@@ -561,7 +564,11 @@ class ElasticsearchStore(ListingStore):
                 priority=200,
                 version=MAPPING_VERSION,
                 template={
-                    "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+                    "settings": {
+                        "number_of_shards": 1,
+                        "auto_expand_replicas": "0-1",
+                        "max_result_window": MAX_RESULT_WINDOW,
+                    },
                     "mappings": mapping,
                 },
                 meta={"managed_by": "flagwatch crawler"},
@@ -1137,7 +1144,8 @@ class ElasticsearchStore(ListingStore):
 
     async def _write_alert(self, alert: dict[str, Any]) -> bool:
         doc = json.loads(json.dumps(alert, default=str))
-        doc.setdefault("stored_at", utcnow().isoformat())
+        # Ordered like the SQLite store: by its created_at (or at), else when it was saved.
+        doc["stored_at"] = doc.get("created_at") or doc.get("at") or utcnow().isoformat()
         try:
             await self._retrying(
                 self.client.create, index=self.alerts_index, id=str(alert["id"]), document=doc
@@ -1222,8 +1230,9 @@ class ElasticsearchStore(ListingStore):
         must: list[dict[str, Any]] = []
         filters: list[dict[str, Any]] = []
         if query.text:
-            fields = ["title^2", "body", "seller", "location_raw"]
-            fields += [f"title.{c}^2" for c in self.languages]
+            # Words and "phrases", all required: what the SQLite store's FTS5 query means.
+            fields = ["title", "body", "seller", "location_raw", "location"]
+            fields += [f"title.{c}" for c in self.languages]
             fields += [f"body.{c}" for c in self.languages]
             must.append(
                 {
@@ -1258,8 +1267,8 @@ class ElasticsearchStore(ListingStore):
 
     async def search(self, query: SearchQuery) -> SearchPage:
         regions = await self.phone_regions() if query.identifier else []
-        sort: list[Any] = ["_score"] if query.text else []
-        sort += [{"risk_score": "desc"}, {"last_seen": "desc"}, {"id": "asc"}]
+        # Highest risk first, then most recently seen: the SQLite store's order.
+        sort = [{"risk_score": "desc"}, {"last_seen": "desc"}, {"id": "asc"}]
         resp = await self._read(
             self.client.search,
             index=self.listings_alias,
@@ -1305,25 +1314,71 @@ class ElasticsearchStore(ListingStore):
         ]
 
     async def summary(self) -> dict[str, Any]:
-        resp = await self._read(
-            self.client.search,
-            index=self.listings_alias,
-            size=0,
-            track_total_hits=True,
-            aggs={
-                "platforms": {"terms": {"field": "platform", "size": 100}},
-                "indicators": {"terms": {"field": "indicator_ids", "size": 20}},
-                "high_risk": {"filter": {"range": {"risk_score": {"gte": 70}}}},
-            },
+        """Same shape as the SQLite store's summary (see crawler/store/sqlite.py)::
+
+        {"total", "platforms": {name: {"listings", "last_seen", "last_run", "last_run_status",
+         "new_last_run", "changed_last_run"}}, "indicators", "clusters", "top"}
+        """
+        listings, jobs = await asyncio.gather(
+            self._read(
+                self.client.search,
+                index=self.listings_alias,
+                size=SUMMARY_TOP,
+                sort=[{"risk_score": "desc"}, {"last_seen": "desc"}, {"id": "asc"}],
+                track_total_hits=True,
+                aggs={
+                    "platforms": {
+                        "terms": {"field": "platform", "size": 1000},
+                        "aggs": {"last_seen": {"max": {"field": "last_seen"}}},
+                    },
+                    "indicators": {"terms": {"field": "indicator_ids", "size": 100}},
+                    "clusters": {
+                        "terms": {"field": "cluster_id", "size": 65000, "min_doc_count": 2}
+                    },
+                },
+            ),
+            self._read(
+                self.client.search,
+                index=self.jobs_index,
+                size=0,
+                aggs={
+                    "platforms": {
+                        "terms": {"field": "platform", "size": 1000},
+                        "aggs": {
+                            "latest": {"top_hits": {"size": 1, "sort": [{"started_at": "desc"}]}}
+                        },
+                    }
+                },
+            ),
         )
-        aggs = resp["aggregations"]
+        aggs = listings["aggregations"]
+        platforms: dict[str, dict[str, Any]] = {}
+        for b in aggs["platforms"]["buckets"]:
+            platforms[b["key"]] = {
+                "listings": b["doc_count"],
+                "last_seen": b["last_seen"].get("value_as_string"),
+            }
+        for b in jobs["aggregations"]["platforms"]["buckets"]:
+            job = b["latest"]["hits"]["hits"][0]["_source"]
+            entry = platforms.setdefault(b["key"], {"listings": 0, "last_seen": None})
+            entry.update(
+                last_run=job.get("started_at"),
+                last_run_status=job.get("status"),
+                new_last_run=job.get("new"),
+                changed_last_run=job.get("changed"),
+            )
+        for entry in platforms.values():
+            for key in ("last_run", "last_run_status", "new_last_run", "changed_last_run"):
+                entry.setdefault(key, None)
         return {
-            "store": f"elasticsearch {self.config.url} ({self.listings_alias})",
-            "total": resp["hits"]["total"]["value"],
-            "platforms": {b["key"]: b["doc_count"] for b in aggs["platforms"]["buckets"]},
+            "total": listings["hits"]["total"]["value"],
+            "platforms": dict(sorted(platforms.items())),
             "indicators": {b["key"]: b["doc_count"] for b in aggs["indicators"]["buckets"]},
-            "high_risk": aggs["high_risk"]["doc_count"],
-            "spooled_pending": len(self.spool.segments()),
+            "clusters": len(aggs["clusters"]["buckets"]),
+            "top": [
+                listing_from_source(h["_source"]).model_dump(mode="json")
+                for h in listings["hits"]["hits"]
+            ],
         }
 
 

@@ -91,11 +91,18 @@ class ElasticsearchServer:
         home: Path | None = None,
         user: str | None = None,
         ready_timeout: float = 180.0,
+        roles: dict[str, dict] | None = None,
+        users: dict[str, tuple[str, list[str]]] | None = None,
     ) -> None:
         self.security = security
         self.heap = heap
         self.home = Path(home) if home else default_home()
         self.ready_timeout = ready_timeout
+        # File-realm roles and users (security only). The integ-test-zip cannot create the
+        # .security index (its mapping needs the absent analysis-common module), so native
+        # users and API keys are unavailable here; file-realm users work.
+        self.roles = roles or {}
+        self.users = users or {}
         if not (self.home / "bin" / "elasticsearch").exists():
             raise ElasticsearchServerError(
                 f"ES_HOME: no Elasticsearch distribution at {self.home}; "
@@ -131,7 +138,11 @@ class ElasticsearchServer:
         return ("elastic", self.password) if self.password else None
 
     def __enter__(self) -> Self:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()  # __exit__ is not called when __enter__ fails
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -150,9 +161,12 @@ class ElasticsearchServer:
             "ES_JAVA_HOME": str(self.java_home),
             "ES_PATH_CONF": str(self.root / "config"),
             "ES_TMPDIR": str(self.root / "tmp"),
-            "ES_JAVA_OPTS": f"-Xms{self.heap} -Xmx{self.heap}",
+            # No hsperfdata files in /tmp; the launcher JVM's temp files stay in our dir.
+            "ES_JAVA_OPTS": f"-Xms{self.heap} -Xmx{self.heap} -XX:-UsePerfData",
+            "CLI_JAVA_OPTS": f"-Djava.io.tmpdir={self.root / 'tmp'} -XX:-UsePerfData",
             "HOME": str(self.root),
             "LANG": "C.UTF-8",
+            "JAVA_TOOL_OPTIONS": "-XX:-UsePerfData",  # also for the launcher's helper JVMs
         }
         try:
             self.proc = subprocess.Popen(
@@ -215,11 +229,19 @@ class ElasticsearchServer:
         if self.basic_auth:
             token = base64.b64encode(":".join(self.basic_auth).encode()).decode()
             req.add_header("Authorization", f"Basic {token}")
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return json.loads(resp.read() or b"{}")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                return json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")[:1000]
+            raise ElasticsearchServerError(f"{method} {path}: HTTP {exc.code}: {detail}") from None
 
     def create_api_key(self, name: str, role_descriptors: dict) -> str:
-        """Create an API key with the elastic user; returns the encoded key (for ApiKey auth)."""
+        """Create an API key with the elastic user; returns the encoded key (for ApiKey auth).
+
+        Needs the .security index, which the integ-test-zip cannot create (its mapping uses
+        the absent analysis-common module): works on a full distribution only.
+        """
         if not self.security:
             raise ElasticsearchServerError(
                 "create_api_key needs ElasticsearchServer(security=True)"
@@ -254,6 +276,7 @@ class ElasticsearchServer:
             os.chmod(root, 0o750)
             if self.security:
                 self._bootstrap_password()
+                self._file_realm()
         except BaseException:
             shutil.rmtree(root, ignore_errors=True)
             self.root = None
@@ -297,6 +320,7 @@ class ElasticsearchServer:
             "ES_JAVA_HOME": str(self.java_home),
             "ES_PATH_CONF": str(self.root / "config"),
             "HOME": str(self.root),
+            "CLI_JAVA_OPTS": f"-Djava.io.tmpdir={self.root / 'tmp'} -XX:-UsePerfData",
         }
 
     def _bootstrap_password(self) -> None:
@@ -316,6 +340,25 @@ class ElasticsearchServer:
         if res.returncode:
             raise ElasticsearchServerError(f"elasticsearch-keystore add: {res.stderr!r}")
 
+    def _file_realm(self) -> None:
+        """roles.yml (JSON is YAML) and users added with bin/elasticsearch-users."""
+        assert self.root is not None
+        if self.roles:
+            (self.root / "config" / "roles.yml").write_text(json.dumps(self.roles, indent=1))
+        tool = str(self.home / "bin" / "elasticsearch-users")
+        for name, (password, roles) in self.users.items():
+            res = subprocess.run(
+                [tool, "useradd", name, "-p", password, "-r", ",".join(roles)],
+                env=self._tool_env(),
+                capture_output=True,
+                timeout=120,
+                **self._run_as(),
+            )
+            if res.returncode:
+                raise ElasticsearchServerError(
+                    f"elasticsearch-users useradd {name}: {res.stderr!r}"
+                )
+
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.ready_timeout
         last = ""
@@ -331,7 +374,7 @@ class ElasticsearchServer:
                 if health.get("status") in ("yellow", "green"):
                     return
                 last = str(health)
-            except (urllib.error.URLError, OSError, ValueError) as exc:
+            except (ElasticsearchServerError, urllib.error.URLError, OSError, ValueError) as exc:
                 last = str(exc)
             time.sleep(0.5)
         raise ElasticsearchServerError(

@@ -1,6 +1,6 @@
 """Elasticsearch stopped in the middle of a crawl, and a crawler killed while spooling.
 
-Uses a server of its own (it is stopped and restarted on the same data and port).
+Stops and restarts the session's server (same data and port; one server start saved).
 Nothing acknowledged may be lost, nothing may be stored twice, price histories must not
 grow from replays.
 """
@@ -29,15 +29,13 @@ WORKER = Path(__file__).with_name("es_fixtures.py")
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def outage_server(es_server: ElasticsearchServer) -> Iterator[ElasticsearchServer]:
-    # Depends on es_server only so that the distribution check and skip happen once.
-    server = ElasticsearchServer()
+    """The session's server, stopped and restarted by the test; running again afterwards."""
     try:
-        server.start()
-        yield server
+        yield es_server
     finally:
-        server.close()
+        es_server.start()  # no-op when it is running
 
 
 def _env(prefix: str, spool: Path) -> dict[str, str]:

@@ -186,7 +186,11 @@ async def test_10000_listings_searchable_with_every_filter(store: ElasticsearchS
     assert not {x.id for x in p1.listings} & {x.id for x in p2.listings}
     summary = await store.summary()
     assert summary["total"] == n and set(summary["platforms"]) == set(PLATFORMS)
+    assert sum(p["listings"] for p in summary["platforms"].values()) == n
     assert set(summary["indicators"]) <= set(INDICATORS)
+    assert summary["clusters"] > 0  # listings sharing phones, e-mails, handles
+    top = [x["risk_score"] for x in summary["top"]]
+    assert len(top) == 10 and top == sorted(top, reverse=True) and top[0] == 100
 
 
 async def test_migration_moves_alias_to_new_versioned_index(store: ElasticsearchStore) -> None:

@@ -38,6 +38,7 @@ CASES = [
     ),
     ("Age 16", "en", [("minor_age_stated", "Age 16")]),
     ("She is 16 y.o.", "en", [("minor_age_stated", "16 y.o.")]),
+    ("16 years of age", "en", [("minor_age_stated", "16 years")]),
     ("Asian girl, new here", "en", [("nationality_emphasis", "Asian girl")]),
     (
         "Speaks no English, contact through my friend",
@@ -216,6 +217,10 @@ CASES = [
     # Not indicators.
     ("18+ only, nobody under 16 allowed", "en", []),
     ("16 years of experience in plumbing", "en", []),
+    ("Our company has 16 years of history", "en", []),
+    ("We are a young dynamic team looking for a waiter", "en", []),
+    ("Wij zoeken een schoonmaker voor 20 uur per week", "nl", []),
+    ("Сдается квартира рядом с метро", "ru", []),
     ("Au pair for children aged 12 and 14", "en", []),
     ("Open from 10 to 17, 15 minutes from the station", "en", []),
     ("On tourism and hospitality", "en", []),

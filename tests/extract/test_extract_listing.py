@@ -64,17 +64,21 @@ def test_html_adds_visible_text_and_contact_links_only() -> None:
     assert [h.evidence for h in result.indicators] == ["New in town"]
 
 
-def test_fields_carry_age_phone_and_price() -> None:
+def test_fields_carry_phone_and_price() -> None:
     result = extract(
-        "Profile",
-        country="NL",
-        lang="en",
-        fields={"age": "16", "phone": NL_NAT, "rate": "150 EUR/h"},
+        "Profile", country="NL", lang="en", fields={"phone": NL_NAT, "rate": "150 EUR/h"}
     )
-    assert [(h.id, h.field) for h in result.indicators] == [("minor_age_stated", "age")]
     assert result.phones == [NL_E164]
     assert [(p.amount, p.unit) for p in result.prices] == [(150.0, "hour")]
+    assert result.indicators == []
+
+
+def test_age_field_under_18_scores_high() -> None:
+    # SAFETY.md: a bare stated age in a profile field, nothing else.
+    result = extract("Profile", lang="en", fields={"age": "16"})
+    assert [(h.id, h.field) for h in result.indicators] == [("minor_age_stated", "age")]
     assert result.risk_score >= 70
+    assert extract("Profile", lang="en", fields={"age": "30"}).risk_score == 0
 
 
 def test_broken_html_does_not_fail() -> None:
@@ -99,3 +103,37 @@ def test_broken_html_does_not_fail() -> None:
 )
 def test_normalise_location(raw: str | None, country: str | None, expected: str | None) -> None:
     assert normalise_location(raw, country) == expected
+
+
+def test_typical_listing_is_extracted_in_well_under_a_millisecond() -> None:
+    """CPU time, median over 300 generated 1-2 KB listings; generous bound for shared CI."""
+    import statistics
+    import time
+
+    base = (
+        "Nieuw in de stad, net aangekomen. Het appartement ligt dicht bij het station. "
+        "Stuur eerst een bericht voordat je belt. Parkeren kan in de straat. "
+    )
+    listings = [(base * 6)[: 1000 + 3 * i] + f" Bel {NL_NAT}, 150€/uur." for i in range(300)]
+    for text in listings[:20]:
+        extract(text, country="NL")
+    times = []
+    for text in listings:
+        t0 = time.process_time()
+        extract(text, country="NL")
+        times.append(time.process_time() - t0)
+    assert statistics.median(times) < 0.002
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "text",
+    ["1 " * 20000, "O6 l2 " * 10000, "one two three four " * 5000, "age 16 " * 5000, "x@" * 20000],
+    ids=["digit groups", "look-alikes", "spelled words", "ages", "at signs"],
+)
+def test_pathological_input_stays_fast(text: str) -> None:
+    import time
+
+    t0 = time.process_time()
+    extract(text, country="NL")
+    assert time.process_time() - t0 < 5.0
