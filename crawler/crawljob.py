@@ -26,7 +26,9 @@ def profile_settings(profile: PlatformProfile, environ: Mapping[str, str] | None
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(pol.concurrency),
         "ROBOTSTXT_OBEY": pol.robots_txt,
         "DOWNLOAD_MAXSIZE": lim.max_response_bytes,
-        "DEPTH_LIMIT": lim.max_depth,
+        # Pagination depth is bounded by the spider (limits.max_depth list pages per seed);
+        # Scrapy's DepthMiddleware would count every next page as one more level.
+        "DEPTH_LIMIT": 0,
         "CLOSESPIDER_PAGECOUNT": lim.max_pages,
     }
     if lim.max_listings:

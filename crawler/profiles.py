@@ -119,7 +119,7 @@ class DetailPage(_Strict):
 
 class Limits(_Strict):
     max_pages: int = Field(20000, ge=1)
-    max_depth: int = Field(100, ge=1)
+    max_depth: int = Field(1000, ge=1, description="the most list pages followed from one seed")
     max_listings: int | None = Field(None, ge=1)
     max_response_bytes: int = Field(5_000_000, ge=1024)
 

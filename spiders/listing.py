@@ -172,8 +172,15 @@ class ListingSpider(scrapy.Spider):
         if next_url and self.mode == "incremental" and entries and fresh == 0 and self.profile.incremental.stop_on_known_page:
             self.crawler.stats.inc_value("listing/stopped_on_known_page")
             next_url = None
+        page_no = response.meta.get("list_page_no", 1)
+        if next_url and page_no >= self.profile.limits.max_depth:
+            self.crawler.stats.inc_value("listing/max_depth_reached")
+            logger.warning("%s: stopped after %d list pages (limits.max_depth)", self.platform, page_no)
+            self.broken_chains += 1  # the platform was not walked to its end
+            next_url = None
         if next_url:
-            yield self._request(response.urljoin(next_url), self.parse_list, "list")
+            yield self._request(response.urljoin(next_url), self.parse_list, "list",
+                                list_page_no=page_no + 1)
         else:
             self.open_chains -= 1
 
