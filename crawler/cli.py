@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
         level = logging.WARNING - 10 * min(args.verbose, 2)
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("stem").setLevel(logging.WARNING)  # stem sets itself to TRACE on import
     return int(args.func(args) or 0)
 
 

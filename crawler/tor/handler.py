@@ -205,8 +205,12 @@ class TorDownloadHandler(AiohttpDownloadHandler):
         self, request: Request, timeout: float
     ) -> AsyncIterator[_ClientResponse]:
         key = self.isolation_key(request)
-        if not self._tor_seen_up and not await self._socks_reachable():
-            self._fail_unreachable(request)
+        if not self._tor_seen_up:
+            # Until tor has answered once, a refused SOCKS port means "no tor": fail closed
+            # at once. Afterwards it means tor went away mid-crawl: wait for it.
+            if not await self._socks_reachable():
+                self._fail_unreachable(request)
+            self._tor_seen_up = True
         session = self._session(key)
         url: str | yarl.URL = request.url
         if request.meta.get("verbatim_url"):
