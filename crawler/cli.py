@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_stem(record: object) -> bool:
+    import logging
+
+    return not (getattr(record, "name", "").startswith("stem") and getattr(record, "levelno", 0) < logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -47,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
         level = logging.WARNING - 10 * min(args.verbose, 2)
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("stem").setLevel(logging.WARNING)  # stem sets itself to TRACE on import
+        # stem sets its own logger to TRACE when imported, whenever that is: filter it here.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_stem)
     return int(args.func(args) or 0)
 
 

@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="crawl rounds; the demo world advances in time between rounds")
     p.add_argument("--platform", action="append", help="only these demo platforms")
     p.add_argument("--no-browser", action="store_true", help="skip platforms that need Chromium")
+    p.add_argument("--no-tor", action="store_true",
+                   help="skip onion platforms (else a private tor network is started on 127.0.0.1)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("crawl", help="crawl one configured platform (the unit cron or the scheduler runs)")
@@ -318,14 +320,15 @@ def cmd_purge(args: argparse.Namespace) -> int:
 # ---- run: the demo main job ------------------------------------------------------------
 
 
-def _crawlable(profiles: dict[str, Any], names: list[str], no_browser: bool) -> tuple[list[str], list[str]]:
+def _crawlable(profiles: dict[str, Any], names: list[str], no_browser: bool,
+               tor_ready: bool) -> tuple[list[str], list[str]]:
     ok, skipped = [], []
     for name in names:
         p = profiles.get(name)
         if p is None:
             skipped.append(f"{name} (no profile)")
-        elif p.network == "tor" or p.tor.strict:
-            skipped.append(f"{name} (needs tor: see `make test` for the private tor network)")
+        elif (p.network == "tor" or p.tor.strict) and not tor_ready:
+            skipped.append(f"{name} (needs tor: install Debian's tor, or drop --no-tor)")
         elif p.network == "js" and (no_browser or not Path("/usr/lib/chromium/chromium").exists()):
             skipped.append(f"{name} (needs Chromium)")
         else:
@@ -347,10 +350,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     names = args.platform or sorted(world.platforms)
     runner = DemoWorldThread(world)
     runner.start()
+    tornet = None
     try:
         env = {**os.environ, **world.env(), "CRAWLER_DATA_DIR": str(data_dir)}
         profiles = load_profiles(environ=env)
-        crawl_names, skipped = _crawlable(profiles, names, args.no_browser)
+        onion = [n for n in names if n in profiles and profiles[n].network == "tor"]
+        if onion and not args.no_tor and _which("tor") and _which("tor-gencert"):
+            tornet = _start_private_tor(world, onion, env, console)
+        crawl_names, skipped = _crawlable(profiles, names, args.no_browser, tornet is not None)
         console.print(f"[bold]Demo world[/] seed={args.seed}, {args.size} listings per platform; "
                       f"store: {store_url(env)}")
         for s in skipped:
@@ -389,7 +396,30 @@ def cmd_run(args: argparse.Namespace) -> int:
                       f"(CRAWLER_DATA_DIR={data_dir})")
         return 1 if failures else 0
     finally:
+        if tornet is not None:
+            tornet.stop()
         runner.stop()
+
+
+def _start_private_tor(world: Any, onion: list[str], env: dict[str, str], console: Any) -> Any:
+    """A private tor network on 127.0.0.1 with the demo onion platform behind an onion service."""
+    from crawler.testing.tornet import TorTestNetwork
+
+    name = onion[0]
+    port = int(world.urls[name].rsplit(":", 1)[1])
+    console.print("Starting a private tor network on 127.0.0.1 (8 tor processes; nothing reaches "
+                  "the real Tor network) ...")
+    net = TorTestNetwork(onion_target_port=port)
+    try:
+        net.start()
+    except Exception as exc:  # the demo goes on without the onion platform
+        console.print(f"[yellow]private tor network did not start ({exc}); skipping {name}[/]")
+        net.stop()
+        return None
+    env.update(net.environ())
+    env[world.platforms[name].env_var] = net.onion_url
+    console.print(f"  {name} is served at {net.onion_url}")
+    return net
 
 
 def _crawl_all(names: list[str], env: dict[str, str], data_dir: Path, console: Any, Progress: Any,
