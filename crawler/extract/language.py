@@ -22,15 +22,15 @@ def _words(spaced: str) -> frozenset[str]:
 _STOPWORDS: dict[str, frozenset[str]] = {
     "en": _words(
         "all and are call can for from have here job just new not only our please that the "
-        "this very what when who will with work you your"
+        "this very what when who will with work you your as by or to"
     ),
     "nl": _words(
         "alleen bel bij deze een en geen graag het hier ik je jij maar met mij naar niet "
-        "nieuw ons onze ook uur van voor werk wij wordt zijn"
+        "nieuw nieuwe ons onze ook uur van voor werk wij wordt zijn"
     ),
     "de": _words(
         "arbeit auch bei bitte das der die ein eine für hier ich ist kein keine mich mit nach "
-        "neu nicht nur sehr sind stunde und uns unser wir wird"
+        "neu nicht nur sehr sind stunde und uns unser wir wird zu oder"
     ),
     "ro": _words(
         "aici care cu din doar este fara foarte fără lucru mai munca muncă ne noi nu ora pe "
@@ -39,7 +39,8 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "es": _words(
         "aqui aquí años chica chicas ciudad como el empleo estoy está hora las llegada "
         "llámame los muy necesitamos nueva nuevo ofrecemos para pero por recién sin somos su "
-        "sueldo también trabajo y se al cerca mes piso habitaciones alquila"
+        "sueldo también trabajo y se al cerca mes piso habitaciones alquila del precio tarifas "
+        "teléfono correo solo pago gracias"
     ),
     "fr": _words(
         "ans arrivée aussi avec comme des du emploi est et fille filles heure ici le les mais "

@@ -1,7 +1,8 @@
 """Phone numbers in listing text, decoded from the ways ads hide them, as E.164.
 
 Ads obfuscate numbers to slip past filters: spelled-out digits ("zero six one two ..."
-in en, nl, de, ro, uk, ru, es, fr, it, pl), look-alike letters (O for 0, l or I for 1),
+in en, nl, de, ro, uk, ru, es, fr, it, pl, with "plus"/"más"/"плюс" for "+"), look-alike
+letters (O for 0, l or I for 1, also in a group of letters only: "+34 6l2 34 59 lO"),
 emoji keycap digits, full-width digits, and separators of every kind. The text is first
 decoded (a cheap pass that only touches what can be a number), then runs of digits and
 separators become candidates, and only candidates that phonenumbers accepts as valid for
@@ -37,10 +38,13 @@ _DIGIT_WORDS: dict[str, tuple[str, ...]] = {
           "dziewiec", "дев'ять", "девʼять", "девять"),
 }  # fmt: skip
 _WORD_TO_DIGIT = {w: d for d, words in _DIGIT_WORDS.items() for w in words}
+# "plus" spelled out before a country code: "plus three one", "más tres cuatro", "плюс три".
+_PLUS_WORDS = ("plus", "más", "mas", "mais", "più", "плюс")
+_PLUS_ALT = "|".join(_PLUS_WORDS)
 _DIGIT_WORD_ALT = "|".join(sorted(map(re.escape, _WORD_TO_DIGIT), key=len, reverse=True))
 _SPELLED_TOKEN = rf"(?:{_DIGIT_WORD_ALT}|\d{{1,4}})"
 _SPELLED_RUN = re.compile(
-    rf"(?<![^\W\d_])(?:(?:plus|\+)\s*)?{_SPELLED_TOKEN}"
+    rf"(?<![^\W\d_])(?:(?:{_PLUS_ALT}|\+)\s*)?{_SPELLED_TOKEN}"
     rf"(?:[\s,.\-/]{{1,3}}{_SPELLED_TOKEN}){{3,}}(?![^\W\d_])",
     re.IGNORECASE,
 )
@@ -57,9 +61,11 @@ _KEYCAP = re.compile("([0-9])\ufe0f?\u20e3")
 # A candidate: tokens of digits (a token may hold look-alike letters next to real digits),
 # joined by up to three separators, optionally led by "+", "00" or a bracket.
 _TOKEN = r"[0-9OoIl|]*[0-9][0-9OoIl|]*"
+# After the first group, a group may be look-alike letters only ("+34 6l2 34 59 lO").
+_NEXT_TOKEN = rf"(?:{_TOKEN}|[OoIl|]{{2,4}})"
 _CANDIDATE = re.compile(
     rf"(?:(?<![\w+])|(?=\+))(?P<plus>\+\s?|\(\s?\+)?\(?{_TOKEN}"
-    rf"(?:[ \t.\-/()\u00a0]{{1,3}}{_TOKEN})*(?![\w])"
+    rf"(?:[ \t.\-/()\u00a0]{{1,3}}{_NEXT_TOKEN})*(?![\w])"
 )
 # Candidates are searched from each digit outwards: starting a regex at every "o" or "l"
 # of a long text (they can be look-alike digits) would cost more than all other work.
@@ -68,7 +74,7 @@ _LEAD = re.compile(r"(?:\+\s?|\(\s?\+|\()?\(?[OoIl|]*$")
 _WORD_REST = re.compile(r"\w*")
 _FULLWIDTH_OR_KEYCAP = re.compile("[\uff10-\uff19\u20e3]")
 _LOOKALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-_LAST_TOKEN = re.compile(rf"[ \t.\-/()\u00a0]+{_TOKEN}$")
+_LAST_TOKEN = re.compile(rf"[ \t.\-/()\u00a0]+{_NEXT_TOKEN}$")
 _DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
 # Words right before a number that make it an id, a reference or an amount, not a phone.
 _ID_CONTEXT = re.compile(
@@ -84,9 +90,9 @@ def _spelled_to_digits(m: re.Match[str]) -> str:
     if not _HAS_DIGIT_WORD.search(run):
         return run
     out = []
-    for tok in re.findall(rf"\+|plus|{_SPELLED_TOKEN}", run, re.IGNORECASE):
+    for tok in re.findall(rf"\+|{_PLUS_ALT}|{_SPELLED_TOKEN}", run, re.IGNORECASE):
         low = tok.lower()
-        if low in ("+", "plus"):
+        if low == "+" or low in _PLUS_WORDS:
             out.append("+")
         else:
             out.append(_WORD_TO_DIGIT.get(low, tok))
@@ -152,7 +158,7 @@ def _valid_e164(digits: str, international: bool, region: str | None) -> str | N
 
 
 def _tokens(candidate: str) -> list[str]:
-    return re.findall(_TOKEN, candidate)
+    return re.findall(_NEXT_TOKEN, candidate)
 
 
 # Validation attempts per candidate: a long run of digit groups ("1 1 1 1 ...") must not

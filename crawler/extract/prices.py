@@ -3,8 +3,8 @@
 A price is an amount next to a currency ("150€", "EUR 200", "1.200,50 zł", "0.05 BTC");
 bare numbers are never prices, which keeps dates, times, phone numbers and ages out.
 The unit is read from the words right after the price ("/h", "per night", "/miesiąc",
-"permanent") or right before it ("1h: 150€", "Night - 500 EUR"), in en, nl, de, ro, uk,
-ru, es, fr, it and pl.
+"permanent", "руб. в час") or right before it ("1h: 150€", "Night - 500 EUR"), in en, nl,
+de, ro, uk, ru, es, fr, it and pl. A fee ("registration fee 300 EUR") is a one-off ("once").
 
 `amount_eur` uses REFERENCE_RATES_EUR: static reference rates that make prices in
 different currencies comparable (platform medians, anomaly checks). They are not market
@@ -84,7 +84,10 @@ _UNIT_LISTS: dict[str, str] = {
     "zu verkaufen|kaufpreis|de vânzare|de vanzare|навсегда|назавжди|продажа|продаж|en venta|"
     "venta|à vendre|in vendita|na sprzedaż",
     "once": "once|one-off|one off|one time|one-time|eenmalig|einmalig|o singură dată|"
-    "o singura data|o dată|разово|одноразово|una vez|única vez|une fois|una tantum|jednorazowo",
+    "o singura data|singură dată|singura data|o dată|pago único|pago unico|único pago|разово|одноразово|una vez|única vez|une fois|una tantum|jednorazowo|"
+    # A fee is charged once unless a unit says otherwise ("registration fee 300 EUR").
+    "fee|registration fee|application fee|placement fee|gebühr|anmeldegebühr|"
+    "vermittlungsgebühr|taxă|taxa|taxa de înscriere|взнос|сбор|внесок|cuota|tarifa de inscripción",
 }
 for _unit, _words in _UNIT_LISTS.items():
     for _w in _words.split("|"):
@@ -204,6 +207,9 @@ def extract_prices(text: str, lang: str | None = None) -> list[Price]:
             currency = _CURRENCY_TOKENS.get(after_cur.group(1).lower())
             if currency:
                 end = after_cur.end()
+                # An abbreviation's full stop ("3000 руб. в час") is not the end of the price.
+                if text.startswith(".", end) and after_cur.group(1)[-1:].isalpha():
+                    end += 1
         if currency is None:
             before_cur = _CUR_BEFORE_RE.search(text, max(0, start - 12), start)
             if before_cur:

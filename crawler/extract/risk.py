@@ -6,7 +6,9 @@ of *different* indicators that occur together, strongly with a stated minor age 
 person offered for sale, and with platform-level signals passed in `extras`:
   - shared_contact_count: how many listings share this listing's phone/handle/wallet;
   - price_ratio_to_median: this listing's price / the platform median for the same unit.
-Every point added is explained in a readable line. No settings: the weights below are
+Every point added is explained in a line that reads on its own, e.g.
+"3 distinct indicators (movement, no limits, youth emphasis): +39 (30 for the indicators,
+x1.3 because they occur together)". No settings: the weights below are
 the policy, documented here so analysts can read why a listing scored what it did.
 """
 
@@ -51,6 +53,11 @@ CO_OCCURRENCE = {1: 0.6, 2: 1.0, 3: 1.3, 4: 1.5}
 CO_OCCURRENCE_MAX = 1.7  # five or more distinct ids
 
 
+def _label(indicator_id: str) -> str:
+    """An indicator id as analysts read it: "third_party_control" -> "third party control"."""
+    return indicator_id.replace("_", " ")
+
+
 def _co_occurrence(n: int) -> float:
     return CO_OCCURRENCE.get(n, CO_OCCURRENCE_MAX if n > 4 else 0.0)
 
@@ -69,27 +76,39 @@ def score(
         base = sum(INDICATOR_POINTS.get(i, DEFAULT_POINTS) * w for i, w in best_weight.items())
         factor = _co_occurrence(len(best_weight))
         points = base * factor
-        ids = ", ".join(sorted(best_weight))
         n = len(best_weight)
-        noun = "indicator" if n == 1 else "distinct indicators"
-        lines.append(f"{n} {noun}: {ids} (+{round(points)})")
-        if n == 1 and not (best_weight.keys() & SEVERE_FLOORS.keys()):
-            if points > SINGLE_INDICATOR_CAP:
-                points = SINGLE_INDICATOR_CAP
-            lines.append("a single indicator is common in ordinary ads: kept low")
+        names = ", ".join(_label(i) for i in sorted(best_weight))
+        if n == 1:
+            lines.append(f"1 indicator ({names}): +{round(points)}")
+        else:
+            lines.append(
+                f"{n} distinct indicators ({names}): +{round(points)} "
+                f"({round(base)} for the indicators, x{factor:g} because they occur together)"
+            )
+        severe = best_weight.keys() & SEVERE_FLOORS.keys()
+        if n == 1 and not severe and points > SINGLE_INDICATOR_CAP:
+            lines.append(
+                f"one indicator alone is common in ordinary ads: {round(points)} capped "
+                f"at {SINGLE_INDICATOR_CAP}"
+            )
+            points = SINGLE_INDICATOR_CAP
         weak = sorted(i for i, w in best_weight.items() if w < 1.0)
         if weak:
-            lines.append(f"weak forms counted at reduced weight: {', '.join(weak)}")
+            lines.append(
+                f"only a weak form of {', '.join(_label(i) for i in weak)} was found "
+                "(a phrase that is often innocent): counted at reduced weight"
+            )
     for ind, floor in SEVERE_FLOORS.items():
         if ind in best_weight and best_weight[ind] >= 1.0 and points < floor:
             points = floor
-            label = ind.replace("_", " ")
-            lines.append(f"{label}: at least {floor}")
+            lines.append(f"{_label(ind)} is a priority on its own: score raised to {floor}")
     shared = extras.get("shared_contact_count")
     if isinstance(shared, int | float) and shared >= 3:
         bonus = min(20.0, 6.0 * math.log2(shared / 1.5))
         points += bonus
-        lines.append(f"contact shared by {int(shared)} listings (+{round(bonus)})")
+        lines.append(
+            f"the same phone, handle or wallet appears in {int(shared)} listings: +{round(bonus)}"
+        )
     ratio = extras.get("price_ratio_to_median")
     if isinstance(ratio, int | float) and ratio > 0:
         bonus = 0.0
@@ -99,8 +118,12 @@ def score(
             bonus = 8.0
         if bonus:
             points += bonus
-            lines.append(f"price {ratio:.2g}x the platform median for its unit (+{round(bonus)})")
+            how = "below" if ratio < 1 else "above"
+            lines.append(
+                f"price is {ratio:.2g}x the platform median for its unit (far {how}): "
+                f"+{round(bonus)}"
+            )
     total = max(0, min(100, round(points)))
     if not lines:
-        lines.append("no indicators")
+        lines.append("no indicators found: 0")
     return total, lines

@@ -72,7 +72,7 @@ CASES = [
     (
         "Hand over your passport on arrival",
         "en",
-        [("document_retention", "Hand over your passport")],
+        [("document_retention", "Hand over your passport on arrival")],
     ),
     (
         "No experience needed, easy money, urgent departure",
@@ -86,10 +86,8 @@ CASES = [
     (
         "Work in Germany, visa arranged",
         "en",
-        [
-            ("travel_arranged_abroad", "Work in Germany"),
-            ("travel_arranged_abroad", "visa arranged"),
-        ],
+        # A job abroad is not an indicator by itself; arranged travel is.
+        [("travel_arranged_abroad", "visa arranged")],
     ),
     (
         "Salary advance for the ticket, repay the debt through work",
@@ -167,10 +165,7 @@ CASES = [
     (
         "Lucru în străinătate, fără experiență",
         "ro",
-        [
-            ("travel_arranged_abroad", "Lucru în străinătate"),
-            ("unrealistic_offer", "fără experiență"),
-        ],
+        [("unrealistic_offer", "fără experiență")],
     ),
     # Ukrainian
     (
@@ -181,10 +176,7 @@ CASES = [
     (
         "Безкоштовне житло, робота за кордоном",
         "uk",
-        [
-            ("employer_housing", "Безкоштовне житло"),
-            ("travel_arranged_abroad", "робота за кордоном"),
-        ],
+        [("employer_housing", "Безкоштовне житло")],
     ),
     ("Мені 16 років", "uk", [("minor_age_stated", "Мені 16 років")]),
     # Russian
@@ -214,7 +206,119 @@ CASES = [
     ("Tengo 16 años", "es", [("minor_age_stated", "Tengo 16 años")]),
     # English phrases in a Dutch ad still count.
     ("Nieuw hier, available 24/7", "nl", [("constant_availability", "24/7")]),
+    # Indicators written as whole clauses, in every lexicon language (phrasing of real ads).
+    (
+        "Predați actele de identitate la sosire. Cazare asigurată de angajator.",
+        "ro",
+        [
+            ("document_retention", "Predați actele"),
+            ("employer_housing", "Cazare asigurată"),
+        ],
+    ),
+    (
+        "Vă împrumutăm banii pentru drum, îi returnați prin muncă.",
+        "ro",
+        [("debt_bondage", "împrumutăm banii"), ("debt_bondage", "returnați prin muncă")],
+    ),
+    (
+        "Avem mai multe doamne. Abia am împlinit 18 ani.",
+        "ro",
+        [
+            ("third_party_control", "Avem mai multe doamne"),
+            ("youth_emphasis", "Abia am împlinit 18"),
+        ],
+    ),
+    (
+        "Витрати на візу та дорогу утримуються з першої зарплати.",
+        "uk",
+        [("recruitment_fee", "утримуються з першої зарплати")],
+    ),
+    (
+        "Аванс на дорогу відпрацьовується із зарплати.",
+        "uk",
+        [("debt_bondage", "Аванс на дорогу відпрацьовується")],
+    ),
+    (
+        "Житло надає роботодавець. Щойно виповнилося 18.",
+        "uk",
+        [
+            ("employer_housing", "Житло надає роботодавець"),
+            ("youth_emphasis", "Щойно виповнилося 18"),
+        ],
+    ),
+    (
+        "У нас несколько девушек, на звонки отвечает менеджер.",
+        "ru",
+        [
+            ("third_party_control", "У нас несколько девушек"),
+            ("third_party_control", "отвечает менеджер"),
+        ],
+    ),
+    (
+        "Только исполнилось 18, без опыта.",
+        "ru",
+        [("youth_emphasis", "Только исполнилось 18"), ("unrealistic_offer", "без опыта")],
+    ),
+    (
+        "По-русски не говорит, пишите подруге. Принимаем только Bitcoin.",
+        "ru",
+        [
+            ("restricted_communication", "По-русски не говорит"),
+            ("restricted_communication", "пишите подруге"),
+            ("crypto_only_payment", "Принимаем только Bitcoin"),
+        ],
+    ),
+    (
+        "El empleador guarda tu pasaporte. Recién cumplidos los 18.",
+        "es",
+        [
+            ("document_retention", "guarda tu pasaporte"),
+            ("youth_emphasis", "Recién cumplidos los 18"),
+        ],
+    ),
+    (
+        "Agencia busca chatters, gestionamos las páginas de las chicas.",
+        "es",
+        [("e_pimping", "busca chatters"), ("e_pimping", "gestionamos las páginas de las chicas")],
+    ),
+    (
+        "Lever je identiteitsbewijs in bij aankomst. Wij lenen je het geld voor de reis.",
+        "nl",
+        [
+            ("document_retention", "Lever je identiteitsbewijs in"),
+            ("debt_bondage", "Wij lenen je het geld"),
+        ],
+    ),
+    (
+        "Wir haben mehrere Damen. Der Reisevorschuss wird vom Lohn zurückgezahlt.",
+        "de",
+        [("third_party_control", "Wir haben mehrere Damen"), ("debt_bondage", "Reisevorschuss")],
+    ),
+    (
+        "Visa- und Reisekosten werden vom ersten Lohn abgezogen.",
+        "de",
+        [("recruitment_fee", "Reisekosten werden vom ersten Lohn abgezogen")],
+    ),
+    (
+        "Bookings only through my manager. Does not speak the local language.",
+        "en",
+        [
+            ("third_party_control", "Bookings only through my manager"),
+            ("restricted_communication", "Does not speak the local language"),
+        ],
+    ),
+    (
+        "We lend you the money for the trip, you pay it back through work.",
+        "en",
+        [("debt_bondage", "lend you the money"), ("debt_bondage", "pay it back through work")],
+    ),
     # Not indicators.
+    ("Work in Germany, team wanted", "en", []),
+    ("Работа за границей: уборщик, Германия", "ru", []),
+    ("Trabajo en el extranjero: Alemania", "es", []),
+    ("Паспорт остаётся у вас, экзотические фрукты в подарок.", "ru", []),
+    ("Паспорт залишається у вас.", "uk", []),
+    ("Book your trip in advance", "en", []),
     ("18+ only, nobody under 16 allowed", "en", []),
     ("16 years of experience in plumbing", "en", []),
     ("Our company has 16 years of history", "en", []),

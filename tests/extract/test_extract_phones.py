@@ -120,6 +120,22 @@ CASES = [
     ("price with decimals", "1.200,50 zł", "PL", []),
     ("hours", "one hour 150 two hours 250", "NL", []),
     ("short number", "call 112 now", "NL", []),
+    # Spelled-out "plus" before the country code, and groups of look-alike letters only.
+    (
+        "uk spelled with plus",
+        "Телефонуйте: плюс три вісім нуль п'ять нуль один два три чотири шість сім два",
+        None,
+        ["+380501234672"],
+    ),
+    (
+        "es spelled with más",
+        "Llama al más tres cuatro seis uno dos tres cuatro cinco cero tres uno",
+        None,
+        ["+34612345031"],
+    ),
+    ("look-alike last group", "Teléfono: +34 6l2 34 59 lO", None, ["+34612345910"]),
+    ("look-alike dashed group", "Тел.: +7 9l2 345-68-Ol", None, ["+79123456801"]),
+    ("word after a number", "Call +34 612 34 59 10 lo antes posible", None, ["+34612345910"]),
 ]
 
 

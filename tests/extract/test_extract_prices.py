@@ -51,6 +51,20 @@ CASES = [
     ("Rates in EUR 1h 150", "en", []),
     ("Tel 0612345678 €", "nl", []),
     ("available 24/7, 16 years of experience", "en", []),
+    # Russian abbreviations with a full stop, then the unit ("руб. в час").
+    ("Цены: 8100 руб. в час", "ru", [(8100.0, "RUB", "hour")]),
+    ("64000 RUB в месяц", "ru", [(64000.0, "RUB", "month")]),
+    ("342000 ₽ в месяц", "ru", [(342000.0, "RUB", "month")]),
+    (
+        "8000 RUB в час, 5550 руб. за 30 мин",
+        "ru",
+        [(8000.0, "RUB", "hour"), (5550.0, "RUB", "30min")],
+    ),
+    ("Price 50 EUR. Call me", "en", [(50.0, "EUR", None)]),
+    # One-off payments: spelled out, or a fee.
+    ("Preț: 75 EUR o singură dată", "ro", [(75.0, "EUR", "once")]),
+    ("Precio: €270 pago único", "es", [(270.0, "EUR", "once")]),
+    ("Registration fee 300 EUR.", "en", [(300.0, "EUR", "once")]),
 ]
 
 

@@ -85,7 +85,21 @@ def test_explanation_names_the_indicators_and_signals() -> None:
         extras={"shared_contact_count": 8, "price_ratio_to_median": 0.3},
     )
     assert lines[0].startswith(
-        "3 distinct indicators: movement, restricted_communication, third_party_control"
+        "3 distinct indicators (movement, restricted communication, third party control): +"
     )
-    assert any("contact shared by 8 listings" in line for line in lines)
-    assert any("platform median" in line for line in lines)
+    assert any("appears in 8 listings: +" in line for line in lines)
+    assert any("platform median" in line and line.endswith(": +10") for line in lines)
+
+
+def test_every_explanation_line_says_what_it_adds_or_why() -> None:
+    # Each line must read on its own: no bare "(+131)" an analyst has to decode.
+    _, lines = score(hits("sale_of_person"))
+    assert lines == [
+        "1 indicator (sale of person): +21",
+        "sale of person is a priority on its own: score raised to 60",
+    ]
+    _, lines = score(hits("document_retention"))
+    assert lines == ["1 indicator (document retention): +13"]
+    _, lines = score(hits("constant_availability", weight=0.2))
+    assert "weak form of constant availability" in lines[-1]
+    assert score([]) == (0, ["no indicators found: 0"])
