@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from crawler.browser import needs_browser
 from crawler.profiles import PlatformProfile
 
 
@@ -36,17 +37,47 @@ def profile_settings(profile: PlatformProfile, environ: Mapping[str, str] | None
     if pol.user_agent:
         settings["USER_AGENT"] = pol.user_agent
     strict = profile.tor.strict or env.get("TOR_STRICT", "") in {"1", "true", "yes"}
-    if profile.network == "js":
+    browser = needs_browser(profile)
+    if browser:
         from crawler.browser import scrapy_settings as browser_settings
 
-        settings.update(browser_settings(profile, env))
+        merge_settings(settings, browser_settings(profile, env))
     if profile.network == "tor" or strict:
         from crawler.tor import scrapy_settings as tor_settings
 
         tor = tor_settings(profile, env)
-        if profile.network == "js":
-            # The browser does its own fetching; tor settings only add what the browser context
-            # needs (proxy), never a second http handler.
+        if browser:
+            # The browser does its own fetching (through tor's SOCKS port, per context); the
+            # tor handler only serves what the browser handler passes on (robots.txt).
             tor.pop("DOWNLOAD_HANDLERS", None)
-        settings.update(tor)
+        merge_settings(settings, tor)
     return settings
+
+
+# Dict-valued settings that several routes extend rather than replace.
+_MERGED = {"DOWNLOADER_MIDDLEWARES", "DOWNLOAD_HANDLERS", "SPIDER_MIDDLEWARES", "EXTENSIONS",
+           "ITEM_PIPELINES"}
+
+
+def _project_settings() -> Any:
+    from scrapy.settings import Settings
+
+    project = Settings()
+    project.setmodule(os.environ.get("SCRAPY_SETTINGS_MODULE", "settings.base"), priority="project")
+    return project
+
+
+def merge_settings(into: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    """Add `extra` to `into`; dict-valued component settings are merged key by key.
+
+    At 'spider' priority a dict replaces the project's whole dict, so the project's own
+    entries (e.g. the media filter) are carried over explicitly.
+    """
+    for key, value in extra.items():
+        if key in _MERGED and isinstance(value, Mapping):
+            base = into.get(key)
+            if base is None:
+                base = _project_settings().getdict(key)
+            into[key] = {**base, **value}
+        else:
+            into[key] = value

@@ -30,6 +30,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from w3lib.url import canonicalize_url
 
+from crawler.browser import needs_browser
 from crawler.crawljob import profile_settings
 from crawler.fieldreader import jsonld_objects, read_field
 from crawler.models import CrawlJob, listing_id, utcnow
@@ -65,6 +66,7 @@ class ListingSpider(scrapy.Spider):
         self.open_chains = 0
         self.broken_chains = 0
         self.to_touch: list[str] = []
+        self.uses_browser = needs_browser(profile)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
@@ -127,7 +129,7 @@ class ListingSpider(scrapy.Spider):
 
     def _request(self, url: str, callback: Any, kind: str, **meta: Any) -> scrapy.Request:
         meta = {"platform": self.platform, "page_kind": kind, **meta}
-        if self.profile.network == "js" and kind != "api" and (
+        if self.uses_browser and kind != "api" and (
             kind == "list" or self.profile.render is None or self.profile.render.render_detail
         ):
             from crawler.browser import request_meta

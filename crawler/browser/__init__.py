@@ -9,14 +9,17 @@ meta. What that gives:
   (never a downloaded browser), headless, with flags that keep it off the network except
   for the pages it is sent to;
 - one browser context per platform, named after the profile; through the Tor SOCKS
-  proxy when the profile routes through Tor (`network: tor` or `tor.strict`), set both
+  proxy when the profile routes through Tor (`network: tor`, `tor.strict` or TOR_STRICT=1;
+  requests that skip the browser, like robots.txt, then use the Tor handler), set both
   as a startup context and in every request's `playwright_context_kwargs`, so that the
   context scrapy-playwright re-creates after a browser restart has the proxy too;
 - image, media and font requests aborted inside the browser (SAFETY.md);
 - the profile's bounded page actions (crawler.browser.actions) run on list pages, and a
   wait for the detail fields on detail pages;
-- a downloader middleware (crawler.browser.recovery) that retries requests failed by a
-  browser that died, once scrapy-playwright has launched a new one.
+- one shared download handler for http and https (crawler.browser.handler: one browser,
+  requests of a dead browser failed instead of hanging, non-browser requests never
+  around the Tor proxy) and a downloader middleware (crawler.browser.recovery) that
+  retries requests failed by a browser that died, once a new one is launched.
 
 Environment (read when the settings are built):
   BROWSER_EXECUTABLE_PATH   Chromium binary (default /usr/lib/chromium/chromium)
@@ -24,8 +27,9 @@ Environment (read when the settings are built):
   BROWSER_MAX_PAGES         open pages per context (default: the profile's concurrency)
   BROWSER_NAVIGATION_TIMEOUT_MS  page load timeout (default 30000)
   BROWSER_RETRY_TIMES       retries of a request failed by a dead browser (default 3)
-  BROWSER_USER_AGENT        the context's User-Agent (default: the profile's, else Chromium's)
+  BROWSER_USER_AGENT        the context's User-Agent (default: the profile's, else desktop Chrome's)
   TOR_SOCKS_URL             the Tor SOCKS proxy (default socks5://127.0.0.1:9050)
+  TOR_STRICT                1: every platform's browser goes through Tor
 """
 
 from __future__ import annotations
@@ -55,8 +59,16 @@ __all__ = [
 
 HANDLER = "crawler.browser.handler.BrowserDownloadHandler"
 RECOVERY_MIDDLEWARE = "crawler.browser.recovery.BrowserCrashRetryMiddleware"
+# Requests that skip the browser (robots.txt) in a Tor-routed crawl go through Tor too.
+TOR_HANDLER = "crawler.tor.handler.TorDownloadHandler"
 DEFAULT_EXECUTABLE = "/usr/lib/chromium/chromium"
 DEFAULT_TOR_SOCKS_URL = "socks5://127.0.0.1:9050"
+# OPSEC: headless Chromium announces "HeadlessChrome" to page scripts; present the ordinary
+# desktop Chrome string of the same engine instead (never one naming this tool).
+DEFAULT_BROWSER_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
 
 # Flags that work as root and stop Chromium's own traffic (updates, sync, field trials):
 # the browser must only ever fetch what the crawl sends it to (COMPONENTS.md).
@@ -160,9 +172,9 @@ def context_options(
         "service_workers": "block",
         "accept_downloads": False,
     }
-    user_agent = profile.politeness.user_agent or config.user_agent
-    if user_agent:
-        options["user_agent"] = user_agent
+    options["user_agent"] = (
+        profile.politeness.user_agent or config.user_agent or DEFAULT_BROWSER_USER_AGENT
+    )
     if routes_through_tor(profile, environ):
         options["proxy"] = _chromium_proxy(config.tor_socks_url)
     return options
@@ -224,7 +236,13 @@ def scrapy_settings(
         "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
         "BROWSER_RETRY_TIMES": config.retry_times,
         "BROWSER_TOR_ROUTED": routes_through_tor(profile, environ),
-        "DOWNLOADER_MIDDLEWARES": {RECOVERY_MIDDLEWARE: 560},
+        "BROWSER_DIRECT_HANDLER": TOR_HANDLER if routes_through_tor(profile, environ) else None,
+        # To merge into the crawl's own dict. The media filter is repeated so that a caller
+        # that replaces the dict instead still never fetches media (SAFETY.md).
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.media.MediaBlockMiddleware": 50,
+            RECOVERY_MIDDLEWARE: 560,
+        },
     }
 
 

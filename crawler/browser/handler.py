@@ -9,29 +9,35 @@ crawl and closes it once.
 Requests without `playwright` in their meta (robots.txt, API pages) do not go through
 the browser. scrapy-playwright sends them with Scrapy's plain HTTP/1.1 handler, which
 would bypass a Tor proxy set on the browser context. Settings:
-  BROWSER_DIRECT_HANDLER  import path of the download handler for those requests (e.g.
-                          the Tor handler); default Scrapy's HTTP/1.1 handler.
+  BROWSER_DIRECT_HANDLER  import path of the download handler for those requests;
+                          default Scrapy's HTTP/1.1 handler. crawler.browser.scrapy_settings
+                          sets the Tor handler when the context goes through Tor.
   BROWSER_TOR_ROUTED      set by crawler.browser.scrapy_settings when the context goes
                           through Tor: then, without BROWSER_DIRECT_HANDLER, such
                           requests are refused (IgnoreRequest, stat
                           `browser/refused_direct`): fail closed, never around Tor.
 
 A browser that dies mid-crawl (crash, OOM kill): scrapy-playwright 0.0.48 relaunches it,
-but requests already waiting for a page slot of the dead context wait on that context's
-semaphore forever (its pages' close events release the new context's semaphore, looked
-up by name), and the crawl never ends. When a context closes, this handler wakes those
-waiters; they fail on the closed context with TargetClosedError, which scrapy-playwright
-retries on the new browser (stat `browser/context_waiters_woken`).
+but two kinds of requests of the dead browser then wait forever, and the crawl never ends
+(seen here when killing Chromium under a crawl): those waiting for a page slot of the dead
+context (its pages' close events release the new context's semaphore, looked up by name),
+and some whose Playwright call was in flight when the browser died and is never answered.
+This handler wakes the first (they fail on the closed context with TargetClosedError,
+which scrapy-playwright retries; stat `browser/context_waiters_woken`) and, on the
+browser's `disconnected` event, cancels the second and fails them with BrowserGoneError
+(stat `browser/cancelled_downloads`), which crawler.browser.recovery retries.
 
 Everything else is scrapy-playwright's, driven by its PLAYWRIGHT_* settings.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from playwright.async_api import Error as PlaywrightError
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
@@ -40,6 +46,10 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDownloadHandler
 
 _HANDLERS: WeakKeyDictionary[Crawler, BrowserDownloadHandler] = WeakKeyDictionary()
+
+
+class BrowserGoneError(PlaywrightError):
+    """A rendered download lost because the browser disconnected under it."""
 
 
 class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
@@ -52,6 +62,8 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.tor_routed = crawler.settings.getbool("BROWSER_TOR_ROUTED", False)
         path = crawler.settings.get("BROWSER_DIRECT_HANDLER")
         self.direct: Any = build_from_crawler(load_object(path), crawler) if path else None
+        self._rendering: set[asyncio.Task] = set()  # rendered downloads in flight
+        self._lost: set[asyncio.Task] = set()  # ... cancelled because the browser died
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserDownloadHandler:
@@ -76,9 +88,35 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         for _ in range(waiters + self.config.max_pages_per_context):
             wrapper.semaphore.release()
 
+    async def _browser_disconnected_callback(self) -> None:
+        # Cancel first: closing the dead browser's contexts (in super) may itself not return.
+        lost = [t for t in self._rendering if not t.done()]
+        if lost:
+            self.stats.inc_value("browser/cancelled_downloads", len(lost))
+        for task in lost:
+            self._lost.add(task)
+            task.cancel()
+        self.stats.inc_value("browser/disconnects")
+        await super()._browser_disconnected_callback()
+
+    async def _render(self, request: Request) -> Response:
+        task = asyncio.ensure_future(super().download_request(request))
+        self._rendering.add(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if task in self._lost:
+                raise BrowserGoneError(
+                    "Browser has been closed while rendering (disconnected)"
+                ) from None
+            raise  # the crawl itself is being cancelled
+        finally:
+            self._rendering.discard(task)
+            self._lost.discard(task)
+
     async def download_request(self, request: Request) -> Response:  # type: ignore[override]
         if request.meta.get("playwright"):
-            return await super().download_request(request)
+            return await self._render(request)
         if self.direct is not None:
             return await self.direct.download_request(request)
         if self.tor_routed:

@@ -24,7 +24,7 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
-from crawler.browser import needs_browser, request_meta, scrapy_settings
+from crawler.browser import needs_browser, request_meta, routes_through_tor, scrapy_settings
 from crawler.fieldreader import read_field
 from crawler.profiles import PlatformProfile, load_profile
 
@@ -116,6 +116,16 @@ def trial_settings(profile: PlatformProfile) -> dict[str, Any]:
         browser = scrapy_settings(profile)
         settings["DOWNLOADER_MIDDLEWARES"].update(browser.pop("DOWNLOADER_MIDDLEWARES"))
         settings.update(browser)
+        if routes_through_tor(profile):
+            # As the crawl job does: Tor's settings for what skips the browser (robots.txt);
+            # the browser's handler stays the download handler.
+            from crawler.tor import scrapy_settings as tor_settings
+
+            tor = tor_settings(profile)
+            tor.pop("DOWNLOAD_HANDLERS", None)
+            for name in ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN"):
+                tor.pop(name, None)
+            settings.update(tor)
     return settings
 
 
