@@ -33,10 +33,16 @@ from crawler.testing.elasticsearch import ElasticsearchServer  # noqa: E402
 CALLERS = 16
 
 
-async def run(url: str, docs: int, chunk: int, spool: Path) -> tuple[float, float]:
+async def run(
+    url: str, docs: int, chunk: int, spool: Path, concurrency: int
+) -> tuple[float, float]:
     listings = [make_listing(i) for i in range(docs)]
     seen_at = datetime.now(UTC)
-    env = {"STORE_SPOOL_DIR": str(spool), "STORE_BULK_DOCS": str(chunk)}
+    env = {
+        "STORE_SPOOL_DIR": str(spool),
+        "STORE_BULK_DOCS": str(chunk),
+        "STORE_BULK_CONCURRENCY": str(concurrency),
+    }
 
     # Raw: the same documents the store would write, with the same template and index.
     raw = ElasticsearchStore(StoreConfig.from_env(url, {**env, "STORE_INDEX_PREFIX": "raw"}))
@@ -76,16 +82,34 @@ async def run(url: str, docs: int, chunk: int, spool: Path) -> tuple[float, floa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=20000)
-    parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--chunk", type=int, default=500, help="bulk size, both sides")
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="STORE_BULK_CONCURRENCY (default 2)"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="best of N rounds (default 2)")
     args = parser.parse_args()
+    raw_rates, store_rates = [], []
     with tempfile.TemporaryDirectory() as tmp, ElasticsearchServer(heap="1g") as server:
         # Warm the JVM up so neither side pays for JIT compilation alone.
-        asyncio.run(run(server.url, 2000, args.chunk, Path(tmp) / "warm"))
-        for idx in ("raw-listings-v1", "store-listings-v1"):
-            server.request("DELETE", f"/{idx}")
-        raw_rate, store_rate = asyncio.run(run(server.url, args.docs, args.chunk, Path(tmp) / "s"))
+        asyncio.run(run(server.url, 2000, args.chunk, Path(tmp) / "warm", args.concurrency))
+        for n in range(args.rounds):
+            # Fresh indices each round: both sides start from the same empty state.
+            for prefix in ("raw", "store"):
+                for idx in ("listings-v1", "alerts", "jobs", "identifiers"):
+                    server.request("DELETE", f"/{prefix}-{idx}")
+            raw_rate, store_rate = asyncio.run(
+                run(server.url, args.docs, args.chunk, Path(tmp) / f"s{n}", args.concurrency)
+            )
+            print(f"round {n + 1}: raw {raw_rate:.0f} docs/s, store {store_rate:.0f} docs/s")
+            raw_rates.append(raw_rate)
+            store_rates.append(store_rate)
+    # Best of the rounds: the machine is shared, the slower rounds measure other work.
+    raw_rate, store_rate = max(raw_rates), max(store_rates)
     print(f"raw helpers.async_bulk : {raw_rate:8.0f} docs/s")
-    print(f"ElasticsearchStore     : {store_rate:8.0f} docs/s")
+    print(
+        f"ElasticsearchStore     : {store_rate:8.0f} docs/s "
+        f"(STORE_BULK_CONCURRENCY={args.concurrency})"
+    )
     print(f"ratio store/raw        : {store_rate / raw_rate:8.2f} (target >= 0.8)")
     return 0
 

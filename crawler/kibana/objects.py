@@ -1,4 +1,4 @@
-"""Kibana saved objects as NDJSON, importable into Kibana 8.x and 9.x.
+"""Kibana saved objects as NDJSON, importable into Kibana 8.8+ and 9.x.
 
 Objects (ids are stable, so importing again with overwrite=true updates them in place):
   index-pattern  <prefix>-listings, <prefix>-alerts, <prefix>-jobs (data views)

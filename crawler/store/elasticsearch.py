@@ -467,6 +467,9 @@ class ElasticsearchStore(ListingStore):
         }
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self._known_cap = 200_000
+        # Registry entries are create-only (never change once written), so caching them is
+        # safe across processes and spares most identifier mgets.
+        self._registry: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._queue: asyncio.Queue[_Request] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._replayer: asyncio.Task[None] | None = None
@@ -855,8 +858,10 @@ class ElasticsearchStore(ListingStore):
             else:
                 e.result = result
                 self._remember(result.listing)
-        for item in items[len(writing) :]:
-            if item.get("status", 500) >= 300 and item.get("status") != 409:
+        for (ident, doc), item in zip(new_idents.items(), items[len(writing) :], strict=True):
+            if item.get("status") in (200, 201):
+                self._cache_registry(ident, (doc["cluster_id"], doc["first_listing"]))
+            elif item.get("status", 500) >= 300 and item.get("status") != 409:
                 logger.warning(
                     "identifier registry write failed (HTTP %s): %s",
                     item.get("status"),
@@ -889,19 +894,26 @@ class ElasticsearchStore(ListingStore):
 
     async def _cluster_lookup(self, idents: list[str]) -> dict[str, tuple[str, str]]:
         """identifier -> (cluster id, first listing) from the identifier registry (mget)."""
-        if not idents:
-            return {}
+        out = {i: self._registry[i] for i in idents if i in self._registry}
+        missing = [i for i in idents if i not in out]
+        if not missing:
+            return out
         resp = await self._retrying(
             self.client.mget,
             index=self.identifiers_index,
-            ids=[identifier_doc_id(i) for i in idents],
+            ids=[identifier_doc_id(i) for i in missing],
         )
-        out: dict[str, tuple[str, str]] = {}
         for doc in resp["docs"]:
             if doc.get("found"):
                 src = doc["_source"]
                 out[src["identifier"]] = (src["cluster_id"], src["first_listing"])
+                self._cache_registry(src["identifier"], out[src["identifier"]])
         return out
+
+    def _cache_registry(self, ident: str, entry: tuple[str, str]) -> None:
+        self._registry[ident] = entry
+        if len(self._registry) > self._known_cap:
+            self._registry.popitem(last=False)
 
     def _decide(
         self,
@@ -1060,6 +1072,14 @@ class ElasticsearchStore(ListingStore):
                 claimed.release()
                 self._log_down(exc.cause)
                 return False
+            except StoreError as exc:
+                # Elasticsearch refuses a record (a mapping error, not an outage): set the
+                # segment aside for inspection instead of blocking every later write on it.
+                rejected = segment.with_name(segment.name + ".rejected")
+                segment.rename(rejected)
+                claimed.release()
+                logger.error("spool %s rejected, kept as %s: %s", segment.name, rejected, exc)
+                continue
             except BaseException:
                 claimed.release()
                 raise

@@ -7,7 +7,8 @@ still has them. Each process writes its own segment (`<prefix>-<ns timestamp>-<p
 and holds an exclusive flock on it while it is open, so another process's replay leaves a
 segment alone until its writer closes it or dies. Replay reads segments oldest first,
 record by record in order, and deletes a segment once every record in it was applied.
-Applying a record twice is harmless (listing ids are stable, upserts ignore data older than
+A segment Elasticsearch rejects (a mapping error, not an outage) is renamed to
+`*.jsonl.rejected` and left for an analyst to inspect. Applying a record twice is harmless (listing ids are stable, upserts ignore data older than
 what is stored), so a replay cut short is simply done again.
 
 Settings: STORE_SPOOL_DIR (default CRAWLER_DATA_DIR/spool), read by StoreConfig.

@@ -321,6 +321,7 @@ class ElasticsearchServer:
             "ES_PATH_CONF": str(self.root / "config"),
             "HOME": str(self.root),
             "CLI_JAVA_OPTS": f"-Djava.io.tmpdir={self.root / 'tmp'} -XX:-UsePerfData",
+            "JAVA_TOOL_OPTIONS": "-XX:-UsePerfData",
         }
 
     def _bootstrap_password(self) -> None:

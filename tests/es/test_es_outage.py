@@ -51,7 +51,7 @@ def _env(prefix: str, spool: Path) -> dict[str, str]:
 
 async def _wait_for_empty_spool(store: ElasticsearchStore, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
-    while store.spool.pending():
+    while store.spool.segments() or store.spool.pending():
         assert time.monotonic() < deadline, "spool not replayed"
         await asyncio.sleep(0.2)
 

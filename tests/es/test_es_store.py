@@ -11,7 +11,12 @@ from es_fixtures import INDICATORS, PLATFORMS, make_listing
 from crawler.models import SearchQuery, UpsertOutcome
 from crawler.store import open_store
 from crawler.store.base import StoreError
-from crawler.store.elasticsearch import ElasticsearchStore, StoreConfig, migrate_listings
+from crawler.store.elasticsearch import (
+    ElasticsearchStore,
+    StoreConfig,
+    listing_mapping,
+    migrate_listings,
+)
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -36,6 +41,9 @@ async def test_template_install_is_idempotent(make_store, es_server) -> None:
         assert second.languages == []
         props = mapping_after.body[f"{second.listings_alias}-v1"]["mappings"]["properties"]
         assert set(props["title"]["fields"]) == {"keyword"}
+        # On a cluster that has them, the detected analyzers become sub-fields.
+        richer = listing_mapping(["en", "nl"])["properties"]["body"]["fields"]
+        assert richer["en"]["analyzer"] == "english" and richer["nl"]["analyzer"] == "dutch"
     finally:
         await second.close()
 
