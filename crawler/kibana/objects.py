@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crawler.extract.indicators import INDICATOR_IDS  # the stable ids of INDICATORS.md
+
 CORE_MIGRATION_VERSION = "8.8.0"
 TYPE_MIGRATION_VERSIONS = {
     "index-pattern": "8.0.0",
@@ -28,29 +30,6 @@ TYPE_MIGRATION_VERSIONS = {
     "visualization": "8.5.0",
     "dashboard": "8.7.0",
 }
-# Stable indicator ids from docs INDICATORS.md (text-level indicators).
-INDICATOR_IDS = (
-    "movement",
-    "third_party_control",
-    "youth_emphasis",
-    "minor_age_stated",
-    "nationality_emphasis",
-    "restricted_communication",
-    "constant_availability",
-    "no_limits",
-    "sale_of_person",
-    "recruitment_fee",
-    "employer_housing",
-    "document_retention",
-    "unrealistic_offer",
-    "travel_arranged_abroad",
-    "debt_bondage",
-    "organ_trade",
-    "e_pimping",
-    "refugee_targeting",
-    "lure_job_abroad",
-    "crypto_only_payment",
-)
 HIGH_RISK = 70
 INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 LISTING_COLUMNS = ["platform", "title", "risk_score", "indicator_ids", "phones", "location"]
