@@ -50,6 +50,14 @@ def pages_served(world) -> int:
     )
 
 
+def kinds(world) -> str:
+    total: dict[str, int] = {}
+    for counts in world.request_counts().values():
+        for kind, n in counts.items():
+            total[kind] = total.get(kind, 0) + n
+    return ", ".join(f"{k} {v}" for k, v in sorted(total.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -69,6 +77,7 @@ def main() -> None:
         )
         bare_s, bare_rss = watch([bare])
         bare_pages = pages_served(world)
+        bare_kinds = kinds(world)
 
         # Ours, sequential: one process per platform, one after the other.
         world.reset_request_counts()
@@ -100,6 +109,7 @@ def main() -> None:
         ]
         par_s, par_rss = watch(procs)
         par_pages = pages_served(world)
+        par_kinds = kinds(world)
 
     bare_rate = bare_pages / bare_s
     seq_rate = seq_pages / seq_s
@@ -113,6 +123,8 @@ def main() -> None:
     print(
         f"ours, concurrent (process per platform):  {par_pages} pages in {par_s:.1f} s = {par_rate:.0f} pages/s, peak RSS {par_rss / 2**20:.0f} MiB per process"
     )
+    print(f"requests served to bare: {bare_kinds}")
+    print(f"requests served to ours: {par_kinds}")
     print(f"ratio sequential/bare: {seq_rate / bare_rate:.2f}")
     print(f"ratio concurrent/bare: {par_rate / bare_rate:.2f}   (target >= 1.0)")
 

@@ -9,23 +9,44 @@ import sys
 # Modules that add sub-commands: each has `register(subparsers) -> None`; a sub-command
 # parser sets `func=callable(args) -> int`.
 COMMAND_MODULES = (
-    "crawler.commands",  # run, crawl, search, status, profiles, demo
+    "crawler.commands",  # run, crawl, search, status, profiles, purge
+    "crawler.demo.cli",  # demo serve
     "crawler.extract.cli",  # extract
     "crawler.kibana.cli",  # kibana export / import
     "crawler.tor.cli",  # tor status / newnym
     "crawler.alerts.cli",  # alerts test / list / deliver
     "crawler.scheduler",  # schedule
 )
+# Which module registers a command: a known command imports only its own module, so that
+# `crawler crawl` (run by the scheduler or cron many times a day) starts quickly.
+COMMAND_OWNERS = {
+    **dict.fromkeys(("run", "crawl", "search", "status", "profiles", "purge"), "crawler.commands"),
+    "demo": "crawler.demo.cli",
+    "extract": "crawler.extract.cli",
+    "kibana": "crawler.kibana.cli",
+    "tor": "crawler.tor.cli",
+    "alerts": "crawler.alerts.cli",
+    "schedule": "crawler.scheduler",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_of(argv: list[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crawler",
         description="Monitor flagged platforms: crawl, extract trafficking indicators, index, alert.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    command = _command_of(sys.argv[1:] if argv is None else argv)
+    modules = [COMMAND_OWNERS[command]] if command in COMMAND_OWNERS else COMMAND_MODULES
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -39,11 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _quiet_stem(record: object) -> bool:
     import logging
 
-    return not (getattr(record, "name", "").startswith("stem") and getattr(record, "levelno", 0) < logging.WARNING)
+    return not (
+        getattr(record, "name", "").startswith("stem")
+        and getattr(record, "levelno", 0) < logging.WARNING
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -22,19 +22,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="start the demo world, crawl every demo platform, show results")
     p.add_argument("--size", type=int, default=60, help="listings per demo platform (default 60)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--rounds", type=int, default=1,
-                   help="crawl rounds; the demo world advances in time between rounds")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="crawl rounds; the demo world advances in time between rounds",
+    )
     p.add_argument("--platform", action="append", help="only these demo platforms")
     p.add_argument("--no-browser", action="store_true", help="skip platforms that need Chromium")
-    p.add_argument("--no-tor", action="store_true",
-                   help="skip onion platforms (else a private tor network is started on 127.0.0.1)")
+    p.add_argument(
+        "--no-tor",
+        action="store_true",
+        help="skip onion platforms (else a private tor network is started on 127.0.0.1)",
+    )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("crawl", help="crawl one configured platform (the unit cron or the scheduler runs)")
+    p = sub.add_parser(
+        "crawl", help="crawl one configured platform (the unit cron or the scheduler runs)"
+    )
     p.add_argument("platform")
     p.add_argument("--full", action="store_true", help="walk every list page (no incremental stop)")
-    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a Scrapy setting")
+    p.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a Scrapy setting",
+    )
     p.set_defaults(func=cmd_crawl, scrapy_logging=True)
 
     p = sub.add_parser("search", help="search stored listings (full text plus filters)")
@@ -42,7 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--platform")
     p.add_argument("--category")
     p.add_argument("--indicator", help="indicator id, e.g. movement")
-    p.add_argument("--identifier", help="phone (any format), e-mail, @handle or service:handle, wallet")
+    p.add_argument(
+        "--identifier", help="phone (any format), e-mail, @handle or service:handle, wallet"
+    )
     p.add_argument("--min-risk", type=int)
     p.add_argument("--since", help="seen since: ISO date or a duration like 24h, 7d")
     p.add_argument("--limit", type=int, default=20)
@@ -62,14 +79,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     pv.set_defaults(func=cmd_profiles_validate)
     ps = psub.add_parser("schema", help="print the profile JSON Schema")
     ps.set_defaults(func=lambda a: print(json.dumps(profile_json_schema(), indent=2)) or 0)
-
-    p = sub.add_parser("demo", help="serve the synthetic demo platforms on 127.0.0.1")
-    dsub = p.add_subparsers(dest="demo_command", metavar="ACTION")
-    ds = dsub.add_parser("serve", help="serve until SIGTERM; prints the DEMO_*_URL lines")
-    from crawler.demo.serve import add_serve_arguments, run_serve
-
-    add_serve_arguments(ds)
-    ds.set_defaults(func=run_serve)
 
     p = sub.add_parser("purge", help="retention: delete listings not seen for N days")
     p.add_argument("--days", type=int, required=True)
@@ -115,7 +124,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         _err(f"broken profile: {exc}")
         return 2
     if args.platform not in profiles:
-        _err(f"unknown platform {args.platform!r}; configured: {', '.join(sorted(profiles)) or 'none'}")
+        _err(
+            f"unknown platform {args.platform!r}; configured: {', '.join(sorted(profiles)) or 'none'}"
+        )
         return 2
     lock = None
     if "SCHEDULER_LOCK_FD" not in os.environ:  # the scheduler hands its own lock down
@@ -163,8 +174,10 @@ def _crawl(args: argparse.Namespace) -> int:
     print("crawl " + " ".join(f"{k}={v}" for k, v in summary.items()), flush=True)
     list_errors = stats.get("listing/list_page_errors", 0)
     if list_errors:
-        _err(f"{args.platform}: {list_errors} list page(s) could not be fetched (see the log above); "
-             "the run is incomplete and the next run walks every list page again")
+        _err(
+            f"{args.platform}: {list_errors} list page(s) could not be fetched (see the log above); "
+            "the run is incomplete and the next run walks every list page again"
+        )
         return 1
     return 0 if reason in {"finished", "closespider_pagecount", "closespider_itemcount"} else 1
 
@@ -184,9 +197,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     from crawler.store import StoreError, open_store
 
     try:
-        query = SearchQuery(text=args.text, platform=args.platform, category=args.category,
-                            indicator=args.indicator, identifier=args.identifier,
-                            min_risk=args.min_risk, seen_since=parse_since(args.since), limit=args.limit)
+        query = SearchQuery(
+            text=args.text,
+            platform=args.platform,
+            category=args.category,
+            indicator=args.indicator,
+            identifier=args.identifier,
+            min_risk=args.min_risk,
+            seen_since=parse_since(args.since),
+            limit=args.limit,
+        )
     except ValueError as exc:
         _err(f"bad search option: {exc}")
         return 2
@@ -206,14 +226,22 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     from rich.table import Table
 
-    table = Table(title=f"{page.total} listing(s)" + (f", showing {len(page.listings)}" if page.total > len(page.listings) else ""))
+    table = Table(
+        title=f"{page.total} listing(s)"
+        + (f", showing {len(page.listings)}" if page.total > len(page.listings) else "")
+    )
     for col in ("risk", "platform", "title", "price", "indicators", "contacts", "last seen"):
         table.add_column(col, overflow="fold")
     for lst in page.listings:
-        table.add_row(str(lst.risk_score), lst.platform, lst.title[:60], _price_text(lst),
-                      ", ".join(sorted({h.id for h in lst.indicators})),
-                      ", ".join(v for _, v in lst.identifiers()[:3]),
-                      lst.last_seen.strftime("%Y-%m-%d %H:%M") if lst.last_seen else "")
+        table.add_row(
+            str(lst.risk_score),
+            lst.platform,
+            lst.title[:60],
+            _price_text(lst),
+            ", ".join(sorted({h.id for h in lst.indicators})),
+            ", ".join(v for _, v in lst.identifiers()[:3]),
+            lst.last_seen.strftime("%Y-%m-%d %H:%M") if lst.last_seen else "",
+        )
     _console().print(table)
     return 0
 
@@ -227,7 +255,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     summary, jobs = _run(go())
     if args.json:
-        print(json.dumps({"summary": summary, "jobs": [j.model_dump(mode="json") for j in jobs]}, default=str))
+        print(
+            json.dumps(
+                {"summary": summary, "jobs": [j.model_dump(mode="json") for j in jobs]}, default=str
+            )
+        )
         return 0
     print_summary(summary, jobs)
     return 0
@@ -241,16 +273,32 @@ def print_summary(summary: dict[str, Any], jobs: list[Any], top: list[Any] | Non
     for job in jobs:
         latest.setdefault(job.platform, job)
     t = Table(title="Listings per platform")
-    for col in ("platform", "stored", "last run", "new", "changed", "unchanged", "skipped", "pages", "complete"):
+    for col in (
+        "platform",
+        "stored",
+        "last run",
+        "new",
+        "changed",
+        "unchanged",
+        "skipped",
+        "pages",
+        "complete",
+    ):
         t.add_column(col)
     platforms = summary.get("platforms", {})
     for name in sorted(set(platforms) | set(latest)):
         info = platforms.get(name, {})
         j = latest.get(name)
-        t.add_row(name, str(info.get("listings", 0)),
-                  j.started_at.strftime("%H:%M:%S") if j else "-",
-                  *(str(getattr(j, f)) if j else "-" for f in ("new", "changed", "unchanged", "skipped_known", "pages")),
-                  ("yes" if j.complete else "no") if j else "-")
+        t.add_row(
+            name,
+            str(info.get("listings", 0)),
+            j.started_at.strftime("%H:%M:%S") if j else "-",
+            *(
+                str(getattr(j, f)) if j else "-"
+                for f in ("new", "changed", "unchanged", "skipped_known", "pages")
+            ),
+            ("yes" if j.complete else "no") if j else "-",
+        )
     console.print(t)
     indicators = summary.get("indicators", {})
     if indicators:
@@ -266,8 +314,13 @@ def print_summary(summary: dict[str, Any], jobs: list[Any], top: list[Any] | Non
             t.add_column(col, overflow="fold")
         for lst in top:
             evidence = "; ".join(f"{h.id}: \u201c{h.evidence}\u201d" for h in lst.indicators[:4])
-            t.add_row(str(lst.risk_score), lst.platform, lst.title[:50], evidence,
-                      "; ".join(lst.risk_explanation[:2]))
+            t.add_row(
+                str(lst.risk_score),
+                lst.platform,
+                lst.title[:50],
+                evidence,
+                "; ".join(lst.risk_explanation[:2]),
+            )
         console.print(t)
 
 
@@ -320,8 +373,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
 # ---- run: the demo main job ------------------------------------------------------------
 
 
-def _crawlable(profiles: dict[str, Any], names: list[str], no_browser: bool,
-               tor_ready: bool) -> tuple[list[str], list[str]]:
+def _crawlable(
+    profiles: dict[str, Any], names: list[str], no_browser: bool, tor_ready: bool
+) -> tuple[list[str], list[str]]:
     ok, skipped = [], []
     for name in names:
         p = profiles.get(name)
@@ -358,8 +412,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if onion and not args.no_tor and _which("tor") and _which("tor-gencert"):
             tornet = _start_private_tor(world, onion, env, console)
         crawl_names, skipped = _crawlable(profiles, names, args.no_browser, tornet is not None)
-        console.print(f"[bold]Demo world[/] seed={args.seed}, {args.size} listings per platform; "
-                      f"store: {store_url(env)}")
+        console.print(
+            f"[bold]Demo world[/] seed={args.seed}, {args.size} listings per platform; "
+            f"store: {store_url(env)}"
+        )
         for s in skipped:
             console.print(f"  skipped {s}")
         failures = 0
@@ -367,8 +423,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             if round_no > 1:
                 world.advance()
                 console.print(f"[bold]Round {round_no}[/]: the demo world advanced in time")
-            failures += _crawl_all(crawl_names, env, data_dir, console, Progress, BarColumn, TextColumn,
-                                   TimeElapsedColumn, args.size, round_no)
+            failures += _crawl_all(
+                crawl_names,
+                env,
+                data_dir,
+                console,
+                Progress,
+                BarColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                args.size,
+                round_no,
+            )
 
         async def report() -> tuple[Any, Any, Any, dict[str, set[str]]]:
             async with open_store(environ=env) as store:
@@ -388,12 +454,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             want = {t.key for t in truth.get(name, [])}
             got = stored.get(name, set())
             missing = len(want - got)
-            console.print(f"ground truth {name}: {len(want & got)}/{len(want)} current listings stored"
-                          + (f", [red]{missing} missing[/]" if missing else ""))
+            console.print(
+                f"ground truth {name}: {len(want & got)}/{len(want)} current listings stored"
+                + (f", [red]{missing} missing[/]" if missing else "")
+            )
             failures += bool(missing)
-        console.print(f"Search them: [bold]crawler search 'just arrived'[/], "
-                      f"[bold]crawler search --min-risk 50[/], [bold]crawler status[/] "
-                      f"(CRAWLER_DATA_DIR={data_dir})")
+        console.print(
+            f"Search them: [bold]crawler search 'just arrived'[/], "
+            f"[bold]crawler search --min-risk 50[/], [bold]crawler status[/] "
+            f"(CRAWLER_DATA_DIR={data_dir})"
+        )
         return 1 if failures else 0
     finally:
         if tornet is not None:
@@ -407,8 +477,10 @@ def _start_private_tor(world: Any, onion: list[str], env: dict[str, str], consol
 
     name = onion[0]
     port = int(world.urls[name].rsplit(":", 1)[1])
-    console.print("Starting a private tor network on 127.0.0.1 (8 tor processes; nothing reaches "
-                  "the real Tor network) ...")
+    console.print(
+        "Starting a private tor network on 127.0.0.1 (8 tor processes; nothing reaches "
+        "the real Tor network) ..."
+    )
     net = TorTestNetwork(onion_target_port=port)
     try:
         net.start()
@@ -422,8 +494,18 @@ def _start_private_tor(world: Any, onion: list[str], env: dict[str, str], consol
     return net
 
 
-def _crawl_all(names: list[str], env: dict[str, str], data_dir: Path, console: Any, Progress: Any,
-               BarColumn: Any, TextColumn: Any, TimeElapsedColumn: Any, size: int, round_no: int) -> int:
+def _crawl_all(
+    names: list[str],
+    env: dict[str, str],
+    data_dir: Path,
+    console: Any,
+    Progress: Any,
+    BarColumn: Any,
+    TextColumn: Any,
+    TimeElapsedColumn: Any,
+    size: int,
+    round_no: int,
+) -> int:
     """Crawl the platforms, two processes at a time, with a progress bar per platform."""
     from crawler.store import open_store
 
@@ -431,8 +513,13 @@ def _crawl_all(names: list[str], env: dict[str, str], data_dir: Path, console: A
     pending = list(names)
     running: dict[str, tuple[subprocess.Popen[bytes], Any]] = {}
     log_files = []
-    with Progress(TextColumn("{task.description:28}"), BarColumn(), TextColumn("{task.fields[state]}"),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description:28}"),
+        BarColumn(),
+        TextColumn("{task.fields[state]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         tasks = {n: progress.add_task(n, total=size, state="waiting") for n in names}
 
         async def counts() -> dict[str, int]:
@@ -444,8 +531,12 @@ def _crawl_all(names: list[str], env: dict[str, str], data_dir: Path, console: A
                 name = pending.pop(0)
                 log = open(data_dir / "logs" / f"{name}-round{round_no}.log", "wb")  # noqa: SIM115
                 log_files.append(log)
-                proc = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", name],
-                                        env=env, stdout=log, stderr=subprocess.STDOUT)
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "crawler", "crawl", name],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
                 running[name] = (proc, log)
                 progress.update(tasks[name], state="crawling")
             time.sleep(0.5)
@@ -461,7 +552,9 @@ def _crawl_all(names: list[str], env: dict[str, str], data_dir: Path, console: A
                 if rc is None:
                     continue
                 del running[name]
-                progress.update(tasks[name], completed=size, state="done" if rc == 0 else f"[red]failed ({rc})")
+                progress.update(
+                    tasks[name], completed=size, state="done" if rc == 0 else f"[red]failed ({rc})"
+                )
                 if rc != 0:
                     failures += 1
     for log in log_files:

@@ -15,7 +15,9 @@ from crawler.browser import needs_browser
 from crawler.profiles import PlatformProfile
 
 
-def profile_settings(profile: PlatformProfile, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def profile_settings(
+    profile: PlatformProfile, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Scrapy settings for crawling this platform (applied at 'spider' priority)."""
     env = os.environ if environ is None else environ
     pol, lim = profile.politeness, profile.limits
@@ -55,8 +57,13 @@ def profile_settings(profile: PlatformProfile, environ: Mapping[str, str] | None
 
 
 # Dict-valued settings that several routes extend rather than replace.
-_MERGED = {"DOWNLOADER_MIDDLEWARES", "DOWNLOAD_HANDLERS", "SPIDER_MIDDLEWARES", "EXTENSIONS",
-           "ITEM_PIPELINES"}
+_MERGED = {
+    "DOWNLOADER_MIDDLEWARES",
+    "DOWNLOAD_HANDLERS",
+    "SPIDER_MIDDLEWARES",
+    "EXTENSIONS",
+    "ITEM_PIPELINES",
+}
 
 
 def _project_settings() -> Any:

@@ -16,8 +16,20 @@ from crawler.fieldreader import clean_text
 from crawler.models import IndicatorHit, Listing
 
 # Detail fields with a meaning of their own; anything else is kept in Listing.fields.
-KNOWN_FIELDS = {"title", "body", "price", "seller", "location", "posted_at", "phone", "email",
-                "age", "category", "listing_key", "contact"}
+KNOWN_FIELDS = {
+    "title",
+    "body",
+    "price",
+    "seller",
+    "location",
+    "posted_at",
+    "phone",
+    "email",
+    "age",
+    "category",
+    "listing_key",
+    "contact",
+}
 
 _DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y")
 
@@ -110,15 +122,22 @@ def add_contacts(listing: Listing, fields: dict[str, Any]) -> None:
 
 def add_indicators(listing: Listing, fields: dict[str, Any]) -> None:
     """Stage 4: indicator hits with evidence, and the risk score with its explanation."""
-    hits: list[IndicatorHit] = []
-    for field in ("title", "body"):
-        for hit in ex.find_indicators(getattr(listing, field), listing.language):
-            hit.field = field
-            hits.append(hit)
-    if listing.stated_age is not None and listing.stated_age < 18 and not any(
-        h.id == "minor_age_stated" for h in hits
+    hits = ex.find_indicators(f"{listing.title}\n{listing.body}", listing.language)
+    for hit in hits:
+        hit.field = "title" if hit.evidence in listing.title else "body"
+    if (
+        listing.stated_age is not None
+        and listing.stated_age < 18
+        and not any(h.id == "minor_age_stated" for h in hits)
     ):
-        hits.append(IndicatorHit(id="minor_age_stated", evidence=f"age: {listing.stated_age}",
-                                 lang=listing.language, weight=1.0, field="age"))
+        hits.append(
+            IndicatorHit(
+                id="minor_age_stated",
+                evidence=f"age: {listing.stated_age}",
+                lang=listing.language,
+                weight=1.0,
+                field="age",
+            )
+        )
     listing.indicators = hits
     listing.risk_score, listing.risk_explanation = ex.score(hits, extras={})

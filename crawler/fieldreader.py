@@ -29,7 +29,10 @@ def _texts(sel: Selector, spec: FieldSelector) -> list[str]:
         pseudo = bool(re.search(r"(text\(\)|/@[\w-]+|string\()\s*$", spec.xpath or ""))
     if pseudo:
         return [t for t in found.getall()]
-    return [" ".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()) for node in found]
+    return [
+        " ".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
+        for node in found
+    ]
 
 
 def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
@@ -39,7 +42,13 @@ def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
             data = json.loads(raw)
         except ValueError:
             continue
-        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        items = (
+            data
+            if isinstance(data, list)
+            else data.get("@graph", [data])
+            if isinstance(data, dict)
+            else []
+        )
         out.extend(d for d in items if isinstance(d, dict))
     return out
 
@@ -55,7 +64,9 @@ def dotted(data: Any, path: str) -> Any:
     return data
 
 
-def read_field(sel: Selector, spec: FieldSelector, jsonld: list[dict[str, Any]] | None = None) -> str | None:
+def read_field(
+    sel: Selector, spec: FieldSelector, jsonld: list[dict[str, Any]] | None = None
+) -> str | None:
     """The field's text (whitespace collapsed), or None when the page does not have it."""
     if spec.const is not None:
         values = [spec.const]

@@ -20,14 +20,18 @@ class QuietLogFormatter(LogFormatter):
             "args": {"src": getattr(response, "url", response)},
         }
 
-    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any) -> dict[str, Any]:
+    def dropped(
+        self, item: Any, exception: BaseException, response: Any, spider: Any
+    ) -> dict[str, Any]:
         return {
             "level": logging.WARNING,
             "msg": "Dropped listing from %(src)s: %(reason)s",
             "args": {"src": getattr(response, "url", response), "reason": exception},
         }
 
-    def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any) -> dict[str, Any]:
+    def item_error(
+        self, item: Any, exception: BaseException, response: Any, spider: Any
+    ) -> dict[str, Any]:
         return {
             "level": logging.ERROR,
             "msg": "Error processing listing from %(src)s",

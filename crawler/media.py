@@ -14,7 +14,39 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
 MEDIA_EXTENSIONS = frozenset(
-    ["jpg", "jpeg", "png", "gif", "webp", "bmp", "svg", "ico", "tif", "tiff", "heic", "avif", "mp4", "webm", "mkv", "avi", "mov", "m4v", "mpg", "mpeg", "mp3", "ogg", "wav", "flac", "m4a", "aac", "woff", "woff2", "ttf", "otf", "eot"]
+    [
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "webp",
+        "bmp",
+        "svg",
+        "ico",
+        "tif",
+        "tiff",
+        "heic",
+        "avif",
+        "mp4",
+        "webm",
+        "mkv",
+        "avi",
+        "mov",
+        "m4v",
+        "mpg",
+        "mpeg",
+        "mp3",
+        "ogg",
+        "wav",
+        "flac",
+        "m4a",
+        "aac",
+        "woff",
+        "woff2",
+        "ttf",
+        "otf",
+        "eot",
+    ]
 )
 
 

@@ -80,7 +80,9 @@ def _selector(value: Any) -> Any:
 class ListPage(_Strict):
     item: str = Field(description="CSS selector of one listing's entry on a list page")
     link: FieldSelector = Field(description="the detail-page link, relative to the entry")
-    key: FieldSelector | None = Field(None, description="the platform's listing id, relative to the entry")
+    key: FieldSelector | None = Field(
+        None, description="the platform's listing id, relative to the entry"
+    )
     fields: dict[str, FieldSelector] = Field(
         default_factory=dict,
         description="entry fields shown on the list page (price, title): a change re-fetches the detail page",
@@ -96,8 +98,18 @@ class ListPage(_Strict):
 
 
 DETAIL_FIELDS = {
-    "title", "body", "price", "seller", "location", "posted_at", "phone", "email",
-    "age", "category", "listing_key", "contact",
+    "title",
+    "body",
+    "price",
+    "seller",
+    "location",
+    "posted_at",
+    "phone",
+    "email",
+    "age",
+    "category",
+    "listing_key",
+    "contact",
 }
 
 
@@ -199,8 +211,12 @@ class PlatformProfile(_Strict):
     title: str | None = None
     base_url: str
     network: Literal["clearnet", "tor", "js"] = "clearnet"
-    category: str = Field(description="platform kind: classifieds, jobs, forum, marketplace, social")
-    country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2 region hint")
+    category: str = Field(
+        description="platform kind: classifieds, jobs, forum, marketplace, social"
+    )
+    country: str | None = Field(
+        None, pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2 region hint"
+    )
     language: str | None = Field(None, pattern=r"^[a-z]{2}$")
     seeds: list[str] = Field(min_length=1)
     list_page: ListPage | None = Field(None, alias="list")
@@ -260,13 +276,17 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "(profile)"
 
 
-def parse_profile(data: Any, path: str | Path = "<profile>", environ: dict[str, str] | None = None) -> PlatformProfile:
+def parse_profile(
+    data: Any, path: str | Path = "<profile>", environ: dict[str, str] | None = None
+) -> PlatformProfile:
     if not isinstance(data, dict):
         raise ProfileError(path, "(profile)", "the file must hold a YAML mapping")
     try:
         data = expand_env(data, environ)
     except KeyError as exc:
-        raise ProfileError(path, "(environment)", f"variable {exc.args[0]} is not set and has no default") from None
+        raise ProfileError(
+            path, "(environment)", f"variable {exc.args[0]} is not set and has no default"
+        ) from None
     try:
         profile = PlatformProfile.model_validate(data)
     except ValidationError as exc:
@@ -308,7 +328,9 @@ def default_profile_dirs() -> list[Path]:
     return dirs
 
 
-def load_profiles(dirs: list[Path] | None = None, environ: dict[str, str] | None = None) -> dict[str, PlatformProfile]:
+def load_profiles(
+    dirs: list[Path] | None = None, environ: dict[str, str] | None = None
+) -> dict[str, PlatformProfile]:
     """Every *.yaml profile in the directories; the first definition of a name wins."""
     out: dict[str, PlatformProfile] = {}
     for d in dirs or default_profile_dirs():
@@ -325,7 +347,10 @@ def _allow_selector_shorthand(node: Any) -> Any:
     ref = {"$ref": "#/$defs/FieldSelector"}
     if isinstance(node, dict) and node.get("$ref") == ref["$ref"]:
         rest = {k: v for k, v in node.items() if k != "$ref"}
-        return {"anyOf": [{"type": "string", "description": "CSS selector (shorthand)"}, ref], **rest}
+        return {
+            "anyOf": [{"type": "string", "description": "CSS selector (shorthand)"}, ref],
+            **rest,
+        }
     if isinstance(node, dict):
         return {k: _allow_selector_shorthand(v) for k, v in node.items()}
     if isinstance(node, list):

@@ -52,8 +52,13 @@ def entry_fingerprint(values: dict[str, str | None]) -> str:
 class ListingSpider(scrapy.Spider):
     name = "listing"
 
-    def __init__(self, platform: str | None = None, profile: PlatformProfile | None = None,
-                 full: Any = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        platform: str | None = None,
+        profile: PlatformProfile | None = None,
+        full: Any = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if profile is None:
             raise ValueError("ListingSpider needs a platform: -a platform=NAME")
@@ -129,15 +134,18 @@ class ListingSpider(scrapy.Spider):
 
     def _request(self, url: str, callback: Any, kind: str, **meta: Any) -> scrapy.Request:
         meta = {"platform": self.platform, "page_kind": kind, **meta}
-        if self.uses_browser and kind != "api" and (
-            kind == "list" or self.profile.render is None or self.profile.render.render_detail
+        if (
+            self.uses_browser
+            and kind != "api"
+            and (kind == "list" or self.profile.render is None or self.profile.render.render_detail)
         ):
             from crawler.browser import request_meta
 
             meta.update(request_meta(self.profile, kind))
         errback = self._chain_failed if kind in {"list", "api"} else self._detail_failed
-        return scrapy.Request(url, callback=callback, errback=errback, meta=meta,
-                              dont_filter=kind != "detail")
+        return scrapy.Request(
+            url, callback=callback, errback=errback, meta=meta, dont_filter=kind != "detail"
+        )
 
     # ---- list pages --------------------------------------------------------------------
 
@@ -166,23 +174,38 @@ class ListingSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("listing/skipped_known")
                 continue
             fresh += 1
-            yield self._request(url, self.parse_detail, "detail", listing_id=lid, listing_key=key,
-                                list_fingerprint=lfp)
+            yield self._request(
+                url,
+                self.parse_detail,
+                "detail",
+                listing_id=lid,
+                listing_key=key,
+                list_fingerprint=lfp,
+            )
         if len(self.to_touch) >= 200:
             await self._flush_touch()
         next_url = read_field(response, lp.next_page) if lp.next_page else None
-        if next_url and self.mode == "incremental" and entries and fresh == 0 and self.profile.incremental.stop_on_known_page:
+        if (
+            next_url
+            and self.mode == "incremental"
+            and entries
+            and fresh == 0
+            and self.profile.incremental.stop_on_known_page
+        ):
             self.crawler.stats.inc_value("listing/stopped_on_known_page")
             next_url = None
         page_no = response.meta.get("list_page_no", 1)
         if next_url and page_no >= self.profile.limits.max_depth:
             self.crawler.stats.inc_value("listing/max_depth_reached")
-            logger.warning("%s: stopped after %d list pages (limits.max_depth)", self.platform, page_no)
+            logger.warning(
+                "%s: stopped after %d list pages (limits.max_depth)", self.platform, page_no
+            )
             self.broken_chains += 1  # the platform was not walked to its end
             next_url = None
         if next_url:
-            yield self._request(response.urljoin(next_url), self.parse_list, "list",
-                                list_page_no=page_no + 1)
+            yield self._request(
+                response.urljoin(next_url), self.parse_list, "list", list_page_no=page_no + 1
+            )
         else:
             self.open_chains -= 1
 
@@ -197,12 +220,26 @@ class ListingSpider(scrapy.Spider):
         fields = {name: read_field(sel, spec, jsonld) for name, spec in dp.fields.items()}
         key = response.meta.get("listing_key") or fields.get("listing_key")
         lid = response.meta.get("listing_id") or listing_id(
-            self.platform, key or canonicalize_url(response.url, keep_fragments=False))
-        yield self._item(response.url, lid, key, fields, response.meta.get("list_fingerprint"),
-                         hashlib.sha256(response.body).hexdigest())
+            self.platform, key or canonicalize_url(response.url, keep_fragments=False)
+        )
+        yield self._item(
+            response.url,
+            lid,
+            key,
+            fields,
+            response.meta.get("list_fingerprint"),
+            hashlib.sha256(response.body).hexdigest(),
+        )
 
-    def _item(self, url: str, lid: str, key: str | None, fields: dict[str, Any],
-              list_fingerprint: str | None, evidence: str) -> dict[str, Any]:
+    def _item(
+        self,
+        url: str,
+        lid: str,
+        key: str | None,
+        fields: dict[str, Any],
+        list_fingerprint: str | None,
+        evidence: str,
+    ) -> dict[str, Any]:
         return {
             "raw": {
                 "id": lid,
@@ -239,7 +276,11 @@ class ListingSpider(scrapy.Spider):
             key = raw.get("key")
             url = raw.get("url") or response.url
             lid = listing_id(self.platform, str(key) if key else canonicalize_url(url))
-            fields = {k: (None if v is None else str(v)) for k, v in raw.items() if k not in {"key", "url"}}
+            fields = {
+                k: (None if v is None else str(v))
+                for k, v in raw.items()
+                if k not in {"key", "url"}
+            }
             entries.append((lid, url, key, fields, entry_fingerprint(fields)))
         known = await self.store.known(self.platform, [e[0] for e in entries]) if entries else {}
         fresh = 0
@@ -251,7 +292,13 @@ class ListingSpider(scrapy.Spider):
                 continue
             fresh += 1
             yield self._item(url, lid, None if key is None else str(key), fields, lfp, body_sha)
-        if next_url and self.mode == "incremental" and entries and fresh == 0 and self.profile.incremental.stop_on_known_page:
+        if (
+            next_url
+            and self.mode == "incremental"
+            and entries
+            and fresh == 0
+            and self.profile.incremental.stop_on_known_page
+        ):
             self.crawler.stats.inc_value("listing/stopped_on_known_page")
             next_url = None
         if next_url:
@@ -288,7 +335,9 @@ class ListingSpider(scrapy.Spider):
                 job = self.job
                 job.finished_at = utcnow()
                 job.status = "finished" if reason == "finished" else "interrupted"
-                job.complete = reason == "finished" and self.open_chains <= 0 and self.broken_chains == 0
+                job.complete = (
+                    reason == "finished" and self.open_chains <= 0 and self.broken_chains == 0
+                )
                 job.pages = int(stats.get_value("response_received_count", 0))
                 job.items = int(stats.get_value("item_scraped_count", 0))
                 job.new = int(stats.get_value("store/new", 0))

@@ -21,5 +21,7 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def demo_world() -> Iterator[DemoWorldThread]:
     """The three clearnet demo platforms, 60 listings each, seed 1."""
-    with running_world(seed=1, size=60, platforms=["demo-classifieds", "demo-jobs", "demo-forum"]) as w:
+    with running_world(
+        seed=1, size=60, platforms=["demo-classifieds", "demo-jobs", "demo-forum"]
+    ) as w:
         yield w

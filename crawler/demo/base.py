@@ -48,7 +48,9 @@ class DemoPlatform(ABC):
         self.seed = seed
         self.size = size
         self.step = 0
-        self.requests: Counter[str] = Counter()  # request counts by kind: list, detail, robots, api, asset, other
+        self.requests: Counter[str] = (
+            Counter()
+        )  # request counts by kind: list, detail, robots, api, asset, other
 
     @abstractmethod
     def ground_truth(self) -> list[GroundTruthListing]:

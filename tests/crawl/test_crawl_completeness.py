@@ -18,7 +18,9 @@ def test_crawl_stores_every_listing_once_with_its_fields(demo_world, data_dir, p
     stored = stored_listings(env, platform)
     keys = [s.listing_key for s in stored]
     assert len(keys) == len(set(keys)), "a listing was stored twice"
-    assert set(keys) == set(truth), f"missing: {set(truth) - set(keys)}; extra: {set(keys) - set(truth)}"
+    assert set(keys) == set(truth), (
+        f"missing: {set(truth) - set(keys)}; extra: {set(keys) - set(truth)}"
+    )
     wrong: list[str] = []
     for lst in stored:
         t = truth[lst.listing_key]

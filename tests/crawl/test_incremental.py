@@ -28,7 +28,11 @@ def test_recrawl_fetches_few_pages_and_catches_every_change(demo_world, data_dir
     demo_world.advance()
     after = {t.key: t for t in demo_world.ground_truth()[platform]}
     new_keys = set(after) - set(before)
-    repriced = {k for k in set(after) & set(before) if price_tuples(after[k].prices) != price_tuples(before[k].prices)}
+    repriced = {
+        k
+        for k in set(after) & set(before)
+        if price_tuples(after[k].prices) != price_tuples(before[k].prices)
+    }
     assert new_keys and repriced, "the demo world should add and reprice listings when it advances"
 
     third = run_crawl(platform, env)
@@ -37,8 +41,13 @@ def test_recrawl_fetches_few_pages_and_catches_every_change(demo_world, data_dir
     assert new_keys <= set(stored), f"new listings not found: {new_keys - set(stored)}"
     for key in repriced:
         # amounts and currencies (units are checked by the completeness test)
-        assert {t[:2] for t in price_tuples(after[key].prices)} <= {t[:2] for t in price_tuples(stored[key].prices)}, key
+        assert {t[:2] for t in price_tuples(after[key].prices)} <= {
+            t[:2] for t in price_tuples(stored[key].prices)
+        }, key
         assert len(stored[key].price_history) >= 2, "a price change extends the price history"
-        assert stored[key].first_seen < stored[key].last_seen or stored[key].first_seen == stored[key].last_seen
+        assert (
+            stored[key].first_seen < stored[key].last_seen
+            or stored[key].first_seen == stored[key].last_seen
+        )
     assert int(third.stat("new")) == len(new_keys)
     assert int(third.stat("changed")) >= len(repriced)

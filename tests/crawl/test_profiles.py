@@ -52,8 +52,18 @@ CASES = [
     ("list.item", ..., "list.item", "required"),
     ("list.link", {"css": "a", "xpath": "//a"}, "list.link", "exactly one of"),
     ("detail.fields.title", "h1::[text", "detail.fields.title", "does not compile"),
-    ("detail.fields.body", {"xpath": "//div[", "regex": "x"}, "detail.fields.body", "xpath does not compile"),
-    ("detail.fields.price", {"css": "p", "regex": "(unclosed"}, "detail.fields.price", "regex does not compile"),
+    (
+        "detail.fields.body",
+        {"xpath": "//div[", "regex": "x"},
+        "detail.fields.body",
+        "xpath does not compile",
+    ),
+    (
+        "detail.fields.price",
+        {"css": "p", "regex": "(unclosed"},
+        "detail.fields.price",
+        "regex does not compile",
+    ),
     ("politeness.concurency", 4, "politeness.concurency", "unknown field"),
     ("politeness.concurrency", 0, "politeness.concurrency", "greater than or equal to 1"),
     ("schedule", {"cron": "every tuesday"}, "schedule", "not a valid cron"),
@@ -92,7 +102,10 @@ def test_missing_environment_variable_is_named(tmp_path):
 def test_environment_defaults_and_values_expand(tmp_path):
     data = dict(GOOD, base_url="${SITE_URL:-http://127.0.0.1:1}/")
     assert load_profile(write(tmp_path, data), environ={}).base_url == "http://127.0.0.1:1"
-    assert load_profile(write(tmp_path, data), environ={"SITE_URL": "http://h:2"}).base_url == "http://h:2"
+    assert (
+        load_profile(write(tmp_path, data), environ={"SITE_URL": "http://h:2"}).base_url
+        == "http://h:2"
+    )
 
 
 def test_bundled_profiles_are_valid():
@@ -107,15 +120,31 @@ def test_crawl_refuses_broken_profile_before_any_request(tmp_path, demo_world, d
     good = dict(GOOD, name="demo-classifieds", base_url=demo_world.urls["demo-classifieds"])
     write(profile_dir, dict(good, politeness={"concurrency": "lots"}), "demo-classifieds.yaml")
     env = crawl_env(demo_world, data_dir, {"PLATFORMS_DIR": str(profile_dir)})
-    proc = subprocess.run([sys.executable, "-m", "crawler", "crawl", "demo-classifieds"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "demo-classifieds"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "demo-classifieds.yaml: politeness.concurrency:" in proc.stderr
     assert sum(demo_world.request_counts()["demo-classifieds"].values()) == 0
 
-    proc = subprocess.run([sys.executable, "-m", "crawler", "profiles", "validate",
-                           str(profile_dir / "demo-classifieds.yaml")], env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "profiles",
+            "validate",
+            str(profile_dir / "demo-classifieds.yaml"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1 and "politeness.concurrency" in proc.stderr
 
 
@@ -127,9 +156,13 @@ def test_shipped_json_schema_matches_the_model_and_validates_bundled_profiles():
 
     from crawler.profiles import default_profile_dirs, expand_env, profile_json_schema
 
-    shipped = Path(__file__).resolve().parents[2] / "crawler" / "schemas" / "platform-profile.schema.json"
+    shipped = (
+        Path(__file__).resolve().parents[2] / "crawler" / "schemas" / "platform-profile.schema.json"
+    )
     schema = json.loads(shipped.read_text())
-    assert schema == profile_json_schema(), "run: crawler profiles schema > crawler/schemas/platform-profile.schema.json"
+    assert schema == profile_json_schema(), (
+        "run: crawler profiles schema > crawler/schemas/platform-profile.schema.json"
+    )
     for d in default_profile_dirs():
         for f in d.glob("*.yaml"):
             jsonschema.validate(expand_env(yaml.safe_load(f.read_text()), {}), schema)

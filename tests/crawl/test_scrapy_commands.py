@@ -14,16 +14,30 @@ SCRAPY = [sys.executable, "-m", "scrapy.cmdline"]
 
 def test_scrapy_list_and_crawl_from_project_root(demo_world, data_dir):
     env = crawl_env(demo_world, data_dir)
-    out = subprocess.run([*SCRAPY, "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [*SCRAPY, "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0 and out.stdout.split() == ["listing"], out.stderr
-    out = subprocess.run([*SCRAPY, "crawl", "listing", "-a", "platform=demo-forum"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [*SCRAPY, "crawl", "listing", "-a", "platform=demo-forum"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert len(stored_listings(env, "demo-forum")) == len(demo_world.ground_truth()["demo-forum"])
 
 
 def test_unknown_platform_is_a_clear_error(demo_world, data_dir):
     env = crawl_env(demo_world, data_dir)
-    out = subprocess.run([sys.executable, "-m", "crawler", "crawl", "no-such-platform"], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "no-such-platform"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2 and "unknown platform 'no-such-platform'" in out.stderr

@@ -10,8 +10,13 @@ from crawler.testing.crawls import crawl_env, run_crawl
 
 
 def search(env, *args) -> list[dict]:
-    proc = subprocess.run([sys.executable, "-m", "crawler", "search", "--json", "--limit", "1000", *args],
-                          env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler", "search", "--json", "--limit", "1000", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
 
@@ -27,12 +32,18 @@ def test_search_filters_match_the_ground_truth(demo_world, data_dir):
 
     everything = search(env)
     fee = search(env, "--indicator", "recruitment_fee")
-    flagged = {d["listing_key"] for d in everything if any(h["id"] == "recruitment_fee" for h in d["indicators"])}
+    flagged = {
+        d["listing_key"]
+        for d in everything
+        if any(h["id"] == "recruitment_fee" for h in d["indicators"])
+    }
     assert flagged and {d["listing_key"] for d in fee} == flagged
 
     risky = search(env, "--min-risk", "40")
     assert all(d["risk_score"] >= 40 for d in risky)
-    assert [d["risk_score"] for d in risky] == sorted((d["risk_score"] for d in risky), reverse=True)
+    assert [d["risk_score"] for d in risky] == sorted(
+        (d["risk_score"] for d in risky), reverse=True
+    )
 
     with_phone = next(t for t in truth.values() if t.phones)
     national = with_phone.phones[0]  # E.164; search also accepts other spellings
@@ -43,6 +54,11 @@ def test_search_filters_match_the_ground_truth(demo_world, data_dir):
     assert with_phone.key in {d["listing_key"] for d in search(env, word)}
     assert search(env, 'punctuation "( AND *') is not None  # never a crash on odd input
 
-    proc = subprocess.run([sys.executable, "-m", "crawler", "status"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler", "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0 and "demo-classifieds" in proc.stdout
