@@ -10,11 +10,7 @@ from crawler.testing.crawls import stored_listings
 
 
 def test_crawler_run_crawls_every_demo_platform_and_checks_ground_truth(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("STORE_", "CRAWLER_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STORE_", "CRAWLER_"))}
     env["CRAWLER_DATA_DIR"] = str(tmp_path / "data")
     proc = subprocess.run(
         [sys.executable, "-m", "crawler", "run", "--size", "20", "--rounds", "2"],
