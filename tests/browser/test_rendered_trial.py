@@ -151,3 +151,22 @@ def test_tor_routed_rendering_goes_through_the_socks_proxy_with_remote_names(
     # robots.txt skips the browser: it went through the Tor handler, to the same proxy.
     assert counts["robots"] == 1 and not run.stats.get("browser/refused_direct")
     assert counts["image"] == 0
+
+
+def test_tor_routed_rendering_never_bypasses_the_proxy_even_for_loopback(
+    social, socks_recorder, tmp_path
+):
+    port = int(social.urls["demo-social"].rsplit(":", 1)[1])
+    # The site listens on 127.0.0.1 only; 127.0.0.2 is reachable solely through the proxy,
+    # which maps it: a page that loads went through the proxy, loopback or not.
+    proxy = socks_recorder({"127.0.0.2": "127.0.0.1"})
+    profile = yaml.safe_load((PLATFORMS / "demo-social.yaml").read_text())
+    profile["base_url"] = f"http://127.0.0.2:{port}"
+    profile["tor"] = {"strict": True}
+    path = tmp_path / "demo-social-loopback.yaml"
+    path.write_text(yaml.safe_dump(profile))
+    env = base_env(social) | {"TOR_SOCKS_URL": f"socks5h://127.0.0.1:{proxy.port}"}
+    run = run_trial(path, env, tmp_path)
+    assert run.returncode == 0, run.output[-3000:]
+    assert len(run.listings) == 60
+    assert {host for host, _ in proxy.connects} == {"127.0.0.2"}
