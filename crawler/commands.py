@@ -459,9 +459,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 + (f", [red]{missing} missing[/]" if missing else "")
             )
             failures += bool(missing)
+        exe = "crawler" if _which("crawler") else str(Path(sys.prefix) / "bin" / "crawler")
         console.print(
-            f"Search them: [bold]crawler search 'just arrived'[/], "
-            f"[bold]crawler search --min-risk 50[/], [bold]crawler status[/] "
+            f"Search them: [bold]{exe} search 'just arrived'[/], "
+            f"[bold]{exe} search --min-risk 50[/], [bold]{exe} status[/] "
             f"(CRAWLER_DATA_DIR={data_dir})"
         )
         return 1 if failures else 0
