@@ -14,22 +14,10 @@ from typing import Any
 from crawler import extract as ex
 from crawler.fieldreader import clean_text
 from crawler.models import IndicatorHit, Listing
+from crawler.profiles import DETAIL_FIELDS
 
 # Detail fields with a meaning of their own; anything else is kept in Listing.fields.
-KNOWN_FIELDS = {
-    "title",
-    "body",
-    "price",
-    "seller",
-    "location",
-    "posted_at",
-    "phone",
-    "email",
-    "age",
-    "category",
-    "listing_key",
-    "contact",
-}
+KNOWN_FIELDS = DETAIL_FIELDS
 
 _DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y")
 

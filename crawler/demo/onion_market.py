@@ -9,7 +9,7 @@ non-explicit (SAFETY.md): it carries indicator phrases and nothing more.
 Layout: list pages `/c/<category>?page=N` (20 offers, most recently added or updated
 first: each entry has title, USD price, offer id, link), offer pages `/ad/<id>`, vendor
 pages `/vendor/<name>`. Wallet addresses are encoded here from seeded random bytes (btc
-bech32 through crawler.demo.wallets; Monero's base58 with its keccak-256 checksum below),
+bech32 through crawler.demo.wallets; Monero through crawler.extract.wallets' encoder),
 never copied from anywhere. In the tests the site sits behind the private test network's
 onion service (crawler.testing.tornet); its profile is
 crawler/platforms/demo-onion-market.yaml, base URL from DEMO_ONION_MARKET_URL.
@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from html import escape
 
 from aiohttp import web
-from Crypto.Hash import keccak
 
 from crawler.demo.catalog import CatalogEntry, CatalogPlatform
 from crawler.demo.text import Draft
 from crawler.demo.wallets import bech32_address
 from crawler.demo.world import register_platform
+from crawler.extract.wallets import xmr_address
 from crawler.models import Price, Wallet
 
 CATEGORIES = ("hourly", "labour", "permanent")
@@ -70,30 +70,6 @@ NEUTRAL = (
 )
 CRYPTO_ONLY = "Payment only in BTC or XMR."
 
-_XMR_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_XMR_BLOCK_CHARS = (0, 2, 3, 5, 6, 7, 9, 10, 11)  # encoded length of a 0..8-byte block
-
-
-def monero_base58(data: bytes) -> str:
-    """Monero's base58: 8-byte blocks, each encoded to a fixed number of characters."""
-    out = []
-    for i in range(0, len(data), 8):
-        block = data[i : i + 8]
-        num = int.from_bytes(block, "big")
-        chars = []
-        for _ in range(_XMR_BLOCK_CHARS[len(block)]):
-            num, rem = divmod(num, 58)
-            chars.append(_XMR_ALPHABET[rem])
-        out.append("".join(reversed(chars)))
-    return "".join(out)
-
-
-def monero_address(spend_key: bytes, view_key: bytes) -> str:
-    """A standard mainnet Monero address (network byte 18, keccak-256 checksum)."""
-    payload = bytes([18]) + spend_key + view_key
-    checksum = keccak.new(digest_bits=256, data=payload).digest()[:4]
-    return monero_base58(payload + checksum)
-
 
 @dataclass
 class Vendor:
@@ -105,7 +81,7 @@ class Vendor:
 
 def make_vendor(rng: random.Random, name: str) -> Vendor:
     btc = bech32_address(bytes(rng.getrandbits(8) for _ in range(20)))
-    xmr = monero_address(
+    xmr = xmr_address(
         bytes(rng.getrandbits(8) for _ in range(32)), bytes(rng.getrandbits(8) for _ in range(32))
     )
     return Vendor(name, rng.choice(ORIGINS), Wallet(chain="btc", address=btc),

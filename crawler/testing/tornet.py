@@ -24,7 +24,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -33,6 +32,8 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from crawler.tor.manager import free_ports
 
 log = logging.getLogger(__name__)
 
@@ -156,20 +157,6 @@ class _Timings:
     bootstrap: float = 0.0
     descriptor: float = 0.0
     first_fetch: float = 0.0
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct free TCP ports on 127.0.0.1 (sockets held until all are chosen)."""
-    socks: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 class TorTestNetwork:

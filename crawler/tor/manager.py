@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, str], None]
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
     """Distinct free TCP ports on 127.0.0.1 (each socket held until all are chosen)."""
     socks = []
     try:
@@ -125,7 +125,7 @@ class TorManager:
         ddir = Path(data_dir or tempfile.mkdtemp(prefix="flagwatch-tor-"))
         ddir.mkdir(parents=True, exist_ok=True)
         os.chmod(ddir, 0o700)  # tor refuses a data directory others can read
-        ports = _free_ports(2)
+        ports = free_ports(2)
         socks_port = socks_port or ports[0]
         control_port = control_port or ports[1]
         torrc = ddir / "torrc"
