@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 from scrapy_playwright.page import PageMethod
 
 from crawler.browser.actions import item_selector, run_action, wait_for_content
+from crawler.envsettings import env_number
 from crawler.profiles import PlatformProfile, ProfileError
 
 __all__ = [
@@ -107,16 +108,7 @@ class BrowserConfig:
         env = os.environ if environ is None else environ
 
         def integer(name: str, default: int | None, minimum: int) -> int | None:
-            raw = env.get(name)
-            if raw in (None, ""):
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ValueError(f"environment {name}: not an integer: {raw!r}") from None
-            if value < minimum:
-                raise ValueError(f"environment {name}: must be at least {minimum}, got {value}")
-            return value
+            return env_number(env, name, int, default, minimum)
 
         headless_raw = env.get("BROWSER_HEADLESS", "1").strip().lower()
         if headless_raw not in {"1", "0", "true", "false", "yes", "no"}:

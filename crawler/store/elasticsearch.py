@@ -82,6 +82,7 @@ from elasticsearch import (
     helpers,
 )
 
+from crawler.envsettings import EnvSettingError, env_number
 from crawler.models import (
     CrawlJob,
     Listing,
@@ -160,16 +161,10 @@ class StoreConfig:
     @classmethod
     def from_env(cls, url: str, environ: Mapping[str, str]) -> StoreConfig:
         def number(name: str, kind: type, default: Any, minimum: float = 0) -> Any:
-            raw = environ.get(name)
-            if raw in (None, ""):
-                return default
             try:
-                value = kind(raw)
-            except ValueError:
-                raise StoreError(f"environment: {name}={raw!r} is not a {kind.__name__}") from None
-            if value < minimum:
-                raise StoreError(f"environment: {name}={raw!r} must be >= {minimum}")
-            return value
+                return env_number(environ, name, kind, default, minimum)
+            except EnvSettingError as exc:
+                raise StoreError(str(exc)) from None
 
         verify = environ.get("ELASTICSEARCH_VERIFY_CERTS", "true").strip().lower()
         if verify not in ("true", "false", "1", "0", "yes", "no"):

@@ -690,18 +690,20 @@ class SqliteStore(ListingStore):
             )
 
     async def jobs(self, platform: str | None = None, limit: int = 20) -> list[CrawlJob]:
-        with self._errors("read jobs"):
-            if platform is None:
-                rows = self._db.execute(
-                    "SELECT doc FROM jobs ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,)
-                ).fetchall()
-            else:
-                rows = self._db.execute(
-                    """SELECT doc FROM jobs WHERE platform = ?
-                       ORDER BY started_at DESC, rowid DESC LIMIT ?""",
-                    (platform, limit),
-                ).fetchall()
-        return [CrawlJob.model_validate_json(r[0]) for r in rows]
+        rows = self._recent("jobs", "started_at DESC, rowid DESC", "platform", platform, limit)
+        return [CrawlJob.model_validate_json(doc) for doc in rows]
+
+    def _recent(
+        self, table: str, order: str, column: str, value: str | None, limit: int
+    ) -> list[str]:
+        """The `doc` column of a table's most recent rows, optionally where column = value."""
+        where = f"WHERE {column} = ?" if value is not None else ""
+        params = (value, limit) if value is not None else (limit,)
+        with self._errors(f"read {table}"):
+            rows = self._db.execute(
+                f"SELECT doc FROM {table} {where} ORDER BY {order} LIMIT ?", params
+            ).fetchall()
+        return [r[0] for r in rows]
 
     async def summary(self) -> dict[str, Any]:
         """What `crawler run` / `crawler status` print. Shape (JSON-ready)::
@@ -789,18 +791,8 @@ class SqliteStore(ListingStore):
             return cursor.rowcount == 1
 
     async def list_alerts(self, limit: int = 50, rule: str | None = None) -> list[dict[str, Any]]:
-        with self._errors("read alerts"):
-            if rule is None:
-                rows = self._db.execute(
-                    "SELECT doc FROM alerts ORDER BY created_at DESC, num DESC LIMIT ?", (limit,)
-                ).fetchall()
-            else:
-                rows = self._db.execute(
-                    """SELECT doc FROM alerts WHERE rule = ?
-                       ORDER BY created_at DESC, num DESC LIMIT ?""",
-                    (rule, limit),
-                ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        rows = self._recent("alerts", "created_at DESC, num DESC", "rule", rule, limit)
+        return [json.loads(doc) for doc in rows]
 
     async def purge(self, not_seen_since: datetime) -> int:
         cutoff = _column_time(not_seen_since)
