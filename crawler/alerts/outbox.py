@@ -212,6 +212,18 @@ class Outbox:
         now = time.time() if now is None else now
         marks = ",".join("?" * len(channels))
         with self._write():
+            # A lease whose sender process died (killed mid-delivery) is void at once, not
+            # only when it runs out: the delivery is retried with the same idempotency key.
+            held = self.db.execute(
+                "SELECT DISTINCT lease_owner FROM deliveries "
+                "WHERE state='pending' AND lease_until > ? AND lease_owner IS NOT NULL",
+                (now,),
+            ).fetchall()
+            dead = [o for (o,) in held if not owner_alive(o.rpartition(":")[0])]
+            self.db.executemany(
+                "UPDATE deliveries SET lease_until=0 WHERE state='pending' AND lease_owner=?",
+                [(o,) for o in dead],
+            )
             rows = self.db.execute(
                 f"""SELECT d.alert_id, d.channel, d.key, d.attempts, d.created_at, a.record
                     FROM deliveries d JOIN alerts a ON a.id = d.alert_id
