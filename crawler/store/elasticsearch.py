@@ -10,12 +10,19 @@ types only (the test server has no language analyzers); `title.<lang>`/`body.<la
 sub-fields are added for each language analyzer that the cluster answers `_analyze` for.
 
 Upsert (same meaning as the SQLite store, see crawler/store/base.py): per batch, one mget of
-the current documents (with their seq_no/primary_term), one terms search for listings that
-share an identifier (cluster ids), then one bulk: `create` for new ids, `index` with
-if_seq_no/if_primary_term for known ones. A 409 on an item means another process wrote it
-first: that listing is re-read and decided again, so two crawlers writing the same listings
-at once still report each change exactly once. Data older than the stored last_seen never
-overwrites newer data (this also makes spool replays idempotent).
+the current documents (with their seq_no/primary_term) and of the identifier registry
+(cluster ids), then one bulk: `create` for new ids, `index` with if_seq_no/if_primary_term
+for known ones. A 409 on an item means another process wrote it first: that listing is
+re-read and decided again, so two crawlers writing the same listings at once still report
+each change exactly once. Data older than the stored last_seen never overwrites newer data
+(this also makes spool replays idempotent).
+Blind creates: listings this process has neither read, written nor seen `known()` report
+are not read first; they are decided NEW and sent as `create`, and the 409 of one that
+exists sends it to the re-read round above (counted in stats["blind_misses"]). When most
+blind creates of a batch miss (a fresh process re-crawling a platform), the next
+BLIND_PAUSE_BATCHES batches read first. Registry entries created for a listing that
+turned out to exist are rewritten with the cluster decided in the re-read round.
+Documents are serialized by pydantic (`listing_document_json`), not through dicts.
 
 Cluster ids: `<prefix>-identifiers` holds one document per identifier (phone, e-mail,
 handle, wallet) with the cluster id and listing that first had it, created with op_type
@@ -69,7 +76,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
@@ -128,6 +135,8 @@ DERIVED_FIELDS = (
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_CONFLICT_ROUNDS = 20
+# After a batch whose blind creates mostly hit existing listings, this many batches read first.
+BLIND_PAUSE_BATCHES = 8
 SUMMARY_TOP = 10
 # `crawler status` pages through a platform's listings with large limits; allow them.
 MAX_RESULT_WINDOW = 200_000
@@ -361,22 +370,48 @@ def job_mapping() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 # documents
 # --------------------------------------------------------------------------------------
+def derived_fields(
+    listing: Listing, shared: int = 0, pairs: Sequence[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """The flat fields added to a listing for search and Kibana (see DERIVED_FIELDS).
+
+    `pairs` are the listing's `identifiers()` when the caller has them already.
+    """
+    rows = [
+        _indexed_identifier(kind, value)
+        for kind, value in dict.fromkeys(listing.identifiers() if pairs is None else pairs)
+    ]
+    first = listing.prices[0] if listing.prices else None
+    return {
+        "identifiers": [f"{r.kind}:{r.value}" for r in rows],
+        "identifier_keys": sorted({f"{r.kind}:{r.key}" for r in rows}),
+        "phone_regions": sorted({r.region for r in rows if r.region}),
+        "indicator_ids": sorted({hit.id for hit in listing.indicators}),
+        "price_units": sorted({p.unit for p in listing.prices if p.unit}),
+        "price_amount_eur": first.amount_eur if first else None,
+        "price_unit": first.unit if first else None,
+        "shared_identifiers": shared,
+    }
+
+
 def listing_document(listing: Listing, shared: int = 0) -> dict[str, Any]:
     """The indexed document: the listing plus derived flat fields for search and Kibana."""
     doc = listing.model_dump(mode="json")
-    rows = [
-        _indexed_identifier(kind, value) for kind, value in dict.fromkeys(listing.identifiers())
-    ]
-    doc["identifiers"] = [f"{r.kind}:{r.value}" for r in rows]
-    doc["identifier_keys"] = sorted({f"{r.kind}:{r.key}" for r in rows})
-    doc["phone_regions"] = sorted({r.region for r in rows if r.region})
-    doc["indicator_ids"] = sorted({hit.id for hit in listing.indicators})
-    doc["price_units"] = sorted({p.unit for p in listing.prices if p.unit})
-    first = listing.prices[0] if listing.prices else None
-    doc["price_amount_eur"] = first.amount_eur if first else None
-    doc["price_unit"] = first.unit if first else None
-    doc["shared_identifiers"] = shared
+    doc.update(derived_fields(listing, shared))
     return doc
+
+
+def listing_document_json(
+    listing: Listing, shared: int = 0, pairs: Sequence[tuple[str, str]] | None = None
+) -> str:
+    """`listing_document` as a JSON string, for the bulk body.
+
+    The same document, serialized by pydantic's compiled serializer instead of a dict
+    round trip through `json.dumps`: building documents is most of the store's own CPU.
+    """
+    body = listing.model_dump_json()
+    extra = json.dumps(derived_fields(listing, shared, pairs), ensure_ascii=False)
+    return f"{body[:-1]},{extra[1:]}"
 
 
 @functools.lru_cache(maxsize=65536)
@@ -389,8 +424,8 @@ def listing_from_source(source: dict[str, Any]) -> Listing:
     return Listing.model_validate({k: v for k, v in source.items() if k not in DERIVED_FIELDS})
 
 
-def _price_key(prices: Sequence[Any]) -> list[tuple[Any, Any, Any]]:
-    return [(p.amount, p.currency, p.unit) for p in prices]
+def _price_key(prices: Sequence[Any]) -> tuple[tuple[Any, Any, Any], ...]:
+    return tuple((p.amount, p.currency, p.unit) for p in prices)
 
 
 def _dt(value: Any) -> datetime | None:
@@ -399,17 +434,24 @@ def _dt(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+async def _no_docs() -> dict[str, Any]:
+    return {"docs": []}
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-@dataclass
-class _Known:
-    """What this process last knew of a stored listing (for results while spooling)."""
+class _Known(NamedTuple):
+    """What this process last knew of a stored listing (for results while spooling).
+
+    A tuple of atomic values: the garbage collector stops tracking it, which matters with
+    up to 200,000 of them in a long crawl.
+    """
 
     fingerprint: str
     first_seen: datetime | None
-    prices: list[tuple[Any, Any, Any]]
+    prices: tuple[tuple[Any, Any, Any], ...]
 
 
 @dataclass
@@ -417,6 +459,13 @@ class _Entry:
     listing: Listing
     seen_at: datetime
     result: UpsertResult | None = None
+    # The listing's identifiers, once: (kind, value) pairs and their "kind:value" strings.
+    pairs: list[tuple[str, str]] = field(init=False)
+    idents: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pairs = list(dict.fromkeys(self.listing.identifiers()))
+        self.idents = [f"{kind}:{value}" for kind, value in self.pairs]
 
 
 @dataclass
@@ -457,11 +506,18 @@ class ElasticsearchStore(ListingStore):
             "spooled": 0,
             "replayed": 0,
             "conflicts": 0,
+            "blind_misses": 0,
             "retries": 0,
             "bulk_requests": 0,
         }
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self._known_cap = 200_000
+        # Listings that known() found stored: never created blind.
+        self._found: OrderedDict[str, None] = OrderedDict()
+        # Blind creates (see _decide_and_write) tried and missed (409) lately.
+        self._blind: tuple[int, int] = (0, 0)
+        self._blind_pause = BLIND_PAUSE_BATCHES
+        self._registry_fixes: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         # Registry entries are create-only (never change once written), so caching them is
         # safe across processes and spares most identifier mgets.
         self._registry: OrderedDict[str, tuple[str, str]] = OrderedDict()
@@ -777,24 +833,51 @@ class ElasticsearchStore(ListingStore):
             pending = later
 
     async def _apply_unique(self, entries: list[_Entry]) -> None:
-        todo = entries
+        # First round: listings this process has no reason to think stored are created
+        # blind (no mget); a 409 sends them to the next round, which reads everything.
+        todo = await self._decide_and_write(entries, guess_new=self._guess_new())
         for _ in range(MAX_CONFLICT_ROUNDS):
             if not todo:
                 return
-            todo = await self._decide_and_write(todo)
-            self.stats["conflicts"] += len(todo)
+            todo = await self._decide_and_write(todo, guess_new=False)
         raise StoreError(
             f"Elasticsearch store: {len(todo)} listings still conflicting after "
             f"{MAX_CONFLICT_ROUNDS} rounds (too many writers on the same listings)"
         )
 
-    async def _decide_and_write(self, entries: list[_Entry]) -> list[_Entry]:
-        """One round: mget listings and identifiers, then one bulk. Returns the 409s."""
-        ids = [e.listing.id for e in entries]
-        idents = sorted({f"{k}:{v}" for e in entries for k, v in e.listing.identifiers()})
+    def _guess_new(self) -> bool:
+        """Whether to create unknown listings blind in the next first round (module doc)."""
+        tried, missed = self._blind  # of the last batch with blind creates
+        # Mostly misses (a re-crawl by a fresh process): read first for the next batches,
+        # and try blind creates again now and then, since a platform's new listings come
+        # in runs.
+        if tried and missed * 2 > tried:
+            self._blind_pause -= 1
+            if self._blind_pause > 0:
+                return False
+            self._blind = (0, 0)
+        self._blind_pause = BLIND_PAUSE_BATCHES
+        return True
+
+    def _maybe_stored(self, listing_id: str) -> bool:
+        return listing_id in self._known or listing_id in self._found
+
+    async def _decide_and_write(self, entries: list[_Entry], guess_new: bool) -> list[_Entry]:
+        """One round: mget listings and identifiers, then one bulk. Returns the 409s.
+
+        With `guess_new`, listings this process never saw stored are not read: they are
+        decided NEW and written with op_type create, which answers 409 when they exist.
+        """
+        blind = {e.listing.id for e in entries if not self._maybe_stored(e.listing.id)}
+        if not guess_new:
+            blind = set()
+        ids = [e.listing.id for e in entries if e.listing.id not in blind]
+        idents = sorted({i for e in entries for i in e.idents})
         # The two reads are independent: one round trip instead of two.
         got, clusters = await asyncio.gather(
-            self._retrying(self.client.mget, index=self.listings_alias, ids=ids),
+            self._retrying(self.client.mget, index=self.listings_alias, ids=ids)
+            if ids
+            else _no_docs(),
             self._cluster_lookup(idents),
         )
         current = {d["_id"]: d for d in got["docs"] if d.get("found")}
@@ -802,14 +885,13 @@ class ElasticsearchStore(ListingStore):
         # Listings of this batch that share a not yet registered identifier link up too.
         holders: dict[str, list[str]] = {}
         for e in entries:
-            for kind, value in e.listing.identifiers():
-                ident = f"{kind}:{value}"
+            for ident in e.idents:
                 if ident not in registered:
                     holders.setdefault(ident, []).append(e.listing.id)
         for ident, lids in holders.items():
             if len(set(lids)) > 1:
                 clusters[ident] = (min(lids), min(lids))
-        operations: list[dict[str, Any]] = []
+        operations: list[Any] = []
         writing: list[tuple[_Entry, UpsertResult]] = []
         for e in entries:
             result, doc, meta = self._decide(e, current.get(e.listing.id), clusters)
@@ -820,13 +902,29 @@ class ElasticsearchStore(ListingStore):
             operations.append(meta)
             operations.append(doc)
             writing.append((e, result))
+        # Registry entries this process created for a listing that was created blind and
+        # turned out to exist: they carry the cluster of a NEW listing; correct them to the
+        # cluster decided now (entries are create-only for everybody else).
+        for e, result in writing:
+            for ident, doc in self._registry_fixes.pop(e.listing.id, []):
+                if doc["cluster_id"] != result.listing.cluster_id:
+                    doc = {**doc, "cluster_id": result.listing.cluster_id}
+                    operations.append(
+                        {
+                            "index": {
+                                "_index": self.identifiers_index,
+                                "_id": identifier_doc_id(ident),
+                            }
+                        }
+                    )
+                    operations.append(doc)
+                    self._cache_registry(ident, (doc["cluster_id"], doc["first_listing"]))
         conflicts: list[_Entry] = []
         if not operations:
             return conflicts
         new_idents: dict[str, dict[str, Any]] = {}
         for e, result in writing:
-            for kind, value in e.listing.identifiers():
-                ident = f"{kind}:{value}"
+            for ident in e.idents:
                 if ident not in registered and ident not in new_idents:
                     new_idents[ident] = {
                         "identifier": ident,
@@ -841,10 +939,14 @@ class ElasticsearchStore(ListingStore):
             )
             operations.append(doc)
         items = await self._bulk(operations)
+        tried = missed = 0
         for (e, result), item in zip(writing, items[: len(writing)], strict=True):
             status = item.get("status", 500)
+            if e.listing.id in blind:
+                tried, missed = tried + 1, missed + (status == 409)
             if status == 409:
                 conflicts.append(e)
+                self.stats["blind_misses" if e.listing.id in blind else "conflicts"] += 1
             elif status >= 300:
                 raise StoreError(
                     f"Elasticsearch store: listing {e.listing.id} rejected "
@@ -853,9 +955,15 @@ class ElasticsearchStore(ListingStore):
             else:
                 e.result = result
                 self._remember(result.listing)
-        for (ident, doc), item in zip(new_idents.items(), items[len(writing) :], strict=True):
+        if tried:
+            self._blind = (tried, missed)
+        conflicted = {e.listing.id for e in conflicts} & blind
+        registry_items = items[len(writing) : len(writing) + len(new_idents)]
+        for (ident, doc), item in zip(new_idents.items(), registry_items, strict=True):
             if item.get("status") in (200, 201):
                 self._cache_registry(ident, (doc["cluster_id"], doc["first_listing"]))
+                if doc["first_listing"] in conflicted:
+                    self._registry_fixes.setdefault(doc["first_listing"], []).append((ident, doc))
             elif item.get("status", 500) >= 300 and item.get("status") != 409:
                 logger.warning(
                     "identifier registry write failed (HTTP %s): %s",
@@ -864,15 +972,25 @@ class ElasticsearchStore(ListingStore):
                 )
         return conflicts
 
-    async def _bulk(self, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """A bulk request; items rejected with 429 are sent again with backoff."""
+    async def _bulk(self, operations: list[Any]) -> list[dict[str, Any]]:
+        """A bulk request; items rejected with 429 are sent again with backoff.
+
+        `operations` alternate action and source, each a dict or an already serialized
+        JSON string. Returns each item's status (and error), in order.
+        """
         results: list[dict[str, Any] | None] = [None] * (len(operations) // 2)
         todo = list(range(len(results)))
         attempt = 0
         while todo:
             ops = [op for i in todo for op in operations[2 * i : 2 * i + 2]]
             self.stats["bulk_requests"] += 1
-            resp = await self._retrying(self.client.bulk, operations=ops, refresh=False)
+            resp = await self._retrying(
+                self.client.bulk,
+                operations=ops,
+                refresh=False,
+                # Only what we read: parsing the full item echo costs as much as the request.
+                filter_path="items.*.status,items.*.error",
+            )
             retry: list[int] = []
             for i, item in zip(todo, resp["items"], strict=True):
                 body = next(iter(item.values()))
@@ -915,26 +1033,29 @@ class ElasticsearchStore(ListingStore):
         entry: _Entry,
         current: dict[str, Any] | None,
         clusters: dict[str, tuple[str, str]],
-    ) -> tuple[UpsertResult, dict[str, Any] | None, dict[str, Any]]:
+    ) -> tuple[UpsertResult, str | None, dict[str, Any]]:
         """The outcome, the document to write (None: nothing to write) and its bulk action."""
         # Shallow copy: we only rebind fields, never mutate the caller's nested objects.
         new = entry.listing.model_copy()
         seen_at = entry.seen_at
         new.fingerprint = new.fingerprint or new.compute_fingerprint()
         index = self.listings_alias
-        idents = [f"{k}:{v}" for k, v in new.identifiers()]
-        linked = [clusters[i] for i in idents if i in clusters]
+        linked = [clusters[i] for i in entry.idents if i in clusters]
         if current is None:
             new.first_seen = min(_aware(new.first_seen), seen_at) if new.first_seen else seen_at
             new.last_seen = seen_at
-            new.price_history = [PricePoint(at=seen_at, prices=new.prices)] if new.prices else []
+            new.price_history = (
+                [PricePoint.model_construct(at=seen_at, prices=new.prices)] if new.prices else []
+            )
             # A new listing joins the existing cluster of its identifiers (the smallest id
             # when they belong to several), else starts its own.
             new.cluster_id = min(c for c, _ in linked) if linked else new.id
             meta = {"create": {"_index": index, "_id": new.id}}
-            result = UpsertResult(id=new.id, outcome=UpsertOutcome.NEW, listing=new)
+            result = UpsertResult.model_construct(
+                id=new.id, outcome=UpsertOutcome.NEW, listing=new, previous_fingerprint=None
+            )
             shared = sum(1 for _, first in linked if first != new.id)
-            return result, listing_document(new, shared), meta
+            return result, listing_document_json(new, shared, entry.pairs), meta
         old = listing_from_source(current["_source"])
         old_last = _aware(old.last_seen) if old.last_seen else None
         if old_last is not None and seen_at < old_last:
@@ -955,7 +1076,7 @@ class ElasticsearchStore(ListingStore):
         new.price_history = list(old.price_history)
         last_prices = old.price_history[-1].prices if old.price_history else old.prices
         if new.prices and _price_key(new.prices) != _price_key(last_prices):
-            new.price_history.append(PricePoint(at=seen_at, prices=new.prices))
+            new.price_history.append(PricePoint.model_construct(at=seen_at, prices=new.prices))
         if new.list_fingerprint is None:
             new.list_fingerprint = old.list_fingerprint
         new.cluster_id = min([old.cluster_id or old.id, *(c for c, _ in linked)])
@@ -968,13 +1089,13 @@ class ElasticsearchStore(ListingStore):
                 "if_primary_term": current["_primary_term"],
             }
         }
-        result = UpsertResult(
+        result = UpsertResult.model_construct(
             id=new.id,
             outcome=UpsertOutcome.CHANGED if changed else UpsertOutcome.UNCHANGED,
             listing=new,
             previous_fingerprint=old.fingerprint,
         )
-        return result, listing_document(new, shared), meta
+        return result, listing_document_json(new, shared, entry.pairs), meta
 
     def _remember(self, listing: Listing) -> None:
         self._known[listing.id] = _Known(
@@ -1209,9 +1330,15 @@ class ElasticsearchStore(ListingStore):
             # Unknown means "fetch it again": the upsert then goes to the spool. Safe.
             self._log_down(exc.cause)
             return {}
-        return {
+        out = {
             d["_id"]: d["_source"].get("list_fingerprint") for d in got["docs"] if d.get("found")
         }
+        for lid in out:
+            self._found[lid] = None
+            self._found.move_to_end(lid)
+        while len(self._found) > self._known_cap:
+            self._found.popitem(last=False)
+        return out
 
     async def get(self, listing_id: str) -> Listing | None:
         try:

@@ -105,6 +105,64 @@ async def test_listings_sharing_identifiers_share_a_cluster(store: Elasticsearch
     assert {x.id for x in page.listings} == {a.id, b.id}
 
 
+async def test_a_fresh_crawler_process_decides_stored_listings_right(make_store) -> None:
+    """A new process knows nothing: it creates unknown listings without reading them first
+    (op_type create) and must still report stored ones CHANGED/UNCHANGED, keep first_seen
+    and price history, and register new identifiers under the listing's stored cluster."""
+    from es_fixtures import PHONES
+
+    first = make_store()
+    await first.open()
+    # a and b share a phone, so b (the larger id) is in a's cluster.
+    a, b = make_listing(1), make_listing(1 + len(PHONES))
+    if b.id < a.id:
+        a, b = b, a
+    stored = [make_listing(i) for i in range(100, 160)]
+    await first.upsert([a], T0)
+    await first.upsert([b, *stored], T0)
+    await first.close()
+
+    second = make_store()  # another crawler process, later
+    await second.open()
+    try:
+        changed = [make_listing(i, version=1) for i in range(100, 130)]
+        same = [make_listing(i) for i in range(130, 160)]
+        fresh = [make_listing(i) for i in range(200, 220)]
+        results = await second.upsert([*changed, *same, *fresh], T0 + timedelta(hours=1))
+        outcomes = [r.outcome for r in results]
+        assert (
+            outcomes
+            == [UpsertOutcome.CHANGED] * 30
+            + [UpsertOutcome.UNCHANGED] * 30
+            + [UpsertOutcome.NEW] * 20
+        )
+        for r in results[:60]:
+            assert r.listing.first_seen == T0
+        assert len(results[0].listing.price_history) == 2
+        # In yet another process, b drops the phone it shared with a and gets one nobody
+        # had: b stays in a's cluster, and so does the next listing with that new phone.
+        new_phone = "+31612345678"
+        b2 = b.model_copy(update={"phones": [new_phone]})
+        b2.fingerprint = b2.compute_fingerprint()
+        [rb] = await make_fresh_upsert(make_store, b2, T0 + timedelta(hours=2))
+        assert rb.outcome is UpsertOutcome.CHANGED and rb.listing.cluster_id == a.id
+        c = make_listing(300).model_copy(update={"phones": [new_phone]})
+        [rc] = await make_fresh_upsert(make_store, c, T0 + timedelta(hours=3))
+        assert rc.outcome is UpsertOutcome.NEW and rc.listing.cluster_id == a.id
+    finally:
+        await second.close()
+
+
+async def make_fresh_upsert(make_store, listing, seen_at):
+    """Upsert one listing from a store that, like a new process, has seen nothing."""
+    store = make_store()
+    await store.open()
+    try:
+        return await store.upsert([listing], seen_at)
+    finally:
+        await store.close()
+
+
 async def test_jobs_alerts_purge(store: ElasticsearchStore) -> None:
     from crawler.models import CrawlJob
 
