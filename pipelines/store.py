@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 50)
         self.batch_delay = crawler.settings.getfloat("STORE_BATCH_DELAY", 0.01)
@@ -45,9 +46,12 @@ class StorePipeline:
             return
         try:
             # Platform-level signals (shared contacts, price anomalies) need the whole platform.
+            # Scrapy 2.13+ passes no spider here: it is the crawler's.
+            spider = spider or self.crawler.spider
             update = getattr(self.store, "update_platform_signals", None)
-            if update is not None and spider is not None:
-                changed = await update(spider.platform)
+            platform = getattr(spider, "platform", None)
+            if update is not None and platform:
+                changed = await update(platform)
                 self.stats.set_value("store/platform_signals_updated", changed)
         finally:
             await self.store.close()

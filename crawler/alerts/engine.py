@@ -30,7 +30,7 @@ from crawler.alerts.outbox import Outbox, owner_alive
 from crawler.alerts.rules import AlertRule, RuleSet, load_rules
 from crawler.alerts.watchlist import Watchlist, load_watchlist
 from crawler.models import Listing, UpsertOutcome, UpsertResult
-from crawler.store.base import ListingStore
+from crawler.store.base import ListingStore, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class AlertEngine:
         self.courier = courier
         self.stats = stats
         self._saved_error_logged = False
+        self._intake_warned = False
 
     @classmethod
     def load(
@@ -127,7 +128,19 @@ class AlertEngine:
     async def before_store(self, listing: Listing, scraped_at: float | None = None) -> None:
         if not self.active or self.store is None:
             return
-        previous = await self.store.get(listing.id)
+        try:
+            previous = await self.store.get(listing.id)
+        except StoreError as exc:
+            # The store cannot be read (Elasticsearch down: the upsert goes to its spool).
+            # Mark the listing as not known, which is what the spool reports for a listing
+            # it cannot check: at worst an alert is raised again, and its id (rule, listing,
+            # fingerprint) keeps it from being delivered twice. Losing the listing would be
+            # worse, and so would losing the marker (a kill would lose the alert).
+            self._inc("intake_store_unavailable")
+            if not self._intake_warned:
+                self._intake_warned = True
+                logger.warning("alerts: store unreadable before upsert, assuming new: %s", exc)
+            previous = None
         self.outbox.mark(
             listing.id,
             listing.platform,
@@ -191,7 +204,12 @@ class AlertEngine:
                 continue  # a running crawl will finish it
             if self.store is None or not self.active:
                 break
-            stored = await self.store.get(m.listing_id)
+            try:
+                stored = await self.store.get(m.listing_id)
+            except StoreError as exc:
+                # Kept for the next recover(): the store is down, the crawl goes on.
+                logger.warning("alerts: markers of interrupted crawls kept for later: %s", exc)
+                break
             if stored is None:
                 # Killed before the upsert: the next crawl sees the listing as new again.
                 self.outbox.clear_marker(m.listing_id)

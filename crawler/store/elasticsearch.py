@@ -106,6 +106,12 @@ from crawler.store.identifiers import (
     index_identifiers,
     parse_identifier_query,
 )
+from crawler.store.signals import (
+    SHARED_CONTACT_MIN_LISTINGS,
+    apply_platform_signals,
+    category_price_medians,
+    risk_rescorer,
+)
 from crawler.store.spool import Spool
 
 logger = logging.getLogger(__name__)
@@ -135,6 +141,9 @@ DERIVED_FIELDS = (
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_CONFLICT_ROUNDS = 20
+# Platform signals: scroll page size, and identifiers per counting aggregation.
+SIGNAL_SCAN_SIZE = 1000
+SIGNAL_TERMS_CHUNK = 1000
 # After a batch whose blind creates mostly hit existing listings, this many batches read first.
 BLIND_PAUSE_BATCHES = 8
 SUMMARY_TOP = 10
@@ -1071,14 +1080,22 @@ class ElasticsearchStore(ListingStore):
                 {},
             )
         changed = new.fingerprint != old.fingerprint
-        new.first_seen = old.first_seen or seen_at
-        new.last_seen = seen_at
-        new.price_history = list(old.price_history)
-        last_prices = old.price_history[-1].prices if old.price_history else old.prices
-        if new.prices and _price_key(new.prices) != _price_key(last_prices):
-            new.price_history.append(PricePoint.model_construct(at=seen_at, prices=new.prices))
-        if new.list_fingerprint is None:
-            new.list_fingerprint = old.list_fingerprint
+        if changed:
+            new.first_seen = old.first_seen or seen_at
+            new.last_seen = seen_at
+            new.price_history = list(old.price_history)
+            last_prices = old.price_history[-1].prices if old.price_history else old.prices
+            if new.prices and _price_key(new.prices) != _price_key(last_prices):
+                new.price_history.append(PricePoint.model_construct(at=seen_at, prices=new.prices))
+            if new.list_fingerprint is None:
+                new.list_fingerprint = old.list_fingerprint
+        else:
+            # As in the SQLite store, the stored document stays (its platform-level signals
+            # and risk score included): only when it was seen and its list entry move.
+            list_fingerprint = new.list_fingerprint or old.list_fingerprint
+            new = old
+            new.last_seen = seen_at
+            new.list_fingerprint = list_fingerprint
         new.cluster_id = min([old.cluster_id or old.id, *(c for c, _ in linked)])
         shared = sum(1 for _, first in linked if first != new.id)
         meta = {
@@ -1314,6 +1331,164 @@ class ElasticsearchStore(ListingStore):
         for lid in ids:
             self._known.pop(lid, None)
         return len(ids)
+
+    # -- platform-level signals -------------------------------------------------------------
+    async def update_platform_signals(self, platform: str) -> int:
+        """Add or refresh `shared_contact` and `price_anomaly` on the platform's listings.
+
+        What crawler.store.signals defines, as the SQLite store computes it: identifier
+        counts over every platform (a terms aggregation limited to the platform's
+        identifiers), exact medians per price unit over the platform (one scan of the
+        prices), then one scan of the platform that rewrites the listings whose signals
+        moved (optimistic concurrency: a listing another crawler wrote meanwhile is re-read
+        and decided again). Returns how many listings changed. Skipped (0, with a warning)
+        while Elasticsearch is unreachable or the spool cannot be replayed: the next run
+        catches up, since signals are recomputed from the whole platform each time.
+        """
+        # The platform's spooled listings count too: replay them first if Elasticsearch is
+        # back (the writer has finished: the pipeline calls this after its last upsert).
+        if self.spool.pending() and not await self.replay_spool():
+            logger.warning(
+                "platform signals of %s not updated: the spool is not replayed yet", platform
+            )
+            return 0
+        try:
+            await self._ensure_installed()
+            return await self._update_platform_signals(platform)
+        except _Unreachable as exc:
+            if exc.auth:
+                raise StoreError(self._auth_message(exc.cause)) from None
+            reason = exc.cause
+        except (TransportConnectionError, ConnectionTimeout) as exc:
+            reason = f"{type(exc).__name__}: {exc.message}"
+        logger.warning(
+            "platform signals of %s not updated: Elasticsearch unavailable (%s)", platform, reason
+        )
+        return 0
+
+    async def _update_platform_signals(self, platform: str) -> int:
+        await self._retrying(self.client.indices.refresh, index=self.listings_alias)
+        on_platform = {"term": {"platform": platform}}
+        prices: dict[tuple[str | None, str], list[float]] = {}
+        idents: set[str] = set()
+        async for hit in helpers.async_scan(
+            self.client,
+            index=self.listings_alias,
+            query={"query": on_platform},
+            _source=["category", "prices.unit", "prices.amount_eur", "identifiers"],
+            size=SIGNAL_SCAN_SIZE,
+        ):
+            src = hit["_source"]
+            for price in src.get("prices") or ():
+                if price.get("unit") and price.get("amount_eur") is not None:
+                    key = (src.get("category"), price["unit"])
+                    prices.setdefault(key, []).append(float(price["amount_eur"]))
+            idents.update(src.get("identifiers") or ())
+        medians = category_price_medians(prices)
+        counts = await self._identifier_counts(sorted(idents), SHARED_CONTACT_MIN_LISTINGS)
+        rescore = risk_rescorer()
+
+        def shared_of(source: dict[str, Any]) -> list[tuple[str, int]]:
+            out = []
+            for ident in source.get("identifiers") or ():
+                n = counts.get(ident.lower())
+                if n:
+                    out.append((ident.split(":", 1)[0], n))
+            return out
+
+        changed = 0
+        pending: list[tuple[str, dict[str, Any], str]] = []  # (id, action, document)
+
+        async def flush() -> list[str]:
+            operations: list[Any] = []
+            for _, meta, doc in pending:
+                operations += [meta, doc]
+            items = await self._bulk(operations)
+            conflicts = []
+            for (lid, _, _), item in zip(pending, items, strict=True):
+                status = item.get("status", 500)
+                if status == 409:
+                    conflicts.append(lid)
+                elif status >= 300:
+                    raise StoreError(
+                        f"Elasticsearch store: platform signals of listing {lid} rejected "
+                        f"(HTTP {status}): {json.dumps(item.get('error'))[:300]}"
+                    )
+            pending.clear()
+            return conflicts
+
+        def consider(hit: dict[str, Any]) -> None:
+            source = hit["_source"]
+            listing = listing_from_source(source)
+            if not apply_platform_signals(listing, shared_of(source), medians, rescore):
+                return
+            meta = {
+                "index": {
+                    "_index": hit["_index"],
+                    "_id": hit["_id"],
+                    "if_seq_no": hit["_seq_no"],
+                    "if_primary_term": hit["_primary_term"],
+                }
+            }
+            doc = listing_document_json(listing, source.get("shared_identifiers") or 0)
+            pending.append((listing.id, meta, doc))
+
+        conflicts: list[str] = []
+        async for hit in helpers.async_scan(
+            self.client,
+            index=self.listings_alias,
+            query={"query": on_platform},
+            seq_no_primary_term=True,
+            size=SIGNAL_SCAN_SIZE,
+        ):
+            consider(hit)
+            if len(pending) >= self.config.bulk_docs:
+                written = len(pending)
+                lost = await flush()
+                conflicts += lost
+                changed += written - len(lost)
+        for _ in range(MAX_CONFLICT_ROUNDS):
+            if pending:
+                written = len(pending)
+                lost = await flush()
+                conflicts += lost
+                changed += written - len(lost)
+            if not conflicts:
+                break
+            # Written by a crawler meanwhile: read again, decide again.
+            got = await self._retrying(self.client.mget, index=self.listings_alias, ids=conflicts)
+            conflicts = []
+            for doc in got["docs"]:
+                if doc.get("found"):
+                    consider(doc)
+        logger.info("platform signals of %s: %d listings changed", platform, changed)
+        return changed
+
+    async def _identifier_counts(self, idents: list[str], minimum: int) -> dict[str, int]:
+        """Listings holding each identifier (lower-cased, as the keyword field keeps it),
+        for those held by at least `minimum` listings, over every platform."""
+        out: dict[str, int] = {}
+        for start in range(0, len(idents), SIGNAL_TERMS_CHUNK):
+            chunk = sorted({i.lower() for i in idents[start : start + SIGNAL_TERMS_CHUNK]})
+            resp = await self._retrying(
+                self.client.search,
+                index=self.listings_alias,
+                size=0,
+                query={"terms": {"identifiers": chunk}},
+                aggs={
+                    "shared": {
+                        "terms": {
+                            "field": "identifiers",
+                            "include": chunk,
+                            "size": len(chunk),
+                            "min_doc_count": minimum,
+                        }
+                    }
+                },
+            )
+            for bucket in resp["aggregations"]["shared"]["buckets"]:
+                out[bucket["key"]] = bucket["doc_count"]
+        return out
 
     # -- reads ------------------------------------------------------------------------------
     async def known(self, platform: str, ids: Sequence[str]) -> dict[str, str | None]:

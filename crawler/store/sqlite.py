@@ -51,9 +51,8 @@ import json
 import logging
 import re
 import sqlite3
-import statistics
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,7 +62,6 @@ from pydantic import TypeAdapter
 
 from crawler.models import (
     CrawlJob,
-    IndicatorHit,
     Listing,
     Price,
     PricePoint,
@@ -75,21 +73,21 @@ from crawler.models import (
 )
 from crawler.store.base import ListingStore, StoreError
 from crawler.store.identifiers import index_identifiers, parse_identifier_query
+from crawler.store.signals import (
+    PRICE_ANOMALY,
+    SHARED_CONTACT,
+    SHARED_CONTACT_MIN_LISTINGS,
+    apply_platform_signals,
+    category_price_medians,
+    price_medians,
+    risk_rescorer,
+)
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 DEFAULT_BUSY_TIMEOUT = 30.0
 
-# Platform-level indicators (INDICATORS.md): computed here from all listings, not from one text.
-SHARED_CONTACT = "shared_contact"
-PRICE_ANOMALY = "price_anomaly"
-PLATFORM_SIGNALS = frozenset({SHARED_CONTACT, PRICE_ANOMALY})
-SHARED_CONTACT_MIN_LISTINGS = 3
-PRICE_ANOMALY_LOW = 0.4
-PRICE_ANOMALY_HIGH = 3.0
-# Fewer prices than this for a unit make a median that says nothing about the platform.
-PRICE_ANOMALY_MIN_SAMPLE = 5
 SUMMARY_TOP = 10
 
 _SCHEMA = (
@@ -829,40 +827,38 @@ class SqliteStore(ListingStore):
 
     async def platform_price_medians(self, platform: str) -> dict[str, float]:
         """Median price in EUR per price unit over the platform's stored listings."""
-        return {unit: statistics.median(v) for unit, v in self._platform_prices(platform).items()}
+        pooled: dict[str, list[float]] = {}
+        for (_, unit), values in self._platform_prices(platform).items():
+            pooled.setdefault(unit, []).extend(values)
+        return price_medians(pooled)
 
-    def _platform_prices(self, platform: str) -> dict[str, list[float]]:
+    def _platform_prices(self, platform: str) -> dict[tuple[str | None, str], list[float]]:
+        """EUR amounts of the platform's prices by (category, unit)."""
         with self._errors("read prices"):
             rows = self._db.execute(
-                """SELECT json_extract(p.value, '$.unit'), json_extract(p.value, '$.amount_eur')
+                """SELECT l.category, json_extract(p.value, '$.unit'),
+                          json_extract(p.value, '$.amount_eur')
                    FROM listings l, json_each(l.doc, '$.prices') p
                    WHERE l.platform = ?
                      AND json_extract(p.value, '$.unit') IS NOT NULL
                      AND json_extract(p.value, '$.amount_eur') IS NOT NULL""",
                 (platform,),
             ).fetchall()
-        prices: dict[str, list[float]] = {}
-        for unit, amount in rows:
-            prices.setdefault(unit, []).append(float(amount))
+        prices: dict[tuple[str | None, str], list[float]] = {}
+        for category, unit, amount in rows:
+            prices.setdefault((category, unit), []).append(float(amount))
         return prices
 
     async def update_platform_signals(self, platform: str) -> int:
         """Add or refresh the platform-level indicators of the platform's listings.
 
-        `shared_contact`: an identifier of the listing is held by at least
-        SHARED_CONTACT_MIN_LISTINGS listings (any platform). `price_anomaly`: a price in EUR
-        below PRICE_ANOMALY_LOW or above PRICE_ANOMALY_HIGH times the platform's median for
-        the same unit (units with at least PRICE_ANOMALY_MIN_SAMPLE prices). The content
-        fingerprint does not change, so these never make a listing CHANGED; the risk score
-        is recomputed with crawler.extract.risk.score when that module is installed.
-        Returns how many listings changed. Call it at the end of a platform run.
+        `shared_contact` and `price_anomaly` as crawler.store.signals defines them. The
+        content fingerprint does not change, so these never make a listing CHANGED; the
+        risk score is recomputed. Returns how many listings changed. Call it at the end of
+        a platform run.
         """
-        medians = {
-            unit: statistics.median(values)
-            for unit, values in self._platform_prices(platform).items()
-            if len(values) >= PRICE_ANOMALY_MIN_SAMPLE
-        }
-        rescore = _risk_rescorer()
+        medians = category_price_medians(self._platform_prices(platform))
+        rescore = risk_rescorer()
         changed = 0
         with self._transaction() as conn:
             shared: dict[str, list[tuple[str, int]]] = {}
@@ -888,17 +884,10 @@ class SqliteStore(ListingStore):
             ).fetchall()
             for num, doc in rows:
                 listing = Listing.model_validate_json(doc)
-                hits, extras = _platform_hits(listing, shared.get(listing.id, []), medians)
-                current = [h for h in listing.indicators if h.id in PLATFORM_SIGNALS]
-                if _hits_key(current) == _hits_key(hits):
+                if not apply_platform_signals(
+                    listing, shared.get(listing.id, []), medians, rescore
+                ):
                     continue
-                listing.indicators = [
-                    h for h in listing.indicators if h.id not in PLATFORM_SIGNALS
-                ] + hits
-                if rescore is not None:
-                    rescored = rescore(listing, extras)
-                    if rescored is not None:
-                        listing.risk_score, listing.risk_explanation = rescored
                 conn.execute(
                     "UPDATE listings SET risk_score = ?, doc = ? WHERE num = ?",
                     (listing.risk_score, listing.model_dump_json(), num),
@@ -934,66 +923,6 @@ def fts_match_expression(text: str) -> str | None:
     while parts and parts[-1] in _FTS_OPERATORS:
         parts.pop()
     return " ".join(parts) or None
-
-
-def _platform_hits(
-    listing: Listing, shared: list[tuple[str, int]], medians: dict[str, float]
-) -> tuple[list[IndicatorHit], dict[str, Any]]:
-    hits: list[IndicatorHit] = []
-    extras: dict[str, Any] = {"shared_contact_count": 0, "price_ratio_to_median": None}
-    if shared:
-        kind, n = max(shared, key=lambda s: s[1])
-        extras["shared_contact_count"] = n
-        # Evidence names the kind and the count, not the identifier (personal data).
-        hits.append(
-            IndicatorHit(id=SHARED_CONTACT, evidence=f"{kind} shared by {n} listings", field=kind)
-        )
-    worst: tuple[float, float, Price, float] | None = None  # (distance, ratio, price, median)
-    for price in listing.prices:
-        median = medians.get(price.unit or "")
-        if price.amount_eur is None or not median:
-            continue
-        ratio = price.amount_eur / median
-        if PRICE_ANOMALY_LOW <= ratio <= PRICE_ANOMALY_HIGH:
-            continue
-        # How far from the median, whichever side: x5 and x0.2 are as far.
-        distance = ratio if ratio >= 1 else (1 / ratio if ratio > 0 else float("inf"))
-        if worst is None or distance > worst[0]:
-            worst = (distance, ratio, price, median)
-    if worst is not None:
-        _, ratio, price, median = worst
-        extras["price_ratio_to_median"] = round(ratio, 3)
-        hits.append(
-            IndicatorHit(
-                id=PRICE_ANOMALY,
-                evidence=f"{price.amount_eur:.0f} EUR per {price.unit}, platform median "
-                f"{median:.0f} (x{ratio:.2f})",
-                field="prices",
-            )
-        )
-    return hits, extras
-
-
-def _hits_key(hits: list[IndicatorHit]) -> list[tuple[str, str]]:
-    return sorted((h.id, h.evidence) for h in hits)
-
-
-def _risk_rescorer() -> Callable[[Listing, dict[str, Any]], tuple[int, list[str]] | None] | None:
-    """crawler.extract.risk.score applied to a listing, or None when it is not installed."""
-    try:
-        from crawler.extract.risk import score
-    except ImportError:
-        return None
-
-    def rescore(listing: Listing, extras: dict[str, Any]) -> tuple[int, list[str]] | None:
-        try:
-            value, explanation = score(listing.indicators, extras=extras)
-        except TypeError as exc:  # a signature we do not know: keep the stored score
-            logger.warning("crawler.extract.risk.score cannot rescore listings: %s", exc)
-            return None
-        return int(value), list(explanation)
-
-    return rescore
 
 
 def _price_point(at: datetime, prices: list[Price]) -> PricePoint:

@@ -145,6 +145,25 @@ async def test_platform_signals(store: SqliteStore) -> None:
     assert [listing.id for listing in anomalies.listings] == [pricey.id]
 
 
+async def test_price_anomaly_compares_within_a_category(store: SqliteStore) -> None:
+    # A platform with two kinds of ads priced per hour: cheap services, dearer companionship.
+    services = [make_listing(n, price=20.0 + n, category="services") for n in range(6)]
+    adult = [make_listing(10 + n, price=100.0 + n) for n in range(6)]
+    dear_service = make_listing(20, price=90.0, category="services")  # x4 its category
+    cheap_adult = make_listing(21, price=30.0)  # x0.3 its category
+    # A category with too few prices of its own is compared with the whole platform.
+    rare = [make_listing(30 + n, price=60.0, category="rooms") for n in range(2)]
+    await store.upsert([*services, *adult, dear_service, cheap_adult, *rare], T0)
+    await store.update_platform_signals("demo-classifieds")
+    page = await store.search(SearchQuery(indicator="price_anomaly"))
+    assert sorted(x.id for x in page.listings) == sorted([dear_service.id, cheap_adult.id])
+    [hit] = [h for h in (await store.get(dear_service.id)).indicators if h.id == "price_anomaly"]
+    assert hit.evidence == "90 EUR per hour, services median 23 (x3.91)"
+    # Services at 20 EUR are not "cheap" next to companionship ads: they are not flagged.
+    for x in [*services, *rare]:
+        assert "price_anomaly" not in {h.id for h in (await store.get(x.id)).indicators}
+
+
 async def test_platform_signals_rescore_risk(store: SqliteStore, monkeypatch) -> None:
     # A stand-in for crawler.extract.risk (another part of the project) with its documented
     # signature, so that this test does not depend on its weights.
