@@ -443,6 +443,14 @@ def _dt(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+def _bounded_put(cache: OrderedDict[str, Any], key: str, value: Any, cap: int) -> None:
+    """Put as most recent; drop the least recent beyond `cap` entries."""
+    cache[key] = value
+    cache.move_to_end(key)
+    if len(cache) > cap:
+        cache.popitem(last=False)
+
+
 async def _no_docs() -> dict[str, Any]:
     return {"docs": []}
 
@@ -877,9 +885,11 @@ class ElasticsearchStore(ListingStore):
         With `guess_new`, listings this process never saw stored are not read: they are
         decided NEW and written with op_type create, which answers 409 when they exist.
         """
-        blind = {e.listing.id for e in entries if not self._maybe_stored(e.listing.id)}
-        if not guess_new:
-            blind = set()
+        blind = (
+            {e.listing.id for e in entries if not self._maybe_stored(e.listing.id)}
+            if guess_new
+            else set()
+        )
         ids = [e.listing.id for e in entries if e.listing.id not in blind]
         idents = sorted({i for e in entries for i in e.idents})
         # The two reads are independent: one round trip instead of two.
@@ -1033,9 +1043,7 @@ class ElasticsearchStore(ListingStore):
         return out
 
     def _cache_registry(self, ident: str, entry: tuple[str, str]) -> None:
-        self._registry[ident] = entry
-        if len(self._registry) > self._known_cap:
-            self._registry.popitem(last=False)
+        _bounded_put(self._registry, ident, entry, self._known_cap)
 
     def _decide(
         self,
@@ -1115,12 +1123,8 @@ class ElasticsearchStore(ListingStore):
         return result, listing_document_json(new, shared, entry.pairs), meta
 
     def _remember(self, listing: Listing) -> None:
-        self._known[listing.id] = _Known(
-            listing.fingerprint, listing.first_seen, _price_key(listing.prices)
-        )
-        self._known.move_to_end(listing.id)
-        if len(self._known) > self._known_cap:
-            self._known.popitem(last=False)
+        known = _Known(listing.fingerprint, listing.first_seen, _price_key(listing.prices))
+        _bounded_put(self._known, listing.id, known, self._known_cap)
 
     # -- spool ----------------------------------------------------------------------------
     def _spool_entries(self, entries: list[_Entry]) -> None:
@@ -1398,13 +1402,14 @@ class ElasticsearchStore(ListingStore):
 
         changed = 0
         pending: list[tuple[str, dict[str, Any], str]] = []  # (id, action, document)
+        conflicts: list[str] = []  # written by a crawler meanwhile: decided again
 
-        async def flush() -> list[str]:
+        async def flush() -> None:
+            nonlocal changed
             operations: list[Any] = []
             for _, meta, doc in pending:
                 operations += [meta, doc]
             items = await self._bulk(operations)
-            conflicts = []
             for (lid, _, _), item in zip(pending, items, strict=True):
                 status = item.get("status", 500)
                 if status == 409:
@@ -1414,8 +1419,9 @@ class ElasticsearchStore(ListingStore):
                         f"Elasticsearch store: platform signals of listing {lid} rejected "
                         f"(HTTP {status}): {json.dumps(item.get('error'))[:300]}"
                     )
+                else:
+                    changed += 1
             pending.clear()
-            return conflicts
 
         def consider(hit: dict[str, Any]) -> None:
             source = hit["_source"]
@@ -1433,7 +1439,6 @@ class ElasticsearchStore(ListingStore):
             doc = listing_document_json(listing, source.get("shared_identifiers") or 0)
             pending.append((listing.id, meta, doc))
 
-        conflicts: list[str] = []
         async for hit in helpers.async_scan(
             self.client,
             index=self.listings_alias,
@@ -1443,21 +1448,14 @@ class ElasticsearchStore(ListingStore):
         ):
             consider(hit)
             if len(pending) >= self.config.bulk_docs:
-                written = len(pending)
-                lost = await flush()
-                conflicts += lost
-                changed += written - len(lost)
+                await flush()
         for _ in range(MAX_CONFLICT_ROUNDS):
             if pending:
-                written = len(pending)
-                lost = await flush()
-                conflicts += lost
-                changed += written - len(lost)
+                await flush()
             if not conflicts:
                 break
-            # Written by a crawler meanwhile: read again, decide again.
             got = await self._retrying(self.client.mget, index=self.listings_alias, ids=conflicts)
-            conflicts = []
+            conflicts.clear()
             for doc in got["docs"]:
                 if doc.get("found"):
                     consider(doc)
@@ -1509,10 +1507,7 @@ class ElasticsearchStore(ListingStore):
             d["_id"]: d["_source"].get("list_fingerprint") for d in got["docs"] if d.get("found")
         }
         for lid in out:
-            self._found[lid] = None
-            self._found.move_to_end(lid)
-        while len(self._found) > self._known_cap:
-            self._found.popitem(last=False)
+            _bounded_put(self._found, lid, None, self._known_cap)
         return out
 
     async def get(self, listing_id: str) -> Listing | None:

@@ -79,7 +79,6 @@ from crawler.store.signals import (
     SHARED_CONTACT_MIN_LISTINGS,
     apply_platform_signals,
     category_price_medians,
-    price_medians,
     risk_rescorer,
 )
 
@@ -827,10 +826,8 @@ class SqliteStore(ListingStore):
 
     async def platform_price_medians(self, platform: str) -> dict[str, float]:
         """Median price in EUR per price unit over the platform's stored listings."""
-        pooled: dict[str, list[float]] = {}
-        for (_, unit), values in self._platform_prices(platform).items():
-            pooled.setdefault(unit, []).extend(values)
-        return price_medians(pooled)
+        medians = category_price_medians(self._platform_prices(platform), min_sample=1)
+        return {unit: m for (category, unit), m in medians.items() if category is None}
 
     def _platform_prices(self, platform: str) -> dict[tuple[str | None, str], list[float]]:
         """EUR amounts of the platform's prices by (category, unit)."""
