@@ -66,6 +66,28 @@ def _quiet_stem(record: object) -> bool:
     )
 
 
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "this file, setting or store cannot be used": one line, no traceback."""
+    from crawler.config import ConfigError
+    from crawler.profiles import ProfileError
+    from crawler.store.base import StoreError
+
+    errors: list[type[BaseException]] = [ConfigError, ProfileError, StoreError]
+    try:
+        from crawler.alerts.watchlist import AlertConfigError
+
+        errors.append(AlertConfigError)
+    except ImportError:
+        pass
+    try:
+        from crawler.tor import TorConfigError
+
+        errors.append(TorConfigError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
@@ -75,12 +97,36 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "scrapy_logging", False):  # Scrapy commands configure logging themselves
         import logging
 
+        from crawler.logformat import install_printable_filter
+
         level = logging.WARNING - 10 * min(args.verbose, 2)
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         # stem sets its own logger to TRACE when imported, whenever that is: filter it here.
         for handler in logging.getLogger().handlers:
             handler.addFilter(_quiet_stem)
-    return int(args.func(args) or 0)
+        install_printable_filter()
+    try:
+        return int(args.func(args) or 0)
+    except _known_errors() as exc:
+        if args.verbose:
+            raise
+        from crawler.console import printable
+
+        print(f"crawler {args.command}: {printable(exc)}", file=sys.stderr)
+        return 4 if type(exc).__name__ == "StoreError" else 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.verbose:
+            raise
+        from crawler.console import printable
+
+        print(
+            f"crawler {args.command}: internal error: {type(exc).__name__}: {printable(exc)} "
+            "(run with -v for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

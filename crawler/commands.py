@@ -93,11 +93,9 @@ def _err(msg: str) -> None:
 
 
 def _console() -> Any:
-    from rich.console import Console
+    from crawler import console
 
-    console = Console()
-    # Piped output (logs, CI, tests) gets a wide table instead of rich's 80-column default.
-    return console if console.is_terminal else Console(width=140)
+    return console.console()
 
 
 def _run(coro: Any) -> Any:
@@ -117,17 +115,28 @@ def parse_since(value: str | None) -> datetime | None:
 # ---- crawl -----------------------------------------------------------------------------
 
 
+# Exit codes of `crawler crawl` (README "Exit codes"): the scheduler, cron and systemd read them.
+EXIT_OK = 0  # the run walked the platform to its end
+EXIT_INCOMPLETE = 1  # some list pages failed, or the run was stopped or paused; the rest is stored
+EXIT_CONFIG = 2  # the profile or a setting is broken: nothing was crawled
+EXIT_LOCKED = 3  # another process is crawling this platform
+EXIT_FAILED = 4  # no list page could be read, or the store could not be written
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
-    try:
-        profiles = load_profiles()
-    except ProfileError as exc:
-        _err(f"broken profile: {exc}")
-        return 2
+    profiles = load_profiles()
     if args.platform not in profiles:
-        _err(
-            f"unknown platform {args.platform!r}; configured: {', '.join(sorted(profiles)) or 'none'}"
-        )
-        return 2
+        broken = profiles.error_for(args.platform)
+        if broken is not None:
+            _err(f"{args.platform}: broken profile: {broken}")
+        else:
+            _err(
+                f"unknown platform {args.platform!r}; configured: "
+                f"{', '.join(sorted(profiles)) or 'none'}"
+            )
+        return EXIT_CONFIG
+    for err in profiles.errors:  # other platforms' broken files: said, not fatal here
+        _err(f"warning: broken profile ignored: {err}")
     lock = None
     if "SCHEDULER_LOCK_FD" not in os.environ:  # the scheduler hands its own lock down
         from crawler.scheduler import PlatformLock
@@ -135,19 +144,41 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         lock = PlatformLock(Path(os.environ.get("CRAWLER_DATA_DIR", "data")), args.platform)
         if not lock.acquire():
             _err(f"{args.platform}: a crawl of this platform is already running")
-            return 3
+            return EXIT_LOCKED
     try:
+        problem = _store_preflight()
+        if problem:
+            _err(f"{args.platform}: store: {problem}")
+            return EXIT_FAILED
         return _crawl(args)
     finally:
         if lock is not None:
             lock.release()
 
 
+def _store_preflight() -> str | None:
+    """Why the store cannot take this crawl's writes (one line), or None when it can."""
+    from crawler.store import StoreError, open_store
+
+    async def check() -> None:
+        async with open_store() as store:
+            await store.check_writable()
+
+    try:
+        _run(check())
+    except StoreError as exc:
+        return str(exc)
+    return None
+
+
 def _crawl(args: argparse.Namespace) -> int:
+    import resource
+
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings.base")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
+    from crawler.logformat import install_printable_filter
     from spiders.listing import ListingSpider
 
     settings = get_project_settings()
@@ -155,31 +186,60 @@ def _crawl(args: argparse.Namespace) -> int:
         name, _, value = pair.partition("=")
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings)
+    install_printable_filter()
     crawler = process.create_crawler(ListingSpider)
     process.crawl(crawler, platform=args.platform, full=args.full)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = stats.get("finish_reason", "unknown")
+    spider = crawler.spider
+    job = getattr(spider, "job", None)
     summary = {
         "platform": args.platform,
         "mode": stats.get("listing/mode"),
+        "status": getattr(job, "status", None),
         "finish_reason": reason,
         "pages": stats.get("response_received_count", 0),
         "new": stats.get("store/new", 0),
         "changed": stats.get("store/changed", 0),
         "unchanged": stats.get("store/unchanged", 0),
         "skipped_known": stats.get("listing/skipped_known", 0),
+        "failed_pages": stats.get("listing/detail_page_errors", 0),
+        "refused": stats.get("scope/refused", 0),
         "errors": stats.get("log_count/ERROR", 0),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }
     print("crawl " + " ".join(f"{k}={v}" for k, v in summary.items()), flush=True)
-    list_errors = stats.get("listing/list_page_errors", 0)
+    return _crawl_exit(args.platform, stats, job, reason)
+
+
+def _crawl_exit(platform: str, stats: dict[str, Any], job: Any, reason: str) -> int:
+    """The exit code of a finished crawl, with one line on standard error when it is not 0."""
+    status = getattr(job, "status", None)
+    if job is None:
+        _err(f"{platform}: crawl: the crawl did not start ({reason}); see the log above")
+        return EXIT_FAILED
+    if status == "failed":
+        stage = "store" if stats.get("store/errors") else "parse"
+        _err(f"{platform}: {stage}: {job.message}")
+        return EXIT_FAILED
+    if status == "paused":
+        _err(f"{platform}: politeness: {job.message}; the next run resumes")
+        return EXIT_INCOMPLETE
+    list_errors = stats.get("listing/list_page_errors", 0) + stats.get(
+        "listing/list_parse_errors", 0
+    )
     if list_errors:
+        why = stats.get("listing/list_parse_error") or stats.get("listing/list_page_error")
         _err(
-            f"{args.platform}: {list_errors} list page(s) could not be fetched (see the log above); "
+            f"{platform}: list pages: {list_errors} list page(s) could not be read ({why}); "
             "the run is incomplete and the next run walks every list page again"
         )
-        return 1
-    return 0 if reason in {"finished", "closespider_pagecount", "closespider_itemcount"} else 1
+        return EXIT_INCOMPLETE
+    if reason not in {"finished", "closespider_pagecount", "closespider_itemcount"}:
+        _err(f"{platform}: crawl: stopped before the end ({reason}); the next run resumes")
+        return EXIT_INCOMPLETE
+    return EXIT_OK
 
 
 # ---- search / status -------------------------------------------------------------------
@@ -194,7 +254,8 @@ def _price_text(listing: Any) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from crawler.store import StoreError, open_store
+    from crawler import console as out
+    from crawler.store import open_store
 
     try:
         query = SearchQuery(
@@ -215,42 +276,38 @@ def cmd_search(args: argparse.Namespace) -> int:
         async with open_store() as store:
             return await store.search(query)
 
-    try:
-        page = _run(go())
-    except StoreError as exc:
-        _err(str(exc))
-        return 2
+    page = _run(go())
     if args.json:
         for listing in page.listings:
             print(listing.model_dump_json())
         return 0
-    from rich.table import Table
-
-    table = Table(
-        title=f"{page.total} listing(s)"
-        + (f", showing {len(page.listings)}" if page.total > len(page.listings) else "")
+    shown = f", showing {len(page.listings)}" if page.total > len(page.listings) else ""
+    table = out.table(
+        f"{page.total} listing(s){shown}",
+        ("risk", "platform", "title", "price", "indicators", "contacts", "last seen"),
     )
-    for col in ("risk", "platform", "title", "price", "indicators", "contacts", "last seen"):
-        table.add_column(col, overflow="fold")
     for lst in page.listings:
-        table.add_row(
-            str(lst.risk_score),
+        out.row(
+            table,
+            lst.risk_score,
             lst.platform,
-            lst.title[:60],
+            out.one_line(lst.title, 60),
             _price_text(lst),
             ", ".join(sorted({h.id for h in lst.indicators})),
             ", ".join(v for _, v in lst.identifiers()[:3]),
             lst.last_seen.strftime("%Y-%m-%d %H:%M") if lst.last_seen else "",
         )
-    _console().print(table)
+    out.console().print(table)
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from crawler.crawl.jobs import mark_dead_jobs
     from crawler.store import open_store
 
     async def go() -> tuple[dict[str, Any], list[Any]]:
         async with open_store() as store:
+            await mark_dead_jobs(store)
             return await store.summary(), await store.jobs(limit=10)
 
     summary, jobs = _run(go())
@@ -266,88 +323,87 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def print_summary(summary: dict[str, Any], jobs: list[Any], top: list[Any] | None = None) -> None:
-    from rich.table import Table
+    from crawler import console as out
 
-    console = _console()
+    con = out.console()
     latest: dict[str, Any] = {}
     for job in jobs:
         latest.setdefault(job.platform, job)
-    t = Table(title="Listings per platform")
-    for col in (
-        "platform",
-        "stored",
-        "last run",
-        "new",
-        "changed",
-        "unchanged",
-        "skipped",
-        "pages",
-        "complete",
-    ):
-        t.add_column(col)
+    t = out.table(
+        "Listings per platform",
+        (
+            "platform",
+            "stored",
+            "last run",
+            "status",
+            "new",
+            "changed",
+            "unchanged",
+            "skipped",
+            "pages",
+            "complete",
+        ),
+    )
     platforms = summary.get("platforms", {})
     for name in sorted(set(platforms) | set(latest)):
         info = platforms.get(name, {})
         j = latest.get(name)
-        t.add_row(
+        out.row(
+            t,
             name,
-            str(info.get("listings", 0)),
+            info.get("listings", 0),
             j.started_at.strftime("%H:%M:%S") if j else "-",
+            j.status if j else "-",
             *(
-                str(getattr(j, f)) if j else "-"
+                getattr(j, f) if j else "-"
                 for f in ("new", "changed", "unchanged", "skipped_known", "pages")
             ),
             ("yes" if j.complete else "no") if j else "-",
         )
-    console.print(t)
+    con.print(t)
     indicators = summary.get("indicators", {})
     if indicators:
-        t = Table(title="Top indicators")
-        t.add_column("indicator")
-        t.add_column("listings", justify="right")
+        t = out.table("Top indicators", ("indicator", "listings"))
         for ind, n in sorted(indicators.items(), key=lambda kv: -kv[1])[:10]:
-            t.add_row(ind, str(n))
-        console.print(t)
+            out.row(t, ind, n)
+        con.print(t)
     if top:
-        t = Table(title="Highest-risk listings")
-        for col in ("risk", "platform", "title", "evidence", "why"):
-            t.add_column(col, overflow="fold")
+        t = out.table("Highest-risk listings", ("risk", "platform", "title", "evidence", "why"))
         for lst in top:
             evidence = "; ".join(f"{h.id}: \u201c{h.evidence}\u201d" for h in lst.indicators[:4])
-            t.add_row(
-                str(lst.risk_score),
+            out.row(
+                t,
+                lst.risk_score,
                 lst.platform,
-                lst.title[:50],
+                out.one_line(lst.title, 50),
                 evidence,
                 "; ".join(lst.risk_explanation[:2]),
             )
-        console.print(t)
+        con.print(t)
 
 
 # ---- profiles / purge ------------------------------------------------------------------
 
 
+def _report_broken(profiles: Any) -> int:
+    for err in profiles.errors:
+        _err(f"broken profile: {err}")
+    return len(profiles.errors)
+
+
 def cmd_profiles_list(args: argparse.Namespace) -> int:
-    try:
-        profiles = load_profiles()
-    except ProfileError as exc:
-        _err(f"broken profile: {exc}")
-        return 2
+    profiles = load_profiles()
     for p in profiles.values():
         print(f"{p.name:28} {p.network:9} {p.category:12} {p.base_url}  ({p.source_file})")
-    return 0
+    return 1 if _report_broken(profiles) else 0
 
 
 def cmd_profiles_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     if not paths:
-        try:
-            profiles = load_profiles()
-        except ProfileError as exc:
-            _err(str(exc))
-            return 2
+        profiles = load_profiles()
         print(f"{len(profiles)} profile(s) valid")
-        return 0
+        return 1 if _report_broken(profiles) else 0
     bad = 0
     for path in paths:
         try:
@@ -408,6 +464,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         env = {**os.environ, **world.env(), "CRAWLER_DATA_DIR": str(data_dir)}
         profiles = load_profiles(environ=env)
+        _report_broken(profiles)
         onion = [n for n in names if n in profiles and profiles[n].network == "tor"]
         if onion and not args.no_tor and _which("tor") and _which("tor-gencert"):
             tornet = _start_private_tor(world, onion, env, console)

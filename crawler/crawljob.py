@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from crawler.browser import needs_browser
+from crawler.crawl.scope import PlatformScope
 from crawler.profiles import PlatformProfile
+from crawler.tor import tor_strict
 
 
 def profile_settings(
@@ -29,6 +31,9 @@ def profile_settings(
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(pol.concurrency),
         "ROBOTSTXT_OBEY": pol.robots_txt,
         "DOWNLOAD_MAXSIZE": lim.max_response_bytes,
+        "DOWNLOAD_TIMEOUT": lim.download_timeout,
+        "PAGE_MAX_HTML_DEPTH": lim.max_html_depth,
+        "RETRY_AFTER_MAX": pol.retry_after_max,
         # Pagination depth is bounded by the spider (limits.max_depth list pages per seed);
         # Scrapy's DepthMiddleware would count every next page as one more level.
         "DEPTH_LIMIT": 0,
@@ -38,7 +43,10 @@ def profile_settings(
         settings["CLOSESPIDER_ITEMCOUNT"] = lim.max_listings
     if pol.user_agent:
         settings["USER_AGENT"] = pol.user_agent
-    strict = profile.tor.strict or env.get("TOR_STRICT", "") in {"1", "true", "yes"}
+    strict = tor_strict(profile, env)
+    settings["CRAWL_SCOPE"] = PlatformScope.of(
+        profile, tor_routed=strict or profile.network == "tor"
+    ).to_setting()
     browser = needs_browser(profile)
     if browser:
         from crawler.browser import scrapy_settings as browser_settings
@@ -48,6 +56,8 @@ def profile_settings(
         from crawler.tor import scrapy_settings as tor_settings
 
         tor = tor_settings(profile, env)
+        if "download_timeout" in lim.model_fields_set:
+            tor.pop("DOWNLOAD_TIMEOUT", None)  # the profile's own timeout wins
         if browser:
             # The browser does its own fetching (through tor's SOCKS port, per context); the
             # tor handler only serves what the browser handler passes on (robots.txt).

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler import extract as ex
+from crawler.extract.textclean import Removed, clean_text_counted
 from crawler.fieldreader import clean_text
 from crawler.models import IndicatorHit, Listing
 from crawler.profiles import DETAIL_FIELDS
@@ -48,10 +49,44 @@ def parse_age(value: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _untrusted_text(fields: dict[str, Any]) -> tuple[dict[str, Any], Removed]:
+    """Page fields without invisible format and control characters, whitespace collapsed."""
+    removed = Removed()
+    text: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value, gone = clean_text_counted(value)
+            removed += gone
+            value = clean_text(value)
+        text[name] = value
+    return text, removed
+
+
 def build_listing(raw: dict[str, Any]) -> Listing:
-    """Stage 1 (normalise): a Listing with cleaned text fields, no extraction yet."""
+    """Stage 1 (normalise): a Listing with cleaned text fields, no extraction yet.
+
+    Page text is untrusted: format characters (zero-width, bidi controls) that could hide
+    a number from extraction and control characters that could reach a terminal are
+    removed, and the removal is recorded in `alterations` (obfuscation is itself a signal).
+    """
     fields: dict[str, Any] = raw.get("fields") or {}
-    text = {k: clean_text(v) if isinstance(v, str) else v for k, v in fields.items()}
+    text, removed = _untrusted_text(fields)
+    # The later stages read the raw fields too (phone, contact): they get the clean text.
+    fields.update(text)
+    alterations = list(raw.get("alterations") or [])
+    if removed.format:
+        alterations.append(
+            f"text: {removed.format} invisible format character(s) removed (zero-width, bidi "
+            "controls, soft hyphens)"
+        )
+    if removed.control:
+        alterations.append(f"text: {removed.control} control character(s) removed")
+    undecodable = sum(v.count("\ufffd") for v in text.values() if isinstance(v, str))
+    if undecodable:
+        alterations.append(
+            f"text: {undecodable} byte sequence(s) not valid in the page's declared encoding "
+            "(shown as \ufffd)"
+        )
     location_raw = text.get("location")
     return Listing(
         id=raw["id"],
@@ -72,6 +107,7 @@ def build_listing(raw: dict[str, Any]) -> Listing:
         list_fingerprint=raw.get("list_fingerprint"),
         evidence_sha256=raw.get("evidence_sha256"),
         fields={k: v for k, v in text.items() if k not in KNOWN_FIELDS and v is not None},
+        alterations=alterations,
     )
 
 

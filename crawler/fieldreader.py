@@ -40,8 +40,8 @@ def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
     for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
         try:
             data = json.loads(raw)
-        except ValueError:
-            continue
+        except (ValueError, RecursionError):
+            continue  # broken or hostile (nested past the parser's recursion limit)
         items = (
             data
             if isinstance(data, list)

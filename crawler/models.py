@@ -110,6 +110,10 @@ class Listing(BaseModel):
     cluster_id: str | None = None
     evidence_sha256: str | None = None  # sha256 of the raw response body the listing came from
     fields: dict[str, Any] = Field(default_factory=dict)  # other profile fields, as scraped
+    # What the crawler changed in what the page showed, and why (hostile or oversized pages):
+    # "body: cut at 100,000 characters (3,000,000 on the page)", "text: 4 invisible
+    # format characters removed (zero-width, bidi)". Never silent.
+    alterations: list[str] = Field(default_factory=list)
 
     def identifiers(self) -> list[tuple[str, str]]:
         """(kind, value) pairs that link listings to each other and to watchlist subjects."""
@@ -180,7 +184,10 @@ class CrawlJob(BaseModel):
     platform: str
     started_at: datetime
     finished_at: datetime | None = None
-    status: str = "running"  # running | finished | failed | interrupted
+    # running | finished | interrupted (stopped: SIGTERM, limits) | paused (the site asked to
+    # wait longer than RETRY_AFTER_MAX) | failed (nothing could be parsed or stored) |
+    # killed (the process died without recording the end; marked by crawler.crawl.jobs)
+    status: str = "running"
     complete: bool = False  # the run reached the end of the platform (not cut short)
     mode: str = "full"  # full: every list page walked; incremental: stopped at known pages
     pages: int = 0
@@ -191,3 +198,13 @@ class CrawlJob(BaseModel):
     skipped_known: int = 0
     errors: int = 0
     message: str | None = None
+    pid: int | None = None  # the crawl process, so that a dead one can be told from a running one
+    pid_started: float | None = None  # its start time (Unix seconds): pids are reused
+    host: str | None = None
+    heartbeat_at: datetime | None = None
+    refused: int = 0  # requests refused as outside the platform's scope
+    limited: bool = False  # a limit (max_depth, entries or links per page) cut the walk short
+    # Pages that failed this run: list pages make the run incomplete; detail pages are
+    # retried by the next runs ({"url", "listing_id", "attempts", "reason", "permanent"}).
+    failed_list_pages: list[str] = Field(default_factory=list)
+    failed_pages: list[dict[str, Any]] = Field(default_factory=list)

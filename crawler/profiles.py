@@ -28,6 +28,7 @@ class ProfileError(ValueError):
 
     def __init__(self, path: str | Path, field: str, reason: str) -> None:
         self.path, self.field, self.reason = str(path), field, reason
+        self.name: str | None = None  # the platform the file declares, when readable
         super().__init__(f"{path}: {field}: {reason}")
 
 
@@ -77,6 +78,16 @@ def _selector(value: Any) -> Any:
     return {"css": value} if isinstance(value, str) else value
 
 
+def _check_css(value: str) -> str:
+    from parsel import Selector
+
+    try:
+        Selector(text="<html/>").css(value)
+    except Exception as exc:
+        raise ValueError(f"css selector does not compile: {exc}") from exc
+    return value
+
+
 class ListPage(_Strict):
     item: str = Field(description="CSS selector of one listing's entry on a list page")
     link: FieldSelector = Field(description="the detail-page link, relative to the entry")
@@ -90,6 +101,7 @@ class ListPage(_Strict):
     next_page: FieldSelector | None = None
 
     _norm = field_validator("link", "key", "next_page", mode="before")(lambda v: _selector(v))
+    _item = field_validator("item")(lambda v: _check_css(v))
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -130,10 +142,27 @@ class DetailPage(_Strict):
 
 
 class Limits(_Strict):
+    """What one run may cost: pages, responses, entries, text. Hostile pages hit these."""
+
     max_pages: int = Field(20000, ge=1)
     max_depth: int = Field(1000, ge=1, description="the most list pages followed from one seed")
     max_listings: int | None = Field(None, ge=1)
-    max_response_bytes: int = Field(5_000_000, ge=1024)
+    max_response_bytes: int = Field(
+        5_000_000, ge=1024, description="a larger body (compressed or not) fails the page"
+    )
+    max_entries_per_page: int = Field(
+        1000, ge=1, description="list entries read from one list page; the rest are ignored"
+    )
+    max_links_per_page: int = Field(
+        500, ge=1, description="requests followed from one list or API page"
+    )
+    max_text_chars: int = Field(
+        100_000, ge=1000, description="characters kept per text field; the cut is recorded"
+    )
+    max_html_depth: int = Field(
+        512, ge=32, le=2000, description="deeper nesting is flattened (text kept, change recorded)"
+    )
+    download_timeout: float = Field(60.0, gt=0, le=600, description="seconds per request")
 
 
 class Politeness(_Strict):
@@ -142,6 +171,12 @@ class Politeness(_Strict):
     autothrottle: bool = True
     robots_txt: bool = Field(True, description="obey robots.txt; false only on purpose")
     user_agent: str | None = None
+    retry_after_max: float = Field(
+        300.0,
+        ge=0,
+        description="longest Retry-After (seconds) waited for; a longer one pauses the "
+        "platform for the rest of the run",
+    )
 
 
 class Schedule(_Strict):
@@ -210,6 +245,11 @@ class PlatformProfile(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
     title: str | None = None
     base_url: str
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="other hosts the crawl may request besides base_url's and the seeds': "
+        "'host', 'host:port' or '*.domain'; nothing else is ever fetched",
+    )
     network: Literal["clearnet", "tor", "js"] = "clearnet"
     category: str = Field(
         description="platform kind: classifieds, jobs, forum, marketplace, social"
@@ -236,6 +276,16 @@ class PlatformProfile(_Strict):
         if not re.match(r"^https?://[^/\s]+", v):
             raise ValueError(f"not an http(s) URL: {v!r}")
         return v.rstrip("/")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, v: list[str]) -> list[str]:
+        for entry in v:
+            if not re.fullmatch(
+                r"(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?", entry
+            ):
+                raise ValueError(f"{entry!r}: use host, host:port or *.domain (no scheme, no path)")
+        return v
 
     @model_validator(mode="after")
     def _reader(self) -> PlatformProfile:
@@ -307,6 +357,10 @@ def load_profile(path: str | Path, environ: dict[str, str] | None = None) -> Pla
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProfileError(path, "(file)", exc.strerror or str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(
+            path, "(file)", f"not UTF-8 text (byte {exc.start}: {exc.reason})"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -328,18 +382,63 @@ def default_profile_dirs() -> list[Path]:
     return dirs
 
 
+class ProfileSet(dict[str, PlatformProfile]):
+    """The valid profiles by name, and the broken files beside them (`errors`).
+
+    One broken profile fails only its own platform: the others load, crawl and are
+    scheduled; every command that reads profiles reports the broken ones.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[ProfileError] = []
+
+    def error_for(self, name: str) -> ProfileError | None:
+        """The error of the broken file that most likely defines platform `name`."""
+        for err in self.errors:
+            if Path(err.path).stem == name or err.name == name:
+                return err
+        return None
+
+
 def load_profiles(
     dirs: list[Path] | None = None, environ: dict[str, str] | None = None
-) -> dict[str, PlatformProfile]:
-    """Every *.yaml profile in the directories; the first definition of a name wins."""
-    out: dict[str, PlatformProfile] = {}
+) -> ProfileSet:
+    """Every *.yaml profile in the directories; the first definition of a name wins.
+
+    Broken files and unreadable directories are collected in `.errors`, never raised.
+    """
+    out = ProfileSet()
     for d in dirs or default_profile_dirs():
-        if not d.is_dir():
+        if not d.exists():
             continue
-        for path in sorted(d.glob("*.yaml")):
-            p = load_profile(path, environ)
+        if not d.is_dir():
+            out.errors.append(ProfileError(d, "(directory)", "not a directory"))
+            continue
+        try:
+            paths = sorted(p for p in d.iterdir() if p.suffix == ".yaml")
+        except OSError as exc:
+            out.errors.append(ProfileError(d, "(directory)", exc.strerror or str(exc)))
+            continue
+        for path in paths:
+            try:
+                p = load_profile(path, environ)
+            except ProfileError as exc:
+                exc.name = _declared_name(path)
+                out.errors.append(exc)
+                continue
             out.setdefault(p.name, p)
     return out
+
+
+def _declared_name(path: Path) -> str | None:
+    """The `name:` a broken profile file declares, when a plain line says it."""
+    try:
+        head = path.read_bytes()[:4096].decode("utf-8", "replace")
+    except OSError:
+        return None
+    m = re.search(r"^name:\s*[\"']?([a-z0-9][a-z0-9_-]{0,62})", head, re.M)
+    return m.group(1) if m else None
 
 
 def _allow_selector_shorthand(node: Any) -> Any:

@@ -432,6 +432,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     except (ProfileError, ValueError) as exc:
         print(f"crawler schedule: {exc}", file=sys.stderr)
         return 2
+    for err in profiles.errors:
+        # One broken profile fails only its own platform: the others are scheduled.
+        print(f"crawler schedule: broken profile not scheduled: {err}", file=sys.stderr)
     if args.platform:
         unknown = [p for p in args.platform if p not in profiles]
         if unknown:

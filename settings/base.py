@@ -16,8 +16,16 @@ NEWSPIDER_MODULE = "spiders"
 # OPSEC: a common browser User-Agent, never one that names this tool.
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 ROBOTSTXT_OBEY = True
-TELNETCONSOLE_ENABLED = False
 COOKIES_ENABLED = True
+
+# Attack surface: nothing listens during a crawl. Scrapy's telnet console and its Remote
+# Control extension (an HTTP endpoint that runs Python code, with a token file left in the
+# user's profile) are off here, and so in every settings module built on this one.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# Only http and https exist for a crawl: Scrapy's file:, data:, ftp: and s3: handlers are
+# off, whatever a hostile page links to (crawler.crawl.scope refuses them first anyway).
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
@@ -35,9 +43,29 @@ RETRY_TIMES = 3
 DEPTH_PRIORITY = 0
 
 # Only text is ever stored: no images/files pipelines; media URLs are refused before download.
+# The scope check comes first: a request outside the platform never reaches robots.txt
+# handling, a resolver or a socket (crawler/crawl/scope.py).
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.crawl.scope.ScopeMiddleware": 10,
     "crawler.media.MediaBlockMiddleware": 50,
+    # Answers 429/503 before Scrapy's RetryMiddleware (550) would retry at once.
+    "crawler.crawl.politeness.RetryAfterMiddleware": 570,
+    # After HttpCompressionMiddleware (590) has inflated the body (bounded by DOWNLOAD_MAXSIZE).
+    "crawler.crawl.pages.PageBoundsMiddleware": 585,
 }
+# crawler.crawl.politeness: the longest Retry-After waited for (a longer one pauses the
+# platform for the run; profiles set politeness.retry_after_max), and backoff without one.
+RETRY_AFTER_MAX = 300.0
+BACKOFF_BASE = 1.0
+BACKOFF_MAX = 60.0
+# crawler.crawl.pages: nesting deeper than this is flattened (profiles: limits.max_html_depth).
+PAGE_MAX_HTML_DEPTH = 512
+# ... and a page of more tags than this is cut (a 200,000-link page costs ~250 MB to parse).
+PAGE_MAX_TAGS = 100_000
+# A crawl that grows past this is stopped (Scrapy's MemoryUsage extension): a last guard
+# against a page that makes the crawler hold too much.
+MEMUSAGE_LIMIT_MB = 2048
+MEMUSAGE_CHECK_INTERVAL_SECONDS = 10
 
 ITEM_PIPELINES = {
     "pipelines.normalise.NormalisePipeline": 100,

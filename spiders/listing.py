@@ -12,6 +12,24 @@ list-page fingerprint (its price and title as the list shows them) is not fetche
 entries are all known and unchanged. A run after an incomplete one (killed, failed, cut
 short) walks every list page again, so a killed crawl resumes: known listings cost one list
 page entry, new ones are fetched, nothing is stored twice (ids are stable).
+
+A hostile platform (see crawler/demo/hostile.py for the attacks) gets bounded work:
+- every followed URL is checked against the platform's scope (crawler.crawl.scope) before
+  a request exists; the downloader checks again for redirects and everything else;
+- at most limits.max_entries_per_page entries are read from a list page (the count is
+  taken in XPath, not by building the rest) and limits.max_links_per_page requests
+  followed from one page;
+- a list page already walked in this run, or one repeating the previous page's entries,
+  ends its pagination; limits.max_depth list pages per seed at most;
+- text fields are cut at limits.max_text_chars, and every such change is recorded on the
+  listing (`alterations`), as is a page flattened for its nesting (crawler.crawl.pages);
+- a list page that cannot be parsed is counted, logged once with the reason, and ends its
+  chain (the run is incomplete and `crawler crawl` says why).
+Failures: a failed list page makes the run incomplete (the next run walks every list
+page, unless the same pages failed in the run before too: then they are reported, not
+walked for ever). A failed detail page does not: it is recorded on the job and retried
+by the next runs, MAX_DETAIL_ATTEMPTS times at most, unless it is gone for good (404/410,
+not text, too large, out of scope).
 """
 
 from __future__ import annotations
@@ -22,22 +40,32 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
 from crawler.browser import needs_browser
+from crawler.crawl.jobs import mark_dead_jobs, own_process
+from crawler.crawl.scope import PlatformScope, count_refusal
 from crawler.crawljob import profile_settings
 from crawler.fieldreader import jsonld_objects, read_field
+from crawler.media import is_media_url
 from crawler.models import CrawlJob, listing_id, utcnow
 from crawler.profiles import PlatformProfile, load_profiles
 from crawler.store import ListingStore, open_store
 
 logger = logging.getLogger(__name__)
+
+MAX_DETAIL_ATTEMPTS = 3  # runs in a row a failing detail page is tried
+MAX_RECORDED_FAILURES = 200  # failed pages kept on one job record, to retry
+MAX_RECORDED_GONE = 50  # ... and pages gone for good, as examples
+PERMANENT_STATUSES = frozenset({401, 403, 404, 410, 451})
 
 
 def _truthy(value: Any) -> bool:
@@ -47,6 +75,27 @@ def _truthy(value: Any) -> bool:
 def entry_fingerprint(values: dict[str, str | None]) -> str:
     blob = json.dumps(values, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def failure_reason(failure: Any) -> tuple[str, bool]:
+    """(one-line reason, permanent?) of a failed download."""
+    from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    exc = failure.value
+    message = failure.getErrorMessage()
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        if 300 <= status < 400:
+            return f"HTTP {status}: a redirect that was not followed", True
+        return f"HTTP {status}", status in PERMANENT_STATUSES
+    if isinstance(exc, StopDownload):
+        return "not a text page (refused at its Content-Type)", True
+    if isinstance(exc, DownloadCancelledError) or "DOWNLOAD_MAXSIZE" in message:
+        return "larger than limits.max_response_bytes (compressed or not)", True
+    if isinstance(exc, IgnoreRequest):
+        return f"not sent: {message}"[:300], True
+    return f"{type(exc).__name__}: {message}"[:300], False
 
 
 class ListingSpider(scrapy.Spider):
@@ -72,6 +121,14 @@ class ListingSpider(scrapy.Spider):
         self.broken_chains = 0
         self.to_touch: list[str] = []
         self.uses_browser = needs_browser(profile)
+        self.scope = PlatformScope.of(profile)
+        self.seen_list_pages: set[str] = set()
+        self.failed_list_pages: list[str] = []
+        self.failed_details: dict[str, dict[str, Any]] = {}
+        self.retry_attempts: dict[str, int] = {}  # url -> attempts before this run
+        self.limited = False
+        self._logged: set[str] = set()
+        self._item_xpath = css2xpath(profile.list_page.item) if profile.list_page else ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
@@ -82,23 +139,63 @@ class ListingSpider(scrapy.Spider):
                 raise ValueError("ListingSpider needs a platform: -a platform=NAME")
             profiles = load_profiles()
             if name not in profiles:
+                broken = profiles.error_for(name)
+                if broken is not None:
+                    raise ValueError(f"broken profile: {broken}")
                 raise ValueError(f"unknown platform {name!r}; known: {', '.join(sorted(profiles))}")
             profile = profiles[name]
         # Scrapy (>= 2.11) lets from_crawler change settings before they are frozen.
         crawler.settings.setdict(profile_settings(profile), priority="spider")
         spider = super().from_crawler(crawler, *args, profile=profile, **kwargs)
+        scope = crawler.settings.getdict("CRAWL_SCOPE")
+        if scope:
+            spider.scope = PlatformScope.from_setting(scope)
         crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
         return spider
 
+    # ---- bookkeeping ---------------------------------------------------------------------
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(key, count)
+
+    def _once(self, key: str, level: int, msg: str, *args: Any) -> None:
+        """Log the first occurrence of `key` in this run; later ones are only counted."""
+        if key not in self._logged:
+            self._logged.add(key)
+            logger.log(level, msg, *args)
+
+    def _follow(self, base: str, href: str | None) -> str | None:
+        """The absolute URL of a link if the crawl may request it, else None (counted)."""
+        if not href:
+            return None
+        try:
+            url = urljoin(base, href.strip())
+        except ValueError:
+            url = href
+        reason = self.scope.refusal(url)
+        if reason is not None:
+            count_refusal(self.crawler.stats, reason, self._logged)
+            return None
+        if is_media_url(url):
+            self._inc("media/blocked")
+            return None
+        if len(url) > self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
+            self._inc("scope/refused")
+            self._inc("scope/refused/too_long")
+            return None
+        return url
+
     # ---- start -------------------------------------------------------------------------
 
-    async def _decide_mode(self) -> str:
+    async def _decide_mode(self, previous: list[CrawlJob]) -> str:
         inc = self.profile.incremental
         if self.force_full or not inc.enabled:
             return "full"
-        previous = await self.store.jobs(self.platform, limit=50)
-        if not previous or not previous[0].complete:
-            return "full"  # first run, or resuming an incomplete run
+        if not previous:
+            return "full"  # first run
+        last = previous[0]
+        if not last.complete and not self._persistent_list_failures(previous):
+            return "full"  # resuming an incomplete run
         if inc.full_recrawl_every:
             since_full = 0
             for job in previous:
@@ -109,19 +206,54 @@ class ListingSpider(scrapy.Spider):
                 return "full"
         return "incremental"
 
+    def _persistent_list_failures(self, previous: list[CrawlJob]) -> bool:
+        """True when the last run was incomplete only because of list pages that failed in
+        the run before it too: walking everything again would not mend them."""
+        if len(previous) < 2:
+            return False
+        last, before = previous[0], previous[1]
+        if last.status != "finished" or not last.failed_list_pages:
+            return False
+        if not set(last.failed_list_pages) <= set(before.failed_list_pages):
+            return False
+        self._once(
+            "persistent",
+            logging.WARNING,
+            "%s: %d list page(s) failed in the last two runs; not walking every list page "
+            "again for them (they stay reported on the job)",
+            self.platform,
+            len(last.failed_list_pages),
+        )
+        self.failed_list_pages.extend(last.failed_list_pages)  # carried, still failing
+        return True
+
     async def start(self) -> AsyncIterator[Any]:
         self.store = open_store()
         await self.store.open()
-        self.mode = await self._decide_mode()
+        marked = await mark_dead_jobs(self.store, self.platform)
+        if marked:
+            logger.warning(
+                "%s: %d earlier run(s) ended without recording their end; marked killed",
+                self.platform,
+                len(marked),
+            )
+        previous = await self.store.jobs(self.platform, limit=50)
+        self.mode = await self._decide_mode(previous)
+        pid, pid_started, host = own_process()
         self.job = CrawlJob(
             id=f"{self.platform}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}",
             platform=self.platform,
             started_at=utcnow(),
             mode=self.mode,
+            pid=pid,
+            pid_started=pid_started,
+            host=host,
         )
         await self.store.save_job(self.job)
         self.crawler.stats.set_value("listing/mode", self.mode)
         logger.info("crawling %s (%s mode)", self.platform, self.mode)
+        for retry in self._retries(previous):
+            yield retry
         if self.profile.api is not None:
             from spiders.api_mode import first_api_url
 
@@ -129,8 +261,39 @@ class ListingSpider(scrapy.Spider):
             yield self._request(first_api_url(self.profile), self.parse_api, "api")
             return
         for seed in self.profile.seeds:
+            url = self._follow(self.profile.base_url + "/", self.profile.absolute(seed))
+            if url is None:
+                continue
             self.open_chains += 1
-            yield self._request(self.profile.absolute(seed), self.parse_list, "list")
+            self.seen_list_pages.add(canonicalize_url(url))
+            yield self._request(url, self.parse_list, "list", chain_seed=url)
+
+    def _retries(self, previous: list[CrawlJob]) -> list[scrapy.Request]:
+        """Detail pages that failed in the last run (not for good): tried again first."""
+        if not previous or self.profile.api is not None:
+            return []
+        out = []
+        for failed in previous[0].failed_pages:
+            attempts = int(failed.get("attempts", 1))
+            if failed.get("permanent") or attempts >= MAX_DETAIL_ATTEMPTS:
+                if attempts >= MAX_DETAIL_ATTEMPTS:
+                    self._inc("listing/detail_given_up")
+                continue
+            url = self._follow(self.profile.base_url + "/", failed.get("url"))
+            if url is None:
+                continue
+            self.retry_attempts[url] = attempts
+            self._inc("listing/detail_retried")
+            out.append(
+                self._request(
+                    url,
+                    self.parse_detail,
+                    "detail",
+                    listing_id=failed.get("listing_id"),
+                    listing_key=failed.get("key"),
+                )
+            )
+        return out
 
     def _request(self, url: str, callback: Any, kind: str, **meta: Any) -> scrapy.Request:
         meta = {"platform": self.platform, "page_kind": kind, **meta}
@@ -143,48 +306,120 @@ class ListingSpider(scrapy.Spider):
 
             meta.update(request_meta(self.profile, kind))
         errback = self._chain_failed if kind in {"list", "api"} else self._detail_failed
+        # List and API pages are de-duplicated by the spider itself (a repeat ends the chain,
+        # which a request silently dropped by the duplicate filter would not).
         return scrapy.Request(
             url, callback=callback, errback=errback, meta=meta, dont_filter=kind != "detail"
         )
 
     # ---- list pages --------------------------------------------------------------------
 
+    def _entries(self, response: Response) -> list[Selector]:
+        """At most limits.max_entries_per_page entries; the surplus counted, never built."""
+        cap = self.profile.limits.max_entries_per_page
+        entries = response.xpath(f"({self._item_xpath})[position() <= {cap}]")
+        if len(entries) == cap:
+            total = int(float(response.xpath(f"count({self._item_xpath})").get() or 0))
+            if total > cap:
+                self.limited = True
+                self._inc("listing/entries_capped", total - cap)
+                self._once(
+                    "entries_capped",
+                    logging.WARNING,
+                    "%s: a list page holds %d entries; read the first %d "
+                    "(limits.max_entries_per_page)",
+                    self.platform,
+                    total,
+                    cap,
+                )
+        return list(entries)
+
     async def parse_list(self, response: Response) -> AsyncIterator[Any]:
+        try:
+            requests, next_request = await self._read_list(response)
+        except Exception as exc:  # a page the profile cannot read: counted, said once
+            self._list_unreadable(response, exc)
+            return
+        for request in requests:
+            yield request
+        if next_request is not None:
+            yield next_request
+        else:
+            self.open_chains -= 1
+
+    def _list_unreadable(self, response: Response, exc: BaseException) -> None:
+        self.broken_chains += 1
+        self.open_chains -= 1
+        self._inc("listing/list_parse_errors")
+        self._record_list_failure(response.url)
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        self.crawler.stats.set_value("listing/list_parse_error", reason)
+        self._once(
+            "list_parse",
+            logging.ERROR,
+            "%s: a list page could not be read (%s); further ones are only counted",
+            self.platform,
+            reason,
+        )
+
+    async def _read_list(self, response: Response) -> tuple[list[Any], scrapy.Request | None]:
         lp = self.profile.list_page
         assert lp is not None
-        self.crawler.stats.inc_value("listing/list_pages")
+        if not isinstance(response, TextResponse):
+            raise ValueError(f"not a text page ({response.headers.get('Content-Type')!r})")
+        self._inc("listing/list_pages")
         entries = []
-        for entry in response.css(lp.item):
-            link = read_field(entry, lp.link)
-            if not link:
-                self.crawler.stats.inc_value("listing/entries_without_link")
+        for entry in self._entries(response):
+            href = read_field(entry, lp.link)
+            if not href:
+                self._inc("listing/entries_without_link")
                 continue
-            url = response.urljoin(link)
+            url = self._follow(response.url, href)
+            if url is None:
+                continue
             key = read_field(entry, lp.key) if lp.key else None
             values = {name: read_field(entry, spec) for name, spec in lp.fields.items()}
             if not values:
-                values = {"text": " ".join(entry.xpath(".//text()").getall()).strip()}
+                values = {"text": " ".join(entry.xpath(".//text()").getall()).strip()[:2000]}
             lid = listing_id(self.platform, key or canonicalize_url(url, keep_fragments=False))
             entries.append((lid, url, key, entry_fingerprint(values)))
+        self._inc("listing/list_pages_read")
         known = await self.store.known(self.platform, [e[0] for e in entries]) if entries else {}
         fresh = 0
+        requests = []
+        cap = self.profile.limits.max_links_per_page
         for lid, url, key, lfp in entries:
             if lid in known and known[lid] == lfp:
                 self.to_touch.append(lid)
-                self.crawler.stats.inc_value("listing/skipped_known")
+                self._inc("listing/skipped_known")
                 continue
             fresh += 1
-            yield self._request(
-                url,
-                self.parse_detail,
-                "detail",
-                listing_id=lid,
-                listing_key=key,
-                list_fingerprint=lfp,
+            if len(requests) >= cap:
+                self.limited = True
+                self._inc("listing/links_capped")
+                continue
+            requests.append(
+                self._request(
+                    url,
+                    self.parse_detail,
+                    "detail",
+                    listing_id=lid,
+                    listing_key=key,
+                    list_fingerprint=lfp,
+                )
             )
         if len(self.to_touch) >= 200:
             await self._flush_touch()
-        next_url = read_field(response, lp.next_page) if lp.next_page else None
+        return requests, self._next_list(response, entries, fresh)
+
+    def _next_list(
+        self, response: Response, entries: list[tuple[str, ...]], fresh: int
+    ) -> scrapy.Request | None:
+        lp = self.profile.list_page
+        assert lp is not None
+        next_url = (
+            self._follow(response.url, read_field(response, lp.next_page)) if lp.next_page else None
+        )
         if (
             next_url
             and self.mode == "incremental"
@@ -192,29 +427,50 @@ class ListingSpider(scrapy.Spider):
             and fresh == 0
             and self.profile.incremental.stop_on_known_page
         ):
-            self.crawler.stats.inc_value("listing/stopped_on_known_page")
-            next_url = None
+            self._inc("listing/stopped_on_known_page")
+            return None
+        if not next_url:
+            return None
+        page_key = canonicalize_url(next_url)
+        if page_key in self.seen_list_pages:
+            self._inc("listing/list_page_repeat")
+            return None
+        ids = hashlib.sha256("\x1f".join(sorted(e[0] for e in entries)).encode()).hexdigest()
+        if entries and ids == response.meta.get("entry_ids"):
+            self._inc("listing/list_page_repeat")
+            self._once(
+                "repeat",
+                logging.INFO,
+                "%s: a list page repeats the previous page's entries; its pagination ends",
+                self.platform,
+            )
+            return None
         page_no = response.meta.get("list_page_no", 1)
-        if next_url and page_no >= self.profile.limits.max_depth:
-            self.crawler.stats.inc_value("listing/max_depth_reached")
-            logger.warning(
-                "%s: stopped after %d list pages (limits.max_depth)", self.platform, page_no
+        if page_no >= self.profile.limits.max_depth:
+            self.limited = True
+            self._inc("listing/max_depth_reached")
+            self._once(
+                "max_depth",
+                logging.WARNING,
+                "%s: stopped after %d list pages (limits.max_depth)",
+                self.platform,
+                page_no,
             )
-            self.broken_chains += 1  # the platform was not walked to its end
-            next_url = None
-        if next_url:
-            yield self._request(
-                response.urljoin(next_url), self.parse_list, "list", list_page_no=page_no + 1
-            )
-        else:
-            self.open_chains -= 1
+            return None
+        self.seen_list_pages.add(page_key)
+        return self._request(
+            next_url, self.parse_list, "list", list_page_no=page_no + 1, entry_ids=ids
+        )
 
     # ---- detail pages ------------------------------------------------------------------
 
     def parse_detail(self, response: Response) -> Any:
         dp = self.profile.detail
         assert dp is not None
-        self.crawler.stats.inc_value("listing/detail_pages")
+        if not isinstance(response, TextResponse):
+            self._detail_gone(response.request, response.url, "not a text page", permanent=True)
+            return
+        self._inc("listing/detail_pages")
         sel = Selector(text=response.text) if not hasattr(response, "css") else response
         jsonld = jsonld_objects(sel) if any(s.jsonld for s in dp.fields.values()) else None
         fields = {name: read_field(sel, spec, jsonld) for name, spec in dp.fields.items()}
@@ -229,6 +485,7 @@ class ListingSpider(scrapy.Spider):
             fields,
             response.meta.get("list_fingerprint"),
             hashlib.sha256(response.body).hexdigest(),
+            list(response.meta.get("alterations", [])),
         )
 
     def _item(
@@ -239,7 +496,18 @@ class ListingSpider(scrapy.Spider):
         fields: dict[str, Any],
         list_fingerprint: str | None,
         evidence: str,
+        alterations: list[str] | None = None,
     ) -> dict[str, Any]:
+        alterations = alterations or []
+        limit = self.profile.limits.max_text_chars
+        for name, value in fields.items():
+            if isinstance(value, str) and len(value) > limit:
+                fields[name] = value[:limit]
+                alterations.append(
+                    f"{name}: cut at {limit:,} characters ({len(value):,} on the page; "
+                    "limits.max_text_chars)"
+                )
+                self._inc("listing/text_truncated")
         return {
             "raw": {
                 "id": lid,
@@ -253,6 +521,7 @@ class ListingSpider(scrapy.Spider):
                 "category": fields.get("category") or self.profile.category,
                 "country": self.profile.country,
                 "language": self.profile.language,
+                "alterations": alterations,
             }
         }
 
@@ -261,18 +530,23 @@ class ListingSpider(scrapy.Spider):
     async def parse_api(self, response: Response) -> AsyncIterator[Any]:
         from spiders.api_mode import parse_api_page
 
-        self.crawler.stats.inc_value("listing/api_pages")
+        self._inc("listing/api_pages")
         try:
             data = json.loads(response.text)
-        except ValueError as exc:
-            self.crawler.stats.inc_value("listing/api_bad_json")
-            logger.error("%s: API page %s is not JSON: %s", self.platform, response.url, exc)
-            self.broken_chains += 1
-            self.open_chains -= 1
+        except (ValueError, RecursionError, AttributeError) as exc:
+            self._inc("listing/api_bad_json")
+            self._list_unreadable(
+                response, ValueError(f"API page is not JSON we can read: {exc}"[:200])
+            )
             return
-        raws, next_url = parse_api_page(self.profile, response.url, data)
+        try:
+            raws, next_url = parse_api_page(self.profile, response.url, data)
+        except Exception as exc:
+            self._list_unreadable(response, exc)
+            return
+        self._inc("listing/list_pages_read")
         entries = []
-        for raw in raws:
+        for raw in raws[: self.profile.limits.max_entries_per_page]:
             key = raw.get("key")
             url = raw.get("url") or response.url
             lid = listing_id(self.platform, str(key) if key else canonicalize_url(url))
@@ -282,16 +556,21 @@ class ListingSpider(scrapy.Spider):
                 if k not in {"key", "url"}
             }
             entries.append((lid, url, key, fields, entry_fingerprint(fields)))
+        if len(raws) > self.profile.limits.max_entries_per_page:
+            self.limited = True
+            self._inc("listing/entries_capped", len(raws) - len(entries))
         known = await self.store.known(self.platform, [e[0] for e in entries]) if entries else {}
         fresh = 0
         body_sha = hashlib.sha256(response.body).hexdigest()
         for lid, url, key, fields, lfp in entries:
             if lid in known and known[lid] == lfp:
                 self.to_touch.append(lid)
-                self.crawler.stats.inc_value("listing/skipped_known")
+                self._inc("listing/skipped_known")
                 continue
             fresh += 1
             yield self._item(url, lid, None if key is None else str(key), fields, lfp, body_sha)
+        if next_url:
+            next_url = self._follow(response.url, next_url)
         if (
             next_url
             and self.mode == "incremental"
@@ -299,31 +578,86 @@ class ListingSpider(scrapy.Spider):
             and fresh == 0
             and self.profile.incremental.stop_on_known_page
         ):
-            self.crawler.stats.inc_value("listing/stopped_on_known_page")
+            self._inc("listing/stopped_on_known_page")
+            next_url = None
+        if next_url and canonicalize_url(next_url) in self.seen_list_pages:
+            self._inc("listing/list_page_repeat")
             next_url = None
         if next_url:
-            yield self._request(response.urljoin(next_url), self.parse_api, "api")
+            self.seen_list_pages.add(canonicalize_url(next_url))
+            yield self._request(next_url, self.parse_api, "api")
         else:
             self.open_chains -= 1
 
     # ---- failures and the end ----------------------------------------------------------
 
+    def _record_list_failure(self, url: str) -> None:
+        if (
+            len(self.failed_list_pages) < MAX_RECORDED_FAILURES
+            and url not in self.failed_list_pages
+        ):
+            self.failed_list_pages.append(url)
+
     def _chain_failed(self, failure: Any) -> None:
         self.broken_chains += 1
         self.open_chains -= 1
-        self.crawler.stats.inc_value("listing/list_page_errors")
-        logger.error("%s: list page failed: %s", self.platform, failure.getErrorMessage())
+        self._inc("listing/list_page_errors")
+        request = getattr(failure, "request", None)
+        if request is not None:
+            self._record_list_failure(request.url)
+        reason, _ = failure_reason(failure)
+        self.crawler.stats.set_value("listing/list_page_error", reason)
+        logger.error("%s: list page failed: %s", self.platform, reason)
 
     def _detail_failed(self, failure: Any) -> None:
-        # A failed detail page leaves the run incomplete: the next run walks the lists again.
-        self.broken_chains += 1
-        self.crawler.stats.inc_value("listing/detail_page_errors")
-        logger.warning("%s: detail page failed: %s", self.platform, failure.getErrorMessage())
+        request = getattr(failure, "request", None)
+        reason, permanent = failure_reason(failure)
+        self._detail_gone(request, getattr(request, "url", "?"), reason, permanent)
+
+    def _detail_gone(self, request: Any, url: str, reason: str, permanent: bool) -> None:
+        self._inc("listing/detail_page_errors")
+        if permanent:
+            self._inc("listing/detail_pages_gone")
+        self._once(
+            f"detail:{reason.split(':')[0]}",
+            logging.WARNING,
+            "%s: detail page failed (%s); further such failures are only counted",
+            self.platform,
+            reason,
+        )
+        if url in self.failed_details:
+            return
+        # Failures that will be retried are all kept (up to the cap); pages gone for good
+        # only as examples: they are never tried again, and stats count them all.
+        kept = sum(1 for f in self.failed_details.values() if f["permanent"] == permanent)
+        if kept >= (MAX_RECORDED_FAILURES if not permanent else MAX_RECORDED_GONE):
+            return
+        meta = getattr(request, "meta", {}) or {}
+        self.failed_details[url] = {
+            "url": url,
+            "listing_id": meta.get("listing_id"),
+            "key": meta.get("listing_key"),
+            "attempts": self.retry_attempts.get(url, 0) + 1,
+            "reason": reason,
+            "permanent": permanent,
+        }
 
     async def _flush_touch(self) -> None:
         if self.to_touch and self.store is not None:
             ids, self.to_touch = self.to_touch, []
             await self.store.touch(self.platform, ids, utcnow())
+
+    def _status(self, reason: str) -> str:
+        stats = self.crawler.stats
+        if stats.get_value("politeness/paused_for_s"):
+            return "paused"
+        read = stats.get_value("listing/list_pages_read", 0)
+        tried = self.open_chains + read + self.broken_chains
+        if tried and not read:
+            return "failed"
+        if stats.get_value("store/errors", 0):
+            return "failed"
+        return "finished" if reason == "finished" else "interrupted"
 
     async def _on_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.store is None:
@@ -334,9 +668,9 @@ class ListingSpider(scrapy.Spider):
             if self.job is not None:
                 job = self.job
                 job.finished_at = utcnow()
-                job.status = "finished" if reason == "finished" else "interrupted"
+                job.status = self._status(reason)
                 job.complete = (
-                    reason == "finished" and self.open_chains <= 0 and self.broken_chains == 0
+                    job.status == "finished" and self.open_chains <= 0 and self.broken_chains == 0
                 )
                 job.pages = int(stats.get_value("response_received_count", 0))
                 job.items = int(stats.get_value("item_scraped_count", 0))
@@ -345,7 +679,24 @@ class ListingSpider(scrapy.Spider):
                 job.unchanged = int(stats.get_value("store/unchanged", 0))
                 job.skipped_known = int(stats.get_value("listing/skipped_known", 0))
                 job.errors = int(stats.get_value("log_count/ERROR", 0)) + self.broken_chains
-                job.message = reason
+                job.refused = int(stats.get_value("scope/refused", 0))
+                job.limited = self.limited
+                job.failed_list_pages = self.failed_list_pages
+                job.failed_pages = list(self.failed_details.values())
+                job.message = self._message(reason, job.status)
                 await self.store.save_job(job)
         finally:
             await self.store.close()
+
+    def _message(self, reason: str, status: str) -> str:
+        stats = self.crawler.stats
+        if status == "paused":
+            return f"paused: the site asked to wait {stats.get_value('politeness/paused_for_s')} s"
+        if status == "failed" and stats.get_value("store/errors", 0):
+            return f"{stats.get_value('store/errors')} listing(s) could not be stored"
+        if status == "failed":
+            why = stats.get_value("listing/list_parse_error") or stats.get_value(
+                "listing/list_page_error"
+            )
+            return f"no list page could be read: {why}"
+        return reason

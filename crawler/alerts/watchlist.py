@@ -193,6 +193,10 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise AlertConfigError(path, "(file)", exc.strerror or str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise AlertConfigError(
+            path, "(file)", f"not UTF-8 text (byte {exc.start}: {exc.reason})"
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

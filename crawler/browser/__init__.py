@@ -83,10 +83,10 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # Every context goes through the scope fence (crawler.browser.fence), a SOCKS proxy:
+    # WebRTC must not open UDP around it.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
-# Through Tor, WebRTC must not open UDP around the proxy, and nothing may be resolved
-# locally: every name goes to the SOCKS proxy, so any local lookup fails closed.
-TOR_FLAGS = ("--force-webrtc-ip-handling-policy=disable_non_proxied_udp",)
 
 ABORTED_RESOURCE_TYPES = frozenset({"image", "media", "font"})
 
@@ -136,9 +136,9 @@ def routes_through_tor(profile: PlatformProfile, environ: Mapping[str, str] | No
 
     `network: tor`, the profile's `tor.strict`, or TOR_STRICT=1 for every platform.
     """
-    env = os.environ if environ is None else environ
-    strict_env = env.get("TOR_STRICT", "").strip().lower() in {"1", "true", "yes"}
-    return profile.network == "tor" or profile.tor.strict or strict_env
+    from crawler.tor import tor_strict
+
+    return profile.network == "tor" or tor_strict(profile, environ)
 
 
 def _chromium_proxy(socks_url: str) -> dict[str, str]:
@@ -198,6 +198,15 @@ def abort_media_request(request: Any) -> bool:
     return request.resource_type in ABORTED_RESOURCE_TYPES or is_media_url(request.url)
 
 
+def navigation_timeout_ms(
+    profile: PlatformProfile, environ: Mapping[str, str] | None = None
+) -> int:
+    """A page's load timeout: the profile's limits.download_timeout when it sets one."""
+    if "download_timeout" in profile.limits.model_fields_set:
+        return max(1000, int(profile.limits.download_timeout * 1000))
+    return BrowserConfig.from_env(environ).navigation_timeout_ms
+
+
 def scrapy_settings(
     profile: PlatformProfile, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -208,8 +217,6 @@ def scrapy_settings(
     check_render(profile)
     config = BrowserConfig.from_env(environ)
     args = list(CHROMIUM_FLAGS)
-    if routes_through_tor(profile, environ):
-        args += TOR_FLAGS
     max_pages = min(profile.politeness.concurrency, config.max_pages or 10**6)
     return {
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
@@ -224,7 +231,7 @@ def scrapy_settings(
         "PLAYWRIGHT_CONTEXTS": {profile.name: context_options(profile, environ)},
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages,
         "PLAYWRIGHT_ABORT_REQUEST": "crawler.browser.abort_media_request",
-        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.navigation_timeout_ms,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_ms(profile, environ),
         "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
         "BROWSER_RETRY_TIMES": config.retry_times,
         "BROWSER_TOR_ROUTED": routes_through_tor(profile, environ),
@@ -271,7 +278,7 @@ def request_meta(
     else:
         selector = _detail_wait_selector(profile)
         if selector:
-            timeout = BrowserConfig.from_env(environ).navigation_timeout_ms
+            timeout = navigation_timeout_ms(profile, environ)
             methods.append(
                 PageMethod(partial(wait_for_content, selector=selector, timeout_ms=timeout))
             )

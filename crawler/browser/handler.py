@@ -27,6 +27,12 @@ which scrapy-playwright retries; stat `browser/context_waiters_woken`) and, on t
 browser's `disconnected` event, cancels the second and fails them with BrowserGoneError
 (stat `browser/cancelled_downloads`), which crawler.browser.recovery retries.
 
+Scope (crawler.crawl.scope, from the CRAWL_SCOPE setting, required): every context's only
+way out is a ScopeFence (crawler.browser.fence), a SOCKS5 server on 127.0.0.1 that
+connects only to the platform's hosts, chained to the context's own proxy (tor) when it
+has one. On top, the page router aborts what the page asks for outside the scope (and
+media) before Chromium tries, counted under `scope/refused/<reason>`.
+
 Everything else is scrapy-playwright's, driven by its PLAYWRIGHT_* settings.
 """
 
@@ -44,6 +50,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDownloadHandler
+
+from crawler.browser.fence import ScopeFence
+from crawler.crawl.scope import PlatformScope, count_refusal
 
 _HANDLERS: WeakKeyDictionary[Crawler, BrowserDownloadHandler] = WeakKeyDictionary()
 
@@ -64,6 +73,70 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.direct: Any = build_from_crawler(load_object(path), crawler) if path else None
         self._rendering: set[asyncio.Task] = set()  # rendered downloads in flight
         self._lost: set[asyncio.Task] = set()  # ... cancelled because the browser died
+        raw_scope = crawler.settings.getdict("CRAWL_SCOPE")
+        if not raw_scope:
+            # Fail closed: a browser without a scope could be sent anywhere by a page.
+            raise ValueError("CRAWL_SCOPE is not set: the browser route needs the platform's scope")
+        self.scope = PlatformScope.from_setting(raw_scope)
+        self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.fences: dict[str | None, ScopeFence] = {}
+        self._refusals_logged: set[str] = set()
+        self.abort_request = self._abort_request
+
+    def _abort_request(self, playwright_request: Any) -> bool:
+        """PLAYWRIGHT_ABORT_REQUEST of every page: media (SAFETY.md), and anything out of scope."""
+        from crawler.browser import abort_media_request
+
+        if abort_media_request(playwright_request):
+            return True
+        reason = self.scope.refusal(playwright_request.url)
+        if reason is None:
+            return False
+        count_refusal(self.stats, reason, self._refusals_logged)
+        return True
+
+    def _make_request_handler(self, *args: Any, **kwargs: Any) -> Any:
+        inner = super()._make_request_handler(*args, **kwargs)
+        navigated = False  # one handler per rendered request (page)
+
+        async def handler(route: Any, playwright_request: Any) -> None:
+            # The page we were sent to is loaded once. A page navigating its main frame
+            # afterwards (a form it submits, a location it sets, a meta refresh, to itself
+            # in a loop or out of scope) has that navigation aborted as "aborted", which
+            # shows no error page: the browser stays on the page, whose content is what we
+            # came for (a refresh loop let through keeps the page from ever closing: seen
+            # here). A page that navigates while it is still being parsed stops its own
+            # parsing: what it rendered before is all the browser has (its listing fails
+            # on its selectors; nothing leaves the scope).
+            nonlocal navigated
+            if playwright_request.is_navigation_request():
+                frame = playwright_request.frame
+                main = frame is not None and frame.parent_frame is None
+                reason = self.scope.refusal(playwright_request.url)
+                if reason is not None:
+                    count_refusal(self.stats, reason, self._refusals_logged)
+                if main and (reason is not None or navigated):
+                    if reason is None:
+                        self.stats.inc_value("browser/self_navigation_blocked")
+                    await route.abort("aborted")
+                    return
+                if reason is not None:  # a frame of the page: it stays empty
+                    await route.abort()
+                    return
+                if main:
+                    navigated = True
+            await inner(route, playwright_request)
+
+        return handler
+
+    async def _fence(self, upstream: str | None, name: str) -> str:
+        """The proxy URL of the fence for contexts with this upstream (one fence each)."""
+        fence = self.fences.get(upstream)
+        if fence is None:
+            fence = self.fences[upstream] = ScopeFence(
+                self.scope, self.stats, upstream=upstream, isolation_key=name
+            )
+        return await fence.start()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserDownloadHandler:
@@ -75,7 +148,10 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def _create_browser_context(
         self, name: str, context_kwargs: dict | None, spider: Spider | None = None
     ) -> BrowserContextWrapper:
-        wrapper = await super()._create_browser_context(name, context_kwargs, spider)
+        kwargs = dict(context_kwargs or {})
+        upstream = (kwargs.get("proxy") or {}).get("server")
+        kwargs["proxy"] = {"server": await self._fence(upstream, name)}
+        wrapper = await super()._create_browser_context(name, kwargs, spider)
         wrapper.context.on("close", lambda *_: self._wake_waiters(wrapper))
         return wrapper
 
@@ -103,7 +179,18 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         task = asyncio.ensure_future(super().download_request(request))
         self._rendering.add(task)
         try:
-            return await task
+            response = await task
+            maxsize = request.meta.get("download_maxsize", self.max_size)
+            if maxsize and len(response.body) > maxsize:
+                # As Scrapy's own handlers do with DOWNLOAD_MAXSIZE (limits.max_response_bytes).
+                from scrapy.exceptions import DownloadCancelledError
+
+                self.stats.inc_value("browser/too_large")
+                raise DownloadCancelledError(
+                    f"rendered page of {len(response.body)} bytes is larger than download "
+                    f"max size ({maxsize})"
+                )
+            return response
         except asyncio.CancelledError:
             if task in self._lost:
                 raise BrowserGoneError(
@@ -137,4 +224,8 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 if inspect.isawaitable(result):
                     await result
         finally:
-            await super().close()
+            try:
+                await super().close()
+            finally:
+                for fence in self.fences.values():
+                    await fence.close()

@@ -25,6 +25,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
 from crawler.browser import needs_browser, request_meta, routes_through_tor, scrapy_settings
+from crawler.crawl.scope import PlatformScope
 from crawler.fieldreader import read_field
 from crawler.profiles import PlatformProfile, load_profile
 
@@ -107,10 +108,15 @@ def trial_settings(profile: PlatformProfile) -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": pol.autothrottle,
         "ROBOTSTXT_OBEY": pol.robots_txt,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "INFO",
+        "CRAWL_SCOPE": PlatformScope.of(profile, routes_through_tor(profile)).to_setting(),
         "USER_AGENT": pol.user_agent
         or "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-        "DOWNLOADER_MIDDLEWARES": {"crawler.media.MediaBlockMiddleware": 50},
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.crawl.scope.ScopeMiddleware": 10,
+            "crawler.media.MediaBlockMiddleware": 50,
+        },
     }
     if needs_browser(profile):
         browser = scrapy_settings(profile)

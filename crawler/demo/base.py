@@ -43,6 +43,8 @@ class DemoPlatform(ABC):
 
     name: str = "demo"
     env_var: str = "DEMO_URL"  # the environment variable its profile reads its base URL from
+    # False: only served when asked for by name (DemoWorld(platforms=[...])), never by `crawler run`.
+    in_default_world: bool = True
 
     def __init__(self, seed: int = 1, size: int = 200) -> None:
         self.seed = seed

@@ -41,6 +41,7 @@ PLATFORM_MODULES: tuple[str, ...] = (
     "crawler.demo.forum",
     "crawler.demo.onion_market",
     "crawler.demo.social",
+    "crawler.demo.hostile",
 )
 
 PLATFORM_CLASSES: dict[str, type[DemoPlatform]] = {}
@@ -84,7 +85,10 @@ class DemoWorld:
         self, seed: int = 1, size: int = 200, platforms: Iterable[str] | None = None
     ) -> None:
         classes = platform_classes()
-        names = sorted(classes) if platforms is None else list(platforms)
+        if platforms is None:
+            names = sorted(n for n, cls in classes.items() if cls.in_default_world)
+        else:
+            names = list(platforms)
         unknown = [n for n in names if n not in classes]
         if unknown:
             raise ValueError(

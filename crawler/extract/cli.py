@@ -25,6 +25,8 @@ def _request(line: str, number: int) -> tuple[dict[str, Any] | None, str | None]
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         return None, f"line {number}: not valid JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return None, f"line {number}: JSON nested too deeply to read"
     if not isinstance(obj, dict):
         return None, f"line {number}: expected a JSON object, got {type(obj).__name__}"
     text = obj.get("text")

@@ -29,6 +29,14 @@ class ListingStore(ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Flush and release resources."""
 
+    async def check_writable(self) -> None:  # noqa: B027 - optional hook
+        """Raise StoreError (naming the store) when it cannot take writes now.
+
+        Called before a crawl starts, so that a read-only or corrupt store fails the crawl
+        with one clear line instead of losing every listing. A store that keeps writes
+        for later (the Elasticsearch spool) can always take them.
+        """
+
     async def __aenter__(self) -> ListingStore:
         await self.open()
         return self

@@ -77,6 +77,44 @@ def run_crawl(platform: str, env: Mapping[str, str], *args: str, timeout: float 
     return CrawlRun(proc.returncode, proc.stdout + proc.stderr)
 
 
+def run_crawl_watching_listeners(
+    platform: str, env: Mapping[str, str], *args: str, timeout: float = 300
+) -> tuple[CrawlRun, set[tuple[str, int]]]:
+    """Run a crawl and record every listening socket its process tree opened meanwhile."""
+    import tempfile
+
+    import psutil
+
+    listening: set[tuple[str, int]] = set()
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(
+            crawl_command(platform, *args), env=dict(env), stdout=out, stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        try:
+            while proc.poll() is None and time.monotonic() < deadline:
+                try:
+                    root = psutil.Process(proc.pid)
+                    tree = [root, *root.children(recursive=True)]
+                except psutil.NoSuchProcess:
+                    break
+                for p in tree:
+                    try:
+                        for conn in p.net_connections(kind="inet"):
+                            if conn.status == psutil.CONN_LISTEN:
+                                listening.add((conn.laddr.ip, conn.laddr.port))
+                    except (psutil.NoSuchProcess, psutil.AccessDenied):
+                        continue
+                time.sleep(0.1)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        out.seek(0)
+        return CrawlRun(proc.returncode, out.read()), listening
+
+
 def kill_crawl_after(
     platform: str, env: Mapping[str, str], condition: object, timeout: float = 120
 ) -> None:

@@ -25,7 +25,14 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from crawler.profiles import PlatformProfile
 
-__all__ = ["TorConfig", "TorConfigError", "TorEndpoint", "scrapy_settings", "tor_endpoint"]
+__all__ = [
+    "TorConfig",
+    "TorConfigError",
+    "TorEndpoint",
+    "scrapy_settings",
+    "tor_endpoint",
+    "tor_strict",
+]
 
 # Tor Browser's User-Agent: a tor crawl should look like every other Tor user, and must not
 # name the tool.
@@ -96,8 +103,19 @@ def tor_endpoint(environ: Mapping[str, str] | None = None) -> TorEndpoint:
     )
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+def tor_strict(profile: PlatformProfile, environ: Mapping[str, str] | None = None) -> bool:
+    """OPSEC strict for a crawl of `profile`: its tor.strict, or TOR_STRICT in the environment.
+
+    TOR_STRICT takes 1/0, true/false, yes/no, on/off in any case; anything else is a
+    ConfigError (a security switch read wrongly must never mean "off").
+    """
+    from crawler.config import parse_bool
+
+    env = os.environ if environ is None else environ
+    raw = env.get("TOR_STRICT", "")
+    if profile.tor.strict:
+        return True
+    return bool(raw.strip()) and parse_bool(raw, "TOR_STRICT", "environment")
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,8 @@ class TorConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> TorConfig:
+        from crawler.config import parse_bool
+
         host, port = parse_socks_url(
             settings.get("TOR_SOCKS_URL") or "socks5h://127.0.0.1:9050", "Scrapy settings"
         )
@@ -130,7 +150,7 @@ class TorConfig:
             raise TorConfigError("Scrapy settings", "TOR_NEWNYM_AFTER_FAILURES", "must be >= 1")
         return cls(
             endpoint=endpoint,
-            strict=settings.getbool("TOR_STRICT", False),
+            strict=parse_bool(settings.get("TOR_STRICT", False), "TOR_STRICT", "Scrapy settings"),
             isolation=settings.getbool("TOR_ISOLATION", True),
             isolation_key=settings.get("TOR_ISOLATION_KEY") or None,
             newnym_after_failures=after,
@@ -145,7 +165,7 @@ def scrapy_settings(
     """Scrapy settings for a crawl of `profile` through tor (network tor or strict OPSEC)."""
     env = os.environ if environ is None else environ
     endpoint = tor_endpoint(env)
-    strict = bool(profile.tor.strict) or _truthy(env.get("TOR_STRICT"))
+    strict = tor_strict(profile, env)
     handlers: dict[str, str | None] = {"http": HANDLER, "https": HANDLER}
     if strict:
         # Schemes our handler does not carry would connect directly: switch them off.

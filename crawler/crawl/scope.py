@@ -1,0 +1,226 @@
+"""A platform's scope: the only URLs its crawl may ever request, on every route.
+
+A monitored site is run by the people under investigation, so its links, redirects,
+meta refreshes, JSON `next` fields and scripts are all untrusted. A platform's crawl
+requests only:
+- http and https URLs (never file:, data:, ftp:, javascript: or anything else);
+- on the platform's own hosts: base_url's, the seeds', and the profile's
+  `allowed_hosts` (`host`, `host:port` or `*.domain`); a host without a port is allowed
+  on 80 and 443, a host given with a port on that port only;
+- with no user info in the authority (`http://own@other/` hides the real host, and URL
+  parsers disagree about it);
+- onion hosts only for profiles routed through tor;
+- loopback, private, link-local and other special addresses only when the profile's
+  own base_url is one (the demo world and the tests live on 127.0.0.1).
+Everything else is refused before any connection or name lookup: the check reads the
+URL string only. Refusals are counted in stats under `scope/refused` and
+`scope/refused/<reason>` and logged once per reason.
+
+`PlatformScope.of(profile)` builds the scope; `scope.refusal(url)` says why a URL is out
+(None when it is in). The crawl carries it in the CRAWL_SCOPE setting
+(crawler.crawljob.profile_settings), which `ScopeMiddleware` (a downloader middleware
+placed before every other) and the browser's request router
+(crawler.browser.handler) read.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+    from crawler.profiles import PlatformProfile
+
+logger = logging.getLogger(__name__)
+
+SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_BAD_AUTHORITY = frozenset("@\\ \t\r\n%")
+
+
+class OutOfScope(IgnoreRequest):
+    """A request outside its platform's scope; never sent."""
+
+
+def _special_address(host: str) -> bool:
+    """Loopback, private, link-local, reserved... : an address on the investigator's side."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not ip.is_global
+
+
+def _split_origin(entry: str) -> tuple[str, int | None]:
+    """ "host" or "host:port" (IPv6 in brackets) -> (host, port or None)."""
+    entry = entry.strip().lower()
+    if "://" in entry:
+        parts = urlsplit(entry)
+        return (parts.hostname or ""), parts.port
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else None
+    host, sep, port = entry.rpartition(":")
+    if sep and port.isdigit() and host:
+        return host, int(port)
+    return entry, None
+
+
+def _join_origin(host: str, port: int | None) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}" if port else shown
+
+
+@dataclass(frozen=True)
+class PlatformScope:
+    """The hosts (and ports) one platform's crawl may request; see the module docstring."""
+
+    origins: frozenset[tuple[str, int | None]]
+    domains: tuple[str, ...] = ()  # "*.example.org" entries, stored as ".example.org"
+    allow_special: bool = False
+    allow_onion: bool = False
+
+    @classmethod
+    def of(cls, profile: PlatformProfile, tor_routed: bool = False) -> PlatformScope:
+        origins: set[tuple[str, int | None]] = set()
+        domains: list[str] = []
+        parts = urlsplit(profile.base_url)
+        base_host = (parts.hostname or "").lower()
+        origins.add((base_host, parts.port))
+        for seed in profile.seeds:
+            if "://" in seed:
+                s = urlsplit(seed)
+                origins.add(((s.hostname or "").lower(), s.port))
+        for entry in profile.allowed_hosts:
+            if entry.startswith("*."):
+                domains.append(entry[1:].lower())
+            else:
+                origins.add(_split_origin(entry))
+        return cls(
+            origins=frozenset(origins),
+            domains=tuple(domains),
+            allow_special=_special_address(base_host),
+            allow_onion=tor_routed or profile.network == "tor",
+        )
+
+    def to_setting(self) -> dict[str, Any]:
+        """A plain-data form for the CRAWL_SCOPE setting."""
+        return {
+            "origins": sorted(_join_origin(h, p) for h, p in self.origins),
+            "domains": list(self.domains),
+            "allow_special": self.allow_special,
+            "allow_onion": self.allow_onion,
+        }
+
+    @classmethod
+    def from_setting(cls, value: dict[str, Any]) -> PlatformScope:
+        return cls(
+            origins=frozenset(_split_origin(o) for o in value.get("origins", ())),
+            domains=tuple(value.get("domains", ())),
+            allow_special=bool(value.get("allow_special")),
+            allow_onion=bool(value.get("allow_onion")),
+        )
+
+    @property
+    def hostnames(self) -> list[str]:
+        """Host names (not addresses) in scope, for the browser's resolver rules."""
+        names = []
+        for host, _ in self.origins:
+            try:
+                ipaddress.ip_address(host)
+            except ValueError:
+                names.append(host)
+        return sorted(set(names)) + [f"*{d}" for d in self.domains]
+
+    def refusal(self, url: str) -> str | None:
+        """Why `url` is out of scope ("scheme", "host", ...), or None when it is in."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return "malformed"
+        scheme = parts.scheme.lower()
+        if scheme not in SCHEMES:
+            return "scheme"
+        if any(ch in _BAD_AUTHORITY or ord(ch) < 0x21 or ord(ch) > 0x7E for ch in parts.netloc):
+            return "userinfo" if "@" in parts.netloc else "malformed"
+        try:
+            host = (parts.hostname or "").lower()
+            port = parts.port
+        except ValueError:
+            return "malformed"
+        if not host:
+            return "malformed"
+        if host.endswith(".onion") and not self.allow_onion:
+            return "onion"
+        if _special_address(host) and not self.allow_special:
+            return "special_address"
+        effective = port or DEFAULT_PORTS[scheme]
+        for own_host, own_port in self.origins:
+            if own_host != host:
+                continue
+            if own_port is None and effective in (80, 443):
+                return None
+            if own_port == effective:
+                return None
+        if effective in (80, 443) and any(host.endswith(d) for d in self.domains):
+            return None
+        return "host"
+
+
+class ScopeMiddleware:
+    """Downloader middleware: refuse every request outside the platform's scope (CRAWL_SCOPE).
+
+    First in the chain, so that nothing (robots.txt, redirects, meta refreshes, retries)
+    reaches a handler, a resolver or a socket out of scope. Without CRAWL_SCOPE (a crawl
+    that did not come from a profile) only the scheme rule applies.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        raw = crawler.settings.getdict("CRAWL_SCOPE")
+        self.scope = PlatformScope.from_setting(raw) if raw else None
+        self._logged: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
+        return cls(crawler)
+
+    def refusal(self, url: str) -> str | None:
+        if self.scope is not None:
+            return self.scope.refusal(url)
+        try:
+            return None if urlsplit(url).scheme.lower() in SCHEMES else "scheme"
+        except ValueError:
+            return "malformed"
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        reason = self.refusal(request.url)
+        if reason is None:
+            return
+        count_refusal(self.stats, reason, self._logged)
+        raise OutOfScope(f"out of the platform's scope ({reason})")
+
+
+def count_refusal(stats: Any, reason: str, logged: set[str]) -> None:
+    """Count a refusal under scope/refused[/reason]; log the first of each reason."""
+    if stats is not None:
+        stats.inc_value("scope/refused")
+        stats.inc_value(f"scope/refused/{reason}")
+    if reason not in logged:
+        logged.add(reason)
+        logger.info(
+            "refused a request outside the platform's scope (%s); further ones are only "
+            "counted in scope/refused/%s",
+            reason,
+            reason,
+        )
