@@ -1,44 +1,28 @@
 """OPSEC strict mode: every request through tor or none, and no name lookup on this machine.
 
 Each crawl is a real `crawler crawl` process. A `sitecustomize` on its PYTHONPATH
-(tests/tor/dnsspy) records every name the process looks up, and a control crawl without
+(crawler/testing/dnsspy) records every name the process looks up, and a control crawl without
 strict mode proves that the recorder sees lookups when they happen.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from pathlib import Path
 
 import psutil
 import pytest
 
+from crawler.testing import hostile
 from crawler.testing.crawls import run_crawl
+from crawler.testing.hostile import looked_up_names
 
 pytestmark = pytest.mark.tor
 
-SPY_DIR = Path(__file__).parent / "dnsspy"
-
 
 def spy_env(env: dict[str, str], tmp_path: Path) -> tuple[dict[str, str], Path]:
-    tmp_path.mkdir(parents=True, exist_ok=True)
     spy = tmp_path / "lookups.txt"
-    spy.touch()
-    out = dict(env, DNS_SPY_FILE=str(spy))
-    out["PYTHONPATH"] = str(SPY_DIR) + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return out, spy
-
-
-def looked_up_names(spy: Path) -> set[str]:
-    names = set()
-    for host in spy.read_text().split():
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            if host not in {"None", ""}:
-                names.add(host)
-    return names
+    return hostile.spy_env(env, spy), spy
 
 
 def classifieds_port(world) -> int:  # type: ignore[no-untyped-def]
