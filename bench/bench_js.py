@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from crawler.config import crawler_settings  # noqa: E402
 from crawler.models import SearchQuery  # noqa: E402
 from crawler.store import open_store  # noqa: E402
 from crawler.testing.crawls import crawl_env, run_crawl, running_world  # noqa: E402
@@ -30,7 +31,7 @@ from crawler.testing.crawls import crawl_env, run_crawl, running_world  # noqa: 
 
 def stored_keys(env: dict[str, str], platform: str) -> set[str]:
     async def go() -> set[str]:
-        async with open_store(environ=env) as store:
+        async with open_store(crawler_settings(env)) as store:
             page = await store.search(SearchQuery(platform=platform, limit=100000))
             return {listing.listing_key for listing in page.listings}
 

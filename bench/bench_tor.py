@@ -1,7 +1,7 @@
 """Onion pages per second: our tor download handler vs a sequential single-circuit client.
 
 One invocation starts the demo onion market, the private tor network in front of it
-(crawler.testing.tornet), then fetches every offer page of the market twice over the
+(crawler.tor.private_network), then fetches every offer page of the market twice over the
 same onion service:
 - through crawler.tor.handler.TorDownloadHandler, CONCURRENCY requests in flight, spread
   over ISOLATION_KEYS platforms (each its own circuits, as in production);
@@ -25,8 +25,8 @@ from scrapy import Request
 from scrapy.utils.test import get_crawler
 
 from crawler.demo.world import DemoWorld, DemoWorldThread
-from crawler.testing.tornet import TorTestNetwork
 from crawler.tor.handler import TorDownloadHandler
+from crawler.tor.private_network import TorTestNetwork
 
 
 async def through_handler(

@@ -14,22 +14,23 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+from crawler.config import ConfigError
+from crawler.config.yamlfile import expand_env, read_yaml
 
 
-class ProfileError(ValueError):
+class ProfileError(ConfigError):
     """A profile is broken: names the file, the field and the reason."""
 
     def __init__(self, path: str | Path, field: str, reason: str) -> None:
-        self.path, self.field, self.reason = str(path), field, reason
+        super().__init__(path, field, reason)
+        self.path = str(path)
         self.name: str | None = None  # the platform the file declares, when readable
-        super().__init__(f"{path}: {field}: {reason}")
 
 
 class _Strict(BaseModel):
@@ -301,33 +302,12 @@ class PlatformProfile(_Strict):
         return re.sub(r"^https?://", "", self.base_url).split("/")[0].split(":")[0]
 
 
-def expand_env(value: Any, environ: dict[str, str] | None = None) -> Any:
-    """Replace ${VAR} and ${VAR:-default} in every string of a parsed YAML tree."""
-    env = os.environ if environ is None else environ
-    if isinstance(value, str):
-
-        def sub(m: re.Match[str]) -> str:
-            name, default = m.group(1), m.group(2)
-            if name in env:
-                return env[name]
-            if default is not None:
-                return default
-            raise KeyError(name)
-
-        return _ENV_REF.sub(sub, value)
-    if isinstance(value, list):
-        return [expand_env(v, env) for v in value]
-    if isinstance(value, dict):
-        return {k: expand_env(v, env) for k, v in value.items()}
-    return value
-
-
 def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "(profile)"
 
 
 def parse_profile(
-    data: Any, path: str | Path = "<profile>", environ: dict[str, str] | None = None
+    data: Any, path: str | Path = "<profile>", environ: Mapping[str, str] | None = None
 ) -> PlatformProfile:
     if not isinstance(data, dict):
         raise ProfileError(path, "(profile)", "the file must hold a YAML mapping")
@@ -351,30 +331,19 @@ def parse_profile(
     return profile
 
 
-def load_profile(path: str | Path, environ: dict[str, str] | None = None) -> PlatformProfile:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(path, "(file)", exc.strerror or str(exc)) from None
-    except UnicodeDecodeError as exc:
-        raise ProfileError(
-            path, "(file)", f"not UTF-8 text (byte {exc.start}: {exc.reason})"
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(yaml)"
-        raise ProfileError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return parse_profile(data, path, environ)
+def load_profile(path: str | Path, environ: Mapping[str, str] | None = None) -> PlatformProfile:
+    return parse_profile(read_yaml(path, ProfileError), path, environ)
 
 
-def default_profile_dirs() -> list[Path]:
+def default_profile_dirs(settings: Any = None) -> list[Path]:
     """PLATFORMS_DIR (os.pathsep-separated) if set, else ./platforms and the bundled demo profiles."""
-    env = os.environ.get("PLATFORMS_DIR")
-    if env:
-        return [Path(p) for p in env.split(os.pathsep) if p]
+    if settings is None:
+        from crawler.config import crawler_settings
+
+        settings = crawler_settings()
+    configured = str(settings.get("PLATFORMS_DIR") or "")
+    if configured:
+        return [Path(p) for p in configured.split(os.pathsep) if p]
     dirs = [Path("platforms")]
     bundled = Path(__file__).parent / "platforms"
     if bundled.resolve() not in {d.resolve() for d in dirs}:
@@ -402,14 +371,17 @@ class ProfileSet(dict[str, PlatformProfile]):
 
 
 def load_profiles(
-    dirs: list[Path] | None = None, environ: dict[str, str] | None = None
+    dirs: list[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    settings: Any = None,
 ) -> ProfileSet:
-    """Every *.yaml profile in the directories; the first definition of a name wins.
+    """Every *.yaml profile in the directories (default: PLATFORMS_DIR of `settings`); the
+    first definition of a name wins. `environ` fills ${VAR} references (default os.environ).
 
     Broken files and unreadable directories are collected in `.errors`, never raised.
     """
     out = ProfileSet()
-    for d in dirs or default_profile_dirs():
+    for d in dirs or default_profile_dirs(settings):
         if not d.exists():
             continue
         if not d.is_dir():

@@ -44,7 +44,7 @@ class _AlertsRuntime:
         async with self._lock:
             self._users += 1
             if self.engine is None:
-                store = open_store()
+                store = open_store(self.crawler.settings)
                 # Config errors (AlertConfigError) surface here, before the first request.
                 engine = AlertEngine.load(self.config, store, stats=self.crawler.stats)
                 await store.open()

@@ -1,6 +1,6 @@
 """Stage 3: contact identifiers: phones (E.164, region hint), e-mails, messenger handles, wallets."""
 
-from crawler.enrich import add_contacts
+from crawler.crawl.enrich import add_contacts
 from pipelines.stage import EnrichStagePipeline
 
 

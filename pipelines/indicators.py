@@ -1,6 +1,6 @@
 """Stage 4: trafficking indicators with their evidence, and the risk score with its explanation."""
 
-from crawler.enrich import add_indicators
+from crawler.crawl.enrich import add_indicators
 from pipelines.stage import EnrichStagePipeline
 
 

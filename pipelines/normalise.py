@@ -7,7 +7,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.enrich import add_language, build_listing
+from crawler.crawl.enrich import add_language, build_listing
 
 
 class NormalisePipeline:

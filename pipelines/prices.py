@@ -1,6 +1,6 @@
 """Stage 2: prices (amount, currency, unit, amount in EUR) from the price field or the text."""
 
-from crawler.enrich import add_prices
+from crawler.crawl.enrich import add_prices
 from pipelines.stage import EnrichStagePipeline
 
 

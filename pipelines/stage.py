@@ -1,4 +1,4 @@
-"""Base of the enrichment stages: a thin Scrapy pipeline around one crawler.enrich function.
+"""Base of the enrichment stages: a thin Scrapy pipeline around one crawler.crawl.enrich function.
 
 A subclass names its stage function and a stats key; the stage counts listings it found
 something for under `pipeline/<name>/listings_with`.

@@ -35,7 +35,7 @@ class StorePipeline:
         return cls(crawler)
 
     async def open_spider(self, spider: Any = None) -> None:
-        self.store = open_store()
+        self.store = open_store(self.crawler.settings)
         await self.store.open()
         self.batcher = UpsertBatcher(self.store, self.batch_size, self.batch_delay)
 

@@ -1,13 +1,16 @@
-"""Scrapy settings shared by every crawl (the `default` in scrapy.cfg).
+"""Every setting of the crawler, with its one default (the `default` in scrapy.cfg).
 
-Per-platform settings (concurrency, delay, robots.txt, network handlers) are applied on top
-by ListingSpider.from_crawler from the platform profile (crawler.crawljob.profile_settings).
-Any setting here can be overridden with `-s NAME=VALUE`, or with the environment variable
-CRAWLER_SETTING_<NAME> (value parsed as JSON when it parses, else taken as a string).
-Environment overrides are chosen by SCRAPY_SETTINGS_MODULE (settings.production, settings.dev).
+Scrapy's own settings first, then ours by prefix: where things live, STORE_*,
+ELASTICSEARCH_*, TOR_*, BROWSER_*, ALERTS_*, SCHEDULER_*, KIBANA_*; each block names the
+module that reads it (through a typed config built once from settings).
+
+How a value is chosen (crawler/config/settings.py), later winning: this module (or
+SCRAPY_SETTINGS_MODULE: settings.dev, settings.production), the environment (a variable
+named like one of our settings below, ELASTICSEARCH_URL for STORE_URL, or
+CRAWLER_SETTING_<NAME> for any setting; crawler/config/environment.py), a crawl's platform
+profile (crawler/crawl/settings.py), then `-s NAME=VALUE` on the command line. Every
+command, crawling or not, reads the same settings.
 """
-
-from settings.env import apply_env_overrides
 
 BOT_NAME = "flagwatch"
 SPIDER_MODULES = ["spiders"]
@@ -47,7 +50,7 @@ DEPTH_PRIORITY = 0
 # handling, a resolver or a socket (crawler/crawl/scope.py).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.scope.ScopeMiddleware": 10,
-    "crawler.media.MediaBlockMiddleware": 50,
+    "crawler.crawl.media.MediaBlockMiddleware": 50,
     # Answers 429/503 before Scrapy's RetryMiddleware (550) would retry at once.
     "crawler.crawl.politeness.RetryAfterMiddleware": 570,
     # After HttpCompressionMiddleware (590) has inflated the body (bounded by DOWNLOAD_MAXSIZE).
@@ -80,16 +83,93 @@ ITEM_PIPELINES = {
     "pipelines.alerts.AlertsPipeline": 900,
 }
 
-# Store (crawler.store.open_store reads STORE_URL / CRAWLER_DATA_DIR from the environment).
-STORE_BATCH_SIZE = 50
-STORE_BATCH_DELAY = 0.01
-
 LOG_LEVEL = "INFO"
 # Items carry personal data (phones, handles): never log them at INFO.
-LOG_FORMATTER = "crawler.logformat.QuietLogFormatter"
+LOG_FORMATTER = "crawler.crawl.logformat.QuietLogFormatter"
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 
-apply_env_overrides(globals())
+# ---- Where things live ------------------------------------------------------------------
+# The store (SQLite by default), alert outbox, spool, locks and scheduler state.
+CRAWLER_DATA_DIR = "data"
+# Directories of platform profiles, separated by ":"; empty: ./platforms and the bundled
+# crawler/platforms (crawler/profiles.py).
+PLATFORMS_DIR = ""
+
+# ---- STORE_*: the listing store (crawler/store) -----------------------------------------
+# sqlite:///PATH or http(s)://HOST:PORT (Elasticsearch); empty: SQLite at
+# CRAWLER_DATA_DIR/crawler.db. ELASTICSEARCH_URL is read as STORE_URL too.
+STORE_URL = ""
+# Upserts per batch and seconds to wait for a batch to fill (pipelines/store.py).
+STORE_BATCH_SIZE = 50
+STORE_BATCH_DELAY = 0.01
+# Elasticsearch store (crawler/store/elasticsearch): index names, bulk writes, the spool.
+STORE_INDEX_PREFIX = "flagwatch"
+STORE_BULK_DOCS = 500
+STORE_BULK_BYTES = 5 * 1024 * 1024
+STORE_BULK_FLUSH_INTERVAL = 0.0
+STORE_BULK_MAX_RETRIES = 3
+STORE_BULK_RETRY_BACKOFF = 0.5
+STORE_BULK_CONCURRENCY = 2
+STORE_QUEUE_SIZE = 64
+STORE_SPOOL_DIR = ""  # empty: CRAWLER_DATA_DIR/spool
+STORE_SPOOL_RETRY_INTERVAL = 5.0
+
+# ---- ELASTICSEARCH_*: connecting to Elasticsearch (crawler/store/elasticsearch) ----------
+# Credentials come from the environment (or a secrets file it names), never from -s.
+ELASTICSEARCH_API_KEY = ""
+ELASTICSEARCH_USERNAME = ""
+ELASTICSEARCH_PASSWORD = ""
+ELASTICSEARCH_CA_CERTS = ""
+ELASTICSEARCH_VERIFY_CERTS = True  # false only for a lab
+ELASTICSEARCH_REQUEST_TIMEOUT = 30.0
+
+# ---- TOR_*: tor (crawler/tor) -----------------------------------------------------------
+TOR_SOCKS_URL = "socks5h://127.0.0.1:9050"  # names are always resolved by tor
+TOR_CONTROL_HOST = "127.0.0.1"
+TOR_CONTROL_PORT = 9051  # or HOST:PORT
+TOR_CONTROL_PASSWORD = ""  # or cookie authentication:
+TOR_COOKIE_AUTH_FILE = ""
+# OPSEC strict for every crawl: every request through tor, or none (a security switch:
+# only 1/0, true/false, yes/no, on/off are accepted, anything else is an error).
+TOR_STRICT = False
+TOR_ISOLATION = True  # a circuit of its own per platform
+TOR_ISOLATION_KEY = ""
+TOR_NEWNYM_AFTER_FAILURES = 3
+TOR_OUTAGE_WAIT = 60.0  # seconds requests wait for a tor that went away
+TOR_CONNECT_TIMEOUT = 30.0
+TOR_BINARY = "tor"  # for `crawler run`'s private network and the tests
+
+# ---- BROWSER_*: Chromium for network: js (crawler/browser) --------------------------------
+BROWSER_EXECUTABLE_PATH = "/usr/lib/chromium/chromium"
+BROWSER_HEADLESS = True
+BROWSER_MAX_PAGES = 0  # open pages per context; 0: the profile's concurrency
+BROWSER_NAVIGATION_TIMEOUT_MS = 30000
+BROWSER_RETRY_TIMES = 3  # retries of a request failed by a browser that died
+BROWSER_USER_AGENT = ""  # empty: the profile's, else desktop Chrome's
+
+# ---- ALERTS_*: rules, watchlist, outbox, delivery (crawler/alerts) -----------------------
+ALERTS_ENABLED = True
+ALERTS_RULES = ""  # rules file or directory; empty: ./rules when it exists
+ALERTS_WATCHLIST = ""  # empty: ./watchlist.yaml when it exists
+ALERTS_OUTBOX = ""  # empty: CRAWLER_DATA_DIR/outbox.db
+ALERTS_RETRY_BASE = 1.0
+ALERTS_RETRY_MAX = 300.0
+ALERTS_MAX_AGE = 7 * 86400.0
+ALERTS_DRAIN_TIMEOUT = 15.0
+ALERTS_LEASE = 60.0
+
+# ---- SCHEDULER_*: `crawler schedule` (crawler/schedule) ---------------------------------
+SCHEDULER_CRAWL_COMMAND = "{python} -m crawler crawl {platform}"
+SCHEDULER_STATE = ""  # empty: CRAWLER_DATA_DIR/scheduler.json
+SCHEDULER_HISTORY = ""  # empty: CRAWLER_DATA_DIR/scheduler-history.jsonl
+SCHEDULER_STOP_TIMEOUT = 120.0
+SCHEDULER_MAX_PARALLEL = 2
+SCHEDULER_DELIVER_INTERVAL = 60.0
+
+# ---- KIBANA_*: `crawler kibana import` (crawler/kibana) ---------------------------------
+KIBANA_URL = ""
+KIBANA_API_KEY = ""
+KIBANA_SPACE = ""

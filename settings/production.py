@@ -1,10 +1,7 @@
 """Production overrides: politer defaults, less logging. Select with SCRAPY_SETTINGS_MODULE=settings.production."""
 
 from settings.base import *  # noqa: F403
-from settings.env import apply_env_overrides
 
 LOG_LEVEL = "WARNING"
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
-
-apply_env_overrides(globals())

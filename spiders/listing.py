@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -51,11 +52,12 @@ from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
 from crawler.browser import needs_browser
+from crawler.config.environment import apply_environment
+from crawler.crawl.fields import jsonld_objects, read_field
 from crawler.crawl.jobs import mark_dead_jobs, own_process
+from crawler.crawl.media import is_media_url
 from crawler.crawl.scope import PlatformScope, count_refusal
-from crawler.crawljob import profile_settings
-from crawler.fieldreader import jsonld_objects, read_field
-from crawler.media import is_media_url
+from crawler.crawl.settings import profile_settings
 from crawler.models import CrawlJob, listing_id, utcnow
 from crawler.profiles import PlatformProfile, load_profiles
 from crawler.store import ListingStore, open_store
@@ -64,7 +66,7 @@ logger = logging.getLogger(__name__)
 
 MAX_DETAIL_ATTEMPTS = 3  # runs in a row a failing detail page is tried
 MAX_RECORDED_FAILURES = 200  # failed pages kept on one job record, to retry
-MAX_RECORDED_GONE = 50  # ... and pages gone for good, as examples
+MAX_RECORDED_GONE = 1000  # ... and pages gone for good, skipped until their list entry changes
 PERMANENT_STATUSES = frozenset({401, 403, 404, 410, 451})
 
 
@@ -126,6 +128,9 @@ class ListingSpider(scrapy.Spider):
         self.failed_list_pages: list[str] = []
         self.failed_details: dict[str, dict[str, Any]] = {}
         self.retry_attempts: dict[str, int] = {}  # url -> attempts before this run
+        # Listing id -> list fingerprint of detail pages gone for good (404/410, not text,
+        # too large, out of scope): skipped while their list entry stays the same.
+        self.gone: dict[str, dict[str, Any]] = {}
         self.limited = False
         self._logged: set[str] = set()
         self._item_xpath = css2xpath(profile.list_page.item) if profile.list_page else ""
@@ -137,15 +142,18 @@ class ListingSpider(scrapy.Spider):
             name = kwargs.get("platform")
             if not name:
                 raise ValueError("ListingSpider needs a platform: -a platform=NAME")
-            profiles = load_profiles()
+            profiles = load_profiles(settings=crawler.settings)
             if name not in profiles:
                 broken = profiles.error_for(name)
                 if broken is not None:
                     raise ValueError(f"broken profile: {broken}")
                 raise ValueError(f"unknown platform {name!r}; known: {', '.join(sorted(profiles))}")
             profile = profiles[name]
-        # Scrapy (>= 2.11) lets from_crawler change settings before they are frozen.
-        crawler.settings.setdict(profile_settings(profile), priority="spider")
+        # Scrapy (>= 2.11) lets from_crawler change settings before they are frozen. A crawl
+        # started by `scrapy crawl` has not read the environment yet (crawler.config does it
+        # for `crawler crawl`).
+        apply_environment(crawler.settings, os.environ)
+        crawler.settings.setdict(profile_settings(profile, crawler.settings), priority="spider")
         spider = super().from_crawler(crawler, *args, profile=profile, **kwargs)
         scope = crawler.settings.getdict("CRAWL_SCOPE")
         if scope:
@@ -228,7 +236,7 @@ class ListingSpider(scrapy.Spider):
         return True
 
     async def start(self) -> AsyncIterator[Any]:
-        self.store = open_store()
+        self.store = open_store(self.crawler.settings)
         await self.store.open()
         marked = await mark_dead_jobs(self.store, self.platform)
         if marked:
@@ -255,7 +263,7 @@ class ListingSpider(scrapy.Spider):
         for retry in self._retries(previous):
             yield retry
         if self.profile.api is not None:
-            from spiders.api_mode import first_api_url
+            from crawler.crawl.api import first_api_url
 
             self.open_chains += 1
             yield self._request(first_api_url(self.profile), self.parse_api, "api")
@@ -274,6 +282,8 @@ class ListingSpider(scrapy.Spider):
             return []
         out = []
         for failed in previous[0].failed_pages:
+            if failed.get("permanent") and failed.get("listing_id"):
+                self.gone[failed["listing_id"]] = failed
             attempts = int(failed.get("attempts", 1))
             if failed.get("permanent") or attempts >= MAX_DETAIL_ATTEMPTS:
                 if attempts >= MAX_DETAIL_ATTEMPTS:
@@ -304,7 +314,7 @@ class ListingSpider(scrapy.Spider):
         ):
             from crawler.browser import request_meta
 
-            meta.update(request_meta(self.profile, kind))
+            meta.update(request_meta(self.profile, kind, self.crawler.settings))
         errback = self._chain_failed if kind in {"list", "api"} else self._detail_failed
         # List and API pages are de-duplicated by the spider itself (a repeat ends the chain,
         # which a request silently dropped by the duplicate filter would not).
@@ -392,6 +402,13 @@ class ListingSpider(scrapy.Spider):
             if lid in known and known[lid] == lfp:
                 self.to_touch.append(lid)
                 self._inc("listing/skipped_known")
+                continue
+            gone = self.gone.get(lid)
+            if gone is not None and gone.get("list_fingerprint") == lfp:
+                # Gone for good last time and its entry has not changed: not fetched again,
+                # still on record (and not a reason to walk on: it counts as known).
+                self._inc("listing/skipped_gone")
+                self.failed_details.setdefault(gone["url"], gone)
                 continue
             fresh += 1
             if len(requests) >= cap:
@@ -528,7 +545,7 @@ class ListingSpider(scrapy.Spider):
     # ---- API mode ----------------------------------------------------------------------
 
     async def parse_api(self, response: Response) -> AsyncIterator[Any]:
-        from spiders.api_mode import parse_api_page
+        from crawler.crawl.api import parse_api_page
 
         self._inc("listing/api_pages")
         try:
@@ -637,6 +654,7 @@ class ListingSpider(scrapy.Spider):
             "url": url,
             "listing_id": meta.get("listing_id"),
             "key": meta.get("listing_key"),
+            "list_fingerprint": meta.get("list_fingerprint"),
             "attempts": self.retry_attempts.get(url, 0) + 1,
             "reason": reason,
             "permanent": permanent,

@@ -23,6 +23,7 @@ from crawler.alerts.engine import AlertEngine
 from crawler.alerts.outbox import Outbox
 from crawler.alerts.rules import load_rules
 from crawler.alerts.watchlist import AlertConfigError, load_watchlist
+from crawler.cli.console import printable
 from crawler.models import SearchQuery
 
 
@@ -57,7 +58,7 @@ def register(subparsers: Any) -> None:
 
 
 def _config(args: argparse.Namespace) -> AlertsConfig:
-    base = AlertsConfig.from_settings()
+    base = AlertsConfig.from_settings(args.settings)
     from dataclasses import replace
     from pathlib import Path
 
@@ -107,7 +108,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     async def run() -> tuple[int, int]:
         scanned = matched = 0
-        async with open_store() as store:
+        async with open_store(args.settings) as store:
             query = SearchQuery(
                 platform=rule.platforms[0] if len(rule.platforms) == 1 else None,
                 min_risk=rule.min_risk,
@@ -125,7 +126,10 @@ def cmd_test(args: argparse.Namespace) -> int:
                         inds = ", ".join(i.id for i in m.indicators) or "-"
                         ids = ", ".join(f"{i.kind}:{i.value}" for i in m.identifiers)
                         print(
-                            f"{listing.risk_score:3d}  {listing.platform}  {listing.url}  [{inds}] {ids}"
+                            printable(
+                                f"{listing.risk_score:3d}  {listing.platform}  {listing.url}  "
+                                f"[{inds}] {ids}"
+                            )
                         )
                 if not page.listings or query.offset + len(page.listings) >= page.total:
                     break
@@ -146,7 +150,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     cfg = _config(args)
 
     async def stored() -> list[dict[str, Any]]:
-        async with open_store() as store:
+        async with open_store(args.settings) as store:
             return await store.list_alerts(limit=args.limit, rule=args.rule)
 
     records = asyncio.run(stored())
@@ -167,7 +171,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         ds = " ".join(f"{d['channel']}={d['state']}" for d in deliveries) or "(no delivery)"
         when = str(r.get("created_at", ""))[:19].replace("T", " ")
         print(
-            f"{when}  {r.get('rule')}  {r.get('outcome')}  risk {r.get('risk_score')}  {r.get('url')}  {ds}"
+            printable(
+                f"{when}  {r.get('rule')}  {r.get('outcome')}  risk {r.get('risk_score')}  "
+                f"{r.get('url')}  {ds}"
+            )
         )
     if not args.json:
         line = f"{len(records)} alert(s) shown"
@@ -180,14 +187,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-async def deliver_outbox(cfg: AlertsConfig, timeout: float, retry_failed: bool = False) -> int:
+async def deliver_outbox(
+    cfg: AlertsConfig, settings: Any, timeout: float, retry_failed: bool = False
+) -> int:
     """Recover interrupted crawls and deliver pending alerts; returns deliveries still pending.
 
     Used by `crawler alerts deliver` and by the scheduler between crawls.
     """
     from crawler.store import open_store
 
-    store = open_store()
+    store = open_store(settings)
     engine = AlertEngine.load(cfg, store)
     await store.open()
     try:
@@ -203,7 +212,7 @@ async def deliver_outbox(cfg: AlertsConfig, timeout: float, retry_failed: bool =
 def cmd_deliver(args: argparse.Namespace) -> int:
     cfg = _config(args)
     try:
-        remaining = asyncio.run(deliver_outbox(cfg, args.timeout, args.retry_failed))
+        remaining = asyncio.run(deliver_outbox(cfg, args.settings, args.timeout, args.retry_failed))
     except AlertConfigError as exc:
         return _fail(exc)
     outbox = Outbox(cfg.outbox_path)

@@ -298,7 +298,7 @@ def _fix_yaml_on(raw: Any) -> Any:
 
 
 def parse_rules_file(data: Any, path: str | Path, environ: dict[str, str] | None = None) -> RuleSet:
-    from crawler.profiles import expand_env
+    from crawler.config.yamlfile import expand_env
 
     path = str(path)
     if data is None:

@@ -25,19 +25,20 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-import yaml
 
+from crawler.config import ConfigError
+from crawler.config.yamlfile import read_yaml as read_config_yaml
 from crawler.models import Listing
 
 SUBJECT_KINDS = ("phone", "handle", "email", "wallet", "username", "keyword", "location")
 
 
-class AlertConfigError(ValueError):
+class AlertConfigError(ConfigError):
     """A rules, channels or watchlist file is broken: names the file, the field and the reason."""
 
     def __init__(self, path: str | Path, field: str, reason: str) -> None:
-        self.path, self.field, self.reason = str(path), field, reason
-        super().__init__(f"{path}: {field}: {reason}")
+        super().__init__(path, field, reason)
+        self.path = str(path)
 
 
 @dataclass(frozen=True)
@@ -189,27 +190,20 @@ def parse_watchlist(data: Any, path: str | Path = "<watchlist>") -> Watchlist:
 
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file, turning I/O and syntax errors into AlertConfigError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AlertConfigError(path, "(file)", exc.strerror or str(exc)) from None
-    except UnicodeDecodeError as exc:
-        raise AlertConfigError(
-            path, "(file)", f"not UTF-8 text (byte {exc.start}: {exc.reason})"
-        ) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(yaml)"
-        raise AlertConfigError(
-            path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"
-        ) from None
+    return read_config_yaml(path, AlertConfigError)
 
 
 def load_watchlist(path: str | Path | None) -> Watchlist:
     """The watchlist in the file, or an empty one when no file is configured."""
     if path is None:
         return Watchlist()
+    from crawler.config.yamlfile import expand_env
+
     path = Path(path)
-    return parse_watchlist(read_yaml(path), path)
+    try:
+        data = expand_env(read_yaml(path))
+    except KeyError as exc:
+        raise AlertConfigError(
+            path, "(environment)", f"variable {exc.args[0]} is not set and has no default"
+        ) from None
+    return parse_watchlist(data, path)

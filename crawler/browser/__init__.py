@@ -1,9 +1,9 @@
 """Rendering JavaScript platforms with scrapy-playwright and Debian's Chromium.
 
 A crawl of a profile that needs a browser (`network: js`, or `network: tor` with a
-`render` section) merges `scrapy_settings(profile, environ)` into its Scrapy settings,
-and its spider merges `request_meta(profile, "list" | "detail")` into each request's
-meta. What that gives:
+`render` section) merges `scrapy_settings(profile, settings)` into its Scrapy settings,
+and its spider merges `request_meta(profile, "list" | "detail", settings)` into each
+request's meta. What that gives:
 
 - scrapy-playwright's download handler for http and https, driving Chromium from Debian
   (never a downloaded browser), headless, with flags that keep it off the network except
@@ -21,21 +21,19 @@ meta. What that gives:
   around the Tor proxy) and a downloader middleware (crawler.browser.recovery) that
   retries requests failed by a browser that died, once a new one is launched.
 
-Environment (read when the settings are built):
+Settings (defaults in settings/base.py, read once by `BrowserConfig.from_settings`):
   BROWSER_EXECUTABLE_PATH   Chromium binary (default /usr/lib/chromium/chromium)
-  BROWSER_HEADLESS          1/0 (default 1)
-  BROWSER_MAX_PAGES         open pages per context (default: the profile's concurrency)
-  BROWSER_NAVIGATION_TIMEOUT_MS  page load timeout (default 30000)
+  BROWSER_HEADLESS          yes/no (default yes)
+  BROWSER_MAX_PAGES         open pages per context (0: the profile's concurrency)
+  BROWSER_NAVIGATION_TIMEOUT_MS  page load timeout (default 30000; a profile's
+                            limits.download_timeout wins)
   BROWSER_RETRY_TIMES       retries of a request failed by a dead browser (default 3)
   BROWSER_USER_AGENT        the context's User-Agent (default: the profile's, else desktop Chrome's)
-  TOR_SOCKS_URL             the Tor SOCKS proxy (default socks5://127.0.0.1:9050)
-  TOR_STRICT                1: every platform's browser goes through Tor
+  TOR_SOCKS_URL, TOR_STRICT the Tor SOCKS proxy, and every platform's browser through it
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -44,7 +42,7 @@ from urllib.parse import urlsplit
 from scrapy_playwright.page import PageMethod
 
 from crawler.browser.actions import item_selector, run_action, wait_for_content
-from crawler.envsettings import env_number
+from crawler.config import ConfigError, get_bool, get_number, get_str
 from crawler.profiles import PlatformProfile, ProfileError
 
 __all__ = [
@@ -63,7 +61,7 @@ RECOVERY_MIDDLEWARE = "crawler.browser.recovery.BrowserCrashRetryMiddleware"
 # Requests that skip the browser (robots.txt) in a Tor-routed crawl go through Tor too.
 TOR_HANDLER = "crawler.tor.handler.TorDownloadHandler"
 DEFAULT_EXECUTABLE = "/usr/lib/chromium/chromium"
-DEFAULT_TOR_SOCKS_URL = "socks5://127.0.0.1:9050"
+DEFAULT_TOR_SOCKS_URL = "socks5h://127.0.0.1:9050"
 # OPSEC: headless Chromium announces "HeadlessChrome" to page scripts; present the ordinary
 # desktop Chrome string of the same engine instead (never one naming this tool).
 DEFAULT_BROWSER_USER_AGENT = (
@@ -93,7 +91,7 @@ ABORTED_RESOURCE_TYPES = frozenset({"image", "media", "font"})
 
 @dataclass(frozen=True)
 class BrowserConfig:
-    """BROWSER_* and TOR_SOCKS_URL, read once from the environment."""
+    """BROWSER_* and TOR_SOCKS_URL, read once from settings."""
 
     executable_path: str = DEFAULT_EXECUTABLE
     headless: bool = True
@@ -104,23 +102,17 @@ class BrowserConfig:
     tor_socks_url: str = DEFAULT_TOR_SOCKS_URL
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> BrowserConfig:
-        env = os.environ if environ is None else environ
-
-        def integer(name: str, default: int | None, minimum: int) -> int | None:
-            return env_number(env, name, int, default, minimum)
-
-        headless_raw = env.get("BROWSER_HEADLESS", "1").strip().lower()
-        if headless_raw not in {"1", "0", "true", "false", "yes", "no"}:
-            raise ValueError(f"environment BROWSER_HEADLESS: use 1 or 0, got {headless_raw!r}")
+    def from_settings(cls, settings: Any) -> BrowserConfig:
         return cls(
-            executable_path=env.get("BROWSER_EXECUTABLE_PATH") or DEFAULT_EXECUTABLE,
-            headless=headless_raw in {"1", "true", "yes"},
-            max_pages=integer("BROWSER_MAX_PAGES", None, 1),
-            navigation_timeout_ms=integer("BROWSER_NAVIGATION_TIMEOUT_MS", 30000, 1000) or 30000,
-            retry_times=integer("BROWSER_RETRY_TIMES", 3, 0) or 0,
-            user_agent=env.get("BROWSER_USER_AGENT") or None,
-            tor_socks_url=env.get("TOR_SOCKS_URL") or DEFAULT_TOR_SOCKS_URL,
+            executable_path=get_str(settings, "BROWSER_EXECUTABLE_PATH") or DEFAULT_EXECUTABLE,
+            headless=get_bool(settings, "BROWSER_HEADLESS", True),
+            max_pages=get_number(settings, "BROWSER_MAX_PAGES", int, 0, 0) or None,
+            navigation_timeout_ms=get_number(
+                settings, "BROWSER_NAVIGATION_TIMEOUT_MS", int, 30000, 1000
+            ),
+            retry_times=get_number(settings, "BROWSER_RETRY_TIMES", int, 3, 0),
+            user_agent=get_str(settings, "BROWSER_USER_AGENT"),
+            tor_socks_url=get_str(settings, "TOR_SOCKS_URL") or DEFAULT_TOR_SOCKS_URL,
         )
 
 
@@ -131,33 +123,31 @@ def needs_browser(profile: PlatformProfile) -> bool:
     return profile.network == "js" or (profile.network == "tor" and profile.render is not None)
 
 
-def routes_through_tor(profile: PlatformProfile, environ: Mapping[str, str] | None = None) -> bool:
+def routes_through_tor(profile: PlatformProfile, settings: Any) -> bool:
     """True when the browser context must use the Tor SOCKS proxy.
 
-    `network: tor`, the profile's `tor.strict`, or TOR_STRICT=1 for every platform.
+    `network: tor`, the profile's `tor.strict`, or TOR_STRICT for every platform.
     """
     from crawler.tor import tor_strict
 
-    return profile.network == "tor" or tor_strict(profile, environ)
+    return profile.network == "tor" or tor_strict(profile, settings)
 
 
 def _chromium_proxy(socks_url: str) -> dict[str, str]:
     parts = urlsplit(socks_url)
     if parts.scheme not in {"socks5", "socks5h"} or not parts.hostname or not parts.port:
-        raise ValueError(
-            f"environment TOR_SOCKS_URL: expected socks5://HOST:PORT, got {socks_url!r}"
+        raise ConfigError(
+            "setting", "TOR_SOCKS_URL", f"expected socks5h://HOST:PORT, got {socks_url!r}"
         )
     # Chromium's socks5 always hands host names to the proxy (that is what socks5h means
-    # elsewhere); it cannot send SOCKS credentials, so per-platform circuit isolation
-    # comes from tor's IsolateDestAddr/SocksPort, not from a username here.
+    # elsewhere). The browser handler puts its scope fence in front of this proxy, and the
+    # fence sends the platform's own SOCKS credentials (circuit isolation).
     return {"server": f"socks5://{parts.hostname}:{parts.port}"}
 
 
-def context_options(
-    profile: PlatformProfile, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def context_options(profile: PlatformProfile, settings: Any) -> dict[str, Any]:
     """Keyword arguments of the platform's browser context (Browser.new_context)."""
-    config = BrowserConfig.from_env(environ)
+    config = BrowserConfig.from_settings(settings)
     options: dict[str, Any] = {
         "java_script_enabled": True,
         # Service workers can fetch outside page routing, past the media filter.
@@ -167,7 +157,7 @@ def context_options(
     options["user_agent"] = (
         profile.politeness.user_agent or config.user_agent or DEFAULT_BROWSER_USER_AGENT
     )
-    if routes_through_tor(profile, environ):
+    if routes_through_tor(profile, settings):
         options["proxy"] = _chromium_proxy(config.tor_socks_url)
     return options
 
@@ -193,29 +183,25 @@ def check_render(profile: PlatformProfile) -> None:
 
 def abort_media_request(request: Any) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST: never let the browser fetch images, media or fonts."""
-    from crawler.media import is_media_url
+    from crawler.crawl.media import is_media_url
 
     return request.resource_type in ABORTED_RESOURCE_TYPES or is_media_url(request.url)
 
 
-def navigation_timeout_ms(
-    profile: PlatformProfile, environ: Mapping[str, str] | None = None
-) -> int:
+def navigation_timeout_ms(profile: PlatformProfile, settings: Any) -> int:
     """A page's load timeout: the profile's limits.download_timeout when it sets one."""
     if "download_timeout" in profile.limits.model_fields_set:
         return max(1000, int(profile.limits.download_timeout * 1000))
-    return BrowserConfig.from_env(environ).navigation_timeout_ms
+    return int(BrowserConfig.from_settings(settings).navigation_timeout_ms)
 
 
-def scrapy_settings(
-    profile: PlatformProfile, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def scrapy_settings(profile: PlatformProfile, settings: Any) -> dict[str, Any]:
     """Scrapy settings that render this profile's pages in Chromium.
 
     DOWNLOADER_MIDDLEWARES is a dict to merge into the crawl's own, not to replace it.
     """
     check_render(profile)
-    config = BrowserConfig.from_env(environ)
+    config = BrowserConfig.from_settings(settings)
     args = list(CHROMIUM_FLAGS)
     max_pages = min(profile.politeness.concurrency, config.max_pages or 10**6)
     return {
@@ -228,18 +214,18 @@ def scrapy_settings(
             "args": args,
             "timeout": 60000,
         },
-        "PLAYWRIGHT_CONTEXTS": {profile.name: context_options(profile, environ)},
+        "PLAYWRIGHT_CONTEXTS": {profile.name: context_options(profile, settings)},
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages,
         "PLAYWRIGHT_ABORT_REQUEST": "crawler.browser.abort_media_request",
-        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_ms(profile, environ),
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_ms(profile, settings),
         "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
         "BROWSER_RETRY_TIMES": config.retry_times,
-        "BROWSER_TOR_ROUTED": routes_through_tor(profile, environ),
-        "BROWSER_DIRECT_HANDLER": TOR_HANDLER if routes_through_tor(profile, environ) else None,
+        "BROWSER_TOR_ROUTED": routes_through_tor(profile, settings),
+        "BROWSER_DIRECT_HANDLER": TOR_HANDLER if routes_through_tor(profile, settings) else None,
         # To merge into the crawl's own dict. The media filter is repeated so that a caller
         # that replaces the dict instead still never fetches media (SAFETY.md).
         "DOWNLOADER_MIDDLEWARES": {
-            "crawler.media.MediaBlockMiddleware": 50,
+            "crawler.crawl.media.MediaBlockMiddleware": 50,
             RECOVERY_MIDDLEWARE: 560,
         },
     }
@@ -256,9 +242,7 @@ def _detail_wait_selector(profile: PlatformProfile) -> str | None:
     return None
 
 
-def request_meta(
-    profile: PlatformProfile, kind: str, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def request_meta(profile: PlatformProfile, kind: str, settings: Any) -> dict[str, Any]:
     """Request.meta entries that render a `kind` page ("list" or "detail") of the profile.
 
     Empty when the page is fetched without a browser (a detail page of a profile with
@@ -278,7 +262,7 @@ def request_meta(
     else:
         selector = _detail_wait_selector(profile)
         if selector:
-            timeout = navigation_timeout_ms(profile, environ)
+            timeout = navigation_timeout_ms(profile, settings)
             methods.append(
                 PageMethod(partial(wait_for_content, selector=selector, timeout_ms=timeout))
             )
@@ -287,7 +271,7 @@ def request_meta(
         "playwright_context": profile.name,
         # Also here, not only in PLAYWRIGHT_CONTEXTS: after a browser crash scrapy-playwright
         # re-creates the context from the request's kwargs, and the proxy must survive that.
-        "playwright_context_kwargs": context_options(profile, environ),
+        "playwright_context_kwargs": context_options(profile, settings),
         "playwright_page_methods": methods,
         "playwright_page_goto_kwargs": {"wait_until": "load"},
     }

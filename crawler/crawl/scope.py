@@ -18,7 +18,7 @@ URL string only. Refusals are counted in stats under `scope/refused` and
 
 `PlatformScope.of(profile)` builds the scope; `scope.refusal(url)` says why a URL is out
 (None when it is in). The crawl carries it in the CRAWL_SCOPE setting
-(crawler.crawljob.profile_settings), which `ScopeMiddleware` (a downloader middleware
+(crawler.crawl.settings.profile_settings), which `ScopeMiddleware` (a downloader middleware
 placed before every other) and the browser's request router
 (crawler.browser.handler) read.
 """

@@ -11,7 +11,7 @@ first: each entry has title, USD price, offer id, link), offer pages `/ad/<id>`,
 pages `/vendor/<name>`. Wallet addresses are encoded here from seeded random bytes (btc
 bech32 through crawler.demo.wallets; Monero through crawler.extract.wallets' encoder),
 never copied from anywhere. In the tests the site sits behind the private test network's
-onion service (crawler.testing.tornet); its profile is
+onion service (crawler.tor.private_network); its profile is
 crawler/platforms/demo-onion-market.yaml, base URL from DEMO_ONION_MARKET_URL.
 """
 

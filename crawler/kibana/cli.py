@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from crawler.config import get_str
 from crawler.kibana.objects import saved_objects, to_ndjson
 
 
@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _prefix(args: argparse.Namespace) -> str:
-    return args.prefix or os.environ.get("STORE_INDEX_PREFIX") or "flagwatch"
+    return args.prefix or get_str(args.settings, "STORE_INDEX_PREFIX") or "flagwatch"
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -51,15 +51,17 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    url = args.url or os.environ.get("KIBANA_URL")
+    url = args.url or get_str(args.settings, "KIBANA_URL")
     if not url:
         print("kibana import: no Kibana URL (--url or KIBANA_URL)", file=sys.stderr)
         return 2
-    space = args.space or os.environ.get("KIBANA_SPACE")
+    space = args.space or get_str(args.settings, "KIBANA_SPACE")
     ndjson = to_ndjson(saved_objects(_prefix(args)))
     try:
         status, body = asyncio.run(
-            import_saved_objects(url, ndjson, os.environ.get("KIBANA_API_KEY"), space, args.timeout)
+            import_saved_objects(
+                url, ndjson, get_str(args.settings, "KIBANA_API_KEY"), space, args.timeout
+            )
         )
     except (aiohttp.ClientError, TimeoutError) as exc:
         print(f"kibana import: cannot reach {url}: {exc or type(exc).__name__}", file=sys.stderr)

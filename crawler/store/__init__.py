@@ -1,38 +1,44 @@
 """Listing stores: the embedded SQLite store (default) and the Elasticsearch store.
 
-`open_store()` picks one from configuration: STORE_URL (or ELASTICSEARCH_URL) starting
-with http(s):// selects Elasticsearch; `sqlite:///path` or nothing selects SQLite at
-CRAWLER_DATA_DIR/crawler.db (default ./data/crawler.db).
+`open_store(settings)` constructs the one the settings name: STORE_URL (or the environment's
+ELASTICSEARCH_URL) starting with http(s):// selects Elasticsearch; `sqlite:///PATH` or
+nothing selects SQLite at CRAWLER_DATA_DIR/crawler.db (default ./data/crawler.db).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from crawler.store.base import ListingStore, StoreError
 
 __all__ = ["ListingStore", "StoreError", "open_store", "store_url"]
 
 
-def store_url(environ: Mapping[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    url = env.get("STORE_URL") or env.get("ELASTICSEARCH_URL")
+def store_url(settings: Any = None) -> str:
+    """The store URL the settings name (crawler.config.crawler_settings() when None)."""
+    if settings is None:
+        from crawler.config import crawler_settings
+
+        settings = crawler_settings()
+    url = str(settings.get("STORE_URL") or "")
     if url:
         return url
-    data_dir = Path(env.get("CRAWLER_DATA_DIR", "data"))
+    data_dir = Path(str(settings.get("CRAWLER_DATA_DIR") or "data"))
     return f"sqlite:///{data_dir / 'crawler.db'}"
 
 
-def open_store(url: str | None = None, environ: Mapping[str, str] | None = None) -> ListingStore:
-    """Construct (not yet open) the store that configuration names."""
-    env = os.environ if environ is None else environ
-    url = url or store_url(env)
+def open_store(settings: Any = None) -> ListingStore:
+    """Construct (not yet open) the store that the settings name."""
+    if settings is None:
+        from crawler.config import crawler_settings
+
+        settings = crawler_settings()
+    url = store_url(settings)
     if url.startswith(("http://", "https://")):
         from crawler.store.elasticsearch import ElasticsearchStore
 
-        return ElasticsearchStore.from_env(url, env)
+        return ElasticsearchStore.from_settings(settings)
     if url.startswith("sqlite:///"):
         from crawler.store.sqlite import SqliteStore
 

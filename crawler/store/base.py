@@ -21,7 +21,23 @@ class StoreError(RuntimeError):
 
 
 class ListingStore(ABC):
-    """Where listings, crawl jobs and alerts live."""
+    """Where listings, crawl jobs and alerts live.
+
+    A crawl opens one store (crawler.crawl.store.CrawlStore) and binds the crawl's stats
+    collector to it: the store's own counters (writes spooled and replayed, conflicts,
+    retries) then appear among the crawl's stats under `store/...`.
+    """
+
+    _stats: Any = None
+
+    def bind_stats(self, stats: Any) -> None:
+        """Count this store's events in `stats` (a Scrapy stats collector) under store/."""
+        self._stats = stats
+
+    def count_event(self, key: str, value: int = 1) -> None:
+        """Add `value` to the counter store/<key> of the bound stats (if any)."""
+        if self._stats is not None:
+            self._stats.inc_value(f"store/{key}", value)
 
     async def open(self) -> None:  # noqa: B027 - optional hook
         """Create tables / index templates if needed. Idempotent."""
@@ -88,3 +104,8 @@ class ListingStore(ABC):
     @abstractmethod
     async def purge(self, not_seen_since: datetime) -> int:
         """Retention: delete listings not seen since the date; returns how many."""
+
+    @abstractmethod
+    async def update_platform_signals(self, platform: str) -> int:
+        """Add the platform-level indicators (shared_contact, price_anomaly) to the platform's
+        listings and re-score them; returns how many listings changed."""

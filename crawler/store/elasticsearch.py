@@ -550,6 +550,18 @@ class ElasticsearchStore(ListingStore):
     def from_env(cls, url: str, environ: Mapping[str, str]) -> ElasticsearchStore:
         return cls(StoreConfig.from_env(url, environ))
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> ElasticsearchStore:
+        """The store the settings name (STORE_URL, STORE_*, ELASTICSEARCH_*, CRAWLER_DATA_DIR)."""
+        values = {
+            name: str(value)
+            for name in settings.attributes
+            if name.startswith(("STORE_", "ELASTICSEARCH_")) or name == "CRAWLER_DATA_DIR"
+            for value in (settings.get(name),)
+            if value not in (None, "")
+        }
+        return cls(StoreConfig.from_env(str(settings.get("STORE_URL")), values))
+
     @staticmethod
     def _make_client(config: StoreConfig) -> AsyncElasticsearch:
         kwargs: dict[str, Any] = {

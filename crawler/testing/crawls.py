@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.config import crawler_settings
 from crawler.demo.world import DemoWorld, DemoWorldThread
 
 
@@ -143,7 +144,7 @@ def stored_listings(env: Mapping[str, str], platform: str) -> list:
     from crawler.store import open_store
 
     async def go() -> list:
-        async with open_store(environ=env) as store:
+        async with open_store(crawler_settings(env)) as store:
             return (await store.search(SearchQuery(platform=platform, limit=100000))).listings
 
     return asyncio.run(go())

@@ -1,26 +1,29 @@
 """Tor for the crawler: where the tor endpoint is, and the Scrapy settings that route through it.
 
 A crawl of a platform whose profile says `network: tor` (or `tor.strict: true`, or any crawl
-with TOR_STRICT=1) merges `scrapy_settings(profile, environ)` into its Scrapy settings: the
-download handler of crawler.tor.handler for http and https, the TOR_* settings it reads,
+with TOR_STRICT) merges `scrapy_settings(profile, settings)` into its Scrapy settings: the
+download handler of crawler.tor.handler for http and https, the platform's isolation key,
 retries and timeouts tuned for Tor latency, and lower concurrency.
 
-Environment (the tor endpoint):
-- TOR_SOCKS_URL: socks5h://HOST:PORT of tor's SocksPort (default socks5h://127.0.0.1:9050).
-  Only socks5h (or socks5, treated the same): names are always resolved by tor.
-- TOR_CONTROL_PORT: tor's ControlPort (default 9051), for NEWNYM and health checks.
-- TOR_CONTROL_PASSWORD or TOR_COOKIE_AUTH_FILE: control-port authentication (else stem
-  tries cookie auth from what tor's PROTOCOLINFO says).
-- TOR_STRICT=1: OPSEC strict for every crawl, clearnet profiles included.
+Settings (TOR_*, defaults in settings/base.py, read once by `TorConfig.from_settings`):
+- TOR_SOCKS_URL: socks5h://HOST:PORT of tor's SocksPort. Only socks5h (or socks5, treated
+  the same): names are always resolved by tor.
+- TOR_CONTROL_HOST, TOR_CONTROL_PORT (a port, or HOST:PORT): tor's ControlPort, for NEWNYM
+  and health checks; TOR_CONTROL_PASSWORD or TOR_COOKIE_AUTH_FILE: its authentication
+  (else stem tries cookie auth from what tor's PROTOCOLINFO says).
+- TOR_STRICT: OPSEC strict for every crawl, clearnet profiles included. A security switch:
+  1/0, true/false, yes/no, on/off in any case; anything else is a ConfigError.
+- TOR_ISOLATION, TOR_ISOLATION_KEY, TOR_NEWNYM_AFTER_FAILURES, TOR_OUTAGE_WAIT,
+  TOR_CONNECT_TIMEOUT: see crawler.tor.handler.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from crawler.config import ConfigError, get_bool, get_number, get_str
 
 if TYPE_CHECKING:
     from crawler.profiles import PlatformProfile
@@ -41,12 +44,8 @@ TOR_BROWSER_USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101
 HANDLER = "crawler.tor.handler.TorDownloadHandler"
 
 
-class TorConfigError(ValueError):
+class TorConfigError(ConfigError):
     """A TOR_* setting is wrong: names the setting, where it came from and the reason."""
-
-    def __init__(self, source: str, field: str, reason: str) -> None:
-        self.source, self.field, self.reason = source, field, reason
-        super().__init__(f"{source}: {field}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class TorEndpoint:
         return f"socks5h://{self.socks_host}:{self.socks_port}"
 
 
-def parse_socks_url(url: str, source: str = "environment") -> tuple[str, int]:
+def parse_socks_url(url: str, source: str = "setting") -> tuple[str, int]:
     """(host, port) from socks5h://HOST:PORT; anything that could resolve names locally fails."""
     parts = urlsplit(url)
     if parts.scheme not in {"socks5h", "socks5"}:
@@ -81,41 +80,34 @@ def parse_socks_url(url: str, source: str = "environment") -> tuple[str, int]:
     return parts.hostname, port
 
 
-def tor_endpoint(environ: Mapping[str, str] | None = None) -> TorEndpoint:
-    """The tor endpoint named by TOR_SOCKS_URL, TOR_CONTROL_PORT and the auth variables."""
-    env = os.environ if environ is None else environ
-    host, port = parse_socks_url(env.get("TOR_SOCKS_URL", "socks5h://127.0.0.1:9050"))
-    raw = env.get("TOR_CONTROL_PORT", "9051")
-    control_host = "127.0.0.1"
+def tor_endpoint(settings: Any) -> TorEndpoint:
+    """The tor endpoint the settings name (TOR_SOCKS_URL, TOR_CONTROL_*, authentication)."""
+    host, port = parse_socks_url(get_str(settings, "TOR_SOCKS_URL") or "socks5h://127.0.0.1:9050")
+    raw = str(settings.get("TOR_CONTROL_PORT") or "9051")
+    control_host = get_str(settings, "TOR_CONTROL_HOST") or "127.0.0.1"
     if ":" in raw:
         control_host, _, raw = raw.rpartition(":")
     try:
         control_port = int(raw)
     except ValueError:
-        raise TorConfigError("environment", "TOR_CONTROL_PORT", f"not a port: {raw!r}") from None
+        raise TorConfigError("setting", "TOR_CONTROL_PORT", f"not a port: {raw!r}") from None
     return TorEndpoint(
         socks_host=host,
         socks_port=port,
         control_host=control_host,
         control_port=control_port,
-        control_password=env.get("TOR_CONTROL_PASSWORD") or None,
-        cookie_auth_file=env.get("TOR_COOKIE_AUTH_FILE") or None,
+        control_password=get_str(settings, "TOR_CONTROL_PASSWORD"),
+        cookie_auth_file=get_str(settings, "TOR_COOKIE_AUTH_FILE"),
     )
 
 
-def tor_strict(profile: PlatformProfile, environ: Mapping[str, str] | None = None) -> bool:
-    """OPSEC strict for a crawl of `profile`: its tor.strict, or TOR_STRICT in the environment.
+def tor_strict(profile: PlatformProfile, settings: Any) -> bool:
+    """OPSEC strict for a crawl of `profile`: its tor.strict, or the TOR_STRICT setting.
 
     TOR_STRICT takes 1/0, true/false, yes/no, on/off in any case; anything else is a
     ConfigError (a security switch read wrongly must never mean "off").
     """
-    from crawler.config import parse_bool
-
-    env = os.environ if environ is None else environ
-    raw = env.get("TOR_STRICT", "")
-    if profile.tor.strict:
-        return True
-    return bool(raw.strip()) and parse_bool(raw, "TOR_STRICT", "environment")
+    return bool(profile.tor.strict) or get_bool(settings, "TOR_STRICT", False)
 
 
 @dataclass(frozen=True)
@@ -132,58 +124,32 @@ class TorConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> TorConfig:
-        from crawler.config import parse_bool
-
-        host, port = parse_socks_url(
-            settings.get("TOR_SOCKS_URL") or "socks5h://127.0.0.1:9050", "Scrapy settings"
-        )
-        endpoint = TorEndpoint(
-            socks_host=host,
-            socks_port=port,
-            control_host=settings.get("TOR_CONTROL_HOST") or "127.0.0.1",
-            control_port=settings.getint("TOR_CONTROL_PORT", 9051),
-            control_password=settings.get("TOR_CONTROL_PASSWORD") or None,
-            cookie_auth_file=settings.get("TOR_COOKIE_AUTH_FILE") or None,
-        )
-        after = settings.getint("TOR_NEWNYM_AFTER_FAILURES", 3)
-        if after < 1:
-            raise TorConfigError("Scrapy settings", "TOR_NEWNYM_AFTER_FAILURES", "must be >= 1")
         return cls(
-            endpoint=endpoint,
-            strict=parse_bool(settings.get("TOR_STRICT", False), "TOR_STRICT", "Scrapy settings"),
-            isolation=settings.getbool("TOR_ISOLATION", True),
-            isolation_key=settings.get("TOR_ISOLATION_KEY") or None,
-            newnym_after_failures=after,
-            outage_wait=settings.getfloat("TOR_OUTAGE_WAIT", 60.0),
-            connect_timeout=settings.getfloat("TOR_CONNECT_TIMEOUT", 30.0),
+            endpoint=tor_endpoint(settings),
+            strict=get_bool(settings, "TOR_STRICT", False),
+            isolation=get_bool(settings, "TOR_ISOLATION", True),
+            isolation_key=get_str(settings, "TOR_ISOLATION_KEY"),
+            newnym_after_failures=get_number(settings, "TOR_NEWNYM_AFTER_FAILURES", int, 3, 1),
+            outage_wait=get_number(settings, "TOR_OUTAGE_WAIT", float, 60.0, 0),
+            connect_timeout=get_number(settings, "TOR_CONNECT_TIMEOUT", float, 30.0, 0.1),
         )
 
 
-def scrapy_settings(
-    profile: PlatformProfile, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def scrapy_settings(profile: PlatformProfile, settings: Any) -> dict[str, Any]:
     """Scrapy settings for a crawl of `profile` through tor (network tor or strict OPSEC)."""
-    env = os.environ if environ is None else environ
-    endpoint = tor_endpoint(env)
-    strict = tor_strict(profile, env)
+    tor_endpoint(settings)  # a wrong TOR_SOCKS_URL or TOR_CONTROL_PORT fails here, before a request
+    strict = tor_strict(profile, settings)
     handlers: dict[str, str | None] = {"http": HANDLER, "https": HANDLER}
     if strict:
         # Schemes our handler does not carry would connect directly: switch them off.
-        handlers.update({"ftp": None, "s3": None})
+        handlers.update({"ftp": None, "s3": None, "file": None, "data": None})
     concurrency = min(profile.politeness.concurrency, 8)
-    settings: dict[str, Any] = {
+    out: dict[str, Any] = {
         "DOWNLOAD_HANDLERS": handlers,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-        "TOR_SOCKS_URL": endpoint.socks_url,
-        "TOR_CONTROL_HOST": endpoint.control_host,
-        "TOR_CONTROL_PORT": endpoint.control_port,
-        "TOR_CONTROL_PASSWORD": endpoint.control_password,
-        "TOR_COOKIE_AUTH_FILE": endpoint.cookie_auth_file,
         "TOR_STRICT": strict,
         "TOR_ISOLATION": bool(profile.tor.isolation),
         "TOR_ISOLATION_KEY": profile.name,
-        "TOR_NEWNYM_AFTER_FAILURES": int(env.get("TOR_NEWNYM_AFTER_FAILURES", "3")),
-        "TOR_OUTAGE_WAIT": float(env.get("TOR_OUTAGE_WAIT", "60")),
         # Circuits add 0.3-0.5 s to a first request and fail more often than direct TCP.
         "DOWNLOAD_TIMEOUT": 90,
         "RETRY_ENABLED": True,
@@ -194,5 +160,5 @@ def scrapy_settings(
         "AUTOTHROTTLE_MAX_DELAY": 30.0,
     }
     if not profile.politeness.user_agent:
-        settings["USER_AGENT"] = TOR_BROWSER_USER_AGENT
-    return settings
+        out["USER_AGENT"] = TOR_BROWSER_USER_AGENT
+    return out

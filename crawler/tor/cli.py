@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from crawler.tor import TorConfigError, tor_endpoint
 
@@ -24,17 +25,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     n.set_defaults(func=cmd_newnym)
 
 
-def _attach():  # type: ignore[no-untyped-def]
+def _attach(args: argparse.Namespace) -> Any:
     from crawler.tor.manager import TorManager
 
-    return TorManager.attach(tor_endpoint())
+    return TorManager.attach(tor_endpoint(args.settings))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from crawler.tor.manager import TorControlError
 
     try:
-        manager = _attach()
+        manager = _attach(args)
     except (TorConfigError, TorControlError) as exc:
         print(f"crawler tor status: {exc}", file=sys.stderr)
         return 1
@@ -53,7 +54,7 @@ def cmd_newnym(args: argparse.Namespace) -> int:
     from crawler.tor.manager import TorControlError
 
     try:
-        manager = _attach()
+        manager = _attach(args)
     except (TorConfigError, TorControlError) as exc:
         print(f"crawler tor newnym: {exc}", file=sys.stderr)
         return 1

@@ -7,9 +7,9 @@ never stops it. Both give: bootstrap waiting with progress callbacks, health che
 (`is_alive`, `circuit_established`), `newnym()` rate-limited to tor's own pace (tor ignores
 NEWNYM more often than every ~10 s), and `status()`.
 
-Settings (environment, read through crawler.tor.tor_endpoint): TOR_CONTROL_PORT,
-TOR_CONTROL_PASSWORD, TOR_COOKIE_AUTH_FILE, TOR_SOCKS_URL. `launch()` uses TOR_BINARY
-(default `tor`).
+Settings: `attach()` takes a TorEndpoint (crawler.tor.tor_endpoint: TOR_CONTROL_HOST,
+TOR_CONTROL_PORT, TOR_CONTROL_PASSWORD, TOR_COOKIE_AUTH_FILE, TOR_SOCKS_URL); `launch()`
+takes the tor binary (the TOR_BINARY setting; default `tor`).
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ class TorManager:
             )
             + "\n"
         )
-        binary = tor_binary or os.environ.get("TOR_BINARY", "tor")
+        binary = tor_binary or "tor"
         process = subprocess.Popen(
             [binary, "-f", str(torrc)],
             stdout=subprocess.DEVNULL,

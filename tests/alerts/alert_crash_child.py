@@ -18,6 +18,7 @@ from alert_fixtures import matching_listing
 
 from crawler.alerts.config import AlertsConfig
 from crawler.alerts.engine import AlertEngine
+from crawler.config import crawler_settings
 from crawler.models import utcnow
 from crawler.store import open_store
 
@@ -28,9 +29,11 @@ def die_if(point: str, here: str) -> None:
 
 
 async def main(point: str, key: str) -> None:
-    store = open_store()
+    store = open_store(crawler_settings())
     # No courier while crashing on purpose, so nothing leaves before the kill.
-    engine = AlertEngine.load(AlertsConfig.from_settings(), store, deliver=point == "none")
+    engine = AlertEngine.load(
+        AlertsConfig.from_settings(crawler_settings()), store, deliver=point == "none"
+    )
     await store.open()
     await engine.recover()
     engine.start_delivery()

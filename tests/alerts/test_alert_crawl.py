@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from crawler.alerts.rules import AlertRule
+from crawler.config import crawler_settings
 from crawler.models import SearchQuery
 from crawler.store import open_store
 from crawler.testing.crawls import crawl_env, kill_crawl_after, run_crawl, running_world
@@ -64,7 +65,7 @@ def matching_stored(env: dict[str, str]) -> set[str]:
     rule = AlertRule.model_validate(RULE)
 
     async def go() -> set[str]:
-        async with open_store(environ=env) as store:
+        async with open_store(crawler_settings(env)) as store:
             page = await store.search(SearchQuery(platform=PLATFORM, limit=100000))
         return {x.url for x in page.listings if rule.match(x, []) is not None}
 

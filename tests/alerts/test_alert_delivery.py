@@ -19,6 +19,7 @@ from alert_fixtures import OTHER_PHONE, WATCHED_PHONE, make_listing, matching_li
 from crawler.alerts.config import AlertsConfig
 from crawler.alerts.engine import AlertEngine
 from crawler.alerts.outbox import Outbox
+from crawler.config import crawler_settings
 from crawler.models import Listing, utcnow
 from crawler.store import open_store
 from crawler.testing.receivers import SmtpReceiver, WebhookReceiver
@@ -37,8 +38,8 @@ def hook(receiver: WebhookReceiver) -> dict[str, Any]:
 
 
 async def open_engine(**kw: Any) -> AlertEngine:
-    store = open_store()
-    engine = AlertEngine.load(AlertsConfig.from_settings(), store, **kw)
+    store = open_store(crawler_settings())
+    engine = AlertEngine.load(AlertsConfig.from_settings(crawler_settings()), store, **kw)
     await store.open()
     await engine.recover()
     engine.start_delivery()
@@ -129,7 +130,7 @@ async def test_new_matching_listing_reaches_every_channel(
     # JSON lines: one line; the store keeps the alert too.
     lines = jsonl.read_text().splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["alert"]["listing_id"] == hit.id
-    async with open_store() as store:
+    async with open_store(crawler_settings()) as store:
         stored = await store.list_alerts()
     assert [a["id"] for a in stored] == [raised[0].id]
 
@@ -206,8 +207,18 @@ async def test_receiver_down_across_a_restart(alerts_env: Path, webhook: Webhook
     webhook.start()
     from crawler.alerts.cli import deliver_outbox
 
-    assert await deliver_outbox(AlertsConfig.from_settings(), timeout=20) == 0
-    assert await deliver_outbox(AlertsConfig.from_settings(), timeout=5) == 0
+    assert (
+        await deliver_outbox(
+            AlertsConfig.from_settings(crawler_settings()), crawler_settings(), timeout=20
+        )
+        == 0
+    )
+    assert (
+        await deliver_outbox(
+            AlertsConfig.from_settings(crawler_settings()), crawler_settings(), timeout=5
+        )
+        == 0
+    )
     assert len(webhook.deliveries) == 1 and len(webhook.keys) == 1
 
 

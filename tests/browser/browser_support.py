@@ -1,6 +1,6 @@
 """Support code of the browser tests: trial crawls, Chromium processes, a SOCKS5 recorder.
 
-Everything runs on 127.0.0.1: crawls as child processes (python -m crawler.browser.trial),
+Everything runs on 127.0.0.1: crawls as child processes (python -m spiders.trial),
 Chromium from Debian under Playwright. `SocksRecorder` stands in for Tor's SocksPort where
 a test only needs to see that the browser goes through a proxy, and with which names.
 """
@@ -87,7 +87,7 @@ def run_trial(
     | None = None,
     timeout: float = 400,
 ) -> TrialRun:
-    """Run `python -m crawler.browser.trial` on a profile (bundled name or path).
+    """Run `python -m spiders.trial` on a profile (bundled name or path).
 
     Watches the crawl's Chromium processes; `while_running(proc, out_file, chromium)` is
     called every 0.1 s while the crawl runs.
@@ -98,7 +98,7 @@ def run_trial(
     cmd = [
         sys.executable,
         "-m",
-        "crawler.browser.trial",
+        "spiders.trial",
         str(path),
         str(out),
         "--stats",

@@ -1,11 +1,11 @@
-"""spiders.api_mode: JSON pages -> raw listings and the next page, as a table of cases."""
+"""crawler.crawl.api: JSON pages -> raw listings and the next page, as a table of cases."""
 
 from __future__ import annotations
 
 import pytest
 
+from crawler.crawl.api import ApiPageError, first_api_url, parse_api_page
 from crawler.profiles import parse_profile
-from spiders.api_mode import ApiPageError, first_api_url, parse_api_page
 
 
 def profile(**api):

@@ -38,7 +38,7 @@ def test_settings_use_debian_chromium_headless_with_quiet_flags_and_one_context(
     assert s["PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"] == 4  # the profile's concurrency
     assert s["PLAYWRIGHT_ABORT_REQUEST"] == "crawler.browser.abort_media_request"
     assert s["BROWSER_TOR_ROUTED"] is False and s["BROWSER_DIRECT_HANDLER"] is None
-    assert "crawler.media.MediaBlockMiddleware" in s["DOWNLOADER_MIDDLEWARES"]
+    assert "crawler.crawl.media.MediaBlockMiddleware" in s["DOWNLOADER_MIDDLEWARES"]
 
 
 def test_environment_overrides_and_bad_values_name_the_variable():

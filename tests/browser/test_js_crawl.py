@@ -16,6 +16,7 @@ import psutil
 import pytest
 from browser_support import alive, chromium_descendants
 
+from crawler.config import crawler_settings
 from crawler.models import SearchQuery
 from crawler.store import open_store
 from crawler.testing.crawls import crawl_command, crawl_env, run_crawl, running_world
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 def stored(env: dict[str, str], platform: str) -> dict:
     async def go() -> list:
-        async with open_store(environ=env) as store:
+        async with open_store(crawler_settings(env)) as store:
             return (await store.search(SearchQuery(platform=platform, limit=10000))).listings
 
     return {listing.listing_key: listing for listing in asyncio.run(go())}
@@ -55,7 +56,7 @@ def test_rendered_and_api_crawls_store_the_same_complete_listings(data_dir):
         rendered = run_crawl("demo-social", env, timeout=600)
         assert rendered.returncode == 0, rendered.output[-3000:]
         # The crawl job kept the media filter next to the browser's crash recovery.
-        assert "crawler.media.MediaBlockMiddleware" in rendered.output
+        assert "crawler.crawl.media.MediaBlockMiddleware" in rendered.output
         assert "crawler.browser.recovery.BrowserCrashRetryMiddleware" in rendered.output
         counts = world.request_counts()["demo-social"]
         # A store of its own: the same site crawled twice into one store would share every

@@ -1,6 +1,6 @@
 """Rendering demo-social in Chromium: every post, no media, no browser left, crash recovery.
 
-Crawls run as `python -m crawler.browser.trial` processes (rendering only, no store):
+Crawls run as `python -m spiders.trial` processes (rendering only, no store):
 what they read is compared with the platform's ground truth, and with API mode.
 """
 

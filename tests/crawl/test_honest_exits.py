@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.config import crawler_settings
 from crawler.store import open_store
 from crawler.testing.crawls import crawl_env, kill_crawl_after, run_crawl, running_world
 from crawler.testing.hostile import PROFILE_DIR, hostile_world
@@ -177,7 +178,7 @@ def test_a_killed_run_is_marked_killed_by_status_and_by_the_next_run(data_dir):
         assert run.stat("mode") == "full"  # the killed run was incomplete: walk everything
 
     async def go() -> list:
-        async with open_store(environ=env) as store:
+        async with open_store(crawler_settings(env)) as store:
             return await store.jobs("demo-jobs")
 
     statuses = [j.status for j in asyncio.run(go())]

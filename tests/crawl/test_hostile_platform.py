@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from crawler.config import crawler_settings
 from crawler.demo.hostile import HOSTILE_KINDS, STORED_KINDS
 from crawler.models import CrawlJob
 from crawler.store import open_store
@@ -45,7 +46,7 @@ class Run:
 
     def jobs(self) -> list[CrawlJob]:
         async def go() -> list[CrawlJob]:
-            async with open_store(environ=self.env) as store:
+            async with open_store(crawler_settings(self.env)) as store:
                 return await store.jobs("demo-hostile")
 
         return asyncio.run(go())
@@ -158,17 +159,24 @@ def test_the_job_record_tells_what_happened(hostile_run):
 
 
 def test_a_page_failing_every_time_does_not_make_the_next_run_a_full_walk(hostile_run):
-    before = hostile_run.setup.platform.requests["h:always-500"]
+    served = hostile_run.setup.platform.requests
+    before = dict(served)
     run = run_crawl("demo-hostile", hostile_run.env, timeout=RUN_SECONDS * 3)
     assert run.returncode == 0, run.output[-3000:]
     assert run.stat("mode") == "incremental"
     stats = dumped_stats(run.output)
     assert stats["listing/detail_retried"] >= 3  # always-500, slow, reset: retried directly
-    assert hostile_run.setup.platform.requests["h:always-500"] > before
+    assert served["h:always-500"] > before["h:always-500"]
     job = hostile_run.jobs()[0]
     retried = {f["url"].rsplit("/", 1)[-1]: f for f in job.failed_pages}
     assert retried["always-500"]["attempts"] == 2
-    assert "big" not in retried  # gone for good: not tried again
+    # Gone for good (too large, 410): not fetched again while their list entry is the same,
+    # and still on record.
+    assert served["h:big"] == before["h:big"] and retried["big"]["permanent"]
+    # The 500 entries of the wide page that answered 410 are skipped; the next 500 of its
+    # 1,000 read entries are followed instead (limits.max_links_per_page).
+    assert stats["listing/skipped_gone"] >= 500
+    assert served["wide_detail"] - before["wide_detail"] == 500
 
 
 def test_hostile_kinds_table_is_complete():

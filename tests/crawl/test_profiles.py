@@ -154,7 +154,8 @@ def test_shipped_json_schema_matches_the_model_and_validates_bundled_profiles():
 
     import jsonschema
 
-    from crawler.profiles import default_profile_dirs, expand_env, profile_json_schema
+    from crawler.config.yamlfile import expand_env
+    from crawler.profiles import default_profile_dirs, profile_json_schema
 
     shipped = (
         Path(__file__).resolve().parents[2] / "crawler" / "schemas" / "platform-profile.schema.json"

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from crawler.console import one_line, printable
-from crawler.enrich import add_contacts, build_listing
+from crawler.cli.console import one_line, printable
+from crawler.config import crawler_settings
+from crawler.crawl.enrich import add_contacts, build_listing
 from crawler.extract.textclean import clean_text_counted
 from crawler.models import Listing
 from crawler.store import open_store
@@ -85,7 +86,7 @@ def test_search_and_status_print_hostile_titles_literally(data_dir):
     async def store() -> None:
         from datetime import UTC, datetime
 
-        async with open_store(environ=env) as s:
+        async with open_store(crawler_settings(env)) as s:
             await s.upsert(
                 [
                     Listing(id=k, platform="demo-hostile", url=f"http://127.0.0.1/{k}", title=t)

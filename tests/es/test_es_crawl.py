@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crawler.config import crawler_settings
 from crawler.models import SearchQuery
 from crawler.profiles import load_profiles
 from crawler.store import open_store
@@ -128,7 +129,7 @@ async def test_crawl_survives_elasticsearch_restart_and_matches_sqlite(
         assert set(keys) == truth
         [job] = await es.jobs(PLATFORM)
         assert job.status == "finished" and job.new == len(truth)
-        async with open_store(environ=sqlite_env) as sqlite:
+        async with open_store(crawler_settings(sqlite_env)) as sqlite:
             reference = (
                 await sqlite.search(SearchQuery(platform=PLATFORM, limit=100_000))
             ).listings

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from es_fixtures import INDICATORS, PLATFORMS, make_listing
 
+from crawler.config import crawler_settings
 from crawler.models import SearchQuery, UpsertOutcome
 from crawler.store import open_store
 from crawler.store.base import StoreError
@@ -183,7 +184,7 @@ async def test_jobs_alerts_purge(store: ElasticsearchStore) -> None:
 
 
 async def test_open_store_selects_elasticsearch_from_store_url(es_server, store_env) -> None:
-    store = open_store(None, {**store_env, "STORE_URL": es_server.url})
+    store = open_store(crawler_settings({**store_env, "STORE_URL": es_server.url}))
     assert isinstance(store, ElasticsearchStore)
     assert store.config.index_prefix == store_env["STORE_INDEX_PREFIX"]
 

@@ -176,7 +176,7 @@ def test_once_runs_each_selected_platform_once(tmp_path: Path, sched_env: dict[s
 def test_a_platform_locked_by_another_process_is_skipped(
     tmp_path: Path, sched_env: dict[str, str]
 ) -> None:
-    from crawler.scheduler import PlatformLock
+    from crawler.schedule.lock import PlatformLock
 
     write_profile(tmp_path / "platforms", "busy")
     lock = PlatformLock(tmp_path / "data", "busy")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from crawler.config import crawler_settings
 from crawler.models import CrawlJob
 from crawler.store import open_store
 from crawler.testing.crawls import crawl_env, running_world
@@ -29,7 +30,7 @@ def schedule(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
 
 def jobs(env: dict[str, str]) -> list[CrawlJob]:
     async def go() -> list[CrawlJob]:
-        async with open_store(environ=env) as store:
+        async with open_store(crawler_settings(env)) as store:
             return await store.jobs(PLATFORM)
 
     return asyncio.run(go())

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from synthetic_listings import edited, example_phone, make_listing
 
+from crawler.config import crawler_settings
 from crawler.models import CrawlJob, Price, SearchQuery, UpsertOutcome
 from crawler.store import open_store
 from crawler.store.base import StoreError
@@ -102,7 +103,7 @@ async def test_restart_keeps_semantics(tmp_path: Path) -> None:
 
 
 async def test_open_store_url_selects_sqlite(tmp_path: Path) -> None:
-    store = open_store(environ={"CRAWLER_DATA_DIR": str(tmp_path / "data")})
+    store = open_store(crawler_settings({"CRAWLER_DATA_DIR": str(tmp_path / "data")}))
     assert isinstance(store, SqliteStore)
     async with store:
         await store.upsert([make_listing(1)], T0)

@@ -1,6 +1,6 @@
 """Fixtures of the Tor tests: one private tor network per session, in front of the demo world.
 
-The network (crawler.testing.tornet) runs 8 tor processes on 127.0.0.1: nothing reaches
+The network (crawler.tor.private_network) runs 8 tor processes on 127.0.0.1: nothing reaches
 the real Tor network. Its onion service points at the demo onion market; the exit relay
 may reach any 127.0.0.1 port, which is how strict-mode crawls of clearnet demo platforms
 get through. How many starts the network needed is printed at the end of the session.
@@ -18,7 +18,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.demo.world import DemoWorldThread
 from crawler.testing.crawls import crawl_env, running_world
-from crawler.testing.tornet import TorTestNetwork
+from crawler.tor.private_network import TorTestNetwork
 
 _NETWORKS: list[TorTestNetwork] = []
 

@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 from aiohttp_socks import ProxyConnector, ProxyType
 
-from crawler.testing.tornet import free_ports
 from crawler.tor import TorEndpoint
 from crawler.tor.manager import TorControlError, TorManager
+from crawler.tor.private_network import free_ports
 
 pytestmark = pytest.mark.tor
 

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from crawler.config import crawler_settings
 from crawler.models import SearchQuery
 from crawler.store import open_store
 from crawler.testing.crawls import crawl_command, run_crawl
@@ -23,7 +24,7 @@ PLATFORM = "demo-onion-market"
 
 def stored(env: dict[str, str]) -> list:
     async def go() -> list:
-        async with open_store(environ=env) as store:
+        async with open_store(crawler_settings(env)) as store:
             return (await store.search(SearchQuery(platform=PLATFORM, limit=100000))).listings
 
     return asyncio.run(go())

@@ -20,10 +20,19 @@ def clearnet_profile():  # type: ignore[no-untyped-def]
 
 
 def test_onion_profile_routes_http_and_https_through_the_tor_handler_strictly():
-    s = scrapy_settings(onion_profile(), {"TOR_SOCKS_URL": "socks5h://127.0.0.1:9999",
-                                          "TOR_CONTROL_PORT": "9998"})  # fmt: skip
-    assert s["DOWNLOAD_HANDLERS"] == {"http": HANDLER, "https": HANDLER, "ftp": None, "s3": None}
-    assert (s["TOR_SOCKS_URL"], s["TOR_CONTROL_PORT"]) == ("socks5h://127.0.0.1:9999", 9998)
+    from crawler.config import crawler_settings
+    from crawler.crawl.settings import profile_settings
+    from crawler.tor import TorConfig
+
+    settings = crawler_settings(
+        {"TOR_SOCKS_URL": "socks5h://127.0.0.1:9999", "TOR_CONTROL_PORT": "9998"}
+    )
+    s = scrapy_settings(onion_profile(), settings)
+    others = {"ftp": None, "s3": None, "file": None, "data": None}
+    assert s["DOWNLOAD_HANDLERS"] == {"http": HANDLER, "https": HANDLER, **others}
+    settings.setdict(profile_settings(onion_profile(), settings), priority="spider")
+    endpoint = TorConfig.from_settings(settings).endpoint
+    assert (endpoint.socks_port, endpoint.control_port) == (9999, 9998)
     assert s["TOR_STRICT"] is True and s["TOR_ISOLATION_KEY"] == "demo-onion-market"
     assert s["RETRY_TIMES"] >= 5 and s["DOWNLOAD_TIMEOUT"] >= 60
     assert s["CONCURRENT_REQUESTS"] <= 8
@@ -51,8 +60,8 @@ def test_bad_tor_environment_names_the_variable(env, field):
 async def test_strict_handler_without_tor_refuses_without_sending(handler_crawler):
     from scrapy import Request
 
-    from crawler.testing.tornet import free_ports
     from crawler.tor.handler import TorDownloadHandler
+    from crawler.tor.private_network import free_ports
 
     closed = free_ports(1)[0]
     crawler = handler_crawler(

@@ -37,30 +37,3 @@ class QuietLogFormatter(LogFormatter):
             "msg": "Error processing listing from %(src)s",
             "args": {"src": getattr(response, "url", response)},
         }
-
-
-class PrintableLogFilter(logging.Filter):
-    """Log lines never carry a platform's control characters to the terminal or the log file.
-
-    Messages can quote page content (titles in errors, URLs, exception texts from parsers);
-    escape sequences in them are shown as escapes (crawler.console.printable).
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from crawler.console import printable
-
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is logging's own business
-            return True
-        safe = printable(message)
-        if safe != message:
-            record.msg, record.args = safe, ()
-        return True
-
-
-def install_printable_filter() -> None:
-    """Add PrintableLogFilter to every handler of the root logger (idempotent)."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, PrintableLogFilter) for f in handler.filters):
-            handler.addFilter(PrintableLogFilter())

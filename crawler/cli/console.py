@@ -9,11 +9,13 @@ width) and other invisible code points become visible escapes (`\\x1b`, `\\u202e
 Rich tables get `Text` cells, never markup. JSON output (`--json`) is left exact: JSON
 escapes control characters itself.
 
-`table(title, columns)` and `console()` are the Rich objects every command uses.
+`table(title, columns)` and `console()` are the Rich objects every command uses, and
+`install_printable_filter()` applies the same escaping to every log line a command writes.
 """
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from typing import Any
 
@@ -72,3 +74,28 @@ def table(title: str, columns: list[str] | tuple[str, ...], **kwargs: Any) -> An
 def row(t: Any, *cells: Any) -> None:
     """Add a row of untrusted values to a table made by `table()`."""
     t.add_row(*(text(c) for c in cells))
+
+
+class PrintableLogFilter(logging.Filter):
+    """Log lines never carry a platform's control characters to the terminal or the log file.
+
+    Messages can quote page content (titles in errors, URLs, exception texts from parsers);
+    escape sequences in them are shown as escapes (`printable`).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is logging's own business
+            return True
+        safe = printable(message)
+        if safe != message:
+            record.msg, record.args = safe, ()
+        return True
+
+
+def install_printable_filter() -> None:
+    """Add PrintableLogFilter to every handler of the root logger (idempotent)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, PrintableLogFilter) for f in handler.filters):
+            handler.addFilter(PrintableLogFilter())

@@ -1,13 +1,14 @@
-"""One crawl job: the Scrapy settings a platform profile implies, and running one crawl.
+"""The Scrapy settings a platform profile implies, added to a crawl at "spider" priority.
 
-A crawl job is one Scrapy process crawling one platform (`crawler crawl NAME`, the unit
-that the scheduler, cron or a systemd timer runs). The profile's politeness, limits and
-network decide the settings; tor and browser routes add their own download handlers.
+A crawl is one platform's run (`crawler crawl NAME`): the profile's politeness, limits and
+network decide settings on top of the command's own (crawler.config: settings module,
+environment); `-s NAME=VALUE` still wins. The tor route (crawler.tor.scrapy_settings) and
+the browser route (crawler.browser.scrapy_settings) add their download handlers, and every
+crawl gets its scope (CRAWL_SCOPE, crawler.crawl.scope).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,13 +18,10 @@ from crawler.profiles import PlatformProfile
 from crawler.tor import tor_strict
 
 
-def profile_settings(
-    profile: PlatformProfile, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """Scrapy settings for crawling this platform (applied at 'spider' priority)."""
-    env = os.environ if environ is None else environ
+def profile_settings(profile: PlatformProfile, settings: Any) -> dict[str, Any]:
+    """Scrapy settings for crawling this platform, given the crawl's own `settings`."""
     pol, lim = profile.politeness, profile.limits
-    settings: dict[str, Any] = {
+    out: dict[str, Any] = {
         "CONCURRENT_REQUESTS": max(16, pol.concurrency),
         "CONCURRENT_REQUESTS_PER_DOMAIN": pol.concurrency,
         "DOWNLOAD_DELAY": pol.delay,
@@ -40,30 +38,30 @@ def profile_settings(
         "CLOSESPIDER_PAGECOUNT": lim.max_pages,
     }
     if lim.max_listings:
-        settings["CLOSESPIDER_ITEMCOUNT"] = lim.max_listings
+        out["CLOSESPIDER_ITEMCOUNT"] = lim.max_listings
     if pol.user_agent:
-        settings["USER_AGENT"] = pol.user_agent
-    strict = tor_strict(profile, env)
-    settings["CRAWL_SCOPE"] = PlatformScope.of(
+        out["USER_AGENT"] = pol.user_agent
+    strict = tor_strict(profile, settings)
+    out["CRAWL_SCOPE"] = PlatformScope.of(
         profile, tor_routed=strict or profile.network == "tor"
     ).to_setting()
     browser = needs_browser(profile)
     if browser:
         from crawler.browser import scrapy_settings as browser_settings
 
-        merge_settings(settings, browser_settings(profile, env))
+        merge_settings(out, browser_settings(profile, settings), settings)
     if profile.network == "tor" or strict:
         from crawler.tor import scrapy_settings as tor_settings
 
-        tor = tor_settings(profile, env)
+        tor = tor_settings(profile, settings)
         if "download_timeout" in lim.model_fields_set:
             tor.pop("DOWNLOAD_TIMEOUT", None)  # the profile's own timeout wins
         if browser:
             # The browser does its own fetching (through tor's SOCKS port, per context); the
             # tor handler only serves what the browser handler passes on (robots.txt).
             tor.pop("DOWNLOAD_HANDLERS", None)
-        merge_settings(settings, tor)
-    return settings
+        merge_settings(out, tor, settings)
+    return out
 
 
 # Dict-valued settings that several routes extend rather than replace.
@@ -76,25 +74,17 @@ _MERGED = {
 }
 
 
-def _project_settings() -> Any:
-    from scrapy.settings import Settings
-
-    project = Settings()
-    project.setmodule(os.environ.get("SCRAPY_SETTINGS_MODULE", "settings.base"), priority="project")
-    return project
-
-
-def merge_settings(into: dict[str, Any], extra: Mapping[str, Any]) -> None:
+def merge_settings(into: dict[str, Any], extra: Mapping[str, Any], base: Any) -> None:
     """Add `extra` to `into`; dict-valued component settings are merged key by key.
 
-    At 'spider' priority a dict replaces the project's whole dict, so the project's own
-    entries (e.g. the media filter) are carried over explicitly.
+    At 'spider' priority a dict replaces the crawl's whole dict, so the crawl's own entries
+    (`base`: the scope check, the media filter) are carried over explicitly.
     """
     for key, value in extra.items():
         if key in _MERGED and isinstance(value, Mapping):
-            base = into.get(key)
-            if base is None:
-                base = _project_settings().getdict(key)
-            into[key] = {**base, **value}
+            current = into.get(key)
+            if current is None:
+                current = base.getdict(key)
+            into[key] = {**current, **value}
         else:
             into[key] = value

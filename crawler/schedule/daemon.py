@@ -1,142 +1,24 @@
-"""`crawler schedule`: the daemon that runs each platform's crawl on the schedule in its profile.
-
-- One crawl job per process: `SCHEDULER_CRAWL_COMMAND` (default
-  `{python} -m crawler crawl {platform}`; `{python}` and `{platform}` are substituted).
-  The crawl saves its CrawlJob record (stats, status) in the store.
-- Never two runs of one platform at once: the scheduler starts a platform only when its
-  previous run has exited, and holds an exclusive lock file (CRAWLER_DATA_DIR/locks/NAME.lock)
-  while it runs, so a second scheduler on the same data dir skips it too.
-- Missed runs are coalesced: a run due while the previous one still runs (or while the
-  scheduler was down, per its state file) becomes ONE run as soon as possible.
-- Schedules: `interval` (seconds from the previous start) or `cron` (UTC), plus `jitter`
-  (a random delay of up to that many seconds per run). Platforms without a schedule are
-  only run with --once.
-- SIGTERM / SIGINT: no new runs; SIGTERM is forwarded to running crawls (Scrapy stops
-  gracefully, the job is recorded as interrupted and the next run resumes); after
-  SCHEDULER_STOP_TIMEOUT seconds (default 120) they are killed.
-- Between runs (after each crawl and every SCHEDULER_DELIVER_INTERVAL seconds, default 60)
-  the alert outbox is drained for deliveries a crawl left behind.
-- Decisions (started, finished, coalesced, skipped, stopped) are logged and appended as
-  JSON lines to SCHEDULER_HISTORY (default CRAWLER_DATA_DIR/scheduler-history.jsonl); the
-  last start per platform is kept in SCHEDULER_STATE (default CRAWLER_DATA_DIR/scheduler.json).
-- SCHEDULER_MAX_PARALLEL: crawls of different platforms at once (default 2).
-"""
+"""The scheduler daemon: starts each platform's crawl process when it is due (see the package)."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import fcntl
 import json
 import logging
 import os
-import random
-import shlex
 import signal
-import sys
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from crawler.profiles import PlatformProfile, ProfileError, Schedule, load_profiles
+from crawler.profiles import PlatformProfile, Schedule
+from crawler.schedule.config import SchedulerConfig
+from crawler.schedule.lock import PlatformLock
+from crawler.schedule.timing import next_run, period
 
 logger = logging.getLogger("crawler.scheduler")
-
-DEFAULT_COMMAND = "{python} -m crawler crawl {platform}"
-
-
-@dataclass(frozen=True)
-class SchedulerConfig:
-    command: str
-    data_dir: Path
-    state_path: Path
-    history_path: Path
-    stop_timeout: float = 120.0
-    max_parallel: int = 2
-    deliver_interval: float = 60.0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> SchedulerConfig:
-        env = os.environ if environ is None else environ
-        data = Path(env.get("CRAWLER_DATA_DIR", "data"))
-
-        def num(name: str, default: float) -> float:
-            raw = env.get(name)
-            try:
-                return float(raw) if raw else default
-            except ValueError:
-                raise ValueError(f"{name}: not a number: {raw!r}") from None
-
-        command = env.get("SCHEDULER_CRAWL_COMMAND") or DEFAULT_COMMAND
-        if "{platform}" not in command:
-            raise ValueError("SCHEDULER_CRAWL_COMMAND: must contain {platform}")
-        return cls(
-            command=command,
-            data_dir=data,
-            state_path=Path(env.get("SCHEDULER_STATE") or data / "scheduler.json"),
-            history_path=Path(env.get("SCHEDULER_HISTORY") or data / "scheduler-history.jsonl"),
-            stop_timeout=num("SCHEDULER_STOP_TIMEOUT", 120.0),
-            max_parallel=max(1, int(num("SCHEDULER_MAX_PARALLEL", 2))),
-            deliver_interval=num("SCHEDULER_DELIVER_INTERVAL", 60.0),
-        )
-
-    def argv(self, platform: str) -> list[str]:
-        return [
-            part.replace("{python}", sys.executable).replace("{platform}", platform)
-            for part in shlex.split(self.command)
-        ]
-
-
-def next_run(schedule: Schedule, after: float, rng: random.Random | None = None) -> float:
-    """The next start time strictly after `after` (Unix seconds), jitter included."""
-    if schedule.interval is not None:
-        base = after + schedule.interval
-    else:
-        from croniter import croniter
-
-        assert schedule.cron is not None
-        base = croniter(schedule.cron, datetime.fromtimestamp(after, UTC)).get_next(float)
-    jitter = (rng or random).uniform(0, schedule.jitter) if schedule.jitter else 0.0
-    return base + jitter
-
-
-def _period(schedule: Schedule | None) -> float:
-    # Only to count missed runs for the history; cron periods are approximated by 60 s.
-    return (schedule.interval if schedule and schedule.interval else 60.0) or 60.0
-
-
-class PlatformLock:
-    """An exclusive, non-blocking lock on CRAWLER_DATA_DIR/locks/NAME.lock (released on exit)."""
-
-    def __init__(self, data_dir: Path, platform: str) -> None:
-        self.path = data_dir / "locks" / f"{platform}.lock"
-        self._fh: IO[str] | None = None
-
-    def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+")  # noqa: SIM115 - held open while the crawl runs
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            return False
-        self._fh = fh
-        return True
-
-    def fileno(self) -> int:
-        assert self._fh is not None
-        return self._fh.fileno()
-
-    def release(self) -> None:
-        # Closing (not LOCK_UN) matters: the crawl inherited the descriptor, so a crawl that
-        # outlives a killed scheduler keeps the platform locked until it exits.
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
 
 
 @dataclass
@@ -153,8 +35,17 @@ class PlatformState:
 
 class CrawlScheduler:
     def __init__(
-        self, profiles: dict[str, PlatformProfile], config: SchedulerConfig, once: bool = False
+        self,
+        profiles: dict[str, PlatformProfile],
+        config: SchedulerConfig,
+        once: bool = False,
+        settings: Any = None,
     ) -> None:
+        if settings is None:
+            from crawler.config import crawler_settings
+
+            settings = crawler_settings()
+        self.settings = settings
         self.config = config
         self.once = once
         self.stopping = False
@@ -270,7 +161,7 @@ class CrawlScheduler:
         # Not a tight loop: look again after one period (at most a minute).
         if self.once or st.profile.schedule is None:
             return None
-        return time.time() + min(_period(st.profile.schedule), 60.0)
+        return time.time() + min(period(st.profile.schedule), 60.0)
 
     def _after_run(self, st: PlatformState, now: float) -> float | None:
         if self.once or st.profile.schedule is None:
@@ -309,7 +200,7 @@ class CrawlScheduler:
                     st.missed_logged = True
                     self.record("deferred", name, reason="previous run still running")
                 st.coalesced = max(
-                    st.coalesced, 1 + int((now - st.due) // _period(st.profile.schedule))
+                    st.coalesced, 1 + int((now - st.due) // period(st.profile.schedule))
                 )
                 continue
             if len(self._running()) >= self.config.max_parallel:
@@ -324,10 +215,10 @@ class CrawlScheduler:
             from crawler.alerts.cli import deliver_outbox
             from crawler.alerts.config import AlertsConfig
 
-            cfg = AlertsConfig.from_settings()
+            cfg = AlertsConfig.from_settings(self.settings)
             if not cfg.enabled or cfg.rules_path is None or not cfg.outbox_path.exists():
                 return
-            remaining = await deliver_outbox(cfg, timeout=10.0)
+            remaining = await deliver_outbox(cfg, self.settings, timeout=10.0)
             if remaining:
                 logger.info("schedule: %d alert deliveries still pending", remaining)
         except Exception as exc:
@@ -412,49 +303,3 @@ class CrawlScheduler:
                 st.process.kill()
             await st.process.wait()
         await asyncio.sleep(0)  # let the watchers record the exits
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "schedule", help="run every platform on its profile schedule (daemon)"
-    )
-    p.add_argument("--platform", action="append", help="only this platform (repeatable)")
-    p.add_argument(
-        "--once", action="store_true", help="run each selected platform once now, then exit"
-    )
-    p.set_defaults(func=cmd_schedule)
-
-
-def cmd_schedule(args: argparse.Namespace) -> int:
-    try:
-        profiles = load_profiles()
-        config = SchedulerConfig.from_env()
-    except (ProfileError, ValueError) as exc:
-        print(f"crawler schedule: {exc}", file=sys.stderr)
-        return 2
-    for err in profiles.errors:
-        # One broken profile fails only its own platform: the others are scheduled.
-        print(f"crawler schedule: broken profile not scheduled: {err}", file=sys.stderr)
-    if args.platform:
-        unknown = [p for p in args.platform if p not in profiles]
-        if unknown:
-            print(
-                f"crawler schedule: unknown platform(s) {', '.join(unknown)}; configured: {', '.join(sorted(profiles))}",
-                file=sys.stderr,
-            )
-            return 2
-        profiles = {n: p for n, p in profiles.items() if n in args.platform}
-    if not args.once and not any(p.schedule for p in profiles.values()):
-        print(
-            "crawler schedule: no selected platform has a schedule (use --once to run them now)",
-            file=sys.stderr,
-        )
-        return 2
-    if not logging.getLogger().handlers or logging.getLogger().level > logging.INFO:
-        # A daemon's decisions belong in its log even without -v.
-        logging.getLogger("crawler.scheduler").setLevel(logging.INFO)
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
-    return asyncio.run(CrawlScheduler(profiles, config, once=args.once).run())

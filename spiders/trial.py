@@ -1,6 +1,6 @@
 """A trial crawl of one profile: fetch, render, read fields; no store, no pipelines.
 
-    python -m crawler.browser.trial PROFILE.yaml OUT.jsonl [--stats STATS.json]
+    python -m spiders.trial PROFILE.yaml OUT.jsonl [--stats STATS.json]
 
 Walks a profile the way ListingSpider does (list pages -> detail pages, or JSON pages in
 API mode) with the same browser settings and request meta (crawler.browser), and writes
@@ -24,9 +24,10 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
-from crawler.browser import needs_browser, request_meta, routes_through_tor, scrapy_settings
-from crawler.crawl.scope import PlatformScope
-from crawler.fieldreader import read_field
+from crawler.browser import request_meta
+from crawler.config import crawler_settings
+from crawler.crawl.fields import read_field
+from crawler.crawl.settings import profile_settings
 from crawler.profiles import PlatformProfile, load_profile
 
 
@@ -43,12 +44,12 @@ class TrialSpider(scrapy.Spider):
 
     def _request(self, url: str, callback: Any, kind: str, **meta: Any) -> scrapy.Request:
         if kind != "api":
-            meta.update(request_meta(self.profile, kind))
+            meta.update(request_meta(self.profile, kind, self.crawler.settings))
         return scrapy.Request(url, callback=callback, meta=meta, dont_filter=kind != "detail")
 
     async def start(self):  # type: ignore[no-untyped-def]
         if self.profile.api is not None:
-            from spiders.api_mode import first_api_url
+            from crawler.crawl.api import first_api_url
 
             yield self._request(first_api_url(self.profile), self.parse_api, "api")
             return
@@ -78,7 +79,7 @@ class TrialSpider(scrapy.Spider):
         self._write({"key": key, "url": response.url, **fields})
 
     def parse_api(self, response: Response) -> Any:
-        from spiders.api_mode import parse_api_page
+        from crawler.crawl.api import parse_api_page
 
         self.crawler.stats.inc_value("trial/api_pages")
         listings, nxt = parse_api_page(self.profile, response.url, json.loads(response.text))
@@ -97,41 +98,11 @@ class TrialSpider(scrapy.Spider):
         self.crawler.stats.set_value("trial/seconds", round(time.monotonic() - self.started, 3))
 
 
-def trial_settings(profile: PlatformProfile) -> dict[str, Any]:
-    """Scrapy settings of a trial crawl: the profile's politeness plus the browser's."""
-    pol = profile.politeness
-    settings: dict[str, Any] = {
-        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-        "CONCURRENT_REQUESTS": pol.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": pol.concurrency,
-        "DOWNLOAD_DELAY": pol.delay,
-        "AUTOTHROTTLE_ENABLED": pol.autothrottle,
-        "ROBOTSTXT_OBEY": pol.robots_txt,
-        "TELNETCONSOLE_ENABLED": False,
-        "REMOTE_CONTROL_ENABLED": False,
-        "LOG_LEVEL": "INFO",
-        "CRAWL_SCOPE": PlatformScope.of(profile, routes_through_tor(profile)).to_setting(),
-        "USER_AGENT": pol.user_agent
-        or "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-        "DOWNLOADER_MIDDLEWARES": {
-            "crawler.crawl.scope.ScopeMiddleware": 10,
-            "crawler.media.MediaBlockMiddleware": 50,
-        },
-    }
-    if needs_browser(profile):
-        browser = scrapy_settings(profile)
-        settings["DOWNLOADER_MIDDLEWARES"].update(browser.pop("DOWNLOADER_MIDDLEWARES"))
-        settings.update(browser)
-        if routes_through_tor(profile):
-            # As the crawl job does: Tor's settings for what skips the browser (robots.txt);
-            # the browser's handler stays the download handler.
-            from crawler.tor import scrapy_settings as tor_settings
-
-            tor = tor_settings(profile)
-            tor.pop("DOWNLOAD_HANDLERS", None)
-            for name in ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN"):
-                tor.pop(name, None)
-            settings.update(tor)
+def trial_settings(profile: PlatformProfile) -> Any:
+    """Settings of a trial crawl: a crawl's (crawler.config and the profile's), no pipelines."""
+    settings = crawler_settings()
+    settings.setdict(profile_settings(profile, settings), priority="spider")
+    settings.set("ITEM_PIPELINES", {}, priority="spider")
     return settings
 
 
@@ -152,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     import signal
 
     signal.signal(signal.SIGUSR1, _dump_tasks)
-    parser = argparse.ArgumentParser(prog="python -m crawler.browser.trial", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m spiders.trial", description=__doc__)
     parser.add_argument("profile", help="a platform profile YAML file")
     parser.add_argument("out", help="JSON-lines file for the raw listings")
     parser.add_argument("--stats", help="write the Scrapy stats here (JSON)")
@@ -160,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     profile = load_profile(args.profile)
     settings = trial_settings(profile)
-    settings["LOG_LEVEL"] = args.log_level
+    settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(TrialSpider)
     process.crawl(crawler, profile=profile, out=args.out)

@@ -1,19 +1,20 @@
-"""A private Tor test network on 127.0.0.1, built from Debian's `tor` and `tor-gencert`.
+"""A private Tor network on 127.0.0.1, built from Debian's `tor` and `tor-gencert`.
 
-Tests and the Tor benchmark use it so that nothing ever reaches the real Tor network.
+`crawler run` (the demo's onion market), the tests and the Tor benchmark use it, so that
+nothing ever reaches the real Tor network.
 Layout (chutney's `hs-v3-min`): three directory authorities, three relays (one of them an
 exit whose policy accepts only 127.0.0.1), one v3 onion service in front of a local HTTP
 port, and one client with a SocksPort and a ControlPort (cookie authentication).
 
-The start order follows /work/shared/TOR-TESTNET.md: authorities and relays first, then
+The start order (docs/private-tor-network.md): authorities and relays first, then
 poll every authority's consensus until all six relays are Running/Valid/Guard/HSDir, then
 the onion service and the client, then wait for the client's 100% bootstrap and the
 onion descriptor upload. A start that stalls is torn down and retried in fresh
 directories; every failed start is logged with its reason and counted in
 `TorTestNetwork.start_attempts` / `.failures`.
 
-Settings: TORNET_TOR (tor binary, default `tor`), TORNET_GENCERT (default `tor-gencert`),
-TORNET_KEEP_DIR=1 keeps the temporary directory after stop() for debugging.
+Arguments: `tor_bin` (TOR_BINARY, default `tor`), `gencert_bin` (default `tor-gencert`),
+`keep_dir=True` keeps the temporary directory after stop() for debugging.
 """
 
 from __future__ import annotations
@@ -175,14 +176,18 @@ class TorTestNetwork:
         consensus_timeout: float = 60.0,
         ready_timeout: float = 60.0,
         progress: Callable[[str], None] | None = None,
+        tor_bin: str = "tor",
+        gencert_bin: str = "tor-gencert",
+        keep_dir: bool = False,
     ) -> None:
         self.onion_target_port = onion_target_port
         self.attempts = attempts
         self.consensus_timeout = consensus_timeout
         self.ready_timeout = ready_timeout
         self.progress = progress or (lambda msg: log.info("tornet: %s", msg))
-        self.tor_bin = os.environ.get("TORNET_TOR", "tor")
-        self.gencert_bin = os.environ.get("TORNET_GENCERT", "tor-gencert")
+        self.tor_bin = tor_bin
+        self.gencert_bin = gencert_bin
+        self.keep_dir = keep_dir
         self.start_attempts = 0
         self.failures: list[StartFailure] = []
         self.republished = 0  # descriptor re-uploads needed to complete a consensus
@@ -292,7 +297,7 @@ class TorTestNetwork:
             for node in reversed(self.nodes):
                 self._stop_node(node)
             self.nodes = []
-            if self.root and not os.environ.get("TORNET_KEEP_DIR"):
+            if self.root and not self.keep_dir:
                 shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler import extract as ex
+from crawler.crawl.fields import clean_text
 from crawler.extract.textclean import Removed, clean_text_counted
-from crawler.fieldreader import clean_text
 from crawler.models import IndicatorHit, Listing
 from crawler.profiles import DETAIL_FIELDS
 

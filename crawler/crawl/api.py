@@ -25,7 +25,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler.fieldreader import dotted
+from crawler.crawl.fields import dotted
 from crawler.profiles import ApiMode, PlatformProfile, ProfileError
 
 __all__ = ["ApiPageError", "first_api_url", "page_url", "parse_api_page"]

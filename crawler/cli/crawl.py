@@ -1,0 +1,162 @@
+"""`crawler crawl NAME`: one run of one platform, the unit the scheduler, cron or systemd runs.
+
+Takes the platform's lock (CRAWLER_DATA_DIR/locks/NAME.lock, shared with the scheduler and
+`flock` from cron), checks that the store can take writes, runs ListingSpider in a Scrapy
+process with the command's settings (crawler.config: module, environment, `-s`), prints one
+`crawl key=value ...` summary line, and exits with a code that says how the run went:
+
+  0  complete: the platform was walked to its end
+  1  incomplete: some list pages failed, or the run was stopped or paused (the rest is stored)
+  2  configuration: the profile or a setting is broken; nothing was crawled
+  3  locked: another process is crawling this platform
+  4  failed: no list page could be read, or the store cannot be written
+
+with one line on standard error (platform, stage, reason) whenever it is not 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import sys
+from typing import Any
+
+EXIT_OK = 0
+EXIT_INCOMPLETE = 1
+EXIT_CONFIG = 2
+EXIT_LOCKED = 3
+EXIT_FAILED = 4
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "crawl", help="crawl one configured platform (the unit cron or the scheduler runs)"
+    )
+    p.add_argument("platform")
+    p.add_argument("--full", action="store_true", help="walk every list page (no incremental stop)")
+    p.set_defaults(func=cmd_crawl, scrapy_logging=True)
+
+
+def _err(msg: str) -> None:
+    from crawler.cli.console import printable
+
+    print(f"crawler: {printable(msg)}", file=sys.stderr)
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.profiles import load_profiles
+    from crawler.schedule.lock import PlatformLock
+
+    settings = args.settings
+    profiles = load_profiles(settings=settings)
+    if args.platform not in profiles:
+        broken = profiles.error_for(args.platform)
+        if broken is not None:
+            _err(f"{args.platform}: broken profile: {broken}")
+        else:
+            _err(
+                f"unknown platform {args.platform!r}; configured: "
+                f"{', '.join(sorted(profiles)) or 'none'}"
+            )
+        return EXIT_CONFIG
+    for err in profiles.errors:  # other platforms' broken files: said, not fatal here
+        _err(f"warning: broken profile ignored: {err}")
+    from crawler.crawl.settings import profile_settings
+
+    # A setting this platform's crawl cannot use (TOR_STRICT=maybe, a bad TOR_SOCKS_URL...)
+    # is a ConfigError here, one line and exit 2, before a lock, a store or a request.
+    profile_settings(profiles[args.platform], settings)
+    lock = None
+    if "SCHEDULER_LOCK_FD" not in os.environ:  # the scheduler hands its own lock down
+        lock = PlatformLock.for_settings(settings, args.platform)
+        if not lock.acquire():
+            _err(f"{args.platform}: a crawl of this platform is already running")
+            return EXIT_LOCKED
+    try:
+        problem = _store_preflight(settings)
+        if problem:
+            _err(f"{args.platform}: store: {problem}")
+            return EXIT_FAILED
+        return _crawl(args, profiles[args.platform])
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _store_preflight(settings: Any) -> str | None:
+    """Why the store cannot take this crawl's writes (one line), or None when it can."""
+    from crawler.store import StoreError, open_store
+
+    async def check() -> None:
+        async with open_store(settings) as store:
+            await store.check_writable()
+
+    try:
+        asyncio.run(check())
+    except StoreError as exc:
+        return str(exc)
+    return None
+
+
+def _crawl(args: argparse.Namespace, profile: Any) -> int:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.cli.console import install_printable_filter
+    from spiders.listing import ListingSpider
+
+    process = CrawlerProcess(args.settings)
+    install_printable_filter()
+    crawler = process.create_crawler(ListingSpider)
+    process.crawl(crawler, profile=profile, full=args.full)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    reason = stats.get("finish_reason", "unknown")
+    job = getattr(crawler.spider, "job", None)
+    summary = {
+        "platform": args.platform,
+        "mode": stats.get("listing/mode"),
+        "status": getattr(job, "status", None),
+        "finish_reason": reason,
+        "pages": stats.get("response_received_count", 0),
+        "new": stats.get("store/new", 0),
+        "changed": stats.get("store/changed", 0),
+        "unchanged": stats.get("store/unchanged", 0),
+        "skipped_known": stats.get("listing/skipped_known", 0),
+        "failed_pages": stats.get("listing/detail_page_errors", 0),
+        "refused": stats.get("scope/refused", 0),
+        "errors": stats.get("log_count/ERROR", 0),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    }
+    print("crawl " + " ".join(f"{k}={v}" for k, v in summary.items()), flush=True)
+    return crawl_exit(args.platform, stats, job, reason)
+
+
+def crawl_exit(platform: str, stats: dict[str, Any], job: Any, reason: str) -> int:
+    """The exit code of a finished crawl, with one line on standard error when it is not 0."""
+    status = getattr(job, "status", None)
+    if job is None:
+        _err(f"{platform}: crawl: the crawl did not start ({reason}); see the log above")
+        return EXIT_FAILED
+    if status == "failed":
+        stage = "store" if stats.get("store/errors") else "parse"
+        _err(f"{platform}: {stage}: {job.message}")
+        return EXIT_FAILED
+    if status == "paused":
+        _err(f"{platform}: politeness: {job.message}; the next run resumes")
+        return EXIT_INCOMPLETE
+    list_errors = stats.get("listing/list_page_errors", 0) + stats.get(
+        "listing/list_parse_errors", 0
+    )
+    if list_errors:
+        why = stats.get("listing/list_parse_error") or stats.get("listing/list_page_error")
+        _err(
+            f"{platform}: list pages: {list_errors} list page(s) could not be read ({why}); "
+            "the run is incomplete and the next run walks every list page again"
+        )
+        return EXIT_INCOMPLETE
+    if reason not in {"finished", "closespider_pagecount", "closespider_itemcount"}:
+        _err(f"{platform}: crawl: stopped before the end ({reason}); the next run resumes")
+        return EXIT_INCOMPLETE
+    return EXIT_OK

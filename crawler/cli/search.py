@@ -1,0 +1,98 @@
+"""`crawler search`: stored listings by full text and filters, as a table or JSON lines.
+
+Reads the store the settings name (STORE_URL / CRAWLER_DATA_DIR). Untrusted text (titles,
+identifiers) is printed through crawler.cli.console: escaped, never read as markup; `--json`
+prints each listing exactly as stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crawler.models import SearchQuery
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("search", help="search stored listings (full text plus filters)")
+    p.add_argument("text", nargs="?", help="full-text query")
+    p.add_argument("--platform")
+    p.add_argument("--category")
+    p.add_argument("--indicator", help="indicator id, e.g. movement")
+    p.add_argument(
+        "--identifier", help="phone (any format), e-mail, @handle or service:handle, wallet"
+    )
+    p.add_argument("--min-risk", type=int)
+    p.add_argument("--since", help="seen since: ISO date or a duration like 24h, 7d")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true", help="JSON lines output")
+    p.set_defaults(func=cmd_search)
+
+
+def parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    units = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+    if value[:-1].isdigit() and value[-1] in units:
+        return datetime.now(UTC) - timedelta(seconds=int(value[:-1]) * units[value[-1]])
+    dt = datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _price_text(listing: Any) -> str:
+    if not listing.prices:
+        return ""
+    p = listing.prices[0]
+    amount = f"{p.amount:,.2f}".rstrip("0").rstrip(".")
+    return f"{amount} {p.currency or ''}{'/' + p.unit if p.unit else ''}".strip()
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from crawler.cli import console as out
+    from crawler.store import open_store
+
+    try:
+        query = SearchQuery(
+            text=args.text,
+            platform=args.platform,
+            category=args.category,
+            indicator=args.indicator,
+            identifier=args.identifier,
+            min_risk=args.min_risk,
+            seen_since=parse_since(args.since),
+            limit=args.limit,
+        )
+    except ValueError as exc:
+        print(f"crawler search: bad search option: {exc}", file=sys.stderr)
+        return 2
+
+    async def go() -> Any:
+        async with open_store(args.settings) as store:
+            return await store.search(query)
+
+    page = asyncio.run(go())
+    if args.json:
+        for listing in page.listings:
+            print(listing.model_dump_json())
+        return 0
+    shown = f", showing {len(page.listings)}" if page.total > len(page.listings) else ""
+    table = out.table(
+        f"{page.total} listing(s){shown}",
+        ("risk", "platform", "title", "price", "indicators", "contacts", "last seen"),
+    )
+    for lst in page.listings:
+        out.row(
+            table,
+            lst.risk_score,
+            lst.platform,
+            out.one_line(lst.title, 60),
+            _price_text(lst),
+            ", ".join(sorted({h.id for h in lst.indicators})),
+            ", ".join(v for _, v in lst.identifiers()[:3]),
+            lst.last_seen.strftime("%Y-%m-%d %H:%M") if lst.last_seen else "",
+        )
+    out.console().print(table)
+    return 0

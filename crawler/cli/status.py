@@ -1,0 +1,99 @@
+"""`crawler status`: what the store holds and the latest crawl jobs (and `print_summary`).
+
+Jobs whose process died without recording their end are marked `killed` first
+(crawler.crawl.jobs), so that no killed run shows as running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("status", help="what the store holds and the latest crawl jobs")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from crawler.crawl.jobs import mark_dead_jobs
+    from crawler.store import open_store
+
+    async def go() -> tuple[dict[str, Any], list[Any]]:
+        async with open_store(args.settings) as store:
+            await mark_dead_jobs(store)
+            return await store.summary(), await store.jobs(limit=10)
+
+    summary, jobs = asyncio.run(go())
+    if args.json:
+        print(
+            json.dumps(
+                {"summary": summary, "jobs": [j.model_dump(mode="json") for j in jobs]}, default=str
+            )
+        )
+        return 0
+    print_summary(summary, jobs)
+    return 0
+
+
+def print_summary(summary: dict[str, Any], jobs: list[Any], top: list[Any] | None = None) -> None:
+    from crawler.cli import console as out
+
+    con = out.console()
+    latest: dict[str, Any] = {}
+    for job in jobs:
+        latest.setdefault(job.platform, job)
+    t = out.table(
+        "Listings per platform",
+        (
+            "platform",
+            "stored",
+            "last run",
+            "status",
+            "new",
+            "changed",
+            "unchanged",
+            "skipped",
+            "pages",
+            "complete",
+        ),
+    )
+    platforms = summary.get("platforms", {})
+    for name in sorted(set(platforms) | set(latest)):
+        info = platforms.get(name, {})
+        j = latest.get(name)
+        out.row(
+            t,
+            name,
+            info.get("listings", 0),
+            j.started_at.strftime("%H:%M:%S") if j else "-",
+            j.status if j else "-",
+            *(
+                getattr(j, f) if j else "-"
+                for f in ("new", "changed", "unchanged", "skipped_known", "pages")
+            ),
+            ("yes" if j.complete else "no") if j else "-",
+        )
+    con.print(t)
+    indicators = summary.get("indicators", {})
+    if indicators:
+        t = out.table("Top indicators", ("indicator", "listings"))
+        for ind, n in sorted(indicators.items(), key=lambda kv: -kv[1])[:10]:
+            out.row(t, ind, n)
+        con.print(t)
+    if top:
+        t = out.table("Highest-risk listings", ("risk", "platform", "title", "evidence", "why"))
+        for lst in top:
+            evidence = "; ".join(f"{h.id}: \u201c{h.evidence}\u201d" for h in lst.indicators[:4])
+            out.row(
+                t,
+                lst.risk_score,
+                lst.platform,
+                out.one_line(lst.title, 50),
+                evidence,
+                "; ".join(lst.risk_explanation[:2]),
+            )
+        con.print(t)
