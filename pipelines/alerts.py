@@ -3,7 +3,7 @@
 - AlertsIntakePipeline (just BEFORE the store stage, e.g. order 550): records in the outbox
   what the store held before the upsert, so that a crawl killed between the upsert and the
   evaluation still alerts after a restart.
-- AlertsPipeline (AFTER the store stage, order 900): evaluates the rules on item["result"],
+- AlertsPipeline (AFTER the store stage, order 900): evaluates the rules on item.result,
   persists alerts in the outbox and the store, and wakes the background courier that
   delivers them at once. At close it waits up to ALERTS_DRAIN_TIMEOUT for deliveries.
 Both share one engine per crawl. Settings: ALERTS_* (crawler.alerts.config). Counters:
@@ -24,19 +24,19 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.alerts.config import AlertsConfig
 from crawler.alerts.engine import AlertEngine
-from crawler.store import ListingStore, open_store
+from crawler.crawl.items import ListingItem
+from crawler.crawl.store import CrawlStore
 
 logger = logging.getLogger(__name__)
 
 
 class _AlertsRuntime:
-    """The engine and its store, opened by whichever alert stage opens first."""
+    """The engine (on the crawl's one store), started by whichever alert stage opens first."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.config = AlertsConfig.from_settings(crawler.settings)
         self.engine: AlertEngine | None = None
-        self.store: ListingStore | None = None
         self._users = 0
         self._lock = asyncio.Lock()
 
@@ -44,11 +44,10 @@ class _AlertsRuntime:
         async with self._lock:
             self._users += 1
             if self.engine is None:
-                store = open_store(self.crawler.settings)
+                store = await CrawlStore.of(self.crawler).store()
                 # Config errors (AlertConfigError) surface here, before the first request.
                 engine = AlertEngine.load(self.config, store, stats=self.crawler.stats)
-                await store.open()
-                self.store, self.engine = store, engine
+                self.engine = engine
                 await engine.recover()
                 engine.start_delivery()
                 logger.info(
@@ -66,9 +65,7 @@ class _AlertsRuntime:
             try:
                 await self.engine.close(drain=True)
             finally:
-                if self.store is not None:
-                    await self.store.close()
-                self.engine = self.store = None
+                self.engine = None  # the store is the crawl's: CrawlStore closes it
 
 
 _RUNTIMES: weakref.WeakKeyDictionary[Crawler, _AlertsRuntime] = weakref.WeakKeyDictionary()
@@ -102,17 +99,17 @@ class _AlertStage:
 
 
 class AlertsIntakePipeline(_AlertStage):
-    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        assert self.engine is not None
-        item.setdefault("alerts_seen_at", time.time())
-        await self.engine.before_store(item["listing"], item["alerts_seen_at"])
+    async def process_item(self, item: ListingItem) -> ListingItem:
+        assert self.engine is not None and item.listing is not None
+        if item.alerts_seen_at is None:
+            item.alerts_seen_at = time.time()
+        await self.engine.before_store(item.listing, item.alerts_seen_at)
         return item
 
 
 class AlertsPipeline(_AlertStage):
-    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    async def process_item(self, item: ListingItem) -> ListingItem:
         assert self.engine is not None
-        result = item.get("result")
-        if result is not None:
-            await self.engine.after_store(result, item.get("alerts_seen_at"))
+        if item.result is not None:
+            await self.engine.after_store(item.result, item.alerts_seen_at)
         return item

@@ -8,18 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapy.crawler import Crawler
+from crawler.crawl.items import ListingItem
 
 
 class ChangeTrackingPipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ChangeTrackingPipeline:
-        return cls(crawler)
-
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
-        listing = item["listing"]
-        listing.fingerprint = listing.compute_fingerprint()
+    def process_item(self, item: ListingItem, spider: Any = None) -> ListingItem:
+        assert item.listing is not None
+        item.listing.fingerprint = item.listing.compute_fingerprint()
         return item

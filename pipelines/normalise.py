@@ -1,4 +1,9 @@
-"""Stage 1: raw scraped fields -> a Listing document (cleaned text, dates, language)."""
+"""Stage 1: the raw listing -> a Listing document (clean text, dates, language).
+
+Page text is untrusted: invisible and control characters are removed and the removal is
+recorded on the listing (crawler.crawl.enrich.build_listing). Counters:
+pipeline/normalise/malformed, pipeline/normalise/empty.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.crawl.enrich import add_language, build_listing
+from crawler.crawl.items import ListingItem
 
 
 class NormalisePipeline:
@@ -18,9 +24,9 @@ class NormalisePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+    def process_item(self, item: ListingItem, spider: Any = None) -> ListingItem:
         try:
-            listing = build_listing(item["raw"])
+            listing = build_listing(item.raw)
         except (KeyError, ValueError) as exc:
             self.stats.inc_value("pipeline/normalise/malformed")
             raise DropItem(f"malformed listing record: {exc}") from exc
@@ -28,5 +34,5 @@ class NormalisePipeline:
             self.stats.inc_value("pipeline/normalise/empty")
             raise DropItem("page has neither title nor body (selectors no longer match?)")
         add_language(listing)
-        item["listing"] = listing
+        item.listing = listing
         return item

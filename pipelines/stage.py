@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from scrapy.crawler import Crawler
 
+from crawler.crawl.items import ListingItem
 from crawler.models import Listing
 
 
@@ -26,9 +27,9 @@ class EnrichStagePipeline:
     def from_crawler(cls, crawler: Crawler) -> EnrichStagePipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
-        listing: Listing = item["listing"]
-        type(self).stage(listing, item["raw"]["fields"])
-        if type(self).found(listing):
+    def process_item(self, item: ListingItem, spider: Any = None) -> ListingItem:
+        assert item.listing is not None  # set by NormalisePipeline
+        type(self).stage(item.listing, item.raw.fields)
+        if type(self).found(item.listing):
             self.stats.inc_value(f"pipeline/{self.name}/listings_with")
         return item

@@ -70,6 +70,11 @@ PAGE_MAX_TAGS = 100_000
 MEMUSAGE_LIMIT_MB = 2048
 MEMUSAGE_CHECK_INTERVAL_SECONDS = 10
 
+EXTENSIONS = {
+    # The crawl's one store (spider, pipelines and alerts share it) and its job record.
+    "crawler.crawl.store.CrawlStore": 0,
+}
+
 ITEM_PIPELINES = {
     "pipelines.normalise.NormalisePipeline": 100,
     "pipelines.prices.PricesPipeline": 200,

@@ -39,14 +39,12 @@ import json
 import logging
 import os
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
 from parsel.csstranslator import css2xpath
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
@@ -54,13 +52,15 @@ from w3lib.url import canonicalize_url
 from crawler.browser import needs_browser
 from crawler.config.environment import apply_environment
 from crawler.crawl.fields import jsonld_objects, read_field
-from crawler.crawl.jobs import mark_dead_jobs, own_process
+from crawler.crawl.items import ListingItem, RawListing
 from crawler.crawl.media import is_media_url
+from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
 from crawler.crawl.settings import profile_settings
+from crawler.crawl.store import CrawlStore
 from crawler.models import CrawlJob, listing_id, utcnow
 from crawler.profiles import PlatformProfile, load_profiles
-from crawler.store import ListingStore, open_store
+from crawler.store import ListingStore
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class ListingSpider(scrapy.Spider):
         # too large, out of scope): skipped while their list entry stays the same.
         self.gone: dict[str, dict[str, Any]] = {}
         self.limited = False
-        self._logged: set[str] = set()
+        self._report: Reporter | None = None
         self._item_xpath = css2xpath(profile.list_page.item) if profile.list_page else ""
 
     @classmethod
@@ -158,19 +158,23 @@ class ListingSpider(scrapy.Spider):
         scope = crawler.settings.getdict("CRAWL_SCOPE")
         if scope:
             spider.scope = PlatformScope.from_setting(scope)
-        crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
         return spider
 
     # ---- bookkeeping ---------------------------------------------------------------------
 
+    @property
+    def report(self) -> Reporter:
+        """Count always, log once (crawler.crawl.reporting), for this crawl."""
+        if self._report is None:
+            self._report = Reporter(self.crawler.stats, logger)
+        return self._report
+
     def _inc(self, key: str, count: int = 1) -> None:
-        self.crawler.stats.inc_value(key, count)
+        self.report.count(key, count)
 
     def _once(self, key: str, level: int, msg: str, *args: Any) -> None:
         """Log the first occurrence of `key` in this run; later ones are only counted."""
-        if key not in self._logged:
-            self._logged.add(key)
-            logger.log(level, msg, *args)
+        self.report.once(key, level, msg, *args)
 
     def _follow(self, base: str, href: str | None) -> str | None:
         """The absolute URL of a link if the crawl may request it, else None (counted)."""
@@ -182,7 +186,7 @@ class ListingSpider(scrapy.Spider):
             url = href
         reason = self.scope.refusal(url)
         if reason is not None:
-            count_refusal(self.crawler.stats, reason, self._logged)
+            count_refusal(self.report, reason)
             return None
         if is_media_url(url):
             self._inc("media/blocked")
@@ -236,28 +240,11 @@ class ListingSpider(scrapy.Spider):
         return True
 
     async def start(self) -> AsyncIterator[Any]:
-        self.store = open_store(self.crawler.settings)
-        await self.store.open()
-        marked = await mark_dead_jobs(self.store, self.platform)
-        if marked:
-            logger.warning(
-                "%s: %d earlier run(s) ended without recording their end; marked killed",
-                self.platform,
-                len(marked),
-            )
-        previous = await self.store.jobs(self.platform, limit=50)
+        crawl_store = CrawlStore.of(self.crawler)
+        self.store = await crawl_store.store()
+        previous = await crawl_store.previous_jobs(self.platform)
         self.mode = await self._decide_mode(previous)
-        pid, pid_started, host = own_process()
-        self.job = CrawlJob(
-            id=f"{self.platform}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}",
-            platform=self.platform,
-            started_at=utcnow(),
-            mode=self.mode,
-            pid=pid,
-            pid_started=pid_started,
-            host=host,
-        )
-        await self.store.save_job(self.job)
+        self.job = await crawl_store.start_job(self.platform, self.mode)
         self.crawler.stats.set_value("listing/mode", self.mode)
         logger.info("crawling %s (%s mode)", self.platform, self.mode)
         for retry in self._retries(previous):
@@ -514,7 +501,7 @@ class ListingSpider(scrapy.Spider):
         list_fingerprint: str | None,
         evidence: str,
         alterations: list[str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> ListingItem:
         alterations = alterations or []
         limit = self.profile.limits.max_text_chars
         for name, value in fields.items():
@@ -525,22 +512,22 @@ class ListingSpider(scrapy.Spider):
                     "limits.max_text_chars)"
                 )
                 self._inc("listing/text_truncated")
-        return {
-            "raw": {
-                "id": lid,
-                "platform": self.platform,
-                "url": url,
-                "key": key,
-                "fields": fields,
-                "list_fingerprint": list_fingerprint,
-                "evidence_sha256": evidence,
-                "network": self.profile.network,
-                "category": fields.get("category") or self.profile.category,
-                "country": self.profile.country,
-                "language": self.profile.language,
-                "alterations": alterations,
-            }
-        }
+        return ListingItem(
+            RawListing(
+                id=lid,
+                platform=self.platform,
+                url=url,
+                key=key,
+                fields=fields,
+                list_fingerprint=list_fingerprint,
+                evidence_sha256=evidence,
+                network=self.profile.network,
+                category=fields.get("category") or self.profile.category,
+                country=self.profile.country,
+                language=self.profile.language,
+                alterations=alterations,
+            )
+        )
 
     # ---- API mode ----------------------------------------------------------------------
 
@@ -677,34 +664,28 @@ class ListingSpider(scrapy.Spider):
             return "failed"
         return "finished" if reason == "finished" else "interrupted"
 
-    async def _on_closed(self, spider: scrapy.Spider, reason: str) -> None:
-        if self.store is None:
-            return
-        try:
-            await self._flush_touch()
-            stats = self.crawler.stats
-            if self.job is not None:
-                job = self.job
-                job.finished_at = utcnow()
-                job.status = self._status(reason)
-                job.complete = (
-                    job.status == "finished" and self.open_chains <= 0 and self.broken_chains == 0
-                )
-                job.pages = int(stats.get_value("response_received_count", 0))
-                job.items = int(stats.get_value("item_scraped_count", 0))
-                job.new = int(stats.get_value("store/new", 0))
-                job.changed = int(stats.get_value("store/changed", 0))
-                job.unchanged = int(stats.get_value("store/unchanged", 0))
-                job.skipped_known = int(stats.get_value("listing/skipped_known", 0))
-                job.errors = int(stats.get_value("log_count/ERROR", 0)) + self.broken_chains
-                job.refused = int(stats.get_value("scope/refused", 0))
-                job.limited = self.limited
-                job.failed_list_pages = self.failed_list_pages
-                job.failed_pages = list(self.failed_details.values())
-                job.message = self._message(reason, job.status)
-                await self.store.save_job(job)
-        finally:
-            await self.store.close()
+    async def finish_job(self, job: CrawlJob, reason: str, store: ListingStore) -> None:
+        """Fill in how the run went (crawler.crawl.store.CrawlStore saves the job)."""
+        self.store = store
+        await self._flush_touch()
+        stats = self.crawler.stats
+        job.finished_at = utcnow()
+        job.status = self._status(reason)
+        job.complete = (
+            job.status == "finished" and self.open_chains <= 0 and self.broken_chains == 0
+        )
+        job.pages = int(stats.get_value("response_received_count", 0))
+        job.items = int(stats.get_value("item_scraped_count", 0))
+        job.new = int(stats.get_value("store/new", 0))
+        job.changed = int(stats.get_value("store/changed", 0))
+        job.unchanged = int(stats.get_value("store/unchanged", 0))
+        job.skipped_known = int(stats.get_value("listing/skipped_known", 0))
+        job.errors = int(stats.get_value("log_count/ERROR", 0)) + self.broken_chains
+        job.refused = int(stats.get_value("scope/refused", 0))
+        job.limited = self.limited
+        job.failed_list_pages = self.failed_list_pages
+        job.failed_pages = list(self.failed_details.values())
+        job.message = self._message(reason, job.status)
 
     def _message(self, reason: str, status: str) -> str:
         stats = self.crawler.stats

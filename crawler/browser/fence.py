@@ -31,6 +31,7 @@ import struct
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
 
 logger = logging.getLogger(__name__)
@@ -48,18 +49,17 @@ class ScopeFence:
     def __init__(
         self,
         scope: PlatformScope,
-        stats: Any = None,
+        report: Reporter | None = None,
         upstream: str | None = None,
         isolation_key: str = "browser",
     ) -> None:
         self.scope = scope
-        self.stats = stats
+        self.report = report or Reporter(None, logger)
         self.upstream = upstream
         self.credentials = (isolation_key, secrets.token_hex(8))
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
-        self._logged: set[str] = set()
         self.url: str | None = None
 
     async def start(self) -> str:
@@ -85,8 +85,7 @@ class ScopeFence:
                 await asyncio.wait_for(server.wait_closed(), 2)
 
     def _inc(self, key: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(key)
+        self.report.count(key)
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.ensure_future(self._serve(reader, writer))
@@ -103,17 +102,19 @@ class ScopeFence:
             reason = self.refusal(host, port)
             if reason is not None:
                 self._inc("browser/fence_refused")
-                count_refusal(self.stats, "browser_connection", self._logged)
+                count_refusal(self.report, "browser_connection")
                 writer.write(_REPLY_NOT_ALLOWED)
                 await writer.drain()
                 return
             try:
                 up_reader, upstream_writer = await self._connect(host, port)
             except Exception as exc:
-                self._inc("browser/fence_upstream_failed")
-                if "upstream" not in self._logged:
-                    self._logged.add("upstream")
-                    logger.warning("browser connection to its platform failed: %s", exc)
+                self.report.problem(
+                    "browser/fence_upstream_failed",
+                    logging.WARNING,
+                    "browser connection to its platform failed: %s",
+                    exc,
+                )
                 writer.write(_REPLY_FAILURE)
                 await writer.drain()
                 return
@@ -126,9 +127,9 @@ class ScopeFence:
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError, OSError):
             pass
         except Exception as exc:  # a malformed greeting must not become an unhandled task error
-            if "serve" not in self._logged:
-                self._logged.add("serve")
-                logger.warning("browser proxy connection dropped: %s", exc)
+            self.report.problem(
+                "browser/fence_errors", logging.WARNING, "browser proxy connection dropped: %s", exc
+            )
         finally:
             for w in (writer, upstream_writer):
                 if w is not None:

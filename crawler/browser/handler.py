@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -52,6 +53,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDownloadHandler
 
 from crawler.browser.fence import ScopeFence
+from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
 
 _HANDLERS: WeakKeyDictionary[Crawler, BrowserDownloadHandler] = WeakKeyDictionary()
@@ -80,7 +82,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.scope = PlatformScope.from_setting(raw_scope)
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.fences: dict[str | None, ScopeFence] = {}
-        self._refusals_logged: set[str] = set()
+        self.report = Reporter(self.stats, logging.getLogger(__name__))
         self.abort_request = self._abort_request
 
     def _abort_request(self, playwright_request: Any) -> bool:
@@ -92,7 +94,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         reason = self.scope.refusal(playwright_request.url)
         if reason is None:
             return False
-        count_refusal(self.stats, reason, self._refusals_logged)
+        count_refusal(self.report, reason)
         return True
 
     def _make_request_handler(self, *args: Any, **kwargs: Any) -> Any:
@@ -114,7 +116,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 main = frame is not None and frame.parent_frame is None
                 reason = self.scope.refusal(playwright_request.url)
                 if reason is not None:
-                    count_refusal(self.stats, reason, self._refusals_logged)
+                    count_refusal(self.report, reason)
                 if main and (reason is not None or navigated):
                     if reason is None:
                         self.stats.inc_value("browser/self_navigation_blocked")
@@ -134,7 +136,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         fence = self.fences.get(upstream)
         if fence is None:
             fence = self.fences[upstream] = ScopeFence(
-                self.scope, self.stats, upstream=upstream, isolation_key=name
+                self.scope, self.report, upstream=upstream, isolation_key=name
             )
         return await fence.start()
 

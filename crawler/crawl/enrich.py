@@ -13,6 +13,7 @@ from typing import Any
 
 from crawler import extract as ex
 from crawler.crawl.fields import clean_text
+from crawler.crawl.items import RawListing
 from crawler.extract.textclean import Removed, clean_text_counted
 from crawler.models import IndicatorHit, Listing
 from crawler.profiles import DETAIL_FIELDS
@@ -62,18 +63,18 @@ def _untrusted_text(fields: dict[str, Any]) -> tuple[dict[str, Any], Removed]:
     return text, removed
 
 
-def build_listing(raw: dict[str, Any]) -> Listing:
+def build_listing(raw: RawListing) -> Listing:
     """Stage 1 (normalise): a Listing with cleaned text fields, no extraction yet.
 
     Page text is untrusted: format characters (zero-width, bidi controls) that could hide
     a number from extraction and control characters that could reach a terminal are
     removed, and the removal is recorded in `alterations` (obfuscation is itself a signal).
     """
-    fields: dict[str, Any] = raw.get("fields") or {}
+    fields = raw.fields
     text, removed = _untrusted_text(fields)
     # The later stages read the raw fields too (phone, contact): they get the clean text.
     fields.update(text)
-    alterations = list(raw.get("alterations") or [])
+    alterations = list(raw.alterations)
     if removed.format:
         alterations.append(
             f"text: {removed.format} invisible format character(s) removed (zero-width, bidi "
@@ -89,23 +90,23 @@ def build_listing(raw: dict[str, Any]) -> Listing:
         )
     location_raw = text.get("location")
     return Listing(
-        id=raw["id"],
-        platform=raw["platform"],
-        url=raw["url"],
-        network=raw.get("network") or "clearnet",
-        category=text.get("category") or raw.get("category"),
-        listing_key=raw.get("key") or text.get("listing_key"),
+        id=raw.id,
+        platform=raw.platform,
+        url=raw.url,
+        network=raw.network or "clearnet",
+        category=text.get("category") or raw.category,
+        listing_key=raw.key or text.get("listing_key"),
         title=text.get("title") or "",
         body=text.get("body") or "",
         seller=text.get("seller"),
         location_raw=location_raw,
-        location=ex.normalise_location(location_raw, raw.get("country")) if location_raw else None,
-        country=raw.get("country"),
-        language=raw.get("language"),
+        location=ex.normalise_location(location_raw, raw.country) if location_raw else None,
+        country=raw.country,
+        language=raw.language,
         posted_at=parse_date(text.get("posted_at")),
         stated_age=parse_age(text.get("age")),
-        list_fingerprint=raw.get("list_fingerprint"),
-        evidence_sha256=raw.get("evidence_sha256"),
+        list_fingerprint=raw.list_fingerprint,
+        evidence_sha256=raw.evidence_sha256,
         fields={k: v for k, v in text.items() if k not in KNOWN_FIELDS and v is not None},
         alterations=alterations,
     )

@@ -33,6 +33,8 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.crawl.reporting import Reporter
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -186,10 +188,9 @@ class ScopeMiddleware:
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
+        self.report = Reporter(crawler.stats, logger)
         raw = crawler.settings.getdict("CRAWL_SCOPE")
         self.scope = PlatformScope.from_setting(raw) if raw else None
-        self._logged: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
@@ -207,20 +208,16 @@ class ScopeMiddleware:
         reason = self.refusal(request.url)
         if reason is None:
             return
-        count_refusal(self.stats, reason, self._logged)
+        count_refusal(self.report, reason)
         raise OutOfScope(f"out of the platform's scope ({reason})")
 
 
-def count_refusal(stats: Any, reason: str, logged: set[str]) -> None:
+def count_refusal(report: Reporter, reason: str) -> None:
     """Count a refusal under scope/refused[/reason]; log the first of each reason."""
-    if stats is not None:
-        stats.inc_value("scope/refused")
-        stats.inc_value(f"scope/refused/{reason}")
-    if reason not in logged:
-        logged.add(reason)
-        logger.info(
-            "refused a request outside the platform's scope (%s); further ones are only "
-            "counted in scope/refused/%s",
-            reason,
-            reason,
-        )
+    report.count("scope/refused")
+    report.problem(
+        f"scope/refused/{reason}",
+        logging.INFO,
+        "refused a request outside the platform's scope (%s)",
+        reason,
+    )

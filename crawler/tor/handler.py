@@ -54,6 +54,7 @@ from scrapy.exceptions import (
 )
 from scrapy.utils.ssl import _make_ssl_context
 
+from crawler.crawl.reporting import Reporter
 from crawler.tor import TorConfig
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class TorDownloadHandler(AiohttpDownloadHandler):
         self._credentials: dict[str, tuple[str, str]] = {}
         self._failures: dict[str, int] = {}
         self._tor_seen_up = False
-        self._reported: set[str] = set()
+        self.report = Reporter(self.stats, log, "tor/")
         self._outage: asyncio.Future[bool] | None = None
         self._manager: TorManager | None = None
         self._direct: Any = None
@@ -328,13 +329,10 @@ class TorDownloadHandler(AiohttpDownloadHandler):
     # -- bookkeeping -------------------------------------------------------------------
 
     def _inc(self, key: str, count: float = 1) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(f"tor/{key}", count)
+        self.report.count(key, count)
 
     def _report_once(self, what: str, level: int, msg: str, *args: Any) -> None:
-        if what not in self._reported:
-            self._reported.add(what)
-            log.log(level, msg, *args)
+        self.report.once(what, level, msg, *args)
 
     async def close(self) -> None:
         for session in [*self._sessions.values(), *self._retired]:

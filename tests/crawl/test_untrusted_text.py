@@ -11,6 +11,7 @@ import pytest
 from crawler.cli.console import one_line, printable
 from crawler.config import crawler_settings
 from crawler.crawl.enrich import add_contacts, build_listing
+from crawler.crawl.items import RawListing
 from crawler.extract.textclean import clean_text_counted
 from crawler.models import Listing
 from crawler.store import open_store
@@ -38,14 +39,14 @@ def test_clean_text_case_table(raw, clean, formats, controls):
 
 
 def test_a_number_broken_by_format_characters_is_found_and_the_removal_recorded():
-    raw = {
-        "id": "x",
-        "platform": "p",
-        "url": "http://127.0.0.1/x",
-        "fields": {"title": "Room", "body": "Call +31\u200b 6\u2066 1234\u00ad 5678\u202e now"},
-    }
+    raw = RawListing(
+        id="x",
+        platform="p",
+        url="http://127.0.0.1/x",
+        fields={"title": "Room", "body": "Call +31\u200b 6\u2066 1234\u00ad 5678\u202e now"},
+    )
     listing = build_listing(raw)
-    add_contacts(listing, raw["fields"])
+    add_contacts(listing, raw.fields)
     assert listing.phones == ["+31612345678"]
     assert listing.alterations == [
         "text: 4 invisible format character(s) removed (zero-width, bidi controls, soft hyphens)"

@@ -1,0 +1,110 @@
+"""One store per crawl, and the crawl's job record (a Scrapy extension).
+
+`CrawlStore` (enabled in settings/base.py EXTENSIONS) opens the store the settings name
+(crawler.store.open_store) the first time a component asks for it, binds the crawl's stats
+collector to it (its counters appear under `store/...`), and closes it when the spider
+closes, after the pipelines (upserts flushed, platform signals, alert deliveries) and
+after recording the end of the crawl job. Components get the store with
+`await CrawlStore.of(crawler).store()`.
+
+The crawl job: `previous_jobs(platform)` marks this host's dead `running` jobs of the
+platform as killed (crawler.crawl.jobs) and returns the earlier jobs; `start_job(platform,
+mode)` saves a `running` job with this process's id; at the close, the spider's `finish_job(job, reason)` fills in how the run went and
+the job is saved again. A crawl killed before that stays `running` until the next run or
+`crawler status` marks it killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.crawl.jobs import mark_dead_jobs, own_process
+from crawler.models import CrawlJob, utcnow
+from crawler.store import ListingStore, open_store
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+_EXTENSIONS: weakref.WeakKeyDictionary[Crawler, CrawlStore] = weakref.WeakKeyDictionary()
+
+
+class CrawlStore:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._store: ListingStore | None = None
+        self._lock = asyncio.Lock()
+        self.job: CrawlJob | None = None
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlStore:
+        ext = cls(crawler)
+        _EXTENSIONS[crawler] = ext
+        return ext
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> CrawlStore:
+        """The crawl's extension (settings/base.py enables it for every crawl)."""
+        ext = _EXTENSIONS.get(crawler)
+        if ext is None:
+            raise NotConfigured("crawler.crawl.store.CrawlStore is not in EXTENSIONS")
+        return ext
+
+    async def store(self) -> ListingStore:
+        """The crawl's store, opened on first use."""
+        async with self._lock:
+            if self._store is None:
+                store = open_store(self.crawler.settings)
+                store.bind_stats(self.crawler.stats)
+                await store.open()
+                self._store = store
+            return self._store
+
+    async def previous_jobs(self, platform: str, limit: int = 50) -> list[CrawlJob]:
+        """The platform's earlier jobs, most recent first, dead `running` ones marked killed."""
+        store = await self.store()
+        marked = await mark_dead_jobs(store, platform)
+        if marked:
+            logger.warning(
+                "%s: %d earlier run(s) ended without recording their end; marked killed",
+                platform,
+                len(marked),
+            )
+        return await store.jobs(platform, limit=limit)
+
+    async def start_job(self, platform: str, mode: str) -> CrawlJob:
+        """Record this run as `running`, with this process's id and host."""
+        store = await self.store()
+        pid, pid_started, host = own_process()
+        self.job = CrawlJob(
+            id=f"{platform}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}",
+            platform=platform,
+            started_at=utcnow(),
+            mode=mode,
+            pid=pid,
+            pid_started=pid_started,
+            host=host,
+        )
+        await store.save_job(self.job)
+        return self.job
+
+    async def _spider_closed(self, spider: Any, reason: str) -> None:
+        store, self._store = self._store, None
+        if store is None:
+            return
+        try:
+            finish = getattr(spider, "finish_job", None)
+            if self.job is not None and finish is not None:
+                await finish(self.job, reason, store)
+                await store.save_job(self.job)
+        finally:
+            await store.close()
