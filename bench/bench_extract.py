@@ -6,7 +6,7 @@ measured in the same run over the same texts, listings/s of a plain
 
     .venv/bin/python bench/bench_extract.py [--listings 2000] [--seed 7]
 
-Listings are synthetic and clinical (SAFETY.md): filler sentences in en/nl/de/ro/uk/ru/es,
+Listings are synthetic and clinical (docs/safety.md): filler sentences in en/nl/de/ro/uk/ru/es,
 some indicator phrases, prices, example phone numbers from phonenumbers, handles.
 """
 
@@ -109,7 +109,7 @@ def main() -> int:
     cpu0, start = time.process_time(), time.perf_counter()
     for text, region in listings:
         t0 = time.perf_counter()
-        # Only example numbers may be used (SAFETY.md), so every listing repeats one of a
+        # Only example numbers may be used (docs/safety.md), so every listing repeats one of a
         # few numbers: clear the validation cache to measure the case where all are new.
         _valid_e164.cache_clear()
         extract(text, country=region)

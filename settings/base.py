@@ -33,7 +33,8 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 # Scrapy creates CONCURRENT_ITEMS tasks per callback output; 16 is faster than 100 for
-# the one-item-per-page callbacks of ListingSpider (measured, see COMPONENTS.md).
+# the one-item-per-page callbacks of ListingSpider (measured here: about 225 against 172
+# pages/s for a bare spider on 2 cores).
 CONCURRENT_ITEMS = 16
 DOWNLOAD_DELAY = 0
 AUTOTHROTTLE_ENABLED = True

@@ -3,7 +3,7 @@
 It carries what an analyst needs to act (rule, listing link, platform, risk, the matching
 indicators with their evidence, the watchlist identifiers that matched, the matched terms)
 and deliberately nothing else from the listing: no body, no seller, no other phone numbers
-(SAFETY.md: no more personal data in alert channels than the rule needs).
+(docs/safety.md: no more personal data in alert channels than the rule needs).
 """
 
 from __future__ import annotations

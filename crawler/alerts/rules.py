@@ -40,7 +40,7 @@ from crawler.alerts.channels import CHANNEL_TYPES, AlertChannel
 from crawler.alerts.watchlist import SUBJECT_KINDS, AlertConfigError, WatchlistMatch, read_yaml
 from crawler.models import PRICE_UNITS, Listing, UpsertOutcome
 
-# The stable ids of INDICATORS.md; a rule naming another id is a typo that would never fire.
+# The stable ids of docs/indicators.md; a rule naming another id is a typo that would never fire.
 KNOWN_INDICATORS = frozenset(
     {
         "movement", "third_party_control", "youth_emphasis", "minor_age_stated",
@@ -78,7 +78,7 @@ class IndicatorCondition(AnyAll):
     def _known(cls, v: list[str]) -> list[str]:
         for ind in v:
             if ind not in KNOWN_INDICATORS:
-                raise ValueError(f"unknown indicator id {ind!r} (see INDICATORS.md)")
+                raise ValueError(f"unknown indicator id {ind!r} (see docs/indicators.md)")
         return v
 
 

@@ -13,7 +13,7 @@ request's meta. What that gives:
   requests that skip the browser, like robots.txt, then use the Tor handler), set both
   as a startup context and in every request's `playwright_context_kwargs`, so that the
   context scrapy-playwright re-creates after a browser restart has the proxy too;
-- image, media and font requests aborted inside the browser (SAFETY.md);
+- image, media and font requests aborted inside the browser (docs/safety.md);
 - the profile's bounded page actions (crawler.browser.actions) run on list pages, and a
   wait for the detail fields on detail pages;
 - one shared download handler for http and https (crawler.browser.handler: one browser,
@@ -70,7 +70,8 @@ DEFAULT_BROWSER_USER_AGENT = (
 )
 
 # Flags that work as root and stop Chromium's own traffic (updates, sync, field trials):
-# the browser must only ever fetch what the crawl sends it to (COMPONENTS.md).
+# the browser must only ever fetch what the crawl sends it to (without them Chromium
+# keeps trying to reach the network on its own).
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -223,7 +224,7 @@ def scrapy_settings(profile: PlatformProfile, settings: Any) -> dict[str, Any]:
         "BROWSER_TOR_ROUTED": routes_through_tor(profile, settings),
         "BROWSER_DIRECT_HANDLER": TOR_HANDLER if routes_through_tor(profile, settings) else None,
         # To merge into the crawl's own dict. The media filter is repeated so that a caller
-        # that replaces the dict instead still never fetches media (SAFETY.md).
+        # that replaces the dict instead still never fetches media (docs/safety.md).
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.crawl.media.MediaBlockMiddleware": 50,
             RECOVERY_MIDDLEWARE: 560,

@@ -86,7 +86,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.abort_request = self._abort_request
 
     def _abort_request(self, playwright_request: Any) -> bool:
-        """PLAYWRIGHT_ABORT_REQUEST of every page: media (SAFETY.md), and anything out of scope."""
+        """PLAYWRIGHT_ABORT_REQUEST of every page: media (docs/safety.md), and anything out of scope."""
         from crawler.browser import abort_media_request
 
         if abort_media_request(playwright_request):

@@ -104,11 +104,11 @@ def _crawl(args: argparse.Namespace, profile: Any) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.cli.console import install_printable_filter
-    from spiders.listing import ListingSpider
 
     process = CrawlerProcess(args.settings)
     install_printable_filter()
-    crawler = process.create_crawler(ListingSpider)
+    # By name, through Scrapy's spider loader (SPIDER_MODULES): crawler/ never imports spiders/.
+    crawler = process.create_crawler("listing")
     process.crawl(crawler, profile=profile, full=args.full)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}

@@ -1,4 +1,4 @@
-"""Log formatter that keeps personal data out of INFO logs (SAFETY.md).
+"""Log formatter that keeps personal data out of INFO logs (docs/safety.md).
 
 Scrapy's default formatter logs every scraped item (phones, handles) at DEBUG and dropped
 items with their content at WARNING; this one logs only the listing URL for both.

@@ -1,4 +1,4 @@
-"""Downloader middleware that refuses media before it is downloaded (SAFETY.md).
+"""Downloader middleware that refuses media before it is downloaded (docs/safety.md).
 
 Requests for images, video, audio and fonts (by URL extension) are dropped with
 IgnoreRequest and counted under `media/blocked`. Only text (HTML, JSON) is fetched.

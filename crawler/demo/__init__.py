@@ -7,5 +7,5 @@
 - text.py: multilingual synthetic listing text with planted indicators; wallets.py: wallets.
 - serve.py / __main__.py: `python -m crawler.demo serve --seed 1 --size 200 [--port-file F]`.
 
-Everything is synthetic, clinical and non-explicit (SAFETY.md).
+Everything is synthetic, clinical and non-explicit (docs/safety.md).
 """

@@ -34,7 +34,9 @@ class GroundTruthListing:
     emails: list[str] = field(default_factory=list)
     handles: list[Handle] = field(default_factory=list)
     wallets: list[Wallet] = field(default_factory=list)
-    indicators: set[str] = field(default_factory=set)  # ids from INDICATORS.md planted in the text
+    indicators: set[str] = field(
+        default_factory=set
+    )  # ids from docs/indicators.md planted in the text
     version: int = 1  # bumped whenever the listing's content (e.g. price) changes
 
 

@@ -25,7 +25,7 @@ Layout:
 
 `victim_urls` (set by the test before crawling) are the servers the hostile links point
 at: another port on this machine and a host name that only a local DNS lookup could
-resolve. Text is synthetic and clinical (SAFETY.md); nothing here is media, the "image"
+resolve. Text is synthetic and clinical (docs/safety.md); nothing here is media, the "image"
 pages are labelled as images but hold text.
 """
 

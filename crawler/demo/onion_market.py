@@ -4,7 +4,7 @@ Modelled on the marketplaces of the Europol EMPACT findings, where people were o
 per hour and "permanently": vendors post offers in three categories (hourly, labour,
 permanent), every offer priced in USD, BTC and XMR, per hour or "permanent" (unit `sale`),
 and paid to the vendor's own BTC (bech32) and XMR wallets. Text is clinical and
-non-explicit (SAFETY.md): it carries indicator phrases and nothing more.
+non-explicit (docs/safety.md): it carries indicator phrases and nothing more.
 
 Layout: list pages `/c/<category>?page=N` (20 offers, most recently added or updated
 first: each entry has title, USD price, offer id, link), offer pages `/ad/<id>`, vendor

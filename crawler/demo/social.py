@@ -10,7 +10,7 @@ for a web font (`/fonts/...`, never served): counting these requests proves that
 crawler's browser never fetches media.
 
 Posts are profiles, recruitment offers, e-pimping agency posts and ordinary posts, all
-synthetic and clinical (SAFETY.md): example phone numbers from `phonenumbers`, e-mails on
+synthetic and clinical (docs/safety.md): example phone numbers from `phonenumbers`, e-mails on
 example.org, generated wallet addresses. Its profiles read the base URL from
 DEMO_SOCIAL_URL: crawler/platforms/demo-social.yaml (rendered) and demo-social-api.yaml
 (the same posts read from the JSON endpoint).

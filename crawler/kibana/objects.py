@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crawler.extract.indicators import INDICATOR_IDS  # the stable ids of INDICATORS.md
+from crawler.extract.indicators import INDICATOR_IDS  # the stable ids of docs/indicators.md
 
 CORE_MIGRATION_VERSION = "8.8.0"
 TYPE_MIGRATION_VERSIONS = {

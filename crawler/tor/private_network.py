@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 REQUIRED_FLAGS = {"Running", "Valid", "Guard", "HSDir"}
 
-# Options every node of the network shares (see TOR-TESTNET.md for why each matters).
+# Options every node of the network shares (see docs/private-tor-network.md for why each matters).
 _COMMON = """\
 TestingTorNetwork 1
 AssumeReachable 1

@@ -40,7 +40,7 @@ def test_crawl_stores_every_listing_once_with_its_fields(demo_world, data_dir, p
         assert lst.first_seen is not None and lst.last_seen is not None
         assert lst.evidence_sha256 and len(lst.evidence_sha256) == 64
     assert not wrong, f"{len(wrong)} wrong field(s):\n" + "\n".join(wrong[:30])
-    # SAFETY.md: detail pages reference an image; the crawler never asks for it.
+    # docs/safety.md: detail pages reference an image; the crawler never asks for it.
     assert demo_world.request_counts()[platform]["asset"] == 0
 
 
