@@ -158,7 +158,7 @@ def test_shipped_json_schema_matches_the_model_and_validates_bundled_profiles():
     from crawler.profiles import default_profile_dirs, profile_json_schema
 
     shipped = (
-        Path(__file__).resolve().parents[2] / "crawler" / "schemas" / "platform-profile.schema.json"
+        Path(__file__).resolve().parents[1] / "crawler" / "schemas" / "platform-profile.schema.json"
     )
     schema = json.loads(shipped.read_text())
     assert schema == profile_json_schema(), (
