@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from es_fixtures import make_listing
+from es_fixtures import es_store, make_listing
 
 from crawler.models import UpsertOutcome
-from crawler.store.elasticsearch import ElasticsearchStore, StoreConfig
+from crawler.store.elasticsearch import ElasticsearchStore
 from crawler.testing.elasticsearch import ElasticsearchServer
 
 WORKER = Path(__file__).with_name("es_fixtures.py")
@@ -60,9 +60,7 @@ async def _wait_for_empty_spool(store: ElasticsearchStore, timeout: float = 120)
 async def test_elasticsearch_down_mid_crawl_loses_and_duplicates_nothing(
     outage_server: ElasticsearchServer, prefix: str, tmp_path: Path
 ) -> None:
-    store = ElasticsearchStore(
-        StoreConfig.from_env(outage_server.url, _env(prefix, tmp_path / "spool"))
-    )
+    store = es_store(outage_server.url, _env(prefix, tmp_path / "spool"))
     await store.open()
     n, step = 300, 20
     latest: dict[str, int] = {}
@@ -136,7 +134,7 @@ async def test_crawler_killed_while_spooling_is_replayed_on_next_start(
     ids = [json.loads(line)["id"] for line in acked.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 150
     # The next crawler start replays the killed crawler's spool before anything else.
-    store = ElasticsearchStore(StoreConfig.from_env(outage_server.url, env))
+    store = es_store(outage_server.url, env)
     await store.open()
     try:
         assert not store.spool.segments()
