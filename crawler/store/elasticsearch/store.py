@@ -3,7 +3,8 @@
 The class holds no logic of its own beyond the lifecycle (open, close): each method hands
 over to the part that owns the concern (see the package docstring). Built from settings
 with `ElasticsearchStore.from_settings(settings)` (config.py lists them). Its counters
-(spooled, replayed, conflicts, blind_misses, retries, bulk_requests) are in `stats`.
+(spooled, replayed, conflicts, blind_misses, retries, bulk_requests) are in `stats` and,
+once a crawl binds its stats collector (`bind_stats`), under `store/<name>` there too.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class ElasticsearchStore(ListingStore):
 
     def _count(self, key: str, value: int = 1) -> None:
         self.stats[key] += value
+        self.count_event(key, value)
 
     @property
     def languages(self) -> list[str]:
