@@ -37,14 +37,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "es"))
 
 from elasticsearch import helpers  # noqa: E402
-from es_fixtures import make_listing  # noqa: E402
+from es_fixtures import es_store, make_listing  # noqa: E402
 
-from crawler.store.elasticsearch import (  # noqa: E402
-    ElasticsearchStore,
-    StoreConfig,
-    listing_document,
-    listing_document_json,
-)
+from crawler.store.elasticsearch import listing_document, listing_document_json  # noqa: E402
 from crawler.testing.elasticsearch import ElasticsearchServer  # noqa: E402
 
 CALLERS = 16
@@ -61,7 +56,7 @@ async def run(kind: str, url: str, docs: int, chunk: int, spool: Path, concurren
         "STORE_BULK_CONCURRENCY": str(concurrency),
         "STORE_INDEX_PREFIX": kind,
     }
-    store = ElasticsearchStore(StoreConfig.from_env(url, env))
+    store = es_store(url, env)
     await store.open()
     try:
         if kind == "store":

@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from es_fixtures import es_store
 
-from crawler.store.elasticsearch import ElasticsearchStore, StoreConfig
+from crawler.store.elasticsearch import ElasticsearchStore
 from crawler.testing.elasticsearch import (
     ElasticsearchServer,
     ElasticsearchServerError,
@@ -65,8 +66,7 @@ def make_store(
     es_server: ElasticsearchServer, store_env: dict[str, str]
 ) -> Callable[..., ElasticsearchStore]:
     def make(**overrides: str) -> ElasticsearchStore:
-        env = {**store_env, **overrides}
-        return ElasticsearchStore(StoreConfig.from_env(es_server.url, env))
+        return es_store(es_server.url, {**store_env, **overrides})
 
     return make
 

@@ -13,14 +13,19 @@ import os
 import random
 import sys
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import phonenumbers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from crawler.models import Handle, IndicatorHit, Listing, Price, Wallet, listing_id  # noqa: E402
+
+if TYPE_CHECKING:
+    from crawler.store.elasticsearch import ElasticsearchStore
 
 PLATFORMS = ["demo-classifieds", "demo-jobs", "demo-forum"]
 CATEGORIES = ["jobs", "services", "housing"]
@@ -91,11 +96,18 @@ def make_listing(i: int, version: int = 0, seed: int = 7) -> Listing:
     return listing
 
 
-# -- worker process ------------------------------------------------------------------------
-async def _worker(mode: str, url: str, out: Path, count: int, version: int, env: dict) -> None:
+def es_store(url: str, values: Mapping[str, str]) -> ElasticsearchStore:
+    """A store at `url` built as every command builds it: settings from `values` (names and
+    strings as in the environment) over settings/base.py."""
+    from crawler.config import crawler_settings
     from crawler.store.elasticsearch import ElasticsearchStore
 
-    store = ElasticsearchStore.from_env(url, env)
+    return ElasticsearchStore.from_settings(crawler_settings({**values, "STORE_URL": url}))
+
+
+# -- worker process ------------------------------------------------------------------------
+async def _worker(mode: str, url: str, out: Path, count: int, version: int, env: dict) -> None:
+    store = es_store(url, env)
     await store.open()
     start_at = float(env.get("FW_START_AT", "0"))
     # A common start time, so that two workers really write at the same moment.

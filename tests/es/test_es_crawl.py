@@ -21,7 +21,7 @@ from crawler.config import crawler_settings
 from crawler.models import SearchQuery
 from crawler.profiles import load_profiles
 from crawler.store import open_store
-from crawler.store.elasticsearch import ElasticsearchStore, StoreConfig
+from crawler.store.elasticsearch import ElasticsearchStore
 from crawler.testing.crawls import (
     crawl_command,
     crawl_env,
@@ -119,7 +119,7 @@ async def test_crawl_survives_elasticsearch_restart_and_matches_sqlite(
         run = run_crawl(PLATFORM, sqlite_env)
         assert run.returncode == 0, run.output[-3000:]
 
-    es = ElasticsearchStore(StoreConfig.from_env(es_server.url, env))
+    es = ElasticsearchStore.from_settings(crawler_settings(env))
     await es.open()
     try:
         await es.refresh()

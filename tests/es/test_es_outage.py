@@ -17,12 +17,15 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from es_fixtures import make_listing
+from es_fixtures import es_store, make_listing
+from scrapy.settings import Settings
+from scrapy.statscollectors import MemoryStatsCollector
 
 from crawler.models import UpsertOutcome
-from crawler.store.elasticsearch import ElasticsearchStore, StoreConfig
+from crawler.store.elasticsearch import ElasticsearchStore
 from crawler.testing.elasticsearch import ElasticsearchServer
 
 WORKER = Path(__file__).with_name("es_fixtures.py")
@@ -60,9 +63,10 @@ async def _wait_for_empty_spool(store: ElasticsearchStore, timeout: float = 120)
 async def test_elasticsearch_down_mid_crawl_loses_and_duplicates_nothing(
     outage_server: ElasticsearchServer, prefix: str, tmp_path: Path
 ) -> None:
-    store = ElasticsearchStore(
-        StoreConfig.from_env(outage_server.url, _env(prefix, tmp_path / "spool"))
-    )
+    store = es_store(outage_server.url, _env(prefix, tmp_path / "spool"))
+    # A crawl binds its stats collector: the store's counters show there under store/.
+    crawl_stats = MemoryStatsCollector(SimpleNamespace(settings=Settings()))
+    store.bind_stats(crawl_stats)
     await store.open()
     n, step = 300, 20
     latest: dict[str, int] = {}
@@ -85,6 +89,9 @@ async def test_elasticsearch_down_mid_crawl_loses_and_duplicates_nothing(
                 during_outage += results
         await _wait_for_empty_spool(store)
         assert store.stats["spooled"] > 0 and store.stats["replayed"] > 0
+        assert store.stats["retries"] > 0 and store.stats["bulk_requests"] > 0
+        counted = {k.removeprefix("store/"): v for k, v in crawl_stats.get_stats().items()}
+        assert counted == {k: v for k, v in store.stats.items() if v}
         # Results during the outage: new ids NEW, revisited known ids CHANGED.
         assert {r.outcome for r in during_outage} == {UpsertOutcome.NEW, UpsertOutcome.CHANGED}
         await store.refresh()
@@ -136,7 +143,7 @@ async def test_crawler_killed_while_spooling_is_replayed_on_next_start(
     ids = [json.loads(line)["id"] for line in acked.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 150
     # The next crawler start replays the killed crawler's spool before anything else.
-    store = ElasticsearchStore(StoreConfig.from_env(outage_server.url, env))
+    store = es_store(outage_server.url, env)
     await store.open()
     try:
         assert not store.spool.segments()

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import AsyncElasticsearch, AuthorizationException
-from es_fixtures import make_listing
+from es_fixtures import es_store, make_listing
 
 from crawler.models import SearchQuery
 from crawler.store.base import StoreError
-from crawler.store.elasticsearch import ElasticsearchStore, StoreConfig
+from crawler.store.elasticsearch import ElasticsearchStore
 from crawler.testing.elasticsearch import ElasticsearchServer
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
@@ -55,7 +55,7 @@ def _store(server: ElasticsearchServer, spool: Path, **credentials: str) -> Elas
         "STORE_BULK_RETRY_BACKOFF": "0.1",
         "STORE_SPOOL_RETRY_INTERVAL": "0.5",
     }
-    return ElasticsearchStore(StoreConfig.from_env(server.url, env))
+    return es_store(server.url, env)
 
 
 @pytest.mark.timeout(600)

@@ -8,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from es_fixtures import INDICATORS, PLATFORMS, make_listing
 
-from crawler.config import crawler_settings
+from crawler.config import ConfigError, crawler_settings
 from crawler.models import SearchQuery, UpsertOutcome
 from crawler.store import open_store
-from crawler.store.base import StoreError
 from crawler.store.elasticsearch import (
     ElasticsearchStore,
     StoreConfig,
@@ -189,13 +188,54 @@ async def test_open_store_selects_elasticsearch_from_store_url(es_server, store_
     assert store.config.index_prefix == store_env["STORE_INDEX_PREFIX"]
 
 
+def _config(**values: str) -> StoreConfig:
+    return StoreConfig.from_settings(
+        crawler_settings({"STORE_URL": "http://127.0.0.1:9", **values})
+    )
+
+
+def test_config_reads_every_setting_once_from_settings(tmp_path) -> None:
+    config = _config(
+        STORE_BULK_DOCS="7",
+        STORE_BULK_FLUSH_INTERVAL="0.5",
+        ELASTICSEARCH_VERIFY_CERTS="OFF",
+        ELASTICSEARCH_USERNAME="crawler",
+        ELASTICSEARCH_PASSWORD="secret",
+        CRAWLER_DATA_DIR=str(tmp_path),
+    )
+    assert (config.bulk_docs, config.flush_interval, config.verify_certs) == (7, 0.5, False)
+    assert config.spool_dir == tmp_path / "spool"  # default: CRAWLER_DATA_DIR/spool
+    assert (config.username, config.password) == ("crawler", "secret")
+    assert "secret" not in repr(config)
+    defaults = _config()  # settings/base.py
+    assert (defaults.index_prefix, defaults.bulk_docs, defaults.queue_size) == (
+        "flagwatch",
+        500,
+        64,
+    )
+    assert defaults.api_key is None and defaults.verify_certs is True
+    # -s on the command line wins over the environment, as for every setting.
+    settings = crawler_settings(
+        {"STORE_URL": "http://a:9", "STORE_BULK_DOCS": "7"}, ["STORE_BULK_DOCS=9"]
+    )
+    assert StoreConfig.from_settings(settings).bulk_docs == 9
+
+
 def test_config_errors_name_the_setting() -> None:
-    with pytest.raises(StoreError, match="STORE_BULK_DOCS"):
-        StoreConfig.from_env("http://127.0.0.1:9", {"STORE_BULK_DOCS": "many"})
-    with pytest.raises(StoreError, match="STORE_INDEX_PREFIX"):
-        StoreConfig.from_env("http://127.0.0.1:9", {"STORE_INDEX_PREFIX": "Bad Name"})
-    with pytest.raises(StoreError, match="ELASTICSEARCH_CA_CERTS"):
-        StoreConfig.from_env("https://127.0.0.1:9", {"ELASTICSEARCH_CA_CERTS": "/nonexistent"})
+    with pytest.raises(ConfigError, match="STORE_BULK_DOCS"):
+        _config(STORE_BULK_DOCS="many")
+    with pytest.raises(ConfigError, match="STORE_BULK_DOCS"):
+        _config(STORE_BULK_DOCS="0")
+    with pytest.raises(ConfigError, match="STORE_INDEX_PREFIX"):
+        _config(STORE_INDEX_PREFIX="Bad Name")
+    with pytest.raises(ConfigError, match="ELASTICSEARCH_CA_CERTS"):
+        _config(STORE_URL="https://127.0.0.1:9", ELASTICSEARCH_CA_CERTS="/nonexistent")
+    with pytest.raises(ConfigError, match="ELASTICSEARCH_PASSWORD.*go together"):
+        _config(ELASTICSEARCH_USERNAME="crawler")
+    with pytest.raises(ConfigError, match="ELASTICSEARCH_VERIFY_CERTS"):
+        _config(ELASTICSEARCH_VERIFY_CERTS="maybe")  # a security switch: no guessing
+    with pytest.raises(ConfigError, match="STORE_URL"):
+        StoreConfig.from_settings(crawler_settings({"STORE_URL": "sqlite:///x.db"}))
 
 
 @pytest.mark.timeout(600)
