@@ -3,14 +3,20 @@
 SHELL := /bin/bash
 VENV := .venv
 
-.PHONY: run test setup setup-test lint format bench clean
+.PHONY: run test unit setup setup-test lint format bench clean
 
 run: setup
 	$(VENV)/bin/crawler run
 
 test: setup-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
+
+# The fast unit layer for your own loop (no real servers, no crawl processes): ~15 s.
+unit: setup
+	$(VENV)/bin/pytest -m "not e2e"
 
 setup:
 	bash scripts/setup.sh
@@ -21,6 +27,7 @@ setup-test:
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format:
 	$(VENV)/bin/ruff format .

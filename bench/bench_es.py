@@ -1,7 +1,7 @@
 """Benchmark: listings/s through ElasticsearchStore.upsert versus raw helpers.async_bulk.
 
 Starts its own test server (crawler.testing.elasticsearch) and indexes the same synthetic
-listings (tests/es/es_fixtures.py) three ways in each round, each into its own index with
+listings (tests/store/elasticsearch/es_fixtures.py) three ways in each round, each into its own index with
 the same template:
 
 - raw: `helpers.async_bulk` of the finished documents (`listing_document`, dicts that the
@@ -34,7 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "es"))
+sys.path.insert(0, str(ROOT / "tests" / "store" / "elasticsearch"))
 
 from elasticsearch import helpers  # noqa: E402
 from es_fixtures import es_store, make_listing  # noqa: E402

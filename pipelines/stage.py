@@ -1,12 +1,12 @@
 """Base of the enrichment stages: a thin Scrapy pipeline around one crawler.crawl.enrich function.
 
-A subclass names its stage function and a stats key; the stage counts listings it found
-something for under `pipeline/<name>/listings_with`.
+A subclass names its stats key and implements `stage` (call the enrich function) and
+`found`; the stage counts listings it found something for under
+`pipeline/<name>/listings_with`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from scrapy.crawler import Crawler
@@ -17,8 +17,12 @@ from crawler.models import Listing
 
 class EnrichStagePipeline:
     name: ClassVar[str] = "stage"
-    stage: ClassVar[Callable[[Listing, dict[str, Any]], None]]
-    found: ClassVar[Callable[[Listing], bool]] = staticmethod(lambda listing: False)
+
+    def stage(self, listing: Listing, fields: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def found(self, listing: Listing) -> bool:
+        return False
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
@@ -29,7 +33,7 @@ class EnrichStagePipeline:
 
     def process_item(self, item: ListingItem, spider: Any = None) -> ListingItem:
         assert item.listing is not None  # set by NormalisePipeline
-        type(self).stage(item.listing, item.raw.fields)
-        if type(self).found(item.listing):
+        self.stage(item.listing, item.raw.fields)
+        if self.found(item.listing):
             self.stats.inc_value(f"pipeline/{self.name}/listings_with")
         return item

@@ -381,9 +381,9 @@ class ListingSpider(scrapy.Spider):
             lid = listing_id(self.platform, key or canonicalize_url(url, keep_fragments=False))
             entries.append((lid, url, key, entry_fingerprint(values)))
         self._inc("listing/list_pages_read")
-        known = await self.store.known(self.platform, [e[0] for e in entries]) if entries else {}
+        known = await self._known([e[0] for e in entries])
         fresh = 0
-        requests = []
+        requests: list[scrapy.Request] = []
         cap = self.profile.limits.max_links_per_page
         for lid, url, key, lfp in entries:
             if lid in known and known[lid] == lfp:
@@ -416,8 +416,13 @@ class ListingSpider(scrapy.Spider):
             await self._flush_touch()
         return requests, self._next_list(response, entries, fresh)
 
+    async def _known(self, ids: list[str]) -> dict[str, str | None]:
+        """Which of these listings the store holds: id -> list fingerprint."""
+        assert self.store is not None  # opened in start()
+        return await self.store.known(self.platform, ids) if ids else {}
+
     def _next_list(
-        self, response: Response, entries: list[tuple[str, ...]], fresh: int
+        self, response: Response, entries: list[tuple[str, str, str | None, str]], fresh: int
     ) -> scrapy.Request | None:
         lp = self.profile.list_page
         assert lp is not None
@@ -563,7 +568,7 @@ class ListingSpider(scrapy.Spider):
         if len(raws) > self.profile.limits.max_entries_per_page:
             self.limited = True
             self._inc("listing/entries_capped", len(raws) - len(entries))
-        known = await self.store.known(self.platform, [e[0] for e in entries]) if entries else {}
+        known = await self._known([e[0] for e in entries])
         fresh = 0
         body_sha = hashlib.sha256(response.body).hexdigest()
         for lid, url, key, fields, lfp in entries:

@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ class TrialSpider(scrapy.Spider):
             meta.update(request_meta(self.profile, kind, self.crawler.settings))
         return scrapy.Request(url, callback=callback, meta=meta, dont_filter=kind != "detail")
 
-    async def start(self):  # type: ignore[no-untyped-def]
+    async def start(self) -> AsyncIterator[Any]:
         if self.profile.api is not None:
             from crawler.crawl.api import first_api_url
 

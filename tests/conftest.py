@@ -25,3 +25,10 @@ def demo_world() -> Iterator[DemoWorldThread]:
         seed=1, size=60, platforms=["demo-classifieds", "demo-jobs", "demo-forum"]
     ) as w:
         yield w
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Tests of a real component are end-to-end tests: `pytest -m "not e2e"` is the unit layer.
+    for item in items:
+        if any(item.get_closest_marker(m) for m in ("elasticsearch", "tor", "browser")):
+            item.add_marker(pytest.mark.e2e)

@@ -377,19 +377,20 @@ def load_rules(path: str | Path | None, environ: dict[str, str] | None = None) -
     for f in rule_files(Path(path)):
         part = parse_rules_file(read_yaml(f), f, environ)
         merged.sources += part.sources
-        for name, ch in part.channels.items():
+        for name, definition in part.channels.items():
             if name in merged.channels:
                 raise AlertConfigError(
                     f, f"channels.{name}", f"already defined in {merged.channels[name].source_file}"
                 )
-            merged.channels[name] = ch
+            merged.channels[name] = definition
         for rule in part.rules:
-            if merged.get(rule.name):
+            earlier = merged.get(rule.name)
+            if earlier is not None:
                 raise AlertConfigError(
                     f,
                     f"rules.{part.rules.index(rule)}.name",
-                    f"rule {rule.name!r} already defined in {merged.get(rule.name).source_file}",
-                )  # type: ignore[union-attr]
+                    f"rule {rule.name!r} already defined in {earlier.source_file}",
+                )
             merged.rules.append(rule)
     for rule in merged.rules:
         for j, ch in enumerate(rule.channels):

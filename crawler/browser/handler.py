@@ -203,7 +203,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             self._rendering.discard(task)
             self._lost.discard(task)
 
-    async def download_request(self, request: Request) -> Response:  # type: ignore[override]
+    async def download_request(self, request: Request) -> Response:
         if request.meta.get("playwright"):
             return await self._render(request)
         if self.direct is not None:

@@ -64,9 +64,11 @@ class BrowserCrashRetryMiddleware:
         if not request.meta.get("playwright") or not is_browser_gone(exception):
             return None
         self.stats.inc_value("browser/lost_requests")
+        spider = spider or self.crawler.spider
+        assert spider is not None  # a request in flight belongs to a running crawl
         retry = get_retry_request(
             request,
-            spider=spider or self.crawler.spider,
+            spider=spider,
             reason=f"browser gone: {type(exception).__name__}",
             max_retry_times=self.max_retry_times,
             logger=logger,

@@ -44,8 +44,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        profiles = {n: p for n, p in profiles.items() if n in args.platform}
-    if not args.once and not any(p.schedule for p in profiles.values()):
+    selected = {n: p for n, p in profiles.items() if not args.platform or n in args.platform}
+    if not args.once and not any(p.schedule for p in selected.values()):
         print(
             "crawler schedule: no selected platform has a schedule (use --once to run them now)",
             file=sys.stderr,
@@ -59,5 +59,5 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         logger.addHandler(handler)
         logger.propagate = False
     return asyncio.run(
-        CrawlScheduler(profiles, config, once=args.once, settings=args.settings).run()
+        CrawlScheduler(selected, config, once=args.once, settings=args.settings).run()
     )

@@ -72,10 +72,10 @@ def _page_number(profile: PlatformProfile, url: str) -> int | None:
     pattern += re.escape(api.endpoint[last:])
     parts = urlsplit(url)
     tail = parts.path + (f"?{parts.query}" if parts.query else "")
-    m = re.search(pattern + "$", tail) or re.search(pattern + "$", url)
-    if not m:
+    match = re.search(pattern + "$", tail) or re.search(pattern + "$", url)
+    if not match:
         return None
-    found = m.groupdict()
+    found = match.groupdict()
     if found.get("page") is not None:
         return int(found["page"])
     if found.get("offset") is not None:
@@ -103,7 +103,7 @@ def _listing_url(
     profile: PlatformProfile, api: ApiMode, item: dict[str, Any], key: str | None, page: str
 ) -> str:
     if api.url_template:
-        values = {k: v for k, v in item.items() if isinstance(v, str | int | float)}
+        values: dict[str, Any] = {k: v for k, v in item.items() if isinstance(v, str | int | float)}
         values["key"] = key
         try:
             return profile.absolute(api.url_template.format_map(values))

@@ -1,17 +1,25 @@
 """Read one profile field from a page: CSS, XPath, JSON-LD or a constant, then a regex.
 
-Used by ListingSpider for list entries and detail pages. Pure: takes a parsel Selector.
+Used by ListingSpider for list entries and detail pages. Pure: takes anything that answers
+css() and xpath() the way a parsel Selector does (a Selector, a Scrapy text response).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
-from parsel import Selector
+from typing import Any, Protocol
 
 from crawler.profiles import FieldSelector
+
+
+class Page(Protocol):
+    """A parsel Selector, or a Scrapy TextResponse (which delegates to its selector)."""
+
+    def css(self, query: str) -> Any: ...
+
+    def xpath(self, query: str, **kwargs: Any) -> Any: ...
+
 
 _WS = re.compile(r"\s+")
 
@@ -20,7 +28,7 @@ def clean_text(value: str) -> str:
     return _WS.sub(" ", value).strip()
 
 
-def _texts(sel: Selector, spec: FieldSelector) -> list[str]:
+def _texts(sel: Page, spec: FieldSelector) -> list[str]:
     if spec.css is not None:
         found = sel.css(spec.css)
         pseudo = "::text" in spec.css or "::attr" in spec.css
@@ -35,7 +43,7 @@ def _texts(sel: Selector, spec: FieldSelector) -> list[str]:
     ]
 
 
-def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
+def jsonld_objects(sel: Page) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
         try:
@@ -65,7 +73,7 @@ def dotted(data: Any, path: str) -> Any:
 
 
 def read_field(
-    sel: Selector, spec: FieldSelector, jsonld: list[dict[str, Any]] | None = None
+    sel: Page, spec: FieldSelector, jsonld: list[dict[str, Any]] | None = None
 ) -> str | None:
     """The field's text (whitespace collapsed), or None when the page does not have it."""
     if spec.const is not None:

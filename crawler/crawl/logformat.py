@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from scrapy.logformatter import LogFormatter
+from scrapy.logformatter import LogFormatter, LogFormatterResult
 
 
 class QuietLogFormatter(LogFormatter):
-    def scraped(self, item: Any, response: Any, spider: Any) -> dict[str, Any]:
+    def scraped(self, item: Any, response: Any, spider: Any) -> LogFormatterResult:
         return {
             "level": logging.DEBUG,
             "msg": "Stored listing from %(src)s",
@@ -22,7 +22,7 @@ class QuietLogFormatter(LogFormatter):
 
     def dropped(
         self, item: Any, exception: BaseException, response: Any, spider: Any
-    ) -> dict[str, Any]:
+    ) -> LogFormatterResult:
         return {
             "level": logging.WARNING,
             "msg": "Dropped listing from %(src)s: %(reason)s",
@@ -31,7 +31,7 @@ class QuietLogFormatter(LogFormatter):
 
     def item_error(
         self, item: Any, exception: BaseException, response: Any, spider: Any
-    ) -> dict[str, Any]:
+    ) -> LogFormatterResult:
         return {
             "level": logging.ERROR,
             "msg": "Error processing listing from %(src)s",

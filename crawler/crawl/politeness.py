@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from email.utils import parsedate_to_datetime
@@ -102,7 +103,7 @@ class RetryAfterMiddleware:
             asked = min(self.cap, self.base * 2**attempts) * random.uniform(1.0, 1.25)
         self.resume_at = max(self.resume_at, time.monotonic() + asked)
         self.stats.inc_value(f"politeness/retried/{response.status}")
-        self.stats.inc_value("politeness/waited_s", round(asked, 1))
+        self.stats.inc_value("politeness/waited_s", math.ceil(asked))
         if attempts == 0 and asked >= 1:
             logger.info(
                 "%s answered %d: waiting %.0f s before the next request",

@@ -24,6 +24,7 @@ import random
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -146,9 +147,9 @@ class CatalogPlatform(DemoPlatform):
         """Live listings of a category (None: all), most recently added or updated first."""
         cached = self._order_cache.get(category)
         if cached is None:
-            pool = self.entries.values()
-            if category is not None:
-                pool = [e for e in pool if e.draft.category == category]
+            pool = [
+                e for e in self.entries.values() if category is None or e.draft.category == category
+            ]
             cached = sorted(pool, key=lambda e: e.seq, reverse=True)
             self._order_cache[category] = cached
         return cached
@@ -273,7 +274,7 @@ class CatalogPlatform(DemoPlatform):
         kinds = {"robots": "robots", "asset": "asset", "detail": "detail"}
 
         @web.middleware
-        async def count_requests(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        async def count_requests(request: web.Request, handler: Any) -> web.StreamResponse:
             # Count by route: what a test asserts ("no asset fetched", "N list pages").
             name = request.match_info.route.name or ""
             kind = "list" if name.startswith("list") else kinds.get(name, "other")

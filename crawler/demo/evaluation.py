@@ -10,10 +10,11 @@ planted a crawl found. Pure: no I/O; the caller reads the store.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from crawler.demo.base import GroundTruthListing
-from crawler.models import Listing
+from crawler.models import Listing, Price
 
 FIELDS = ("phones", "emails", "handles", "wallets", "prices", "indicators", "stated_age")
 
@@ -32,7 +33,7 @@ class FieldScore:
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
-    def add(self, truth: set[Hashable], found: set[Hashable]) -> None:
+    def add(self, truth: AbstractSet[Hashable], found: AbstractSet[Hashable]) -> None:
         self.tp += len(truth & found)
         self.fp += len(found - truth)
         self.fn += len(truth - found)
@@ -70,8 +71,8 @@ def _keys(listing: Listing) -> str:
     return listing.listing_key or listing.url
 
 
-def _price_set(prices: Iterable[object]) -> set[Hashable]:
-    return {(round(p.amount, 2), p.currency, p.unit) for p in prices}  # type: ignore[attr-defined]
+def _price_set(prices: Iterable[Price]) -> set[Hashable]:
+    return {(round(p.amount, 2), p.currency, p.unit) for p in prices}
 
 
 def evaluate_crawl(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from html import escape
+from typing import cast
 
 from aiohttp import web
 
@@ -28,6 +29,11 @@ _REPLIES = (
     "How long does it take?",
     "Can you share more details?",
 )
+
+
+def _replies(draft: Draft) -> list[tuple[str, str]]:
+    """(author, text) of a forum topic's replies (kept in the draft's extras)."""
+    return cast("list[tuple[str, str]]", draft.extras.get("replies", []))
 
 
 @register_platform
@@ -73,7 +79,7 @@ class ForumPlatform(CatalogPlatform):
         rows = []
         for e in entries:
             d = e.draft
-            replies = d.extras.get("replies", [])
+            replies = _replies(d)
             rows.append(
                 f'<tr class="topic" id="topic-{e.key}">'
                 f'<td class="topic-title"><a href="{self.detail_path(e.key)}">{escape(d.title)}</a></td>'
@@ -108,7 +114,7 @@ class ForumPlatform(CatalogPlatform):
             '<img class="avatar" src="/static/x.svg" alt="">'
             "</div>"
         ]
-        for n, (author, text) in enumerate(d.extras.get("replies", []), start=2):
+        for n, (author, text) in enumerate(_replies(d), start=2):
             posts.append(
                 f'<div class="post reply" id="post-{entry.key}-{n}"><div class="post-author">{escape(author)}</div>'
                 f'<div class="post-body">{escape(text)}</div></div>'

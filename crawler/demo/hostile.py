@@ -196,6 +196,7 @@ def _detail(key: str, title: str, body: str, phone: str | None, price: str) -> s
 def _mobiles(region: str) -> tuple[str, ...]:
     """Valid mobile numbers next to phonenumbers' example number (a range nobody holds)."""
     example = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+    assert example is not None, region
     base = phonenumbers.format_number(example, PhoneNumberFormat.E164)
     out = []
     for i in range(1000):

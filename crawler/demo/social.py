@@ -30,15 +30,8 @@ import phonenumbers
 from aiohttp import web
 
 from crawler.demo.base import DemoPlatform, GroundTruthListing
+from crawler.demo.world import register_platform
 from crawler.models import Handle, Price, Wallet
-
-try:  # the world registry is written by another part; the platform works without it
-    from crawler.demo.world import register_platform
-except ImportError:  # pragma: no cover - only while world.py does not exist
-
-    def register_platform(cls):  # type: ignore[no-untyped-def]
-        return cls
-
 
 PAGE_SIZE = 10  # posts per JSON page
 SCROLL_PAGES = 3  # pages of a feed view loaded by infinite scroll (the first one included)
@@ -101,6 +94,7 @@ def _display_phone(e164: str | None) -> str | None:
 
 def _example_phone(region: str) -> str:
     number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    assert number is not None, region  # phonenumbers has an example mobile for every region used
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -339,6 +333,7 @@ class SocialPlatform(DemoPlatform):
         for post in rng.sample(priced, min(2, len(priced))):
             old = post.prices[0]
             new_amount = old.amount + 10
+            assert post.price_text is not None
             post.price_text = post.price_text.replace(
                 f"{old.amount:g} EUR", f"{new_amount:g} EUR", 1
             )

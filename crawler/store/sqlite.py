@@ -353,7 +353,7 @@ class SqliteStore(ListingStore):
             self._write_identifiers(conn, stored, replace=True)
             if old_identifiers - new_identifiers:
                 # Losing an identifier may split the cluster; gaining one can only merge.
-                affected = self._linked_clusters(conn, stored.id) | {stored.cluster_id}
+                affected = self._linked_clusters(conn, stored.id) | {stored.cluster_id or stored.id}
                 self._recluster(conn, affected)
             else:
                 self._merge_clusters(conn, stored.id)
@@ -382,6 +382,7 @@ class SqliteStore(ListingStore):
                 listing.model_dump_json(),
             ),
         )
+        assert cursor.lastrowid is not None  # an INSERT always sets it
         return int(cursor.lastrowid)
 
     def _update_listing(self, conn: sqlite3.Connection, num: int, listing: Listing) -> None:

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +117,7 @@ def run_crawl_watching_listeners(
 
 
 def kill_crawl_after(
-    platform: str, env: Mapping[str, str], condition: object, timeout: float = 120
+    platform: str, env: Mapping[str, str], condition: Callable[[], bool], timeout: float = 120
 ) -> None:
     """Start a crawl and SIGKILL it as soon as `condition()` is true (polled every 50 ms)."""
     proc = subprocess.Popen(
@@ -126,7 +126,7 @@ def kill_crawl_after(
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if condition():  # type: ignore[operator]
+            if condition():
                 proc.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.05)

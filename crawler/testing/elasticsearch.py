@@ -330,10 +330,10 @@ class ElasticsearchServer:
         run = dict(env=self._tool_env(), capture_output=True, timeout=120, **self._run_as())
         keystore = Path(self.root or ".") / "config" / "elasticsearch.keystore"
         if not keystore.exists():
-            res = subprocess.run([tool, "create"], **run)  # type: ignore[call-overload]
+            res = subprocess.run([tool, "create"], **run)
             if res.returncode:
                 raise ElasticsearchServerError(f"elasticsearch-keystore create: {res.stderr!r}")
-        res = subprocess.run(  # type: ignore[call-overload]
+        res = subprocess.run(
             [tool, "add", "-x", "-f", "bootstrap.password"],
             input=(self.password or "").encode(),
             **run,

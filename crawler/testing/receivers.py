@@ -98,8 +98,7 @@ class WebhookReceiver:
         loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         loop.run_until_complete(site.start())
-        sock = site._server.sockets[0]  # type: ignore[union-attr]
-        self.port = sock.getsockname()[1]
+        self.port = self._runner.addresses[0][1]
         started.set()
         loop.run_forever()
         loop.run_until_complete(self._runner.cleanup())

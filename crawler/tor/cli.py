@@ -15,7 +15,7 @@ from typing import Any
 from crawler.tor import TorConfigError, tor_endpoint
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("tor", help="tor status and new circuits (via TOR_CONTROL_PORT)")
     sub = p.add_subparsers(dest="tor_command", metavar="ACTION", required=True)
     s = sub.add_parser("status", help="version, bootstrap, circuits of the configured tor")

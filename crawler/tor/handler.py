@@ -144,7 +144,7 @@ class TorDownloadHandler(AiohttpDownloadHandler):
             self._credentials[key] = (key, secrets.token_hex(8))
         return self._credentials[key]
 
-    def _session(self, key: str) -> aiohttp.ClientSession:
+    def _session_for(self, key: str) -> aiohttp.ClientSession:
         session = self._sessions.get(key)
         if session is None or session.closed:
             username, password = self.credentials(key)
@@ -212,7 +212,7 @@ class TorDownloadHandler(AiohttpDownloadHandler):
             if not await self._socks_reachable():
                 self._fail_unreachable(request)
             self._tor_seen_up = True
-        session = self._session(key)
+        session = self._session_for(key)
         url: str | yarl.URL = request.url
         if request.meta.get("verbatim_url"):
             url = yarl.URL(request.url, encoded=True)

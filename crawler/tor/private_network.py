@@ -33,6 +33,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crawler.tor.manager import free_ports
 
@@ -119,7 +120,7 @@ class TorNode:
     fingerprint: str | None = None  # relay identity fingerprint (hex, no spaces)
     v3ident: str | None = None  # authority certificate fingerprint
     process: subprocess.Popen[bytes] | None = None
-    controller: object | None = None  # stem Controller, kept open (it owns the tor process)
+    controller: Any = None  # stem Controller (untyped), kept open (it owns the tor process)
 
     @property
     def cookie_path(self) -> Path:
@@ -516,7 +517,7 @@ class TorTestNetwork:
         ctl, node.controller = node.controller, None
         if ctl is not None:
             with contextlib.suppress(Exception):
-                ctl.close()  # type: ignore[attr-defined]
+                ctl.close()
         if proc is None:
             return
         if proc.poll() is None:
@@ -573,7 +574,7 @@ class TorTestNetwork:
                 self.republished += 1
                 log.info("tornet: %s missing from a consensus; republishing", node.nickname)
                 with contextlib.suppress(Exception):
-                    node.controller.set_conf(  # type: ignore[attr-defined]
+                    node.controller.set_conf(
                         "ContactInfo", f"tornet-{node.nickname}-{self.republished}@example.org"
                     )
 
@@ -584,7 +585,7 @@ class TorTestNetwork:
             if node.process is None or node.process.poll() is not None:
                 raise _StageFailed("bootstrap", f"{node.nickname} died: {node.notice_tail(3)}")
             try:
-                phase = ctl.get_info("status/bootstrap-phase")  # type: ignore[attr-defined]
+                phase = ctl.get_info("status/bootstrap-phase")
             except Exception as exc:
                 raise _StageFailed("bootstrap", f"control connection lost: {exc}") from exc
             m = re.search(r"PROGRESS=(\d+)", phase)

@@ -14,6 +14,8 @@ from alert_fixtures import write_rules
 
 from crawler.testing.receivers import WebhookReceiver
 
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
+
 HERE = Path(__file__).parent
 
 

@@ -21,6 +21,8 @@ from crawler.store import open_store
 from crawler.testing.crawls import crawl_env, kill_crawl_after, run_crawl, running_world
 from crawler.testing.receivers import WebhookReceiver
 
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
+
 SECRET = "test-only-crawl-secret"
 PLATFORM = "demo-classifieds"
 RULE = {

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alert_fixtures import OTHER_PHONE, WATCHED_PHONE, make_listing, matching_listing, write_rules
 
 from crawler.alerts.config import AlertsConfig
@@ -23,6 +24,8 @@ from crawler.config import crawler_settings
 from crawler.models import Listing, utcnow
 from crawler.store import open_store
 from crawler.testing.receivers import SmtpReceiver, WebhookReceiver
+
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
 
 RULE_MOVEMENT = {
     "name": "movement-control",

@@ -22,6 +22,8 @@ from crawler.store import open_store
 from crawler.testing.crawls import crawl_env, kill_crawl_after, run_crawl, running_world
 from crawler.testing.hostile import PROFILE_DIR, hostile_world
 
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
+
 BUNDLED = Path(__file__).resolve().parents[2] / "crawler" / "platforms"
 NO_DAC = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
 

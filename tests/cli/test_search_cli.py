@@ -6,7 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from crawler.testing.crawls import crawl_env, run_crawl
+
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
 
 
 def search(env, *args) -> list[dict]:

@@ -66,6 +66,7 @@ def test_the_environment_is_read_once():
         ["search", "x", "--json", "-s", "STORE_URL=sqlite:///{db}"],
     ],
 )
+@pytest.mark.e2e
 def test_set_reaches_commands_that_do_not_crawl(tmp_path, args):
     db = tmp_path / "elsewhere.db"
     env = {"PATH": "/usr/bin:/bin", "CRAWLER_DATA_DIR": str(tmp_path / "data")}
@@ -119,6 +120,7 @@ def test_a_misspelt_security_switch_fails_closed_with_the_setting_named(spelling
         routes({"TOR_STRICT": spelling})
 
 
+@pytest.mark.e2e
 def test_a_misspelt_switch_stops_the_crawl_command_before_any_request(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "CRAWLER_DATA_DIR": str(tmp_path), "TOR_STRICT": "maybe"}
     proc = subprocess.run(

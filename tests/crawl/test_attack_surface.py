@@ -26,6 +26,7 @@ def test_remote_control_telnet_and_other_schemes_are_off_in_every_settings_modul
     )
 
 
+@pytest.mark.e2e
 def test_a_clearnet_crawl_listens_on_no_port_and_leaves_no_token_file(data_dir):
     from scrapy.settings import Settings
     from scrapy.utils._remote_control import job_files_dir

@@ -26,6 +26,8 @@ from crawler.store import open_store
 from crawler.testing.crawls import run_crawl, stored_listings
 from crawler.testing.hostile import CANARY, dumped_stats, hostile_world, looked_up_names, spy_env
 
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
+
 # Stated bounds (README "Hostile platforms"): measured about 25 s and 170 MB here.
 RUN_SECONDS = 120
 PEAK_RSS_MB = 400

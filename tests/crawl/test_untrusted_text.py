@@ -79,6 +79,7 @@ HOSTILE_TITLES = {
 }
 
 
+@pytest.mark.e2e
 def test_search_and_status_print_hostile_titles_literally(data_dir):
     import asyncio
 

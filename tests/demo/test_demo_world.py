@@ -27,6 +27,8 @@ from demo_reading import (
 from crawler.demo.world import PLATFORM_CLASSES, DemoWorld, DemoWorldThread, register_platform
 from crawler.profiles import load_profile
 
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
+
 
 def test_registry_holds_the_three_clearnet_platforms():
     world = DemoWorld(seed=1, size=5)
@@ -322,6 +324,7 @@ def test_a_port_conflict_fails_the_start_cleanly():
 _DIGEST = """
 import hashlib, json
 from crawler.demo.world import DemoWorld
+
 w = DemoWorld(seed=11, size=60, platforms=["demo-classifieds", "demo-jobs", "demo-forum"])
 w.advance(2)
 rows = [

@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from crawler.testing.crawls import stored_listings
+
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
 
 
 def test_crawler_run_crawls_every_demo_platform_and_checks_ground_truth(tmp_path):

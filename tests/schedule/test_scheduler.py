@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
+
 HERE = Path(__file__).parent
 
 PROFILE = """\

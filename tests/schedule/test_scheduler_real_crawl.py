@@ -13,10 +13,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from crawler.config import crawler_settings
 from crawler.models import CrawlJob
 from crawler.store import open_store
 from crawler.testing.crawls import crawl_env, running_world
+
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
 
 PLATFORM = "demo-classifieds"
 

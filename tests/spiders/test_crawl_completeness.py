@@ -6,6 +6,8 @@ import pytest
 
 from crawler.testing.crawls import crawl_env, price_tuples, run_crawl, stored_listings
 
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
+
 PLATFORMS = ["demo-classifieds", "demo-jobs", "demo-forum"]
 
 

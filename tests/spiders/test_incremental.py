@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.testing.crawls import crawl_env, price_tuples, run_crawl, stored_listings
+
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
 
 
 def pages(counts) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from crawler.testing.crawls import (
     crawl_env,
     kill_crawl_after,
@@ -11,6 +13,8 @@ from crawler.testing.crawls import (
     running_world,
     stored_listings,
 )
+
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
 
 
 def stored_count(db) -> int:

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from crawler.testing.crawls import crawl_env, stored_listings
+
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRAPY = [sys.executable, "-m", "scrapy.cmdline"]

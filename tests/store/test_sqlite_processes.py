@@ -9,9 +9,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlite_workers import PHONE_GROUPS, shared_listings, upsert_all
 
 from crawler.store.sqlite import SqliteStore
+
+pytestmark = pytest.mark.e2e  # real servers or crawl processes
 
 COUNT = 500
 

@@ -8,6 +8,7 @@ file: a channel names the environment variable that holds its secret (`secret_en
 
 from __future__ import annotations
 
+import builtins
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -36,8 +37,8 @@ class ChannelConfig(BaseModel):
 class AlertChannel(ABC):
     """Sends one alert to one destination; idempotent for the same idempotency key."""
 
+    config_model: ClassVar[builtins.type[ChannelConfig]] = ChannelConfig
     type: ClassVar[str]
-    config_model: ClassVar[type[ChannelConfig]] = ChannelConfig
 
     def __init__(self, name: str, config: Any, environ: Mapping[str, str] | None = None) -> None:
         self.name = name

@@ -106,6 +106,8 @@ def parse_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def aware(value: datetime) -> datetime:
-    """`value`, read as UTC when it has no time zone."""
+def aware(value: datetime | None) -> datetime:
+    """`value`, read as UTC when it has no time zone (a missing time is an error)."""
+    if value is None:
+        raise ValueError("a time is missing")
     return value if value.tzinfo else value.replace(tzinfo=UTC)

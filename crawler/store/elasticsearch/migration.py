@@ -53,6 +53,7 @@ async def migrate_listings(
     copied, errors = await helpers.async_bulk(
         client, actions(), chunk_size=chunk_size, raise_on_error=False, max_retries=3
     )
+    assert isinstance(errors, list)  # raise_on_error=False: the failed items, not a count
     if errors:
         raise StoreError(f"migrate_listings: {len(errors)} documents failed: {errors[:3]}")
     await client.indices.refresh(index=new)

@@ -152,7 +152,8 @@ class ListingWrites:
             operations.append(meta)
             operations.append(doc)
             writing.append((e, result))
-        operations += registry.corrections(writing)
+        corrections = registry.corrections(writing)
+        operations += corrections
         conflicts: list[Entry] = []
         if not operations:
             return conflicts
@@ -178,9 +179,10 @@ class ListingWrites:
         if tried:
             self._blind = (tried, missed)
         conflicted = {e.listing.id for e in conflicts} & blind
-        registry.record(
-            new_idents, items[len(writing) : len(writing) + len(new_idents)], conflicted
-        )
+        # Bulk results come in operation order: listings, registry corrections (an action
+        # and a document each), then the new registry entries.
+        first = len(writing) + len(corrections) // 2
+        registry.record(new_idents, items[first : first + len(new_idents)], conflicted)
         return conflicts
 
     def _decide(

@@ -23,6 +23,8 @@ from crawler.store.base import StoreError
 from crawler.store.elasticsearch import ElasticsearchStore
 from crawler.testing.elasticsearch import ElasticsearchServer
 
+pytestmark = pytest.mark.elasticsearch
+
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 # What the crawler needs, and no more: its own index templates and its own indices.
 CRAWLER_ROLE = {

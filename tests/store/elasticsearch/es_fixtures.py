@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import phonenumbers
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from crawler.models import Handle, IndicatorHit, Listing, Price, Wallet, listing_id  # noqa: E402
 

@@ -28,6 +28,8 @@ from crawler.models import UpsertOutcome
 from crawler.store.elasticsearch import ElasticsearchStore
 from crawler.testing.elasticsearch import ElasticsearchServer
 
+pytestmark = pytest.mark.elasticsearch
+
 WORKER = Path(__file__).with_name("es_fixtures.py")
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 

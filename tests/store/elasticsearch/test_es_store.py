@@ -18,6 +18,8 @@ from crawler.store.elasticsearch import (
     migrate_listings,
 )
 
+pytestmark = pytest.mark.elasticsearch
+
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 

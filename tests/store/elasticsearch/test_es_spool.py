@@ -13,6 +13,7 @@ HOLD_SEGMENT = """
 import sys, time
 from pathlib import Path
 from crawler.store.spool import Spool
+
 spool = Spool(Path(sys.argv[1]), "fw")
 spool.append([{"op": "upsert", "n": 1}])
 print("ready", flush=True)
@@ -51,7 +52,7 @@ def test_done_deletes_a_claimed_segment(tmp_path: Path) -> None:
 
 
 def test_a_live_writers_segment_is_not_claimed_until_it_dies(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLD_SEGMENT, str(tmp_path)],
         cwd=root,

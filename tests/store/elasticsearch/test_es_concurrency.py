@@ -14,6 +14,8 @@ from es_fixtures import make_listing
 
 from crawler.store.elasticsearch import ElasticsearchStore
 
+pytestmark = pytest.mark.elasticsearch
+
 WORKER = Path(__file__).with_name("es_fixtures.py")
 N = 1000
 

@@ -30,6 +30,8 @@ from crawler.testing.crawls import (
 )
 from crawler.testing.elasticsearch import ElasticsearchServer
 
+pytestmark = pytest.mark.elasticsearch
+
 PLATFORM = "demo-classifieds"
 SIZE = 400
 

@@ -10,13 +10,17 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synthetic_listings import edited, example_phone, make_listing  # noqa: E402
 
 from crawler.models import SearchQuery, UpsertOutcome  # noqa: E402
 from crawler.store.elasticsearch import ElasticsearchStore  # noqa: E402
 from crawler.store.sqlite import SqliteStore  # noqa: E402
+
+pytestmark = pytest.mark.elasticsearch
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
