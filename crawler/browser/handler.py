@@ -53,6 +53,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDownloadHandler
 
 from crawler.browser.fence import ScopeFence
+from crawler.config import get_bool
 from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
 
@@ -70,7 +71,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.tor_routed = crawler.settings.getbool("BROWSER_TOR_ROUTED", False)
+        self.tor_routed = get_bool(crawler.settings, "BROWSER_TOR_ROUTED", False)
         path = crawler.settings.get("BROWSER_DIRECT_HANDLER")
         self.direct: Any = build_from_crawler(load_object(path), crawler) if path else None
         self._rendering: set[asyncio.Task] = set()  # rendered downloads in flight

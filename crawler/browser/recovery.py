@@ -22,6 +22,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 
+from crawler.browser import BrowserConfig
+
 logger = logging.getLogger(__name__)
 
 # Messages of Playwright errors that mean "the browser, context or page went away", not
@@ -52,7 +54,7 @@ class BrowserCrashRetryMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.max_retry_times = crawler.settings.getint("BROWSER_RETRY_TIMES", 3)
+        self.max_retry_times = BrowserConfig.from_settings(crawler.settings).retry_times
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserCrashRetryMiddleware:

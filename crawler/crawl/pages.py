@@ -27,6 +27,7 @@ from scrapy import signals
 from scrapy.exceptions import StopDownload
 from scrapy.http import HtmlResponse
 
+from crawler.config import get_number
 from crawler.extract.htmlbounds import (
     cut_after_tags,
     drop_empty_elements,
@@ -79,8 +80,8 @@ class PageBoundsMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        self.max_depth = crawler.settings.getint("PAGE_MAX_HTML_DEPTH", 512)
-        self.max_tags = crawler.settings.getint("PAGE_MAX_TAGS", 100_000)
+        self.max_depth = get_number(crawler.settings, "PAGE_MAX_HTML_DEPTH", int, 512, 32)
+        self.max_tags = get_number(crawler.settings, "PAGE_MAX_TAGS", int, 100_000, 1000)
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
 
     @classmethod

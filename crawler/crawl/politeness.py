@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.config import get_number
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -66,10 +68,10 @@ class RetryAfterMiddleware:
         s = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
-        self.max_wait = s.getfloat("RETRY_AFTER_MAX", 300.0)
-        self.base = s.getfloat("BACKOFF_BASE", 1.0)
-        self.cap = s.getfloat("BACKOFF_MAX", 60.0)
-        self.times = s.getint("RETRY_TIMES", 3)
+        self.max_wait = get_number(s, "RETRY_AFTER_MAX", float, 300.0, 0)
+        self.base = get_number(s, "BACKOFF_BASE", float, 1.0, 0)
+        self.cap = get_number(s, "BACKOFF_MAX", float, 60.0, 0)
+        self.times = s.getint("RETRY_TIMES", 3)  # Scrapy's own retry budget
         self.resume_at = 0.0  # monotonic time before which no request is sent
         self.paused_reason: str | None = None
 
