@@ -103,6 +103,12 @@ class Listing(BaseModel):
     risk_score: int = 0
     risk_explanation: list[str] = Field(default_factory=list)
     fingerprint: str = ""  # content fingerprint: changes when what an analyst reads changes
+    # The fingerprint of the listing's first version (set by the store): a listing whose
+    # fingerprint is still this one is "new" to alert rules, whenever it is evaluated.
+    first_fingerprint: str | None = None
+    # When the platform-level signals (shared_contact, price_anomaly) last changed this
+    # listing and its risk score: alert rules see those changes too (crawler/alerts/engine.py).
+    signals_at: datetime | None = None
     list_fingerprint: str | None = None  # fingerprint of the listing's entry on a list page
     first_seen: datetime | None = None
     last_seen: datetime | None = None
@@ -203,6 +209,9 @@ class CrawlJob(BaseModel):
     host: str | None = None
     heartbeat_at: datetime | None = None
     refused: int = 0  # requests refused as outside the platform's scope
+    # Writes (listings, touches, alerts, the signals pass) kept in the Elasticsearch spool
+    # because it was down when the crawl ended: done when it is back (`crawler status`).
+    spooled: int = 0
     limited: bool = False  # a limit (max_depth, entries or links per page) cut the walk short
     # Pages that failed this run: list pages make the run incomplete; detail pages are
     # retried by the next runs ({"url", "listing_id", "attempts", "reason", "permanent"}).

@@ -50,6 +50,11 @@ class _AlertsRuntime:
                 self.engine = engine
                 await engine.recover()
                 engine.start_delivery()
+                if self.config.rules_path is None and self.config.enabled:
+                    logger.warning(
+                        "alerts: no rules (ALERTS_RULES is empty and there is no ./rules "
+                        "directory here): this crawl raises no alert"
+                    )
                 logger.info(
                     "alerts: %d active rule(s), %d watchlist subject(s)",
                     len(engine.rules.active),
@@ -63,6 +68,11 @@ class _AlertsRuntime:
             if self._users > 0 or self.engine is None:
                 return
             try:
+                crawl_store = CrawlStore.of(self.crawler)
+                if crawl_store.signals_expected:
+                    # Rules see the final document: after the store stage's signal pass.
+                    await crawl_store.signals_done.wait()
+                await self.engine.catch_up()
                 await self.engine.close(drain=True)
             finally:
                 self.engine = None  # the store is the crawl's: CrawlStore closes it

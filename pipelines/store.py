@@ -40,18 +40,23 @@ class StorePipeline:
         return cls(crawler)
 
     async def open_spider(self, spider: Any = None) -> None:
-        self.store = await CrawlStore.of(self.crawler).store()
+        crawl_store = CrawlStore.of(self.crawler)
+        crawl_store.signals_expected = True
+        self.store = await crawl_store.store()
         self.batcher = UpsertBatcher(self.store, self.batch_size, self.batch_delay)
 
     async def close_spider(self, spider: Any = None) -> None:
-        if self.batcher is not None:
-            await self.batcher.close()
-        platform = getattr(self.crawler.spider, "platform", None)
-        if self.store is not None and platform:
-            # Platform-level signals need the whole platform (Scrapy 2.13+ passes no spider:
-            # it is the crawler's).
-            changed = await self.store.update_platform_signals(platform)
-            self.crawler.stats.set_value("store/platform_signals_updated", changed)
+        try:
+            if self.batcher is not None:
+                await self.batcher.close()
+            platform = getattr(self.crawler.spider, "platform", None)
+            if self.store is not None and platform:
+                # Platform-level signals need the whole platform (Scrapy 2.13+ passes no
+                # spider: it is the crawler's).
+                changed = await self.store.update_platform_signals(platform)
+                self.crawler.stats.set_value("store/platform_signals_updated", changed)
+        finally:
+            CrawlStore.of(self.crawler).signals_done.set()
 
     async def process_item(self, item: ListingItem, spider: Any = None) -> ListingItem:
         assert self.batcher is not None and item.listing is not None

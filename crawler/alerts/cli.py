@@ -18,8 +18,9 @@ import json
 import sys
 from typing import Any
 
+from crawler.alerts.alert import alert_id
 from crawler.alerts.config import AlertsConfig
-from crawler.alerts.engine import AlertEngine
+from crawler.alerts.engine import AlertEngine, alert_after_replay
 from crawler.alerts.outbox import Outbox
 from crawler.alerts.rules import load_rules
 from crawler.alerts.watchlist import AlertConfigError, load_watchlist
@@ -44,6 +45,11 @@ def register(subparsers: Any) -> None:
         if name == "test":
             sp.add_argument("rule", help="rule name")
             sp.add_argument("--limit", type=int, default=20, help="matches to print (default 20)")
+            sp.add_argument(
+                "--json",
+                action="store_true",
+                help="every match as a JSON line (listing id, alert id), the count on stderr",
+            )
         elif name == "list":
             sp.add_argument("--rule", help="only this rule")
             sp.add_argument("--limit", type=int, default=50)
@@ -109,6 +115,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     async def run() -> tuple[int, int]:
         scanned = matched = 0
         async with open_store(args.settings) as store:
+            await alert_after_replay(store, args.settings)
             query = SearchQuery(
                 platform=rule.platforms[0] if len(rule.platforms) == 1 else None,
                 min_risk=rule.min_risk,
@@ -122,7 +129,19 @@ def cmd_test(args: argparse.Namespace) -> int:
                     if m is None:
                         continue
                     matched += 1
-                    if matched <= args.limit:
+                    if args.json:
+                        fingerprint = listing.fingerprint or listing.compute_fingerprint()
+                        print(
+                            json.dumps(
+                                {
+                                    "rule": rule.name,
+                                    "listing_id": listing.id,
+                                    "alert_id": alert_id(rule.name, listing.id, fingerprint),
+                                    "risk_score": listing.risk_score,
+                                }
+                            )
+                        )
+                    elif matched <= args.limit:
                         inds = ", ".join(i.id for i in m.indicators) or "-"
                         ids = ", ".join(f"{i.kind}:{i.value}" for i in m.identifiers)
                         print(
@@ -138,7 +157,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     scanned, matched = asyncio.run(run())
     print(
-        f"rule {rule.name}: {matched} of {scanned} stored listing(s) match (dry run: nothing sent)"
+        f"rule {rule.name}: {matched} of {scanned} stored listing(s) match (dry run: nothing sent)",
+        file=sys.stderr if args.json else sys.stdout,
     )
     return 0
 
@@ -151,6 +171,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     async def stored() -> list[dict[str, Any]]:
         async with open_store(args.settings) as store:
+            await alert_after_replay(store, args.settings)
             return await store.list_alerts(limit=args.limit, rule=args.rule)
 
     records = asyncio.run(stored())

@@ -12,6 +12,15 @@ opens, by `crawler alerts deliver` and by the scheduler) evaluates it from the s
 the alert is neither lost nor doubled. An alert in the outbox but not yet in the store is
 saved by `recover()` too.
 
+Rules see the final document. At the end of a platform run the store adds the platform-level
+signals (shared_contact, price_anomaly) and rescores listings: a rule can match only then.
+`catch_up()` evaluates every listing the store rescored since the engine last looked (the
+watermark in the outbox), whoever rescored it: the crawl's own signal pass, or a spool
+replay after an Elasticsearch outage, run by whichever command opened the store next. A
+listing whose content is still its first version (`first_fingerprint`) counts as new, a
+later version as changed. Alert ids (rule, listing, version) make it exactly once, so
+`crawler alerts test RULE` and the alerts raised agree.
+
 Configuration: crawler.alerts.config.AlertsConfig (ALERTS_* settings).
 """
 
@@ -20,7 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.alerts.alert import Alert, alert_id
@@ -29,10 +38,15 @@ from crawler.alerts.courier import Courier
 from crawler.alerts.outbox import Outbox, owner_alive
 from crawler.alerts.rules import AlertRule, RuleSet, load_rules
 from crawler.alerts.watchlist import Watchlist, load_watchlist
-from crawler.models import Listing, UpsertOutcome, UpsertResult
+from crawler.models import Listing, UpsertOutcome, UpsertResult, utcnow
 from crawler.store.base import ListingStore, StoreError
 
 logger = logging.getLogger(__name__)
+
+WATERMARK = "rescored_watermark"  # outbox meta key: ISO time the last catch-up read up to
+# Rescores a little older than the watermark are read again (another process's clock, a
+# write in the same second); alert ids make a second look harmless.
+WATERMARK_MARGIN = timedelta(seconds=5)
 
 
 def build_alert(
@@ -192,8 +206,49 @@ class AlertEngine:
         if saved:
             self.outbox.mark_saved(saved)
 
+    async def catch_up(self) -> int:
+        """Evaluate the listings rescored since the last look (module docstring); returns
+        how many alerts that raised. The store being unreadable leaves it for next time."""
+        if not self.active or self.store is None:
+            return 0
+        # A fresh outbox starts here; an existing one without a watermark starts now, not
+        # with every rescore ever made.
+        self.outbox.set_meta(WATERMARK, utcnow().isoformat(), only_if_missing=True)
+        since = datetime.fromisoformat(self.outbox.get_meta(WATERMARK) or utcnow().isoformat())
+        raised = 0
+        while True:
+            try:
+                listings = await self.store.rescored_since(since - WATERMARK_MARGIN)
+            except StoreError as exc:
+                logger.warning(
+                    "alerts: rescored listings not read yet (store unavailable): %s", exc
+                )
+                return raised
+            latest = since
+            for listing in listings:
+                version = "new" if listing.fingerprint == listing.first_fingerprint else "changed"
+                if listing.first_fingerprint is None:
+                    version = "new"  # stored before versions were recorded
+                alerts = self.evaluate(listing, version, listing.signals_at)
+                fresh = self.outbox.enqueue(alerts)
+                if fresh:
+                    raised += len(fresh)
+                    await self._save(fresh)
+                if listing.signals_at is not None and listing.signals_at > latest:
+                    latest = listing.signals_at
+            self.outbox.set_meta(WATERMARK, latest.isoformat())
+            if len(listings) < 10_000 or latest == since:
+                break
+            since = latest
+        self._inc("raised_after_rescore", raised)
+        self._inc("raised", raised)
+        if raised and self.courier is not None:
+            self.courier.wake()
+        return raised
+
     async def recover(self, max_marker_age: float = 3600.0) -> int:
-        """Evaluate markers of dead crawls and save outbox alerts missing from the store.
+        """Evaluate markers of dead crawls, save outbox alerts missing from the store, and
+        catch up with rescored listings (catch_up).
 
         Returns how many alerts were raised from markers.
         """
@@ -223,6 +278,7 @@ class AlertEngine:
         unsaved = self.outbox.unsaved()
         if unsaved:
             await self._save(unsaved)
+        await self.catch_up()
         self._inc("recovered", raised)
         if raised and self.courier is not None:
             self.courier.wake()
@@ -262,3 +318,28 @@ def _outcome_from(known: bool, prev_fingerprint: str | None, fingerprint: str, d
     if prev_fingerprint != fingerprint:
         return "changed"
     return default
+
+
+async def alert_after_replay(store: ListingStore, settings: Any) -> int:
+    """After a command's store replayed a spool: raise the alerts the replay made due.
+
+    A spool replay (any command that opens the Elasticsearch store may run one) stores the
+    listings and computes the platform signals the crawl could not; their alerts go to the
+    outbox here, at once, without delivering (crawls, `crawler alerts deliver` and the
+    scheduler deliver). Nothing to do when nothing was replayed or alerts are off; a broken
+    rules file is said once, not raised (search and status must still work).
+    """
+    if not store.replayed():
+        return 0
+    config = AlertsConfig.from_settings(settings)
+    if not config.enabled or config.rules_path is None:
+        return 0
+    try:
+        engine = AlertEngine.load(config, store, deliver=False)
+    except Exception as exc:  # noqa: BLE001 - said, and left to `crawler alerts check`
+        logger.warning("alerts after the spool replay not raised: %s", exc)
+        return 0
+    try:
+        return await engine.recover()
+    finally:
+        await engine.close(drain=False)

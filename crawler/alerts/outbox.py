@@ -4,7 +4,7 @@ Setting: ALERTS_OUTBOX (default CRAWLER_DATA_DIR/outbox.db). Shared by every pro
 machine (crawls, `crawler alerts deliver`, the scheduler): WAL journal, busy timeout, and
 `BEGIN IMMEDIATE` for every write, so concurrent processes never lose or double an entry.
 
-Three tables:
+Three tables (and `meta`: the rescore watermark, see AlertEngine.catch_up):
 - markers: "this listing is about to be upserted; before that the store held fingerprint X".
   Written before the store upsert and removed together with the alerts it produced, so a
   crash between the upsert and the evaluation is found and evaluated after a restart
@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_at);
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -123,6 +124,17 @@ class Outbox:
 
     def close(self) -> None:
         self.db.close()
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str, only_if_missing: bool = False) -> None:
+        verb = "INSERT OR IGNORE" if only_if_missing else "INSERT OR REPLACE"
+        with self._write():
+            self.db.execute(f"{verb} INTO meta VALUES (?, ?)", (key, value))
 
     def _write(self) -> _Txn:
         return _Txn(self.db)

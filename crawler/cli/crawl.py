@@ -10,6 +10,8 @@ process with the command's settings (crawler.config: module, environment, `-s`),
   2  configuration: the profile or a setting is broken; nothing was crawled
   3  locked: another process is crawling this platform
   4  failed: no list page could be read, or the store cannot be written
+  5  spooled: the run is complete but some of its writes wait in the Elasticsearch spool
+     (Elasticsearch was down at the end); they are replayed when it is back
 
 with one line on standard error (platform, stage, reason) whenever it is not 0.
 """
@@ -28,6 +30,7 @@ EXIT_INCOMPLETE = 1
 EXIT_CONFIG = 2
 EXIT_LOCKED = 3
 EXIT_FAILED = 4
+EXIT_SPOOLED = 5
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -126,6 +129,7 @@ def _crawl(args: argparse.Namespace, profile: Any) -> int:
         "skipped_known": stats.get("listing/skipped_known", 0),
         "failed_pages": stats.get("listing/detail_page_errors", 0),
         "refused": stats.get("scope/refused", 0),
+        "spooled": getattr(job, "spooled", 0),
         "errors": stats.get("log_count/ERROR", 0),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }
@@ -139,6 +143,12 @@ def crawl_exit(platform: str, stats: dict[str, Any], job: Any, reason: str) -> i
     if job is None:
         _err(f"{platform}: crawl: the crawl did not start ({reason}); see the log above")
         return EXIT_FAILED
+    if job.spooled:
+        listings = stats.get("store/spooled_listings_at_end", 0)
+        _err(
+            f"{platform}: store: {listings:,} listings spooled ({job.spooled:,} writes in all), "
+            "not yet in Elasticsearch; they are replayed when it is back"
+        )
     if status == "failed":
         stage = "store" if stats.get("store/errors") else "parse"
         _err(f"{platform}: {stage}: {job.message}")
@@ -159,4 +169,4 @@ def crawl_exit(platform: str, stats: dict[str, Any], job: Any, reason: str) -> i
     if reason not in {"finished", "closespider_pagecount", "closespider_itemcount"}:
         _err(f"{platform}: crawl: stopped before the end ({reason}); the next run resumes")
         return EXIT_INCOMPLETE
-    return EXIT_OK
+    return EXIT_SPOOLED if job.spooled else EXIT_OK

@@ -14,10 +14,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    from crawler.alerts.engine import alert_after_replay
     from crawler.store import open_store
 
     async def go() -> int:
         async with open_store(args.settings) as store:
+            await alert_after_replay(store, args.settings)
             return await store.purge(datetime.now(UTC) - timedelta(days=args.days))
 
     print(f"purged {asyncio.run(go())} listing(s) not seen for {args.days} day(s)")

@@ -51,6 +51,7 @@ def _price_text(listing: Any) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from crawler.alerts.engine import alert_after_replay
     from crawler.cli import console as out
     from crawler.store import open_store
 
@@ -71,6 +72,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     async def go() -> Any:
         async with open_store(args.settings) as store:
+            await alert_after_replay(store, args.settings)
             return await store.search(query)
 
     page = asyncio.run(go())

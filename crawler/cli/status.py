@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from typing import Any
 
 
@@ -19,24 +20,55 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from crawler.alerts.engine import alert_after_replay
+    from crawler.cli.console import printable
     from crawler.crawl.jobs import mark_dead_jobs
-    from crawler.store import open_store
+    from crawler.store import StoreError, open_store
 
-    async def go() -> tuple[dict[str, Any], list[Any]]:
+    async def go() -> tuple[dict[str, Any], list[Any], Any, StoreError | None]:
         async with open_store(args.settings) as store:
-            await mark_dead_jobs(store)
-            return await store.summary(), await store.jobs(limit=10)
+            pending = await store.pending_writes()  # replays what it can first
+            await alert_after_replay(store, args.settings)
+            try:
+                await mark_dead_jobs(store)
+                return await store.summary(), await store.jobs(limit=10), pending, None
+            except StoreError as exc:
+                return {}, [], pending, exc
 
-    summary, jobs = asyncio.run(go())
+    summary, jobs, pending, error = asyncio.run(go())
     if args.json:
+        spool = None
+        if pending is not None:
+            spool = {
+                "writes": pending.count,
+                "listings": pending.listings,
+                "oldest": pending.oldest.isoformat() if pending.oldest else None,
+                "where": pending.where,
+            }
         print(
             json.dumps(
-                {"summary": summary, "jobs": [j.model_dump(mode="json") for j in jobs]}, default=str
+                {
+                    "summary": summary,
+                    "jobs": [j.model_dump(mode="json") for j in jobs],
+                    "spool": spool,
+                    "error": str(error) if error else None,
+                },
+                default=str,
             )
         )
-        return 0
-    print_summary(summary, jobs)
-    return 0
+    else:
+        if not error:
+            print_summary(summary, jobs)
+        if pending is not None and pending.count:
+            since = pending.oldest.strftime("%Y-%m-%d %H:%M:%S UTC") if pending.oldest else "?"
+            print(
+                f"Elasticsearch spool: {pending.count:,} writes ({pending.listings:,} listings) "
+                f"waiting since {since} in {printable(pending.where)}; they are replayed when "
+                "Elasticsearch is back"
+            )
+        if error:
+            print(f"crawler status: {printable(error)}", file=sys.stderr)
+    return 4 if error else 0
 
 
 def print_summary(summary: dict[str, Any], jobs: list[Any], top: list[Any] | None = None) -> None:

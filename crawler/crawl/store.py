@@ -43,6 +43,10 @@ class CrawlStore:
         self._store: ListingStore | None = None
         self._lock = asyncio.Lock()
         self.job: CrawlJob | None = None
+        # The store stage's end-of-run platform signals pass: the alert stage evaluates the
+        # rescored listings only after it (pipelines close in parallel).
+        self.signals_expected = False
+        self.signals_done = asyncio.Event()
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -105,6 +109,19 @@ class CrawlStore:
             finish = getattr(spider, "finish_job", None)
             if self.job is not None and finish is not None:
                 await finish(self.job, reason, store)
+                pending = await store.pending_writes()
+                if pending is not None and pending.count:
+                    self.job.spooled = pending.count
+                    self.crawler.stats.set_value("store/spooled_at_end", pending.count)
+                    self.crawler.stats.set_value("store/spooled_listings_at_end", pending.listings)
+                    logger.warning(
+                        "%s: %d listings (%d writes in all) kept in the spool %s: "
+                        "Elasticsearch is still unavailable; they are replayed when it is back",
+                        self.job.platform,
+                        pending.listings,
+                        pending.count,
+                        pending.where,
+                    )
                 await store.save_job(self.job)
         finally:
             await store.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -108,4 +109,30 @@ class ListingStore(ABC):
     @abstractmethod
     async def update_platform_signals(self, platform: str) -> int:
         """Add the platform-level indicators (shared_contact, price_anomaly) to the platform's
-        listings and re-score them; returns how many listings changed."""
+        listings and re-score them (setting their `signals_at`); returns how many changed."""
+
+    @abstractmethod
+    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Listing]:
+        """Listings whose platform signals changed at or after `since`, oldest change first.
+
+        The alert engine reads them to evaluate its rules on the final documents, whoever
+        computed the signals (a crawl's end, a spool replay)."""
+
+    async def pending_writes(self) -> PendingWrites | None:
+        """Writes this store still holds back (the Elasticsearch spool), after trying to
+        deliver them now; None for a store that never holds writes back."""
+        return None
+
+    def replayed(self) -> int:
+        """How many held-back writes this process delivered (a spool replay), so far."""
+        return 0
+
+
+@dataclass(frozen=True)
+class PendingWrites:
+    """Writes waiting for the store: how many, since when, where they are kept."""
+
+    count: int  # every kind of write
+    listings: int  # of which listing upserts
+    oldest: datetime | None
+    where: str

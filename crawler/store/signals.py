@@ -19,7 +19,7 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from crawler.models import IndicatorHit, Listing, Price
+from crawler.models import IndicatorHit, Listing, Price, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ def apply_platform_signals(
     if _hits_key(current) == _hits_key(hits):
         return False
     listing.indicators = [h for h in listing.indicators if h.id not in PLATFORM_SIGNALS] + hits
+    listing.signals_at = utcnow()
     if rescore is not None:
         rescored = rescore(listing, extras)
         if rescored is not None:

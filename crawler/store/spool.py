@@ -94,6 +94,25 @@ class Spool:
         """How many records wait in the spool (reads every segment: for tests and status)."""
         return sum(1 for seg in self.segments() for _ in _read_records(seg))
 
+    def pending_by_op(self) -> dict[str, int]:
+        """How many records of each kind (upsert, touch, job, alert, signals) wait."""
+        out: dict[str, int] = {}
+        for seg in self.segments():
+            for record in _read_records(seg):
+                op = str(record.get("op"))
+                out[op] = out.get(op, 0) + 1
+        return out
+
+    def oldest(self) -> float | None:
+        """When the oldest waiting segment was started (Unix time), or None when empty."""
+        segments = self.segments()
+        if not segments:
+            return None
+        try:
+            return int(segments[0].name.removeprefix(self.prefix + "-").split("-")[0]) / 1e9
+        except ValueError:
+            return segments[0].stat().st_mtime
+
     def claim(self, segment: Path) -> ClaimedSegment | None:
         """Lock a segment for replay; None when another process writes or replays it."""
         if segment == self._segment:

@@ -108,6 +108,9 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS listings_rank ON listings(risk_score DESC, last_seen DESC)",
     "CREATE INDEX IF NOT EXISTS listings_last_seen ON listings(last_seen)",
     "CREATE INDEX IF NOT EXISTS listings_cluster ON listings(cluster_id)",
+    # When platform signals last changed a listing (ISO text, or NULL): the alert engine's
+    # catch-up reads the listings rescored since it last looked.
+    "CREATE INDEX IF NOT EXISTS listings_signals_at ON listings(json_extract(doc, '$.signals_at'))",
     """CREATE TABLE IF NOT EXISTS identifiers (
         listing_id TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -298,6 +301,7 @@ class SqliteStore(ListingStore):
             stored = listing.model_copy(
                 update={
                     "fingerprint": fingerprint,
+                    "first_fingerprint": fingerprint,
                     "first_seen": seen_at,
                     "last_seen": seen_at,
                     "price_history": [_price_point(seen_at, listing.prices)],
@@ -338,6 +342,7 @@ class SqliteStore(ListingStore):
         stored = listing.model_copy(
             update={
                 "fingerprint": fingerprint,
+                "first_fingerprint": old.first_fingerprint,
                 "list_fingerprint": list_fingerprint,
                 "first_seen": old.first_seen,
                 "last_seen": last_seen,
@@ -894,6 +899,21 @@ class SqliteStore(ListingStore):
                 changed += 1
         logger.debug("SQLite store %s: platform signals changed on %d listings", self.path, changed)
         return changed
+
+    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Listing]:
+        with self._errors("read rescored listings"):
+            rows = self._db.execute(
+                """SELECT doc FROM listings
+                   WHERE json_extract(doc, '$.signals_at') >= ?
+                   ORDER BY json_extract(doc, '$.signals_at') LIMIT ?""",
+                (_iso(since), limit),
+            ).fetchall()
+        return [Listing.model_validate_json(doc) for (doc,) in rows]
+
+
+def _iso(value: datetime) -> str:
+    """A UTC time as the documents store it (pydantic's JSON: 2026-12-02T00:40:00Z)."""
+    return _utc(value).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def fts_match_expression(text: str) -> str | None:

@@ -15,6 +15,7 @@ Settings (environment, all optional):
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import pwd
@@ -202,6 +203,15 @@ class ElasticsearchServer:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
+
+    def kill(self) -> None:
+        """SIGKILL the server (a crash, not a shutdown); start() brings it back on its data."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
 
     def close(self) -> None:
         """Stop and delete every directory this server made."""

@@ -7,6 +7,13 @@ when it gives up, or when Elasticsearch refuses the credentials, `Unreachable` t
 write path to spool instead (replay.py). The client's own immediate retries are off.
 Reads turn `Unreachable` into a StoreError naming the cause.
 
+A circuit breaker: once Elasticsearch is found unavailable, every request fails at once
+(`Unreachable`, no retries, no waiting) until a probe (the spool's replay task, every
+STORE_SPOOL_RETRY_INTERVAL seconds) finds it back, so a crawl spools at close to its
+normal rate instead of waiting out retries for every read and batch. One line is logged
+when it goes away and one when it is back; the transport's own per-request warnings are
+silenced (they would be thousands per outage). Counters: outages, outage_seconds.
+
 Settings: STORE_URL and ELASTICSEARCH_* (the client), STORE_BULK_MAX_RETRIES,
 STORE_BULK_RETRY_BACKOFF. Counters: retries, bulk_requests.
 """
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +55,9 @@ class Unreachable(Exception):
 
 def make_client(config: StoreConfig) -> AsyncElasticsearch:
     """The async client for STORE_URL with the ELASTICSEARCH_* credentials and TLS settings."""
+    # Each failed request of an outage logs a warning there; Connection says it once.
+    for name in ("elastic_transport.node_pool", "elastic_transport.transport"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     kwargs: dict[str, Any] = {
         "request_timeout": config.request_timeout,
         # We retry with backoff ourselves (and spool after that); the transport's
@@ -81,7 +92,7 @@ class Connection:
         self.names = config.names
         self.client = client
         self.count = count
-        self._down_logged = False
+        self.down_since: float | None = None  # the breaker is open: Elasticsearch is away
 
     # -- what went wrong ----------------------------------------------------------------
     def auth_message(self, cause: str) -> str:
@@ -98,24 +109,48 @@ class Connection:
             f"check {how} and its privileges on {config.index_prefix}-* indices"
         )
 
+    @property
+    def down(self) -> bool:
+        return self.down_since is not None
+
     def log_down(self, cause: str) -> None:
-        """Say once per outage that writes go to the spool."""
-        if not self._down_logged:
+        """Open the breaker, and say once per outage that writes go to the spool."""
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            self.count("outages", 1)
             logger.warning(
-                "Elasticsearch at %s unavailable (%s): spooling writes to %s",
+                "Elasticsearch at %s unavailable (%s): spooling writes to %s until it is back",
                 self.config.url,
                 cause,
                 self.config.spool_dir,
             )
-            self._down_logged = True
 
     def back_up(self) -> None:
-        """Elasticsearch answered again: the next outage is logged again."""
-        self._down_logged = False
+        """Elasticsearch answered again: close the breaker, and say so once."""
+        if self.down_since is not None:
+            seconds = time.monotonic() - self.down_since
+            self.down_since = None
+            self.count("outage_seconds", round(seconds))
+            logger.warning("Elasticsearch at %s is back after %.0f s", self.config.url, seconds)
 
     # -- requests -------------------------------------------------------------------------
-    async def retrying(self, func: Any, *args: Any, **kwargs: Any) -> Any:
-        """Call func with backoff on 429/5xx/connection errors; Unreachable when it gives up."""
+    async def retrying(self, func: Any, *args: Any, probe: bool = False, **kwargs: Any) -> Any:
+        """Call func with backoff on 429/5xx/connection errors; Unreachable when it gives up.
+
+        While the breaker is open only a `probe` reaches Elasticsearch (once, no retries);
+        everything else fails at once.
+        """
+        if self.down_since is not None:
+            if not probe:
+                raise Unreachable("still unavailable (the crawl spools until it is back)")
+            try:
+                result = await func(*args, **kwargs)
+            except (AuthenticationException, AuthorizationException) as exc:
+                raise Unreachable(f"HTTP {exc.meta.status} {exc.message}", auth=True) from exc
+            except (TransportConnectionError, ConnectionTimeout, ApiError) as exc:
+                raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
+            self.back_up()
+            return result
         attempt = 0
         while True:
             try:

@@ -13,7 +13,10 @@ saw is reported NEW. Reporting NEW can at worst repeat an alert (alerts are de-d
 by id), whereas reporting UNCHANGED could hide a new listing from the analysts. The replay
 decides again against the stored document, so the index itself ends up exactly as if
 Elasticsearch had never been down. A segment Elasticsearch refuses (a mapping error, not
-an outage) is set aside as `*.rejected`. Counters: spooled, replayed.
+an outage) is set aside as `*.rejected`. A crawl that ends while Elasticsearch is down
+spools a `signals` record after its listings: the replay computes that platform's signals
+at that point, so that the store ends up as after a clean run (and the alert engine reads
+the rescored listings: crawler/alerts/engine.py). Counters: spooled, replayed.
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ class Spooler:
         # Held while appending and while replaying: a replay must finish before new writes.
         self.lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        # The platform signals pass, run for a `signals` record (set by the store: signals.py
+        # needs this spooler, so the two are tied after both exist).
+        self.signals_pass: Callable[[str], Awaitable[int]] | None = None
 
     # -- spooling ---------------------------------------------------------------------------
     def spool_entries(self, entries: list[Entry]) -> None:
@@ -125,13 +131,15 @@ class Spooler:
         if not spool.pending():
             return True
         try:
+            # A cheap probe first (it closes the breaker when Elasticsearch answers): while
+            # it is still down, keep appending to one segment.
+            await conn.retrying(conn.client.cluster.health, probe=True)
             await self.indices.ensure_installed()
-            # A cheap probe first: while it is still down, keep appending to one segment.
-            await conn.retrying(conn.client.count, index=conn.names.listings)
         except Unreachable as exc:
             conn.log_down(exc.cause)
             return False
         spool.close_segment()
+        replayed = 0
         for segment in spool.segments():
             claimed = spool.claim(segment)
             if claimed is None:
@@ -155,7 +163,19 @@ class Spooler:
                 raise
             claimed.done()
             conn.count("replayed", count)
+            replayed += count
             logger.info("replayed %d spooled writes from %s", count, segment.name)
+        if replayed:
+            # What comes next reads with searches (a job's end over its `running` record,
+            # the alerts' catch-up): they must see the replayed writes, not a second ago.
+            try:
+                names = conn.names
+                await conn.retrying(
+                    conn.client.indices.refresh, index=[names.listings, names.alerts, names.jobs]
+                )
+            except Unreachable as exc:
+                conn.log_down(exc.cause)
+                return False
         conn.back_up()
         return not spool.pending()
 
@@ -183,6 +203,15 @@ class Spooler:
                 await write_alert(conn, rec["alert"])
             elif rec.get("op") == "touch":
                 await write_touch(conn, rec["ids"], aware(parse_time(rec["seen_at"])))
+            elif rec.get("op") == "signals" and self.signals_pass is not None:
+                # A crawl ended while Elasticsearch was down: its platform's signals are
+                # computed now, after the listings spooled before this record.
+                changed = await self.signals_pass(rec["platform"])
+                logger.info(
+                    "platform signals of %s computed after the replay: %d listings changed",
+                    rec["platform"],
+                    changed,
+                )
             else:
                 logger.warning("spool: skipping a record of unknown kind %r", rec.get("op"))
             i += 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from elasticsearch import NotFoundError
@@ -137,6 +138,17 @@ class Queries:
             total=resp["hits"]["total"]["value"],
             listings=[listing_from_source(h["_source"]) for h in resp["hits"]["hits"]],
         )
+
+    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Listing]:
+        """Listings whose platform signals changed at or after `since`, oldest first."""
+        resp = await self.conn.read(
+            self.conn.client.search,
+            index=self.names.listings,
+            query={"range": {"signals_at": {"gte": aware(since).isoformat()}}},
+            sort=[{"signals_at": "asc"}, {"id": "asc"}],
+            size=limit,
+        )
+        return [listing_from_source(h["_source"]) for h in resp["hits"]["hits"]]
 
     async def count(self, platform: str | None = None) -> int:
         query = {"term": {"platform": platform}} if platform else {"match_all": {}}

@@ -54,9 +54,7 @@ class PlatformSignals:
         # The platform's spooled listings count too: replay them first if Elasticsearch is
         # back (the writer has finished: the pipeline calls this after its last upsert).
         if self.spooler.spool.pending() and not await self.spooler.replay():
-            logger.warning(
-                "platform signals of %s not updated: the spool is not replayed yet", platform
-            )
+            await self._defer(platform, "the spool is not replayed yet")
             return 0
         try:
             await self.indices.ensure_installed()
@@ -67,10 +65,23 @@ class PlatformSignals:
             reason = exc.cause
         except (TransportConnectionError, ConnectionTimeout) as exc:
             reason = f"{type(exc).__name__}: {exc.message}"
-        logger.warning(
-            "platform signals of %s not updated: Elasticsearch unavailable (%s)", platform, reason
-        )
+        await self._defer(platform, f"Elasticsearch unavailable ({reason})")
         return 0
+
+    async def _defer(self, platform: str, reason: str) -> None:
+        """Spool a `signals` record: the replay computes them after the spooled listings."""
+        async with self.spooler.lock:
+            self.spooler.spool.append([{"op": "signals", "platform": platform}])
+        self.conn.count("spooled", 1)
+        logger.warning(
+            "platform signals of %s deferred: %s; they are computed when the spool is replayed",
+            platform,
+            reason,
+        )
+
+    async def compute(self, platform: str) -> int:
+        """The signals pass itself (the replay of a `signals` record calls this)."""
+        return await self._update(platform)
 
     async def _update(self, platform: str) -> int:
         conn, client, index = self.conn, self.conn.client, self.index
@@ -162,6 +173,9 @@ class PlatformSignals:
             for doc in got["docs"]:
                 if doc.get("found"):
                     consider(doc)
+        if changed:
+            # The alerts' catch-up searches for these rescores next (signals_at): visible now.
+            await conn.retrying(client.indices.refresh, index=index)
         logger.info("platform signals of %s: %d listings changed", platform, changed)
         return changed
 

@@ -13,13 +13,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
 from crawler.models import CrawlJob, Listing, SearchPage, SearchQuery, UpsertResult
-from crawler.store.base import ListingStore, StoreError
+from crawler.store.base import ListingStore, PendingWrites, StoreError
 from crawler.store.elasticsearch import records
 from crawler.store.elasticsearch.config import StoreConfig
 from crawler.store.elasticsearch.connection import Connection, Unreachable, make_client
@@ -36,7 +36,16 @@ from crawler.store.spool import Spool
 
 logger = logging.getLogger(__name__)
 
-COUNTERS = ("spooled", "replayed", "conflicts", "blind_misses", "retries", "bulk_requests")
+COUNTERS = (
+    "spooled",
+    "replayed",
+    "conflicts",
+    "blind_misses",
+    "retries",
+    "bulk_requests",
+    "outages",
+    "outage_seconds",
+)
 
 
 class ElasticsearchStore(ListingStore):
@@ -60,6 +69,7 @@ class ElasticsearchStore(ListingStore):
         self.queue = WriteQueue(self.conn, self.indices, self.writes, self.spooler)
         self.queries = Queries(self.conn, self.indices, self.memory)
         self.signals = PlatformSignals(self.conn, self.indices, self.spooler)
+        self.spooler.signals_pass = self.signals.compute
         self._opened = False
 
     @classmethod
@@ -178,7 +188,29 @@ class ElasticsearchStore(ListingStore):
         returns how many listings changed (see signals.py)."""
         return await self.signals.update(platform)
 
+    async def pending_writes(self) -> PendingWrites | None:
+        """Finish queued writes and try a replay; what is still in the spool after that."""
+        await self.queue.drain()
+        if self.spool.pending():
+            with contextlib.suppress(Exception):
+                await self.replay_spool()
+        by_op = self.spool.pending_by_op()
+        count = sum(by_op.values())
+        oldest = self.spool.oldest()
+        return PendingWrites(
+            count=count,
+            listings=by_op.get("upsert", 0),
+            oldest=datetime.fromtimestamp(oldest, UTC) if count and oldest else None,
+            where=str(self.config.spool_dir),
+        )
+
+    def replayed(self) -> int:
+        return self.stats["replayed"]
+
     # -- reads ----------------------------------------------------------------------------
+    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Listing]:
+        return await self.queries.rescored_since(since, limit)
+
     async def known(self, platform: str, ids: Sequence[str]) -> dict[str, str | None]:
         return await self.queries.known(platform, ids)
 

@@ -195,6 +195,7 @@ class ListingWrites:
         new.fingerprint = new.fingerprint or new.compute_fingerprint()
         linked = [clusters[i] for i in entry.idents if i in clusters]
         if current is None:
+            new.first_fingerprint = new.fingerprint
             new.first_seen = min(aware(new.first_seen), seen_at) if new.first_seen else seen_at
             new.last_seen = seen_at
             new.price_history = (
@@ -225,6 +226,7 @@ class ListingWrites:
             )
         changed = new.fingerprint != old.fingerprint
         if changed:
+            new.first_fingerprint = old.first_fingerprint
             new.first_seen = old.first_seen or seen_at
             new.last_seen = seen_at
             new.price_history = list(old.price_history)
