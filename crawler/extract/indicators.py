@@ -1,22 +1,28 @@
 """Trafficking indicators (INDICATORS.md ids) in listing text, with their evidence spans.
 
-Phrases come from the lexicons in crawler/extract/lexicons/<lang>.yaml (our own work);
-one file per language, loaded once. Phrase syntax, case-insensitive:
-  - a space matches any run of spaces or hyphens ("new in town", "new-in-town");
+Phrases come from the lexicons in crawler/extract/lexicons/<lang>.yaml (our own work, see
+crawler.extract.lexicon). Text and phrases are matched folded (lower case, no diacritics,
+see crawler.extract.normalise), so "NOUA IN ORAS" matches "nouă în oraș". Phrase syntax:
+  - a space matches any run of spaces, hyphens, slashes or dots ("new in town",
+    "new-in-town");
   - "*" at the end of a word matches any ending ("arriv*" -> arrived, arriving);
   - "(a|b|)" is a choice, an empty branch makes it optional ("(a |)kidney for sale");
+  - "~" between words skips up to three words of the same clause, "~~" up to six
+    ("passport* ~ kept" -> "passports will be kept");
   - an entry may be {phrase: ..., weight: 0.3} to mark a weak form (default weight 1.0).
-A lexicon error (unknown id, bad phrase, bad weight) raises LexiconError naming the file,
-the field and the reason.
+A hit is dropped when a negation word of the language stands right before it in the same
+clause ("we never keep your passport", "no placement fee") and when a guard word of its
+indicator is near it: the look-alikes of the lexicon's `guards` ("new in town" next to
+"for rent", "24/7" next to "customer support"). Hashtags are read as the words they join
+("#newintown"), and 🆕 as "new". English phrases are used for every language, because ads
+mix them in. `minor_age_stated` is not a lexicon entry: it is a stated age under 18
+("age 16", "16 y.o.", "16 лет", "Wiek: 16") or an age field value, with guards against
+"16 years of experience", children in au-pair ads and "no one under 16" notices.
 
 Matching is fast because phrases are indexed by their first word (or, for a word that
 runs on, its first three letters): the text's words are intersected with those keys as
 sets, and only at the few word starts that open a phrase is a regex tried. Phrase groups
-are compiled on first use. English phrases are used for every language, because ads mix
-them in ("new in town", "24/7"). `minor_age_stated` is not a lexicon entry: it is a stated age under 18
-("age 16", "16 y.o.", "16 лет", "16 Jahre") or an age field value, with guards against
-"16 years of experience", children in au-pair ads and "no one under 16" notices.
-No settings.
+are compiled on first use. No settings.
 """
 
 from __future__ import annotations
@@ -24,14 +30,25 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
-from crawler.extract.language import TextWords, detect_language
+from crawler.extract.language import TextWords, detect_languages
+from crawler.extract.lexicon import (
+    LexiconError,
+    available_languages,
+    language,
+    read_language,
+)
+from crawler.extract.normalise import clean, fold
 from crawler.models import IndicatorHit
 
-LEXICON_DIR = Path(__file__).with_name("lexicons")
+__all__ = [
+    "AGE_FIELDS",
+    "INDICATOR_IDS",
+    "LexiconError",
+    "available_languages",
+    "find_indicators",
+    "load_lexicons",
+]
 
 # Every text-level id of INDICATORS.md (price_anomaly and shared_contact are platform-level).
 INDICATOR_IDS: tuple[str, ...] = (
@@ -56,11 +73,7 @@ INDICATOR_IDS: tuple[str, ...] = (
     "lure_job_abroad",
     "crypto_only_payment",
 )
-_LEXICON_IDS = frozenset(INDICATOR_IDS) - {"minor_age_stated"}
-
-
-class LexiconError(ValueError):
-    """A lexicon file that cannot be used: names the file, the field and the reason."""
+LEXICON_IDS = frozenset(INDICATOR_IDS) - {"minor_age_stated"}
 
 
 @dataclass(frozen=True)
@@ -73,14 +86,12 @@ class _Phrase:
 _KEY_LEN = 3
 _TOKEN = re.compile(r"[^\W_]+")
 _CHOICE = re.compile(r"\(([^()]*)\)")
+_SEP = r"[\s\-_/.·•*#'\"«»]+"
+_GAP = {"~": 3, "~~": 6}
 
 
 def _expand_leading(phrase: str) -> list[str]:
-    """Spellings of a phrase with its leading choices spelled out, so each can be keyed.
-
-    Later choices stay choices: they become regex alternations, which keeps the number
-    of patterns (and compile time) small.
-    """
+    """Spellings of a phrase with its leading choices spelled out, so each can be keyed."""
     phrase = re.sub(r"\s+", " ", phrase).strip()
     if not phrase.startswith("("):
         return [phrase]
@@ -100,15 +111,15 @@ def _expand_leading(phrase: str) -> list[str]:
 
 
 def _literal(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch == " ":
-            if not out or out[-1] != r"[\s\-]+":
-                out.append(r"[\s\-]+")
-        elif ch == "*":
-            out.append(r"\w*")
-        else:
-            out.append(re.escape(ch))
+    out: list[str] = []
+    for part in re.split(r"( ~~ | ~ | )", text):
+        if part in (" ~ ", " ~~ "):
+            n = _GAP[part.strip()]
+            out.append(rf"(?:{_SEP}[^\W_][\w'\-]*){{0,{n}}}{_SEP}")
+        elif part == " ":
+            out.append(_SEP)
+        elif part:
+            out.append("".join(r"\w*" if ch == "*" else re.escape(ch) for ch in part))
     return "".join(out)
 
 
@@ -125,33 +136,72 @@ def _fragment(spelling: str) -> str:
     return "".join(out) + r"(?![^\W_])"
 
 
+def _key(spelling: str) -> tuple[str, bool] | None:
+    """Index key of a spelling: (its first word, False) or (a stem's first letters, True)."""
+    m = _TOKEN.match(spelling)
+    if not m:
+        return None
+    token = m.group(0)
+    if spelling[m.end() : m.end() + 1] not in ("*", "("):
+        return token, False
+    if len(token) < _KEY_LEN:
+        return None
+    return token[:_KEY_LEN], True
+
+
 def _check_spelling(spelling: str) -> str | None:
-    """Why a spelling cannot be used, or None."""
     literal = _CHOICE.sub("", spelling)
     if "(" in literal or ")" in literal:
         return "unbalanced or nested parentheses"
     if _key(spelling) is None:
         return f"must start with a word of at least {_KEY_LEN} letters or a whole short word"
+    try:
+        re.compile(_fragment(spelling))
+    except re.error as exc:
+        return f"not a valid phrase: {exc}"
     return None
 
 
-def _key(spelling: str) -> tuple[str, bool] | None:
-    """Index key of a spelling: (its first word, False) or (a stem's first letters, True).
+@functools.cache
+def _spellings(lang: str) -> dict[str, list[tuple[str, float]]]:
+    """id -> (folded spelling, weight) of one language, checked (raises LexiconError)."""
+    data = language(lang)
+    path = f"crawler/extract/lexicons/{lang}.yaml"
+    out: dict[str, list[tuple[str, float]]] = {}
+    for ind, entries in data.indicators.items():
+        items: list[tuple[str, float]] = []
+        for n, (phrase, weight) in enumerate(entries):
+            for spelling in _expand_leading(fold(phrase)):
+                problem = _check_spelling(spelling) if spelling else "empty spelling"
+                if problem:
+                    raise LexiconError(
+                        f"{path}: field 'indicators.{ind}[{n}]': {spelling!r}: {problem}"
+                    )
+                items.append((spelling, weight))
+        out[ind] = items
+    return out
 
-    Text words are looked up whole in the first index and by their first letters in
-    the second, so a word that runs on ("arriv*", "urgent(ly|)") needs at least
-    _KEY_LEN literal letters.
-    """
-    first = spelling.lower()
-    m = _TOKEN.match(first)
-    if not m:
-        return None
-    token = m.group(0)
-    if first[m.end() : m.end() + 1] not in ("*", "("):
-        return token, False
-    if len(token) < _KEY_LEN:
-        return None
-    return token[:_KEY_LEN], True
+
+def _read_lexicon(path) -> dict[str, list[tuple[str, float]]]:
+    """Read and check one lexicon file (for tests and tools): id -> (spelling, weight)."""
+    data = read_language(path, LEXICON_IDS)
+    out: dict[str, list[tuple[str, float]]] = {}
+    for ind, entries in data.indicators.items():
+        items = []
+        for n, (phrase, weight) in enumerate(entries):
+            for spelling in _expand_leading(fold(phrase)):
+                problem = _check_spelling(spelling) if spelling else "empty spelling"
+                if problem:
+                    raise LexiconError(
+                        f"{path}: field 'indicators.{ind}[{n}]': {spelling!r}: {problem}"
+                    )
+                items.append((spelling, weight))
+        out[ind] = items
+    return out
+
+
+def _lexicon(lang: str) -> dict[str, list[tuple[str, float]]]:
+    return _spellings(lang)
 
 
 @dataclass
@@ -164,55 +214,11 @@ class _Index:
 
 @dataclass
 class _Table:
-    """Phrases of one or more languages, indexed by their first word or its stem."""
-
     words: _Index
     stems: _Index
-
-
-def _read_lexicon(path: Path) -> dict[str, list[tuple[str, float]]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("indicators"), dict):
-        raise LexiconError(f"{path}: field 'indicators': must be a mapping of id -> phrases")
-    out: dict[str, list[tuple[str, float]]] = {}
-    for ind, entries in data["indicators"].items():
-        field = f"indicators.{ind}"
-        if ind not in _LEXICON_IDS:
-            raise LexiconError(f"{path}: field '{field}': unknown indicator id")
-        if not isinstance(entries, list) or not entries:
-            raise LexiconError(f"{path}: field '{field}': must be a non-empty list of phrases")
-        items: list[tuple[str, float]] = []
-        for n, entry in enumerate(entries):
-            weight = 1.0
-            if isinstance(entry, dict):
-                phrase, weight = entry.get("phrase"), entry.get("weight", 1.0)
-                if not isinstance(weight, int | float) or not 0 < weight <= 1:
-                    raise LexiconError(f"{path}: field '{field}[{n}].weight': must be in (0, 1]")
-            else:
-                phrase = entry
-            if not isinstance(phrase, str) or not phrase.strip():
-                raise LexiconError(f"{path}: field '{field}[{n}]': phrase must be a string")
-            for spelling in _expand_leading(phrase):
-                problem = _check_spelling(spelling) if spelling else "empty spelling"
-                if problem:
-                    raise LexiconError(f"{path}: field '{field}[{n}]': {spelling!r}: {problem}")
-                items.append((spelling, float(weight)))
-        out[ind] = items
-    return out
-
-
-@functools.cache
-def available_languages() -> tuple[str, ...]:
-    """Languages that have a lexicon file."""
-    return tuple(sorted(p.stem for p in LEXICON_DIR.glob("*.yaml")))
-
-
-@functools.cache
-def _lexicon(lang: str) -> dict[str, list[tuple[str, float]]]:
-    return _read_lexicon(LEXICON_DIR / f"{lang}.yaml")
+    vocabulary: frozenset[str]  # every word of every phrase (hashtag segmentation)
+    negations: frozenset[str]
+    guards: dict[str, re.Pattern[str]]
 
 
 def _index(by_key: dict[str, list[tuple[str, _Phrase]]]) -> _Index:
@@ -226,102 +232,159 @@ def _index(by_key: dict[str, list[tuple[str, _Phrase]]]) -> _Index:
     return _Index(patterns, phrases)
 
 
+def _guard_pattern(words: list[str]) -> re.Pattern[str]:
+    alts = sorted({_literal(w) + ("" if w.endswith("*") else r"(?![^\W_])") for w in words})
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alts) + ")")
+
+
 @functools.cache
 def _table(langs: tuple[str, ...]) -> _Table:
     by_word: dict[str, list[tuple[str, _Phrase]]] = {}
     by_stem: dict[str, list[tuple[str, _Phrase]]] = {}
+    vocabulary: set[str] = set()
+    negations: set[str] = set()
+    guard_words: dict[str, list[str]] = {}
     for lang in langs:
-        for ind, items in _lexicon(lang).items():
+        for ind, items in _spellings(lang).items():
             for spelling, weight in items:
                 key = _key(spelling)
                 assert key is not None  # checked when the lexicon was read
                 target = by_stem if key[1] else by_word
                 target.setdefault(key[0], []).append((spelling, _Phrase(ind, weight, lang)))
-    return _Table(_index(by_word), _index(by_stem))
+                vocabulary.update(w for w in _TOKEN.findall(spelling) if len(w) > 1)
+        data = language(lang)
+        negations |= data.negations
+        for ind, words in data.guards.items():
+            guard_words.setdefault(ind, []).extend(words)
+    guards = {ind: _guard_pattern(words) for ind, words in guard_words.items() if words}
+    return _Table(
+        _index(by_word), _index(by_stem), frozenset(vocabulary), frozenset(negations), guards
+    )
 
 
 def _compiled(index: _Index, key: str) -> re.Pattern[str] | None:
     pattern = index.patterns.get(key)
     if pattern is None or not isinstance(pattern, str):
         return pattern
-    compiled = index.patterns[key] = re.compile(pattern, re.IGNORECASE)
+    compiled = index.patterns[key] = re.compile(pattern)
     return compiled
 
 
 def load_lexicons() -> None:
     """Load, check and compile every lexicon now (raises LexiconError), not on first use."""
-    for lang in available_languages():
-        _lexicon(lang)
     table = _table(available_languages())
     for index in (table.words, table.stems):
         for key in list(index.patterns):
             _compiled(index, key)
 
 
-def _languages_for(lang: str | None) -> tuple[str, ...]:
-    langs = available_languages()
-    if lang is None:
-        return langs
+def _languages_for(lang: str | None, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    have = set(available_languages())
+    if lang is None and not extra:
+        return tuple(sorted(have))
     # English phrases are common in ads of every language ("new in town", "24/7").
-    return tuple(sorted({lang, "en"} & set(langs))) or ("en",)
+    wanted = {lang, *extra, "en"} & have
+    return tuple(sorted(wanted)) or ("en",)
+
+
+# --- hashtags ---------------------------------------------------------------------------------
+
+_HASHTAG = re.compile(r"#([^\W_]{4,40})")
+_CAMEL = re.compile(r"[A-ZÀ-Þ]?[a-zß-ÿ]+|[A-ZÀ-Þ]+(?![a-z])|\d+")
+
+
+def _segment(word: str, vocabulary: frozenset[str]) -> list[str] | None:
+    """`word` as a sequence of vocabulary words (fewest pieces), or None."""
+    n = len(word)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(n):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(n, i + 16) + 1):
+            piece = word[i:j]
+            if piece in vocabulary or piece.isdigit():
+                cand = [*best[i], piece]  # type: ignore[misc]
+                if best[j] is None or len(cand) < len(best[j]):  # type: ignore[arg-type]
+                    best[j] = cand
+    return best[n]
+
+
+def _hashtag_words(
+    text: str, folded: str, vocabulary: frozenset[str]
+) -> list[tuple[str, int, int]]:
+    """(words, start, end) of each hashtag that reads as several words."""
+    out = []
+    for m in _HASHTAG.finditer(text):
+        tag = m.group(1)
+        parts = _CAMEL.findall(tag)
+        if len(parts) < 2 or "".join(parts) != tag:
+            low = folded[m.start(1) : m.end(1)].replace("247", "24 7")
+            seg = _segment(low.replace(" ", ""), vocabulary | {"24", "7"})
+            if seg is None or len(seg) < 2:
+                continue
+            parts = seg
+        out.append((fold(" ".join(parts)).replace("2 4 7", "24 7"), m.start(), m.end()))
+    return out
 
 
 # --- stated ages -----------------------------------------------------------------------------
 
-# Starts with the literal "1" (lookbehind after it) so that the engine skips ahead fast.
 _AGE_NUMBER = re.compile(r"1(?<![\d.,:/+\-]1)[0-7](?![.,:/]\d)(?!\d)")
 _AGE_BEFORE = re.compile(
-    r"(?:\bage|\baged|\bâge|\balter|\bleeftijd|\bvârsta|\bvarsta|\bvârstă|\bedad|\bet[àa]"
-    r"|\bwiek|возраст|\bвік|\bi\s*am|\bi'm|\bim|\bik\s*ben|\bich\s*bin|\bam|\bsunt|\btengo"
-    r"|\bsoy|\bmne|мне|мені|\bhabe|\bj'ai|\bho|\bmam)\s*[:=\-]?\s*$",
-    re.IGNORECASE,
+    r"(?:\bage|\baged|\bage\s*:|\balter|\bleeftijd|\bvarsta|\bedad|\beta|\bidade|\bwiek"
+    r"|\beletkor|\bkor|\bvek|\bvek|\bstarost|\bηλικια|\bika|\balder|\bamzius|\baldur|\bmosha"
+    r"|\bgodine|\bgodina|ასაკი|возраст|\bвик|\bвік|\bгодин|\bi\s*am|\bi'm|\bim|\bik\s*ben"
+    r"|\bich\s*bin|\bsunt|\btengo|\bsoy|мне|мені|\bj'ai|\bho|\bmam|\bjsem|\bsom|\bolen"
+    r"|\bjag\s*ar|\bes\s*esu|\beg\s*er|\bjam|\bimam)\s*[:=\-]?\s*$",
 )
 _AGE_AFTER = re.compile(
     r"\s*(?:-\s*)?(?:years?\s*old|yrs?\s*old|y\.?\s*o\b\.?|yo\b|years?\b|yrs?\b|jaar\b|jahre\b"
-    r"|j\.|ani\b|años\b|anos\b|anni\b|lat\b|ans\b|лет\b|года\b|год\b|років\b|роки\b|рік\b)",
-    re.IGNORECASE,
+    r"|j\.|ani\b|anos\b|anos\b|anni\b|lat\b|ans\b|лет\b|года\b|год\b|років\b|роки\b|рік\b"
+    r"|eves\b|let\b|rokov\b|rocnik|ετων\b|χρονων\b|vuotias|ar\b|metu\b|metai\b|ara\b|vjec\b"
+    r"|godina\b|година\b|წლის)",
 )
 # What follows "16 years" when it is not an age: experience, time spans, guarantees.
 _NOT_AN_AGE_AFTER = re.compile(
-    r"\s*of\s+(?!age\b)|"  # "16 years of history", but not "16 years of age"
+    r"\s*of\s+(?!age\b)|"
     r"\s*(?:old\s*)?(?:of\s+|in\s+|de\s+|an\s+|im\s+)?(?:experience|ervaring|erfahrung|"
-    r"experien|esperienza|doświadcz|опыт|досвід|business|ago|geleden|her\b|în urmă|назад|"
+    r"experien|esperienza|doswiadcz|опыт|досвід|досвид|business|ago|geleden|her\b|in urma|назад|"
     r"warranty|garantie|guarantee|contract|service|dienst|work|werk|arbeit|lucru|trabajo|"
     r"работ|робот|tenure|industry|branche|praktijk|praxis|history|geschiedenis|geschichte|"
-    r"istori|истори|історі|historia|jubil|anniversary)",
-    re.IGNORECASE,
+    r"istori|истори|історі|historia|jubil|anniversary|tapasztalat|praxe|prax|izkusen|"
+    r"εμπειρ|kokemus|erfarenhet|patirt|reynsl|pervoj|iskust|გამოცდილ)",
 )
-# Ages of children an au pair would look after, and "no one under 16" policy notices.
 _NOT_AN_AGE_BEFORE = re.compile(
-    r"(?:child|kid|son|daughter|kinder|kind\b|copii|copil|niñ|hij[oa]|дет|ребен|діт|дитин|"
+    r"(?:child|kid|son|daughter|kinder|kind\b|copii|copil|nin|hij[oa]|дет|ребен|діт|дитин|"
     r"enfant|bambin|dziec|under|onder|unter|sub\b|menores|младше|молодше|below|minimum|"
-    r"\bmin\b|from|vanaf|\bab\b|desde|\bот\b|\bвід\b|over|boven|über|peste|más de|старше|"
-    r"старше|\bto\b|\btot\b|\bbis\b|\bдо\b|between|tussen|zwischen|company|firm|bedrijf|"
-    r"unternehmen|empresa|компани|компані)[^.!?\n]{0,30}$",
-    re.IGNORECASE,
+    r"\bmin\b|from|vanaf|\bab\b|desde|\bот\b|\bвід\b|over|boven|uber|peste|mas de|старше|"
+    r"\bto\b|\btot\b|\bbis\b|\bдо\b|between|tussen|zwischen|company|firm|bedrijf|"
+    r"unternehmen|empresa|компани|компані|gyerek|deti|deca|otrok|παιδι|lapsi|barn|vaik|born|"
+    r"femij|ბავშვ|crianc|bambini|dzieci|aged|wieku|anos e)[^.!?\n]{0,30}$",
 )
 AGE_FIELDS = frozenset(
     ("age", "stated_age", "leeftijd", "alter", "varsta", "vârsta", "edad", "età", "wiek",
-     "возраст", "вік")
+     "возраст", "вік", "idade", "âge", "életkor", "věk", "vek", "ηλικία", "ikä", "ålder",
+     "amžius", "aldur", "mosha", "godine", "ასაკი")
 )  # fmt: skip
 
 
-def _stated_minor_ages(text: str) -> list[tuple[str, int]]:
-    """(evidence, position) of stated ages under 18 in the text."""
-    hits: list[tuple[str, int]] = []
-    for m in _AGE_NUMBER.finditer(text):
+def _stated_minor_ages(folded: str) -> list[tuple[int, int]]:
+    """(start, end) of stated ages under 18 in the folded text."""
+    hits: list[tuple[int, int]] = []
+    for m in _AGE_NUMBER.finditer(folded):
         start, end = m.span()
-        before = _AGE_BEFORE.search(text, max(0, start - 16), start)
-        after = _AGE_AFTER.match(text, end, end + 14)
+        before = _AGE_BEFORE.search(folded, max(0, start - 16), start)
+        after = _AGE_AFTER.match(folded, end, end + 14)
         if not before and not after:
             continue
-        if after and _NOT_AN_AGE_AFTER.match(text, after.end(), after.end() + 30):
+        if after and _NOT_AN_AGE_AFTER.match(folded, after.end(), after.end() + 30):
             continue
-        if _NOT_AN_AGE_BEFORE.search(text, max(0, start - 40), before.start() if before else start):
+        if _NOT_AN_AGE_BEFORE.search(
+            folded, max(0, start - 40), before.start() if before else start
+        ):
             continue
-        s = before.start() if before else start
-        e = after.end() if after else end
-        hits.append((text[s:e].strip(), s))
+        hits.append((before.start() if before else start, after.end() if after else end))
     return hits
 
 
@@ -335,33 +398,42 @@ def _field_age(fields: dict) -> tuple[str, str] | None:
     return None
 
 
+# --- matching --------------------------------------------------------------------------------
+
+
 @functools.cache
 def _word_starts(key: str, whole: bool) -> re.Pattern[str]:
-    """Finds `key` at the start of a word (and, when `whole`, as the whole word).
-
-    The pattern begins with the key itself and checks the boundary afterwards, so the
-    regex engine jumps from one occurrence of the key to the next in C.
-    """
     k = re.escape(key)
     return re.compile(rf"{k}(?<![^\W_]{k})" + (r"(?![^\W_])" if whole else ""))
 
 
-def _candidates(table: _Table, words: TextWords) -> list[tuple[int, _Index, str]]:
-    """(offset, index, key) of every word start where a phrase of `table` may begin.
-
-    Keys present in the text are found with set intersections, their positions with one
-    regex per key: only the few words that start a phrase cost a Python step.
-    """
-    low = words.lower
-    unique = words.unique or frozenset(words.words)
+def _candidates(
+    table: _Table, folded: str, unique: frozenset[str]
+) -> list[tuple[int, _Index, str]]:
     out: list[tuple[int, _Index, str]] = []
     word_keys = unique & table.words.patterns.keys()
     stem_keys = {w[:_KEY_LEN] for w in unique if len(w) >= _KEY_LEN} & table.stems.patterns.keys()
     for keys, index, whole in ((word_keys, table.words, True), (stem_keys, table.stems, False)):
         for key in keys:
-            out.extend((m.start(), index, key) for m in _word_starts(key, whole).finditer(low))
+            out.extend((m.start(), index, key) for m in _word_starts(key, whole).finditer(folded))
     out.sort(key=lambda c: c[0])
     return out
+
+
+_CLAUSE_END = re.compile(r"[.!?;:,\n()]")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+
+def _negated(folded: str, start: int, negations: frozenset[str]) -> bool:
+    """A negation word among the three words before `start`, in the same clause."""
+    window = folded[max(0, start - 40) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(window)), default=0)
+    words = _WORD.findall(window[cut:])[-3:]
+    return any(w in negations or w.startswith(("n't",)) or w.endswith("n't") for w in words)
+
+
+def _guarded(folded: str, start: int, end: int, guard: re.Pattern[str] | None) -> bool:
+    return guard is not None and guard.search(folded, max(0, start - 100), end + 100) is not None
 
 
 def find_indicators(
@@ -370,56 +442,26 @@ def find_indicators(
     *,
     fields: dict | None = None,
     words: TextWords | None = None,
+    also: tuple[str, ...] = (),
 ) -> list[IndicatorHit]:
     """Indicator hits in `text`, in order of appearance, one per (id, evidence).
 
-    `lang` picks the lexicon (English is always used too); when None it is detected, and
-    when detection fails every lexicon is used. `fields` are structured listing fields;
-    an age field under 18 gives `minor_age_stated` with that field as its source.
-    `words` is TextWords.of(text) when the caller has it already.
+    `lang` picks the lexicon (English is always used too; `also` adds more languages, for
+    mixed-language ads); when None it is detected, and when detection fails every lexicon
+    is used. `fields` are structured listing fields; an age field under 18 gives
+    `minor_age_stated` with that field as its source. `words` is TextWords.of(text) for
+    the cleaned text when the caller has it already.
     """
-    if text and words is None:
-        words = TextWords.of(text)
-    if lang is None and text:
-        lang = detect_language(text, words)
-    table = _table(_languages_for(lang))
     found: list[tuple[int, IndicatorHit]] = []
-    seen: set[tuple[str, str]] = set()
-    if text and words is not None:
-        covered = 0  # phrases do not overlap: "available 24/7" is one hit, not two
-        best: re.Match[str] | None = None
-        best_info: _Phrase | None = None
-        candidates = _candidates(table, words)
-        for n, (pos, index, key) in enumerate(candidates):
-            if pos < covered:
-                continue
-            pattern = _compiled(index, key)
-            m = pattern.match(text, pos) if pattern is not None else None
-            if m is not None and (best is None or m.end() > best.end()):
-                best, best_info = m, index.phrases[key][m.lastindex - 1]
-            # A word may start phrases of both indexes: decide after the last candidate here.
-            if n + 1 < len(candidates) and candidates[n + 1][0] == pos:
-                continue
-            if best is None or best_info is None:
-                continue
-            covered = best.end()
-            evidence = best.group(0)
-            dedup = (best_info.indicator, evidence.lower())
-            if dedup not in seen:
-                seen.add(dedup)
-                hit = IndicatorHit(
-                    id=best_info.indicator,
-                    evidence=evidence,
-                    lang=best_info.lang,
-                    weight=best_info.weight,
-                )
-                found.append((pos, hit))
-            best = best_info = None
-        for evidence, pos in _stated_minor_ages(text):
-            if ("minor_age_stated", evidence.lower()) not in seen:
-                seen.add(("minor_age_stated", evidence.lower()))
-                hit = IndicatorHit(id="minor_age_stated", evidence=evidence, lang=lang)
-                found.append((pos, hit))
+    if text:
+        if words is None or words.text != text:
+            text = clean(text)
+            words = TextWords.of(text)
+        if lang is None:
+            ranked = detect_languages(text, words)
+            lang = ranked[0] if ranked else None
+            also = (*also, *ranked[1:2])
+        _match(text, words, _table(_languages_for(lang, also)), lang, found)
     if fields:
         age = _field_age(fields)
         if age:
@@ -428,3 +470,69 @@ def find_indicators(
             found.append((len(text or ""), hit))
     found.sort(key=lambda item: item[0])
     return [hit for _, hit in found]
+
+
+def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: list) -> None:
+    folded = words.lower
+    unique = words.unique
+    extra_spans: list[tuple[int, int, int]] = []  # (offset in matched text, start, end)
+    if "#" in text:
+        tags = _hashtag_words(text, folded, table.vocabulary)
+        if tags:
+            pieces = [folded]
+            offset = len(folded)
+            for joined, s, e in tags:
+                pieces.append("\n")
+                offset += 1
+                extra_spans.append((offset, s, e))
+                pieces.append(joined)
+                offset += len(joined)
+            folded = "".join(pieces)
+            unique = unique | frozenset(_TOKEN.findall(" ".join(t[0] for t in tags)))
+    seen: set[tuple[str, str]] = set()
+    covered = 0  # phrases do not overlap: "available 24/7" is one hit, not two
+    best: re.Match[str] | None = None
+    best_info: _Phrase | None = None
+    candidates = _candidates(table, folded, unique)
+    for n, (pos, index, key) in enumerate(candidates):
+        if pos < covered:
+            continue
+        pattern = _compiled(index, key)
+        m = pattern.match(folded, pos) if pattern is not None else None
+        if m is not None and (best is None or m.end() > best.end()):
+            best, best_info = m, index.phrases[key][m.lastindex - 1]
+        if n + 1 < len(candidates) and candidates[n + 1][0] == pos:
+            continue
+        if best is None or best_info is None:
+            continue
+        start, end = best.span()
+        info = best_info
+        best = best_info = None
+        if _negated(folded, start, table.negations) or _guarded(
+            folded, start, end, table.guards.get(info.indicator)
+        ):
+            continue
+        covered = end
+        if start >= len(text):
+            span = next(((s, e) for off, s, e in reversed(extra_spans) if off <= start), None)
+            evidence = text[span[0] : span[1]] if span else folded[start:end]
+            where = span[0] if span else len(text)
+        else:
+            evidence, where = text[start:end], start
+        dedup = (info.indicator, evidence.lower())
+        if dedup in seen:
+            continue
+        seen.add(dedup)
+        found.append(
+            (
+                where,
+                IndicatorHit(
+                    id=info.indicator, evidence=evidence, lang=info.lang, weight=info.weight
+                ),
+            )
+        )
+    for start, end in _stated_minor_ages(words.lower):
+        evidence = text[start:end].strip()
+        if ("minor_age_stated", evidence.lower()) not in seen:
+            seen.add(("minor_age_stated", evidence.lower()))
+            found.append((start, IndicatorHit(id="minor_age_stated", evidence=evidence, lang=lang)))

@@ -1,85 +1,68 @@
-"""Language identification for listing text: small, fast and dependency-free.
+"""Language identification for listing text, for the 23 languages of the lexicons.
 
-Cyrillic text is told apart by letters only one of Ukrainian and Russian uses, then by
-function words; Latin text by counting very common function words per language, with
-language-specific diacritics as a tie-breaker. Supported: en, nl, de, ro, es, fr, it, pl,
-uk, ru. Returns None when the text is too short or ambiguous to say. No settings.
+The script decides first: Georgian letters mean ka, Greek el; Cyrillic text is uk, ru or
+sr (letters only one of them uses, then words); Latin text is any of the Latin-script
+languages, or Russian and Ukrainian transliterated ("tolko priehala"). Within a script,
+each language scores the distinct words of the text found in its lexicon's `detect`
+list (function words and common ad words; a word shared by several languages counts for
+each in part) plus letters with diacritics that few languages use. Returns None when the
+text is too short or ambiguous to say. `detect_languages` ranks every language that
+scores close to the best, for mixed-language ads. No settings.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
-
-def _words(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
-# Function words only: they occur in every ad whatever its topic, and rarely in the
-# other languages. Words shared between languages (e.g. "de", "in", "a") are left out.
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": _words(
-        "all and are call can for from have here job just new not only our please that the "
-        "this very what when who will with work you your as by or to"
-    ),
-    "nl": _words(
-        "alleen bel bij deze een en geen graag het hier ik je jij maar met mij naar niet "
-        "nieuw nieuwe ons onze ook uur van voor werk wij wordt zijn"
-    ),
-    "de": _words(
-        "arbeit auch bei bitte das der die ein eine für hier ich ist kein keine mich mit nach "
-        "neu nicht nur sehr sind stunde und uns unser wir wird zu oder"
-    ),
-    "ro": _words(
-        "aici care cu din doar este fara foarte fără lucru mai munca muncă ne noi nu ora pe "
-        "pentru sau si sunt vă și"
-    ),
-    "es": _words(
-        "aqui aquí años chica chicas ciudad como el empleo estoy está hora las llegada "
-        "llámame los muy necesitamos nueva nuevo ofrecemos para pero por recién sin somos su "
-        "sueldo también trabajo y se al cerca mes piso habitaciones alquila del precio tarifas "
-        "teléfono correo solo pago gracias"
-    ),
-    "fr": _words(
-        "ans arrivée aussi avec comme des du emploi est et fille filles heure ici le les mais "
-        "nous nouvelle offrons pas pour sans seulement suis travail très une ville vous"
-    ),
-    "it": _words("della gli lavoro lo molto non nuova nuovo qui senza siamo sono è"),
-    "pl": _words(
-        "bardzo bez dla godzina jest jestem jesteśmy lub na nie nowa oraz praca sie się tu "
-        "tylko w z"
-    ),
-    "uk": _words(
-        "або без ви від година для дуже з його ми на не нова робота та тут тільки у це що як є і її"
-    ),
-    "ru": _words(
-        "без в вы для его есть её и или как мы на не новая от очень работа с только тут час что это"
-    ),
-}
-
-_DIACRITICS: dict[str, str] = {
-    "ro": "șțăşţ",
-    "es": "ñ¿¡",
-    "de": "ßäöü",
-    "pl": "ąęłśżźćń",
-    "fr": "çèêàœ",
-    "nl": "ĳ",
-}
+from crawler.extract.normalise import fold
 
 _WORD = re.compile(r"[^\W_]+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_UK_ONLY = re.compile(r"[іїєґІЇЄҐ]")
-_RU_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
-_LATIN_LANGS = ("en", "nl", "de", "ro", "es", "fr", "it", "pl")
-_WORD_LANGS: dict[str, tuple[str, ...]] = {}
-for _lang, _words in _STOPWORDS.items():
-    for _w in _words:
-        _WORD_LANGS[_w] = (*_WORD_LANGS.get(_w, ()), _lang)
-_DIACRITIC_LANG = {ch: lang for lang, marks in _DIACRITICS.items() for ch in marks}
-_DIACRITIC_RE = re.compile(f"[{''.join(_DIACRITIC_LANG)}]")
 
+# Letters with diacritics that point at a few languages: letter -> (languages, weight).
+_MARKS: dict[str, tuple[tuple[str, ...], float]] = {}
+for _letters, _langs, _weight in (
+    ("ș ț ă", ("ro",), 1.0),
+    ("ş ţ", ("ro",), 0.6),
+    ("ñ ¿ ¡", ("es",), 1.0),
+    ("ß", ("de",), 1.0),
+    ("ł ś ż ź ń", ("pl",), 1.0),
+    ("ą ę", ("pl", "lt"), 0.5),
+    ("ć", ("pl", "sr"), 0.5),
+    ("œ è ê û ù î", ("fr",), 0.6),
+    ("ç", ("fr", "pt", "sq"), 0.3),
+    ("à", ("fr", "it", "pt"), 0.3),
+    ("ã õ", ("pt",), 1.0),
+    ("ì ò", ("it",), 0.8),
+    ("ř ů ě", ("cs",), 1.0),
+    ("ť ď ň", ("cs", "sk"), 0.6),
+    ("ľ ĺ ŕ ô", ("sk",), 1.0),
+    ("ő ű", ("hu",), 1.0),
+    ("þ ð", ("is",), 1.0),
+    ("æ", ("is",), 0.5),
+    ("ė ų ū į", ("lt",), 1.0),
+    ("ë", ("sq",), 0.8),
+    ("đ", ("sr",), 1.0),
+    ("č š ž", ("cs", "sk", "sl", "sr", "lt"), 0.2),
+    ("å", ("sv",), 0.8),
+    ("ä ö", ("de", "fi", "sv", "sk", "hu", "is"), 0.15),
+    ("ü", ("de", "hu"), 0.3),
+    ("ĳ", ("nl",), 1.0),
+    ("і ї є ґ", ("uk",), 1.0),
+    ("ы э ъ ё", ("ru",), 1.0),
+    ("ђ ј љ њ ћ џ", ("sr",), 1.0),
+):
+    for _ch in _letters.split():
+        _MARKS[_ch] = (_langs, _weight)
+_MARK_RE = re.compile("[" + "".join(_MARKS) + "]")
+
+_SCRIPT_RE = {
+    "cyrillic": re.compile(r"[\u0400-\u04ff]"),
+    "greek": re.compile(r"[\u0370-\u03ff]"),
+    "georgian": re.compile(r"[\u10a0-\u10ff]"),
+}
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Scanning the first few KB is enough to decide; long pages cost no more than short ones.
 _SAMPLE = 3000
 
@@ -88,10 +71,8 @@ _SAMPLE = 3000
 class TextWords:
     """The words of one text, split once and shared by the extractors.
 
-    `lower` is the lower-cased text (same offsets as the text, or the text itself in
-    the rare Unicode cases where lower-casing changes lengths); `words` its lower-cased
-    words in order; `unique` the set of them. Built with C-level regex and set
-    operations, because per-word Python loops were the largest cost of extract().
+    `lower` is the folded text (lower case, no diacritics, same offsets as the text, see
+    crawler.extract.normalise.fold); `words` its words in order; `unique` the set of them.
     """
 
     text: str
@@ -101,51 +82,82 @@ class TextWords:
 
     @classmethod
     def of(cls, text: str) -> TextWords:
-        low = text.lower()
-        if len(low) != len(text):
-            # Keep offsets: characters whose lower case is longer ("İ") stay as they are.
-            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        low = fold(text)
         words = _WORD.findall(low)
         return cls(text, low, words, frozenset(words))
 
 
-def detect_language(text: str, words: TextWords | None = None) -> str | None:
-    """ISO 639-1 code of the main language of `text`, or None when it cannot tell.
+@cache
+def _word_langs() -> dict[str, dict[str, tuple[tuple[str, float], ...]]]:
+    """script -> folded detect word -> ((language, weight), ...)."""
+    from crawler.extract.lexicon import all_languages
 
-    `words` is TextWords.of(text) when the caller has it already.
-    """
+    by_script: dict[str, dict[str, list[str]]] = {}
+    for data in all_languages():
+        for script in data.scripts:
+            table = by_script.setdefault(script, {})
+            for w in data.detect:
+                table.setdefault(w, []).append(data.lang)
+    return {
+        script: {w: tuple((lang, 1.0 / len(langs)) for lang in langs) for w, langs in t.items()}
+        for script, t in by_script.items()
+    }
+
+
+def _script(sample: str) -> str:
+    counts = {name: len(rx.findall(sample)) for name, rx in _SCRIPT_RE.items()}
+    name, n = max(counts.items(), key=lambda kv: kv[1])
+    latin = len(_LATIN_RE.findall(sample)) if n else 1
+    if n >= 2 and n >= 0.3 * latin:
+        return name
+    return "latin"
+
+
+def language_scores(text: str, words: TextWords | None = None) -> dict[str, float]:
+    """Each candidate language's score for `text` (higher is more likely)."""
     if not text:
-        return None
+        return {}
     sample = text[:_SAMPLE]
     if words is None or len(text) > _SAMPLE:
         words = TextWords.of(sample)
-    letters = sum(map(len, words.words))
-    if not letters:
-        return None
-    counts = Counter(words.words)
+    script = _script(sample)
+    if script == "georgian":
+        return {"ka": 10.0}
+    if script == "greek":
+        return {"el": 10.0}
+    table = _word_langs().get(script, {})
     scores: dict[str, float] = {}
-    for w in counts.keys() & _WORD_LANGS.keys():
-        for lang in _WORD_LANGS[w]:
-            scores[lang] = scores.get(lang, 0.0) + counts[w]
-    cyrillic = 0
-    if _CYRILLIC.search(sample):
-        # Cyrillic letters take two bytes in UTF-8: the byte surplus counts them (and any
-        # other non-ASCII letters) in C, far faster than a findall over the text.
-        cyrillic = len(sample.encode("utf-8", "replace")) - len(sample)
-    if cyrillic >= 4 and cyrillic >= 0.3 * letters:
-        uk = scores.get("uk", 0.0) + 2 * len(_UK_ONLY.findall(sample))
-        ru = scores.get("ru", 0.0) + 2 * len(_RU_ONLY.findall(sample))
-        if uk == ru:
-            return None
-        return "uk" if uk > ru else "ru"
-    latin = {lang: scores.get(lang, 0.0) for lang in _LATIN_LANGS}
-    marks: Counter[str] = Counter(_DIACRITIC_LANG[ch] for ch in _DIACRITIC_RE.findall(sample))
-    for lang, n in marks.items():
-        latin[lang] += min(n, 5) * 0.5
-    best = max(latin, key=latin.__getitem__)
-    top = latin[best]
-    if top < 1.0:
-        return None
-    if sum(1 for v in latin.values() if v == top) > 1:
-        return None
-    return best
+    for w in words.unique & table.keys():
+        for lang, weight in table[w]:
+            scores[lang] = scores.get(lang, 0.0) + weight
+    lowered = sample.lower()
+    marks: dict[str, float] = {}
+    for ch in _MARK_RE.findall(lowered):
+        langs, weight = _MARKS[ch]
+        for lang in langs:
+            marks[lang] = marks.get(lang, 0.0) + weight
+    for lang, value in marks.items():
+        if script == "cyrillic" and lang not in ("uk", "ru", "sr"):
+            continue
+        if script == "latin" and lang in ("uk", "ru"):
+            continue
+        scores[lang] = scores.get(lang, 0.0) + min(value, 3.0)
+    return scores
+
+
+def detect_languages(text: str, words: TextWords | None = None) -> list[str]:
+    """Languages of `text`, best first: the best and any scoring at least half as well."""
+    scores = language_scores(text, words)
+    if not scores:
+        return []
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = ranked[0][1]
+    if top < 1.0 or (len(ranked) > 1 and ranked[1][1] == top):
+        return []
+    return [lang for lang, s in ranked if s >= max(1.0, 0.5 * top)][:3]
+
+
+def detect_language(text: str, words: TextWords | None = None) -> str | None:
+    """ISO 639-1 code of the main language of `text`, or None when it cannot tell."""
+    ranked = detect_languages(text, words)
+    return ranked[0] if ranked else None

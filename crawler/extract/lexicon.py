@@ -1,0 +1,211 @@
+"""Per-language data of crawler/extract/lexicons/<lang>.yaml, read and checked once.
+
+One file per language (our own work) holds everything language-specific that the
+extractors use: words that identify the language, negation words, spelled digits and
+number words for phones, rate words per price unit, local currency words, how e-mail
+"@" and "." are spelled out, the indicator phrases and the look-alike guards. Lists are
+strings split on "|" (entries may contain spaces). A file that cannot be used raises
+LexiconError naming the file, the field and the reason. No settings.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crawler.extract.normalise import fold_word
+
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+PRICE_UNITS = ("15min", "30min", "hour", "night", "day", "week", "month", "year", "sale", "once")
+SCRIPTS = ("latin", "cyrillic", "greek", "georgian")
+
+try:  # libyaml's loader is several times faster; start-up time matters for `crawler extract`
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used: names the file, the field and the reason."""
+
+
+@dataclass
+class LanguageData:
+    lang: str
+    scripts: tuple[str, ...]
+    detect: frozenset[str]  # folded words typical of the language
+    negations: frozenset[str]  # folded words that void a phrase right after them
+    digits: dict[str, int]  # folded spelled digit or number word -> value (0-99)
+    plus: frozenset[str]
+    repeat: dict[str, int]  # "double" -> 2, "triple" -> 3
+    units: dict[str, str]  # folded rate word(s) -> unit
+    currencies: dict[str, str]  # folded currency word -> ISO code
+    email_at: frozenset[str]
+    email_dot: frozenset[str]
+    indicators: dict[str, list[tuple[str, float]]]  # id -> (phrase, weight)
+    guards: dict[str, list[str]] = field(default_factory=dict)  # id -> folded guard words
+
+
+def _split(value: Any, path: Path, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        items = [str(v) for v in value]
+    elif isinstance(value, str | int | float):
+        items = str(value).split("|")
+    else:
+        raise LexiconError(f"{path}: field '{name}': must be a string or a list of strings")
+    return [fold_word(i) for i in items if str(i).strip()]
+
+
+def _words(value: Any, path: Path, name: str) -> frozenset[str]:
+    out: set[str] = set()
+    for item in _split(value, path, name):
+        out.update(item.split())
+    return frozenset(out)
+
+
+# Serbian Latin -> Cyrillic, letter by letter (digraphs first).
+_SR_DIGRAPHS = {"lj": "љ", "nj": "њ", "dž": "џ", "Lj": "Љ", "Nj": "Њ", "Dž": "Џ"}
+_SR_LETTERS = dict(
+    zip(
+        "abcčćdđefghijklmnoprsštuvzž",
+        "абцчћдђефгхијклмнопрсштувзж",
+        strict=True,
+    )
+)
+
+
+def sr_cyrillic(text: str) -> str:
+    """Serbian Latin script written in Cyrillic ("smeštaj" -> "смештај")."""
+    for latin, cyr in _SR_DIGRAPHS.items():
+        text = text.replace(latin, cyr)
+    return "".join(_SR_LETTERS.get(ch, ch) for ch in text)
+
+
+def _with_cyrillic(data: dict[str, Any]) -> None:
+    """Add the Cyrillic spelling of every phrase and word list of a Latin-script file."""
+    for ind, entries in (data.get("indicators") or {}).items():
+        extra = []
+        for entry in entries:
+            phrase = entry.get("phrase") if isinstance(entry, dict) else entry
+            if isinstance(phrase, str):
+                cyr = sr_cyrillic(phrase.lower())
+                if cyr != phrase.lower():
+                    extra.append({**entry, "phrase": cyr} if isinstance(entry, dict) else cyr)
+        entries.extend(extra)
+    for key in ("detect", "negations"):
+        if isinstance(data.get(key), str):
+            data[key] = data[key] + " " + sr_cyrillic(data[key])
+    for section in ("units", "currencies", "guards"):
+        for name, words in (data.get(section) or {}).items():
+            if isinstance(words, str):
+                data[section][name] = words + "|" + sr_cyrillic(words)
+    if isinstance(data.get("digits"), list):
+        data["digits"] = [f"{w}|{sr_cyrillic(str(w))}" for w in data["digits"]]
+
+
+def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("indicators"), dict):
+        raise LexiconError(f"{path}: field 'indicators': must be a mapping of id -> phrases")
+    lang = str(data.get("lang") or path.stem)
+    if data.get("transliterate") == "cyrillic":
+        _with_cyrillic(data)
+    scripts = tuple(str(data.get("script") or "latin").split("+"))
+    for s in scripts:
+        if s not in SCRIPTS:
+            raise LexiconError(f"{path}: field 'script': unknown script {s!r}")
+    digits: dict[str, int] = {}
+    raw_digits = data.get("digits") or []
+    if raw_digits and (not isinstance(raw_digits, list) or len(raw_digits) != 10):
+        raise LexiconError(f"{path}: field 'digits': must list the words for 0 to 9, in order")
+    for value, words in enumerate(raw_digits):
+        for w in _split(words, path, f"digits[{value}]"):
+            digits[w] = value
+    numbers = data.get("numbers") or {}
+    if not isinstance(numbers, dict):
+        raise LexiconError(f"{path}: field 'numbers': must map number words to 10-99")
+    for word, value in numbers.items():
+        if not isinstance(value, int) or not 10 <= value <= 99:
+            raise LexiconError(f"{path}: field 'numbers.{word}': must be a number from 10 to 99")
+        digits[fold_word(str(word))] = value
+    repeat = {w: 2 for w in _split(data.get("double"), path, "double")}
+    repeat.update({w: 3 for w in _split(data.get("triple"), path, "triple")})
+    units: dict[str, str] = {}
+    for unit, words in (data.get("units") or {}).items():
+        if unit not in PRICE_UNITS:
+            raise LexiconError(f"{path}: field 'units.{unit}': unknown unit")
+        for w in _split(words, path, f"units.{unit}"):
+            units[w] = unit
+    currencies: dict[str, str] = {}
+    for code, words in (data.get("currencies") or {}).items():
+        if not isinstance(code, str) or not code.isupper():
+            raise LexiconError(f"{path}: field 'currencies.{code}': must be an ISO 4217 code")
+        for w in _split(words, path, f"currencies.{code}"):
+            currencies[w] = code
+    indicators: dict[str, list[tuple[str, float]]] = {}
+    for ind, entries in data["indicators"].items():
+        name = f"indicators.{ind}"
+        if ind not in indicator_ids:
+            raise LexiconError(f"{path}: field '{name}': unknown indicator id")
+        if not isinstance(entries, list) or not entries:
+            raise LexiconError(f"{path}: field '{name}': must be a non-empty list of phrases")
+        items: list[tuple[str, float]] = []
+        for n, entry in enumerate(entries):
+            weight: Any = 1.0
+            if isinstance(entry, dict):
+                phrase, weight = entry.get("phrase"), entry.get("weight", 1.0)
+                if not isinstance(weight, int | float) or not 0 < weight <= 1:
+                    raise LexiconError(f"{path}: field '{name}[{n}].weight': must be in (0, 1]")
+            else:
+                phrase = entry
+            if not isinstance(phrase, str | int) or not str(phrase).strip():
+                raise LexiconError(f"{path}: field '{name}[{n}]': phrase must be a string")
+            items.append((str(phrase), float(weight)))
+        indicators[ind] = items
+    guards: dict[str, list[str]] = {}
+    for ind, words in (data.get("guards") or {}).items():
+        if ind not in indicator_ids:
+            raise LexiconError(f"{path}: field 'guards.{ind}': unknown indicator id")
+        guards[ind] = _split(words, path, f"guards.{ind}")
+    return LanguageData(
+        lang=lang,
+        scripts=scripts,
+        detect=_words(data.get("detect"), path, "detect"),
+        negations=_words(data.get("negations"), path, "negations"),
+        digits=digits,
+        plus=frozenset(_split(data.get("plus"), path, "plus")),
+        repeat=repeat,
+        units=units,
+        currencies=currencies,
+        email_at=frozenset(_split(data.get("email_at"), path, "email_at")),
+        email_dot=frozenset(_split(data.get("email_dot"), path, "email_dot")),
+        indicators=indicators,
+        guards=guards,
+    )
+
+
+@functools.cache
+def available_languages() -> tuple[str, ...]:
+    """Languages that have a lexicon file."""
+    return tuple(sorted(p.stem for p in LEXICON_DIR.glob("*.yaml")))
+
+
+@functools.cache
+def language(lang: str) -> LanguageData:
+    from crawler.extract.indicators import LEXICON_IDS
+
+    return read_language(LEXICON_DIR / f"{lang}.yaml", LEXICON_IDS)
+
+
+@functools.cache
+def all_languages() -> tuple[LanguageData, ...]:
+    return tuple(language(lang) for lang in available_languages())
