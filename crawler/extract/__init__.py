@@ -15,7 +15,8 @@ from typing import Any
 
 from crawler.extract.contacts import extract_emails, extract_handles
 from crawler.extract.indicators import AGE_FIELDS, find_indicators
-from crawler.extract.language import TextWords, detect_language
+from crawler.extract.language import TextWords, detect_language, detect_languages
+from crawler.extract.normalise import clean
 from crawler.extract.phones import extract_phones
 from crawler.extract.prices import extract_prices
 from crawler.extract.risk import score
@@ -38,7 +39,9 @@ __all__ = [
 
 # Languages whose country is a good default region for national-format phone numbers.
 _LANG_REGION = {"nl": "NL", "de": "DE", "ro": "RO", "uk": "UA", "ru": "RU", "es": "ES",
-                "fr": "FR", "it": "IT", "pl": "PL"}  # fmt: skip
+                "fr": "FR", "it": "IT", "pl": "PL", "pt": "PT", "hu": "HU", "cs": "CZ",
+                "sk": "SK", "sl": "SI", "el": "GR", "fi": "FI", "sv": "SE", "lt": "LT",
+                "is": "IS", "sq": "AL", "sr": "RS", "ka": "GE"}  # fmt: skip
 _INVISIBLE = ("script", "style", "noscript", "template", "head", "svg")
 _BLOCKS = ("br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
            "section", "article", "header", "footer", "dd", "dt")  # fmt: skip
@@ -116,14 +119,17 @@ def extract(
             parts.append(visible)
     if fields:
         parts.append(_field_text(fields))
-    full = "\n".join(p for p in parts if p)
+    full = clean("\n".join(p for p in parts if p))
     words = TextWords.of(full)
-    language = lang or detect_language(full, words)
+    ranked = [lang] if lang else detect_languages(full, words)
+    language = ranked[0] if ranked else None
     region = country.upper() if country else _LANG_REGION.get(language or "")
-    indicators = find_indicators(full, language, fields=fields, words=words)
+    indicators = find_indicators(
+        full, language, fields=fields, words=words, also=tuple(ranked[1:2])
+    )
     risk, explanation = score(indicators, extras=extras)
     return Extraction(
-        prices=extract_prices(full, language),
+        prices=extract_prices(full, language, country=region),
         phones=extract_phones(full, region, words=words),
         emails=extract_emails(full),
         handles=extract_handles(full, region, words=words),

@@ -160,6 +160,8 @@ def load_cases(directory: Path | str) -> list[Case]:
             seen.add(cid)
             lang = raw.get("lang", data.get("lang"))
             country = raw.get("country", data.get("country"))
+            if country is False:  # YAML 1.1 reads the bare region code NO as false
+                country = "NO"
             loc = raw.get("loc")
             out.append(
                 Case(
