@@ -5,16 +5,18 @@ org", "name(at)example(punt)org", "name at example dot org"). Handles come from 
 links ("t.me/name", "wa.me/<digits>", "onlyfans.com/name", "instagram.com/name") and from
 labelled mentions ("tg: @name", "snap: name", "insta @name", "kik: name"); a label needs
 a colon or an "@" before the name, so that "snap a photo" is not a handle.
-WhatsApp, Viber and Signal numbers become handles whose value is the number's E.164
-digits (no "+"), the same digits wa.me links carry. No settings.
+A number written for WhatsApp, Viber, Signal or Telegram ("WhatsApp +31 6...", wa.me/31...)
+is a phone number, found by crawler.extract.phones, not a handle. No settings.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from crawler.extract.language import TextWords
+from crawler.extract.normalise import fold
 from crawler.extract.phones import extract_phones
 from crawler.models import Handle
 
@@ -34,12 +36,37 @@ _SPOKEN_EMAIL = re.compile(
 )
 
 
+@functools.cache
+def _spoken() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], frozenset[str]]:
+    """Bracketed "at"/"dot" words and spoken addresses, in every lexicon language."""
+    from crawler.extract.lexicon import all_languages
+
+    at_words = {"at", "@", "ат", "arroba", "apenstaart", "klammeraffe"}
+    dot_words = {"dot", "punt", "punkt", "punct", "точка", "punto", "point", "."}
+    for data in all_languages():
+        at_words |= data.email_at
+        dot_words |= data.email_dot
+    at_alt = "|".join(sorted(map(re.escape, at_words), key=len, reverse=True))
+    dot_alt = "|".join(sorted(map(re.escape, dot_words), key=len, reverse=True))
+    bracket_at = re.compile(rf"\s*[\[\(\{{<]\s*(?:{at_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
+    bracket_dot = re.compile(rf"\s*[\[\(\{{<]\s*(?:{dot_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
+    spoken = re.compile(
+        rf"(?<![\w.])([A-Za-z0-9._%+\-]{{2,64}})\s+(?:{at_alt})\s+([A-Za-z0-9\-]{{2,63}})"
+        rf"\s+(?:{dot_alt})\s+([A-Za-z]{{2,24}})\b",
+        re.IGNORECASE,
+    )
+    cues = frozenset(w for w in at_words if w.replace("-", "").isalpha())
+    return bracket_at, bracket_dot, spoken, cues
+
+
 def _deobfuscate_email_text(text: str) -> str:
+    bracket_at, bracket_dot, spoken, cues = _spoken()
     if "[" in text or "(" in text or "{" in text or "<" in text:
-        text = _OBFUSCATED_AT.sub("@", text)
-        text = _OBFUSCATED_DOT.sub(".", text)
-    if " dot " in text or " DOT " in text:
-        text = _SPOKEN_EMAIL.sub(r"\1@\2.\3", text)
+        text = bracket_at.sub("@", text)
+        text = bracket_dot.sub(".", text)
+    low = fold(text)
+    if any(f" {w} " in low for w in cues):
+        text = spoken.sub(r"\1@\2.\3", low)
     return text
 
 
@@ -194,7 +221,7 @@ _SERVICES: tuple[_Service, ...] = (
         "threema",
         frozenset(("threema",)),
         (),
-        (re.compile(r"threema\s*(?:id)?\s*[:：\-]\s*([A-Z0-9]{8})\b"),),
+        (re.compile(r"(?i:threema)\s*(?i:id)?\s*[:：\-]\s*([A-Z0-9]{8})\b"),),
     ),
     _Service(
         "signal",
@@ -245,8 +272,8 @@ def extract_handles(
 ) -> list[Handle]:
     """Messenger and platform handles in `text`, deduplicated, in order of first appearance.
 
-    `region` (ISO 3166 alpha-2) helps read national-format numbers after a WhatsApp,
-    Viber or Signal label. `words` is TextWords.of(text) when the caller has it already.
+    `region` is accepted for compatibility (messenger numbers are phones now). `words` is
+    TextWords.of(text) when the caller has it already.
     """
     if not text:
         return []
@@ -266,23 +293,6 @@ def extract_handles(
                 if name.lower() in _NOT_NAMES and "@" not in m.group(0):
                     continue
                 found.append((m.start(), Handle(service=service.name, handle=name)))
-    if "wa.me/" in lower or "phone=" in lower:
-        for m in _WA_LINK.finditer(text):
-            digits = _e164_digits(m.group(1), None)
-            if digits:
-                found.append((m.start(), Handle(service="whatsapp", handle=digits)))
-    if "signal.me" in lower:
-        for m in _SIGNAL_LINK.finditer(text):
-            digits = _e164_digits(m.group(1), None)
-            if digits:
-                found.append((m.start(), Handle(service="signal", handle=digits)))
-    for service_name, label_words, pattern in _NUMBER_LABELS:
-        if unique.isdisjoint(label_words):
-            continue
-        for m in pattern.finditer(text):
-            digits = _e164_digits(m.group(1), region)
-            if digits:
-                found.append((m.start(), Handle(service=service_name, handle=digits)))
     found.sort(key=lambda item: item[0])
     out: list[Handle] = []
     seen: set[tuple[str, str]] = set()

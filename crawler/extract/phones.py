@@ -18,41 +18,86 @@ import re
 import phonenumbers
 
 from crawler.extract.language import TextWords
+from crawler.extract.normalise import clean
 
-# Spelled-out digits. Words that are also ordinary words ("een", "un", "one", "acht")
-# only count inside a run of at least four digit-words, see _SPELLED_RUN.
-_DIGIT_WORDS: dict[str, tuple[str, ...]] = {
-    "0": ("zero", "oh", "nul", "null", "nula", "zéro", "cero", "нуль", "ноль"),
-    "1": ("one", "een", "één", "eins", "unu", "uno", "un", "jeden", "один", "одна"),
-    "2": ("two", "twee", "zwei", "zwo", "doi", "dos", "deux", "due", "dwa", "два", "дві", "две"),
-    "3": ("three", "drie", "drei", "trei", "tres", "trois", "tre", "trzy", "три"),
-    "4": ("four", "vier", "patru", "cuatro", "quatre", "quattro", "cztery", "чотири", "четыре"),
-    "5": ("five", "vijf", "fünf", "fuenf", "cinci", "cinco", "cinq", "cinque", "pięć", "piec",
-          "п'ять", "пʼять", "пять"),
-    "6": ("six", "zes", "sechs", "șase", "sase", "şase", "seis", "sei", "sześć", "szesc",
-          "шість", "шесть"),
-    "7": ("seven", "zeven", "sieben", "șapte", "sapte", "şapte", "siete", "sept", "sette",
-          "siedem", "сім", "семь"),
-    "8": ("eight", "acht", "opt", "ocho", "huit", "otto", "osiem", "вісім", "восемь"),
-    "9": ("nine", "negen", "neun", "nouă", "noua", "nueve", "neuf", "nove", "dziewięć",
-          "dziewiec", "дев'ять", "девʼять", "девять"),
-}  # fmt: skip
-_WORD_TO_DIGIT = {w: d for d, words in _DIGIT_WORDS.items() for w in words}
-# "plus" spelled out before a country code: "plus three one", "más tres cuatro", "плюс три".
-_PLUS_WORDS = ("plus", "más", "mas", "mais", "più", "плюс")
-_PLUS_ALT = "|".join(_PLUS_WORDS)
-_DIGIT_WORD_ALT = "|".join(sorted(map(re.escape, _WORD_TO_DIGIT), key=len, reverse=True))
-_SPELLED_TOKEN = rf"(?:{_DIGIT_WORD_ALT}|\d{{1,4}})"
-_SPELLED_RUN = re.compile(
-    rf"(?<![^\W\d_])(?:(?:{_PLUS_ALT}|\+)\s*)?{_SPELLED_TOKEN}"
-    rf"(?:[\s,.\-/]{{1,3}}{_SPELLED_TOKEN}){{3,}}(?![^\W\d_])",
-    re.IGNORECASE,
-)
-_HAS_DIGIT_WORD = re.compile(rf"(?<![^\W\d_])(?:{_DIGIT_WORD_ALT})(?![^\W\d_])", re.IGNORECASE)
-# Words split at apostrophes ("п'ять" -> "п", "ять") still count as parts of a digit word.
-_DIGIT_WORD_PARTS = frozenset(
-    part for word in _WORD_TO_DIGIT for part in re.findall(r"[^\W_]+", word)
-) | frozenset(_WORD_TO_DIGIT)
+
+# Spelled-out digits, number words (French and others read numbers in pairs: "zéro six,
+# douze, trente-quatre"), "plus" and "double"/"triple" come from every lexicon (folded).
+@functools.cache
+def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int], re.Pattern[str]]:
+    from crawler.extract.lexicon import all_languages
+
+    values: dict[str, int] = {}
+    plus: set[str] = {"+"}
+    repeat: dict[str, int] = {}
+    for data in all_languages():
+        for word, value in data.digits.items():
+            values.setdefault(word, value)
+        plus |= data.plus
+        for word, n in data.repeat.items():
+            repeat.setdefault(word, n)
+    words = sorted({*values, *plus, *repeat} - {"+"}, key=len, reverse=True)
+    alt = "|".join(re.escape(w) for w in words)
+    token = rf"(?:{alt}|\d{{1,4}})"
+    run = re.compile(
+        rf"(?<![^\W\d_])(?:(?:\+)\s*)?{token}(?:[\s,.\-/]{{1,3}}(?:et |and |y |e |und )?{token}){{3,}}"
+        rf"(?![^\W\d_])"
+    )
+    return values, frozenset(plus), repeat, run
+
+
+def _number_parts() -> frozenset[str]:
+    values, plus, repeat, _ = _spelling()
+    return frozenset(p for w in (*values, *plus, *repeat) for p in re.findall(r"[^\W_]+", w))
+
+
+_PARTS: frozenset[str] | None = None
+
+
+def _spelled_to_digits(m: re.Match[str]) -> str:
+    values, plus, repeat, _ = _spelling()
+    tokens = re.findall(r"[^\s,.\-/]+(?:'[^\s,.\-/]+)?|\+", m.group(0))
+    if not any(t in values or t in repeat for t in tokens):
+        return m.group(0)
+    out: list[str] = []
+    acc: int | None = None
+    times = 1
+
+    def flush() -> None:
+        nonlocal acc
+        if acc is not None:
+            out.append(str(acc))
+            acc = None
+
+    for tok in tokens:
+        if tok in plus:
+            flush()
+            out.append("+")
+        elif tok in repeat:
+            flush()
+            times = repeat[tok]
+        elif tok.isdigit():
+            flush()
+            out.append(tok * times if len(tok) == 1 else tok)
+            times = 1
+        elif tok in values:
+            v = values[tok]
+            if acc is not None and (
+                (acc % 10 == 0 and acc >= 20 and 1 <= v <= 9)
+                or (acc in (60, 80) and 10 <= v <= 19)
+                or (acc in (10, 70, 90) and 7 <= v <= 9)
+            ):
+                acc += v
+                continue
+            flush()
+            if times > 1 and v < 10:
+                out.append(str(v) * times)
+                times = 1
+            else:
+                acc = v
+    flush()
+    return " " + "".join(out) + " "
+
 
 # Full-width digits and keycap emoji ("0️⃣") become ASCII digits.
 _FULLWIDTH = {0xFF10 + i: str(i) for i in range(10)}
@@ -65,7 +110,7 @@ _TOKEN = r"[0-9OoIl|]*[0-9][0-9OoIl|]*"
 _NEXT_TOKEN = rf"(?:{_TOKEN}|[OoIl|]{{2,4}})"
 _CANDIDATE = re.compile(
     rf"(?:(?<![\w+])|(?=\+))(?P<plus>\+\s?|\(\s?\+)?\(?{_TOKEN}"
-    rf"(?:[ \t.\-/()\u00a0]{{1,3}}{_NEXT_TOKEN})*(?![\w])"
+    rf"(?:(?:[ \t.\-/()\u00a0]{{1,3}}|[ \t]*\n[ \t]*){_NEXT_TOKEN})*(?![\w])"
 )
 # Candidates are searched from each digit outwards: starting a regex at every "o" or "l"
 # of a long text (they can be look-alike digits) would cost more than all other work.
@@ -79,24 +124,14 @@ _DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
 # Words right before a number that make it an id, a reference or an amount, not a phone.
 _ID_CONTEXT = re.compile(
     r"(?:\bid|\bref|#|\bno\.?|\bnr\.?|\border|\binvoice|\bcode|\bkvk|\biban|\bart\.?"
-    r"|\bitem|\blisting|\bad|\bpost|\bnumber of)\s*[:#]?\s*$",
+    r"|\bitem|\blisting|\bad|\bpost|\bnumber of|\bnip|\bregon|\bsiret|\bsiren|\bvat|\bbtw"
+    r"|\bust|\bidnr|\bsteuernummer|\bcui|\bcif|\bnif|\bnie|\boib|\bpib|\bafm|αφμ|\bswift"
+    r"|\bbic|\bi[cč]o|\bdi[cč]|\binn|инн|огрн|\bedrpou|\bkennitala|\bpersonnummer|\bpesel"
+    r"|\btracking|\bserial|\bs/n|\bsn|\bkod|\bcode|\bpostal|\bpostcode|\bzip|\bplz"
+    r"|\bcod|\bmb|\bjmbg|\bemšo|\bemso)\s*[:#.]?\s*$",
     re.IGNORECASE,
 )
 _CURRENCY_AFTER = re.compile(r"\s?(?:€|\$|£|eur|usd|gbp|lei|zł|грн|руб|₽|btc|xmr)", re.IGNORECASE)
-
-
-def _spelled_to_digits(m: re.Match[str]) -> str:
-    run = m.group(0)
-    if not _HAS_DIGIT_WORD.search(run):
-        return run
-    out = []
-    for tok in re.findall(rf"\+|{_PLUS_ALT}|{_SPELLED_TOKEN}", run, re.IGNORECASE):
-        low = tok.lower()
-        if low == "+" or low in _PLUS_WORDS:
-            out.append("+")
-        else:
-            out.append(_WORD_TO_DIGIT.get(low, tok))
-    return " " + "".join(out) + " "
 
 
 def _may_hold_spelled_number(words: TextWords) -> bool:
@@ -105,15 +140,20 @@ def _may_hold_spelled_number(words: TextWords) -> bool:
     A cheap test on the word list: the regex that decodes spelled-out numbers is slow on
     long texts and almost never needed.
     """
-    if words.unique and not (words.unique & _DIGIT_WORD_PARTS):
+    global _PARTS
+    if _PARTS is None:
+        _PARTS = _number_parts()
+    if words.unique and not (words.unique & _PARTS):
         return False
     run = spelled = 0
     for tok in words.words:
-        if tok in _DIGIT_WORD_PARTS:
+        if tok in _PARTS:
             run += 1
             spelled += 1
         elif tok.isdigit():
             run += 1
+        elif tok in ("et", "and", "y", "e", "und"):
+            continue
         else:
             run = spelled = 0
             continue
@@ -130,11 +170,16 @@ def decode_obfuscation(text: str, words: TextWords | None = None) -> str:
     if _FULLWIDTH_OR_KEYCAP.search(text):
         text = _KEYCAP.sub(r"\1", text).translate(_FULLWIDTH)
         words = None
-    if words is None:
+    if words is None or words.text != text:
         words = TextWords.of(text)
     if _may_hold_spelled_number(words):
-        text = _SPELLED_RUN.sub(_spelled_to_digits, text)
+        text = _spelling()[3].sub(_spelled_to_digits, words.lower)
     return text
+
+
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+# Links that carry an international number without "+": wa.me/31612345678, signal.me/#p/...
+_INTL_LINK = re.compile(r"(?:wa\.me/|phone=|#p/|viber\.click/|number=)\+?$", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -215,7 +260,9 @@ def extract_phones(
     if not text:
         return []
     region = region.upper() if region else None
-    decoded = decode_obfuscation(text, words)
+    decoded = decode_obfuscation(clean(text) if words is None else text, words)
+    if "IBAN" in decoded or "iban" in decoded or _IBAN.search(decoded):
+        decoded = _IBAN.sub(lambda m: "#" * len(m.group(0)), decoded)
     out: list[str] = []
     pos = 0
     while True:
@@ -248,7 +295,9 @@ def extract_phones(
             if last is None:
                 continue
             cand = cand[: last.start()]
-        international = bool(m.group("plus"))
+        international = bool(m.group("plus")) or bool(
+            _INTL_LINK.search(decoded, max(0, start - 14), start)
+        )
         for number in _numbers_in(cand, international, region):
             if number not in out:
                 out.append(number)

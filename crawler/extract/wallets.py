@@ -214,35 +214,88 @@ _WALLET_RE = re.compile(
 _QUICK = re.compile(r"[0-9A-Za-z]{25,}")
 
 
-def extract_wallets(text: str) -> list[Wallet]:
-    """Checksum-valid wallet addresses in `text`, deduplicated, in order of appearance."""
-    out: list[Wallet] = []
-    # Most listings hold no run of 25+ address characters; skip the full scan then.
-    if not text or not _QUICK.search(text):
-        return out
-    for m in _WALLET_RE.finditer(text):
-        kind = m.lastgroup
-        address = m.group(0)
-        chain = None
-        if kind == "btc58":
-            payload = _base58check_payload(address)
-            if payload is not None and len(payload) == 21 and payload[0] in (0, 5):
-                chain = "btc"
-        elif kind == "bech":
-            if _valid_segwit(address):
-                chain, address = "btc", address.lower()
-        elif kind == "eth":
-            if _valid_eth(address):
-                chain = "eth"
-        elif kind == "xmr":
-            if _valid_xmr(address):
-                chain = "xmr"
-        elif kind == "trx":
-            payload = _base58check_payload(address)
-            if payload is not None and len(payload) == 21 and payload[0] == 0x41:
-                chain = "trx"
-        if chain:
-            wallet = Wallet(chain=chain, address=address)
-            if wallet not in out:
-                out.append(wallet)
+def _chain(kind: str, address: str) -> tuple[str, str] | None:
+    """(chain, canonical address) when `address` of the regex group `kind` validates."""
+    if kind == "btc58":
+        payload = _base58check_payload(address)
+        if payload is not None and len(payload) == 21 and payload[0] in (0, 5):
+            return "btc", address
+    elif kind == "bech":
+        if _valid_segwit(address):
+            return "btc", address.lower()
+    elif kind == "eth":
+        if _valid_eth(address):
+            return "eth", address
+    elif kind == "xmr":
+        if _valid_xmr(address):
+            return "xmr", address
+    elif kind == "trx":
+        payload = _base58check_payload(address)
+        if payload is not None and len(payload) == 21 and payload[0] == 0x41:
+            return "trx", address
+    return None
+
+
+_CHUNK = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{3,}(?![0-9A-Za-z])")
+_SPLIT_START = re.compile(r"(?:bc1|BC1|0x|[13T48])[0-9A-Za-z]{2,}")
+_WHOLE = re.compile(
+    _WALLET_RE.pattern.replace("(?<![0-9A-Za-z])", "^").replace("(?![0-9A-Za-z])", "$")
+)
+
+
+def _split_addresses(text: str) -> list[tuple[int, Wallet]]:
+    """Addresses broken by whitespace ("bc1qxy2k gdygjrsq..."), kept only when the joined
+    string validates: the checksum decides, so ordinary words are never glued together."""
+    chunks = list(_CHUNK.finditer(text))
+    out: list[tuple[int, Wallet]] = []
+    i = 0
+    while i < len(chunks):
+        first = chunks[i]
+        if not _SPLIT_START.match(first.group(0)):
+            i += 1
+            continue
+        joined = first.group(0)
+        hit = None
+        for j in range(i + 1, min(len(chunks), i + 8)):
+            gap = text[chunks[j - 1].end() : chunks[j].start()]
+            if gap not in (" ", "\n", " \n", "\n ", "  ", "\t"):
+                break
+            joined += chunks[j].group(0)
+            if len(joined) > 106:
+                break
+            m = _WHOLE.match(joined)
+            if m and m.lastgroup and (found := _chain(m.lastgroup, joined)):
+                hit = (j, Wallet(chain=found[0], address=found[1]))
+        if hit:
+            out.append((first.start(), hit[1]))
+            i = hit[0] + 1
+        else:
+            i += 1
     return out
+
+
+def extract_wallets(text: str) -> list[Wallet]:
+    """Checksum-valid wallet addresses in `text`, deduplicated, in order of appearance.
+
+    An address split by whitespace is joined when the joined string validates.
+    """
+    found: list[tuple[int, Wallet]] = []
+    # Most listings hold no run of 25+ address characters; skip the full scan then.
+    if not text:
+        return []
+    if _QUICK.search(text):
+        for m in _WALLET_RE.finditer(text):
+            chain = _chain(m.lastgroup or "", m.group(0))
+            if chain:
+                found.append((m.start(), Wallet(chain=chain[0], address=chain[1])))
+    if _SPLIT_HINT.search(text):
+        found += _split_addresses(text)
+    found.sort(key=lambda item: item[0])
+    out: list[Wallet] = []
+    for _, wallet in found:
+        if wallet not in out:
+            out.append(wallet)
+    return out
+
+
+_SPLIT_HINT = re.compile(r"(?<![0-9A-Za-z])(?:bc1|BC1|0x|[13T48])[0-9A-Za-z]{5,}\s[0-9A-Za-z]{3,}")
