@@ -152,9 +152,9 @@ def detect_languages(text: str, words: TextWords | None = None) -> list[str]:
         return []
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     top = ranked[0][1]
-    if top < 1.0 or (len(ranked) > 1 and ranked[1][1] == top):
+    if top < 0.5 or (len(ranked) > 1 and ranked[1][1] == top and top < 2.0):
         return []
-    return [lang for lang, s in ranked if s >= max(1.0, 0.5 * top)][:3]
+    return [lang for lang, s in ranked if s >= max(0.5, 0.5 * top)][:3]
 
 
 def detect_language(text: str, words: TextWords | None = None) -> str | None:

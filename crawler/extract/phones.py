@@ -119,7 +119,7 @@ _LEAD = re.compile(r"(?:\+\s?|\(\s?\+|\()?\(?[OoIl|]*$")
 _WORD_REST = re.compile(r"\w*")
 _FULLWIDTH_OR_KEYCAP = re.compile("[\uff10-\uff19\u20e3]")
 _LOOKALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-_LAST_TOKEN = re.compile(rf"[ \t.\-/()\u00a0]+{_NEXT_TOKEN}$")
+_LAST_TOKEN = re.compile(rf"[ \t\n.\-/()\u00a0]+{_NEXT_TOKEN}$")
 _DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
 # Words right before a number that make it an id, a reference or an amount, not a phone.
 _ID_CONTEXT = re.compile(

@@ -181,6 +181,9 @@ def _unit_after(text: str, end: int, lang: str | None) -> str | None:
     window = fold(text[end : end + _WINDOW])
     window = re.split(r"[,;:\n!?()]|\.\s", window, maxsplit=1)[0]
     tokens = _TOKEN.findall(window)
+    direct = _lookup(tokens, lang, True)
+    if direct in ("once", "sale"):
+        return direct  # "o singură dată", "one-time", "for sale"
     prep = False
     while tokens and tokens[0] in _PREPS and tokens[0] not in ("1",):
         prep = True

@@ -344,9 +344,11 @@ def test_language_is_detected_when_not_given() -> None:
 
 def test_weak_forms_carry_a_lower_weight() -> None:
     (strong,) = find_indicators("Available 24/7", "en")
-    (weak,) = find_indicators("We offer 24/7 customer support", "en")
+    (weak,) = find_indicators("Start immediately", "en")
     assert strong.weight == 1.0
-    assert weak.id == "constant_availability" and weak.weight < 0.5
+    assert weak.id == "unrealistic_offer" and weak.weight < 1.0
+    # Issue #12: a support desk open 24/7 is a look-alike (a guard word), not a weak hit.
+    assert find_indicators("We offer 24/7 customer support", "en") == []
 
 
 def test_age_field_under_18_is_minor_age_stated() -> None:

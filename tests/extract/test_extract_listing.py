@@ -92,7 +92,11 @@ def test_broken_html_does_not_fail() -> None:
         ("AMSTERDAM", "NL", "amsterdam, nl"),
         ("Den Haag (Centrum)", "NL", "the hague, nl"),
         ("Київ", "UA", "kyiv, ua"),
-        ("Kiev", None, "kyiv"),
+        # Issue #12: the gazetteer knows a city's country even without a hint.
+        ("Kiev", None, "kyiv, ua"),
+        ("Köln", "NL", "cologne, de"),  # the city's own country wins over the hint
+        ("Θεσσαλονίκη", "GR", "thessaloniki, gr"),
+        ("Praha 2", "CZ", "prague, cz"),
         ("București, Sector 1", "RO", "bucharest, ro"),
         ("München", "DE", "munich, de"),
         ("10115 Berlin", "DE", "berlin, de"),
