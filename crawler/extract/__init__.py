@@ -19,7 +19,7 @@ from crawler.extract.indicators import AGE_FIELDS, find_indicators
 from crawler.extract.language import TextWords, detect_language, detect_languages
 from crawler.extract.normalise import clean, fold
 from crawler.extract.phones import extract_phones
-from crawler.extract.prices import extract_prices
+from crawler.extract.prices import extract_prices, prices_in_clean
 from crawler.extract.risk import score
 from crawler.extract.wallets import extract_wallets
 from crawler.models import Extraction
@@ -130,11 +130,11 @@ def extract(
     )
     risk, explanation = score(indicators, extras=extras)
     return Extraction(
-        prices=extract_prices(full, language, country=region),
+        prices=prices_in_clean(full, language, country=region),
         phones=extract_phones(full, region, words=words),
-        emails=extract_emails(full),
+        emails=extract_emails(full, words=words),
         handles=extract_handles(full, region, words=words),
-        wallets=extract_wallets(full),
+        wallets=extract_wallets(full, words=words),
         indicators=indicators,
         risk_score=risk,
         risk_explanation=explanation,
@@ -145,15 +145,14 @@ def extract(
 # Common exonyms and transliterations -> one spelling, so that "Kiev", "Київ" and "Kyiv"
 # group together. Small on purpose: platforms mostly write their own country's names.
 _CITY_ALIASES = {
-    "antwerpen": "antwerp", "anvers": "antwerp", "koln": "cologne", "munchen": "munich",
-    "wien": "vienna", "praha": "prague", "milano": "milan", "lisboa": "lisbon", "roma": "rome",
-    "bucuresti": "bucharest", "warszawa": "warsaw", "beograd": "belgrade", "kiev": "kyiv", "київ": "kyiv", "киев": "kyiv", "kijev": "kyiv", "kiew": "kyiv",
+    "antwerpen": "antwerp", "anvers": "antwerp", "koln": "cologne", "köln": "cologne",
+    "koeln": "cologne", "munchen": "munich", "münchen": "munich", "muenchen": "munich",
+    "wien": "vienna", "praha": "prague", "prag": "prague", "milano": "milan",
+    "lisboa": "lisbon", "roma": "rome", "bucuresti": "bucharest", "bucurești": "bucharest",
+    "bukarest": "bucharest", "warszawa": "warsaw", "warschau": "warsaw", "beograd": "belgrade",
+    "kiev": "kyiv", "київ": "kyiv", "киев": "kyiv", "kijev": "kyiv", "kiew": "kyiv",
     "den haag": "the hague", "'s-gravenhage": "the hague", "s-gravenhage": "the hague",
-    "bucurești": "bucharest", "bucuresti": "bucharest", "bukarest": "bucharest",
-    "wien": "vienna", "münchen": "munich", "muenchen": "munich", "köln": "cologne",
-    "koeln": "cologne", "praha": "prague", "prag": "prague", "warszawa": "warsaw",
-    "warschau": "warsaw", "москва": "moscow", "moskau": "moscow", "lisboa": "lisbon",
-    "roma": "rome", "milano": "milan", "bruxelles": "brussels", "brussel": "brussels",
+    "москва": "moscow", "moskau": "moscow", "bruxelles": "brussels", "brussel": "brussels",
     "brüssel": "brussels", "харків": "kharkiv", "харьков": "kharkiv", "одеса": "odesa",
     "одесса": "odesa", "odessa": "odesa", "львів": "lviv", "львов": "lviv",
     "chișinău": "chisinau", "chişinău": "chisinau", "кишинёв": "chisinau",

@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass
 
 from crawler.extract.language import TextWords
-from crawler.extract.normalise import fold
-from crawler.extract.phones import extract_phones
 from crawler.models import Handle
 
 _LOCAL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}$")
@@ -34,6 +32,9 @@ _SPOKEN_EMAIL = re.compile(
     r"\b([A-Za-z0-9._%+\-]{2,64})\s+(?:at|AT)\s+([A-Za-z0-9\-]{2,63})\s+(?:dot|DOT)\s+"
     r"([A-Za-z]{2,24})\b"
 )
+
+
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
 
 
 @functools.cache
@@ -55,26 +56,35 @@ def _spoken() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], frozen
         rf"\s+(?:{dot_alt})\s+([A-Za-z]{{2,24}})\b",
         re.IGNORECASE,
     )
-    cues = frozenset(w for w in at_words if w.replace("-", "").isalpha())
-    return bracket_at, bracket_dot, spoken, cues
+    # A spoken address needs one of the "at" words and one of the "dot" words (or ".").
+    at_cues = frozenset(m.group(0) for w in at_words if (m := _FIRST_WORD.search(w)))
+    dot_cues = frozenset(m.group(0) for w in dot_words if (m := _FIRST_WORD.search(w)))
+    return bracket_at, bracket_dot, spoken, at_cues, dot_cues
 
 
-def _deobfuscate_email_text(text: str) -> str:
-    bracket_at, bracket_dot, spoken, cues = _spoken()
+def _deobfuscate_email_text(text: str, words: TextWords | None = None) -> str:
+    bracket_at, bracket_dot, spoken, at_cues, dot_cues = _spoken()
     if "[" in text or "(" in text or "{" in text or "<" in text:
-        text = bracket_at.sub("@", text)
-        text = bracket_dot.sub(".", text)
-    low = fold(text)
-    if any(f" {w} " in low for w in cues):
-        text = spoken.sub(r"\1@\2.\3", low)
+        replaced = bracket_dot.sub(".", bracket_at.sub("@", text))
+        if replaced != text:
+            text, words = replaced, None
+    if words is None or words.text != text:
+        words = TextWords.of(text)
+    if not words.unique.isdisjoint(at_cues) and (
+        " . " in text or not words.unique.isdisjoint(dot_cues)
+    ):
+        text = spoken.sub(r"\1@\2.\3", words.lower)
     return text
 
 
-def extract_emails(text: str) -> list[str]:
-    """E-mail addresses in `text` (plain or obfuscated), deduplicated case-insensitively."""
+def extract_emails(text: str, *, words: TextWords | None = None) -> list[str]:
+    """E-mail addresses in `text` (plain or obfuscated), deduplicated case-insensitively.
+
+    `words` is TextWords.of(text) when the caller has it already.
+    """
     if not text:
         return []
-    text = _deobfuscate_email_text(text)
+    text = _deobfuscate_email_text(text, words)
     out: list[str] = []
     seen: set[str] = set()
     at = text.find("@")
@@ -127,11 +137,12 @@ def _url(host: str, path_prefix: str = "") -> str:
 
 
 _I = re.IGNORECASE
-_LABEL_LEAD = r"(?<![^\W\d_])"
 
 
 def _labelled(labels: str, name: str = _NAME) -> re.Pattern[str]:
-    return re.compile(rf"{_LABEL_LEAD}(?:{labels}){_LABELLED}{name}", _I)
+    # No look-behind in front: these patterns are matched where a label word was found
+    # (see extract_handles), never searched through the whole text.
+    return re.compile(rf"(?:{labels}){_LABELLED}{name}", _I)
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,8 @@ class _Service:
     name: str
     label_words: frozenset[str]  # lower-case words that announce a labelled handle
     links: tuple[re.Pattern[str], ...] = ()  # profile links (checked when the text has one)
-    labels: tuple[re.Pattern[str], ...] = ()  # "label: name" forms
+    labels: tuple[re.Pattern[str], ...] = ()  # "label: name" forms, matched at a label word
+    spellings: tuple[str, ...] = ()  # label spellings to look for, besides label_words
 
 
 _SERVICES: tuple[_Service, ...] = (
@@ -180,6 +192,7 @@ _SERVICES: tuple[_Service, ...] = (
         frozenset(("onlyfans", "fans")),
         (re.compile(_url(r"onlyfans\.com"), _I),),
         (_labelled("onlyfans|only fans"),),
+        ("only fans",),
     ),
     _Service("fansly", frozenset(), (re.compile(_url(r"fansly\.com"), _I),)),
     _Service(
@@ -233,38 +246,17 @@ _SERVICES: tuple[_Service, ...] = (
 # Profile links always contain one of these; most listings have none, so links are skipped.
 _LINK_MARKERS = (".me/", ".com/")
 
-# Messengers addressed by phone number: label, then the number (possibly obfuscated).
-_NUMBER_WORDS = r"([+(]?\d[\d\s\-().]{5,22}\d)"
-_NUMBER_LABELS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
-    (
-        "whatsapp",
-        frozenset(["whatsapp", "whats", "wa", "wapp", "whatsap", "ватсап", "вотсап", "вацап"]),
-        re.compile(
-            r"(?<![^\W\d_])(?:whatsapp|whats app|whatsap|wapp|wa|ватсап|вотсап|вацап)"
-            r"\s*(?:[:：\-]|only|nur|alleen|doar|solo|только|тільки)?\s*" + _NUMBER_WORDS,
-            _I,
-        ),
-    ),
-    (
-        "viber",
-        frozenset(("viber", "вайбер")),
-        re.compile(r"(?:viber|вайбер)\s*[:：\-]?\s*" + _NUMBER_WORDS, _I),
-    ),
-    (
-        "signal",
-        frozenset(("signal",)),
-        re.compile(r"(?<![^\W\d_])signal\s*[:：\-]?\s*" + _NUMBER_WORDS, _I),
-    ),
-)
-_WA_LINK = re.compile(
-    r"(?:wa\.me/|api\.whatsapp\.com/send/?\?phone=|whatsapp://send\?phone=)\+?(\d{7,15})", _I
-)
-_SIGNAL_LINK = re.compile(r"signal\.me/#p/\+?(\d{7,15})", _I)
 
-
-def _e164_digits(raw: str, region: str | None) -> str | None:
-    numbers = extract_phones(raw, region) or extract_phones("+" + raw.lstrip("+"), None)
-    return numbers[0].lstrip("+") if numbers else None
+def _label_starts(lower: str, service: _Service, present: frozenset[str]) -> list[int]:
+    """Where a label of `service` starts in the folded text, at the start of a word."""
+    starts: set[int] = set()
+    for word in (*present, *service.spellings):
+        pos = lower.find(word)
+        while pos != -1:
+            if pos == 0 or not lower[pos - 1].isalpha():
+                starts.add(pos)
+            pos = lower.find(word, pos + 1)
+    return sorted(starts)
 
 
 def extract_handles(
@@ -277,22 +269,39 @@ def extract_handles(
     """
     if not text:
         return []
-    if words is None:
+    if words is None or words.text != text:
         words = TextWords.of(text)
-    unique = words.unique or frozenset(words.words)
+    unique = words.unique
     lower = words.lower
     has_links = any(marker in lower for marker in _LINK_MARKERS)
     found: list[tuple[int, Handle]] = []
+
+    def add(m: re.Match[str], service: _Service) -> None:
+        name = m.group(1).rstrip(".-_")
+        if name.lower() in _NOT_NAMES and "@" not in m.group(0):
+            return
+        found.append((m.start(), Handle(service=service.name, handle=name)))
+
     for service in _SERVICES:
-        patterns = service.links if has_links else ()
-        if not unique.isdisjoint(service.label_words):
-            patterns += service.labels
-        for pattern in patterns:
-            for m in pattern.finditer(text):
-                name = m.group(1).rstrip(".-_")
-                if name.lower() in _NOT_NAMES and "@" not in m.group(0):
-                    continue
-                found.append((m.start(), Handle(service=service.name, handle=name)))
+        if has_links:
+            for pattern in service.links:
+                for m in pattern.finditer(text):
+                    add(m, service)
+        present = unique & service.label_words
+        if not present:
+            continue
+        # Regexes are tried only where a label word stands: searching a whole text for
+        # a case-insensitive alternation costs more than everything else here.
+        end = 0
+        for start in _label_starts(lower, service, present):
+            if start < end:
+                continue
+            for pattern in service.labels:
+                m = pattern.match(text, start)
+                if m:
+                    add(m, service)
+                    end = m.end()
+                    break
     found.sort(key=lambda item: item[0])
     out: list[Handle] = []
     seen: set[tuple[str, str]] = set()

@@ -149,59 +149,105 @@ def _key(spelling: str) -> tuple[str, bool] | None:
     return token[:_KEY_LEN], True
 
 
-def _check_spelling(spelling: str) -> str | None:
+def _spelling_problem(spelling: str, *, compile_it: bool) -> str | None:
     literal = _CHOICE.sub("", spelling)
     if "(" in literal or ")" in literal:
         return "unbalanced or nested parentheses"
     if _key(spelling) is None:
         return f"must start with a word of at least {_KEY_LEN} letters or a whole short word"
-    try:
-        re.compile(_fragment(spelling))
-    except re.error as exc:
-        return f"not a valid phrase: {exc}"
+    if compile_it:
+        try:
+            re.compile(_fragment(spelling))
+        except re.error as exc:
+            return f"not a valid phrase: {exc}"
     return None
+
+
+def _checked(
+    path: object, indicators: dict[str, list[tuple[str, float]]], *, compile_it: bool
+) -> dict[str, list[tuple[str, float]]]:
+    """id -> (folded spelling, weight), checked (raises LexiconError naming the entry).
+
+    `compile_it` also compiles each spelling's regex: thorough but slow, so it is done by
+    load_lexicons() and the tests, not when a process extracts its first listing (the
+    phrase groups are compiled on first use then, and a bad one fails the lexicon tests).
+    """
+    out: dict[str, list[tuple[str, float]]] = {}
+    for ind, entries in indicators.items():
+        items: list[tuple[str, float]] = []
+        for n, (phrase, weight) in enumerate(entries):
+            for spelling in _expand_leading(fold(phrase)):
+                problem = (
+                    _spelling_problem(spelling, compile_it=compile_it)
+                    if spelling
+                    else "empty spelling"
+                )
+                if problem:
+                    raise LexiconError(
+                        f"{path}: field 'indicators.{ind}[{n}]': {spelling!r}: {problem}"
+                    )
+                items.append((spelling, weight))
+        out[ind] = items
+    return out
 
 
 @functools.cache
 def _spellings(lang: str) -> dict[str, list[tuple[str, float]]]:
-    """id -> (folded spelling, weight) of one language, checked (raises LexiconError)."""
-    data = language(lang)
+    """id -> (folded spelling, weight) of one language."""
     path = f"crawler/extract/lexicons/{lang}.yaml"
-    out: dict[str, list[tuple[str, float]]] = {}
-    for ind, entries in data.indicators.items():
-        items: list[tuple[str, float]] = []
-        for n, (phrase, weight) in enumerate(entries):
-            for spelling in _expand_leading(fold(phrase)):
-                problem = _check_spelling(spelling) if spelling else "empty spelling"
-                if problem:
-                    raise LexiconError(
-                        f"{path}: field 'indicators.{ind}[{n}]': {spelling!r}: {problem}"
-                    )
-                items.append((spelling, weight))
-        out[ind] = items
-    return out
+    return _checked(path, language(lang).indicators, compile_it=False)
 
 
 def _read_lexicon(path) -> dict[str, list[tuple[str, float]]]:
     """Read and check one lexicon file (for tests and tools): id -> (spelling, weight)."""
-    data = read_language(path, LEXICON_IDS)
-    out: dict[str, list[tuple[str, float]]] = {}
-    for ind, entries in data.indicators.items():
-        items = []
-        for n, (phrase, weight) in enumerate(entries):
-            for spelling in _expand_leading(fold(phrase)):
-                problem = _check_spelling(spelling) if spelling else "empty spelling"
-                if problem:
-                    raise LexiconError(
-                        f"{path}: field 'indicators.{ind}[{n}]': {spelling!r}: {problem}"
-                    )
-                items.append((spelling, weight))
-        out[ind] = items
-    return out
+    return _checked(path, read_language(path, LEXICON_IDS).indicators, compile_it=True)
 
 
 def _lexicon(lang: str) -> dict[str, list[tuple[str, float]]]:
     return _spellings(lang)
+
+
+def _anchor(spelling: str, key: str) -> tuple[tuple[str, ...], bool] | None:
+    """Words of which every text matching `spelling` contains at least one.
+
+    A whole word outside the choices is certain; a choice without an empty branch needs
+    one of its branches, each of which names a word. Of these, the rarest-looking (the
+    longest, fewest branches) other than the index key is taken; else a stem's first
+    letters; else None (the key alone decides).
+    """
+    options: list[tuple[str, ...]] = []
+    stems: list[str] = []
+    bare = _CHOICE.sub("\x00", spelling)
+    for m in _TOKEN.finditer(bare):
+        before = bare[m.start() - 1] if m.start() else " "
+        after = bare[m.end()] if m.end() < len(bare) else " "
+        if "\x00" in (before, after):
+            continue
+        if after == "*":
+            stems.append(m.group(0))
+        elif m.group(0) != key:
+            options.append((m.group(0),))
+    for m in _CHOICE.finditer(spelling):
+        around = spelling[m.start() - 1 : m.start()] + spelling[m.end() : m.end() + 1]
+        if around.strip(" ~"):
+            continue  # glued to a word: "urgent(ly|)"
+        words: list[str] = []
+        for branch in m.group(1).split("|"):
+            whole = [
+                t.group(0)
+                for t in _TOKEN.finditer(branch)
+                if branch[t.end() : t.end() + 1] != "*" and t.group(0) != key
+            ]
+            if not whole:
+                words = []
+                break
+            words.append(max(whole, key=len))
+        if words:
+            options.append(tuple(sorted(set(words))))
+    if options:
+        return max(options, key=lambda o: (min(map(len, o)) - 0.3 * len(o), o)), False
+    stems = [w[:_KEY_LEN] for w in stems if len(w) >= _KEY_LEN and w[:_KEY_LEN] != key]
+    return ((stems[0],), True) if stems else None
 
 
 @dataclass
@@ -219,6 +265,11 @@ class _Table:
     vocabulary: frozenset[str]  # every word of every phrase (hashtag segmentation)
     negations: frozenset[str]
     guards: dict[str, re.Pattern[str]]
+    # Which index keys are worth trying: a key is tried only when the text also holds an
+    # anchor of one of its phrases (most keys are common words: "the", "de", "на").
+    by_word: dict[str, frozenset[tuple[str, bool]]]
+    by_stem: dict[str, frozenset[tuple[str, bool]]]
+    free: frozenset[tuple[str, bool]]  # keys with a phrase that has no other anchor
 
 
 def _index(by_key: dict[str, list[tuple[str, _Phrase]]]) -> _Index:
@@ -241,6 +292,9 @@ def _guard_pattern(words: list[str]) -> re.Pattern[str]:
 def _table(langs: tuple[str, ...]) -> _Table:
     by_word: dict[str, list[tuple[str, _Phrase]]] = {}
     by_stem: dict[str, list[tuple[str, _Phrase]]] = {}
+    anchor_words: dict[str, set[tuple[str, bool]]] = {}
+    anchor_stems: dict[str, set[tuple[str, bool]]] = {}
+    free: set[tuple[str, bool]] = set()
     vocabulary: set[str] = set()
     negations: set[str] = set()
     guard_words: dict[str, list[str]] = {}
@@ -252,13 +306,28 @@ def _table(langs: tuple[str, ...]) -> _Table:
                 target = by_stem if key[1] else by_word
                 target.setdefault(key[0], []).append((spelling, _Phrase(ind, weight, lang)))
                 vocabulary.update(w for w in _TOKEN.findall(spelling) if len(w) > 1)
+                anchor = _anchor(spelling, key[0])
+                if anchor is None:
+                    free.add(key)
+                else:
+                    for word in anchor[0]:
+                        (anchor_stems if anchor[1] else anchor_words).setdefault(word, set()).add(
+                            key
+                        )
         data = language(lang)
         negations |= data.negations
         for ind, words in data.guards.items():
             guard_words.setdefault(ind, []).extend(words)
     guards = {ind: _guard_pattern(words) for ind, words in guard_words.items() if words}
     return _Table(
-        _index(by_word), _index(by_stem), frozenset(vocabulary), frozenset(negations), guards
+        _index(by_word),
+        _index(by_stem),
+        frozenset(vocabulary),
+        frozenset(negations),
+        guards,
+        {w: frozenset(keys) for w, keys in anchor_words.items()},
+        {w: frozenset(keys) for w, keys in anchor_stems.items()},
+        frozenset(free),
     )
 
 
@@ -272,6 +341,12 @@ def _compiled(index: _Index, key: str) -> re.Pattern[str] | None:
 
 def load_lexicons() -> None:
     """Load, check and compile every lexicon now (raises LexiconError), not on first use."""
+    for lang in available_languages():
+        _checked(
+            f"crawler/extract/lexicons/{lang}.yaml",
+            language(lang).indicators,
+            compile_it=True,
+        )
     table = _table(available_languages())
     for index in (table.words, table.stems):
         for key in list(index.patterns):
@@ -411,8 +486,14 @@ def _candidates(
     table: _Table, folded: str, unique: frozenset[str]
 ) -> list[tuple[int, _Index, str]]:
     out: list[tuple[int, _Index, str]] = []
-    word_keys = unique & table.words.patterns.keys()
-    stem_keys = {w[:_KEY_LEN] for w in unique if len(w) >= _KEY_LEN} & table.stems.patterns.keys()
+    prefixes = {w[:_KEY_LEN] for w in unique if len(w) >= _KEY_LEN}
+    enabled = set(table.free)
+    for w in unique & table.by_word.keys():
+        enabled |= table.by_word[w]
+    for p in prefixes & table.by_stem.keys():
+        enabled |= table.by_stem[p]
+    word_keys = [k for k in unique & table.words.patterns.keys() if (k, False) in enabled]
+    stem_keys = [k for k in prefixes & table.stems.patterns.keys() if (k, True) in enabled]
     for keys, index, whole in ((word_keys, table.words, True), (stem_keys, table.stems, False)):
         for key in keys:
             out.extend((m.start(), index, key) for m in _word_starts(key, whole).finditer(folded))

@@ -19,6 +19,26 @@ from functools import cache
 from crawler.extract.normalise import fold
 
 _WORD = re.compile(r"[^\W_]+")
+_ASCII_SPACES = {i: " " for i in range(128) if not chr(i).isalnum()}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII_WORD_CHAR = re.compile(r"[^\x00-\x7f\W]")
+_WORD_OR_UNDERSCORE = re.compile(r"\w+")
+
+
+def _words(low: str) -> list[str]:
+    """_WORD.findall(low), by the fastest way for the text at hand.
+
+    Folded text in a Latin script is ASCII but for symbols ("€", "«", emoji): those become
+    spaces, and str.translate's ASCII fast path and split do the rest, several times
+    faster than a regex over the text.
+    """
+    if not low.isascii():
+        if _NON_ASCII_WORD_CHAR.search(low):
+            return (_WORD if "_" in low else _WORD_OR_UNDERSCORE).findall(low)
+        for ch in set(_NON_ASCII.findall(low)):
+            low = low.replace(ch, " ")
+    return low.translate(_ASCII_SPACES).split()
+
 
 # Letters with diacritics that point at a few languages: letter -> (languages, weight).
 _MARKS: dict[str, tuple[tuple[str, ...], float]] = {}
@@ -83,8 +103,7 @@ class TextWords:
     @classmethod
     def of(cls, text: str) -> TextWords:
         low = fold(text)
-        words = _WORD.findall(low)
-        return cls(text, low, words, frozenset(words))
+        return cls(text, low, (words := _words(low)), frozenset(words))
 
 
 @cache
@@ -104,7 +123,13 @@ def _word_langs() -> dict[str, dict[str, tuple[tuple[str, float], ...]]]:
     }
 
 
+_NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u10a0-\u10ff]")
+
+
 def _script(sample: str) -> str:
+    if sample.isascii() or not _NON_LATIN.search(sample):
+        return "latin"
+    sample = sample[:800]  # enough letters to tell the script
     counts = {name: len(rx.findall(sample)) for name, rx in _SCRIPT_RE.items()}
     name, n = max(counts.items(), key=lambda kv: kv[1])
     latin = len(_LATIN_RE.findall(sample)) if n else 1
@@ -130,9 +155,8 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     for w in words.unique & table.keys():
         for lang, weight in table[w]:
             scores[lang] = scores.get(lang, 0.0) + weight
-    lowered = sample.lower()
     marks: dict[str, float] = {}
-    for ch in _MARK_RE.findall(lowered):
+    for ch in _MARK_RE.findall(sample.lower()) if not sample.isascii() else ():
         langs, weight = _MARKS[ch]
         for lang in langs:
             marks[lang] = marks.get(lang, 0.0) + weight

@@ -89,7 +89,7 @@ def sr_cyrillic(text: str) -> str:
 
 def _with_cyrillic(data: dict[str, Any]) -> None:
     """Add the Cyrillic spelling of every phrase and word list of a Latin-script file."""
-    for ind, entries in (data.get("indicators") or {}).items():
+    for entries in (data.get("indicators") or {}).values():
         extra = []
         for entry in entries:
             phrase = entry.get("phrase") if isinstance(entry, dict) else entry

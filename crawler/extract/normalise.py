@@ -5,8 +5,10 @@ format characters (zero-width spaces and joiners, bidi controls, soft hyphens), 
 emoji ("6️⃣" -> "6"), full-width and other compatibility forms (NFKC), and digits of
 other scripts ("٠٦" -> "06"). `fold` maps every character to one lower-case character
 without diacritics ("Nouă în oraș" -> "noua in oras", "Ελλάδα" -> "ελλαδα") with the same
-length, so that a match in the folded text is a span of the cleaned text. Both are cheap
-on ASCII text, which most listings mostly are. No settings.
+length, so that a match in the folded text is a span of the cleaned text. Both are cheap:
+ASCII text takes the str methods' fast paths, and other text is lower-cased by
+str.lower and then only the few distinct characters that still need folding are
+replaced. No settings.
 """
 
 from __future__ import annotations
@@ -18,18 +20,12 @@ from functools import cache
 # Zero-width characters, joiners, bidi marks and controls, soft hyphen, word joiner, BOM.
 _FORMAT = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _KEYCAP = re.compile("([0-9#*])\ufe0f?\u20e3")
-_NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
+# A decimal digit that is not 0-9 (a class, not a look-ahead: one test per character).
+_NON_ASCII_DIGIT = re.compile(r"[^\D0-9]")
 
 
-@cache
-def _digit_table() -> dict[int, str]:
-    """Every Unicode decimal digit that is not ASCII -> its ASCII digit."""
-    table: dict[int, str] = {}
-    for cp in range(0x80, 0x20000):
-        ch = chr(cp)
-        if unicodedata.category(ch) == "Nd":
-            table[cp] = str(unicodedata.digit(ch))
-    return table
+def _ascii_digit(m: re.Match[str]) -> str:
+    return str(unicodedata.digit(m.group(0), 0))
 
 
 def clean(text: str) -> str:
@@ -39,43 +35,76 @@ def clean(text: str) -> str:
     text = _FORMAT.sub("", text)
     if "\u20e3" in text:
         text = _KEYCAP.sub(r"\1", text)
-    text = unicodedata.normalize("NFKC", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     if _NON_ASCII_DIGIT.search(text):
-        text = text.translate(_digit_table())
+        text = _NON_ASCII_DIGIT.sub(_ascii_digit, text)
     return text
+
+
+_SPECIAL = {
+    "ł": "l", "đ": "d", "ð": "d", "ø": "o", "ħ": "h", "ŧ": "t", "ı": "i", "ß": "s",
+    "æ": "a", "œ": "o", "þ": "t", "ς": "σ", "ё": "е", "й": "и", "ї": "і", "ґ": "г",
+    "ћ": "ц", "ђ": "д", "’": "'", "ʼ": "'", "`": "'", "–": "-", "—": "-",
+}  # fmt: skip
 
 
 def _fold_char(ch: str) -> str:
     low = ch.lower()
     if len(low) != 1:
         return ch
-    special = {
-        "ł": "l", "đ": "d", "ð": "d", "ø": "o", "ħ": "h", "ŧ": "t", "ı": "i", "ß": "s",
-        "æ": "a", "œ": "o", "þ": "t", "ς": "σ", "ё": "е", "й": "и", "ї": "і", "ґ": "г",
-        "ћ": "ц", "ђ": "д", "’": "'", "ʼ": "'", "`": "'", "–": "-", "—": "-",
-    }  # fmt: skip
-    if low in special:
-        return special[low]
+    if low in _SPECIAL:
+        return _SPECIAL[low]
     base = unicodedata.normalize("NFD", low)[:1]
     return base if base else low
+
+
+_RANGES = ((0x41, 0x5B), (0xC0, 0x530), (0x1E00, 0x1F00))
 
 
 @cache
 def _fold_table() -> dict[int, str]:
     table: dict[int, str] = {}
-    for cp in list(range(0x41, 0x5B)) + list(range(0xC0, 0x530)) + list(range(0x1E00, 0x1F00)):
-        ch = chr(cp)
-        folded = _fold_char(ch)
-        if folded != ch:
-            table[cp] = folded
+    for lo, hi in _RANGES:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            folded = _fold_char(ch)
+            if folded != ch:
+                table[cp] = folded
     for ch in "’ʼ`–—":
         table[ord(ch)] = _fold_char(ch)
     return table
 
 
+@cache
+def _after_lower() -> tuple[dict[str, str], re.Pattern[str]]:
+    """Characters that str.lower leaves as they are but fold changes, and a class of them."""
+    table: dict[str, str] = {}
+    for lo, hi in _RANGES:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            if ch.lower() == ch and (folded := _fold_char(ch)) != ch:
+                table[ch] = folded
+    for ch in "’ʼ–—":
+        table[ch] = _fold_char(ch)
+    cls = "".join(sorted(re.escape(ch) for ch in table))
+    return table, re.compile(f"[{cls}]")
+
+
 def fold(text: str) -> str:
     """Lower-case `text` without diacritics, one character for one (offsets are kept)."""
-    return text.translate(_fold_table())
+    if text.isascii():
+        low = text.lower()
+        return low.replace("`", "'") if "`" in low else low
+    low = text.lower()
+    if len(low) != len(text):  # "İ" lower-cases to two characters: fold one by one
+        return text.translate(_fold_table())
+    table, needs = _after_lower()
+    if "`" in low:
+        low = low.replace("`", "'")
+    for ch in set(needs.findall(low)):
+        low = low.replace(ch, table[ch])
+    return low
 
 
 def fold_word(text: str) -> str:

@@ -18,7 +18,7 @@ import re
 import phonenumbers
 
 from crawler.extract.language import TextWords
-from crawler.extract.normalise import clean
+from crawler.extract.normalise import clean, fold
 
 
 # Spelled-out digits, number words (French and others read numbers in pairs: "zéro six,
@@ -51,7 +51,23 @@ def _number_parts() -> frozenset[str]:
     return frozenset(p for w in (*values, *plus, *repeat) for p in re.findall(r"[^\W_]+", w))
 
 
+def _distinct_parts() -> frozenset[str]:
+    """Number words that are not also everyday words ("een", "un", "het", "plus").
+
+    A number spelled out has at least one of them: no one spells a phone number with
+    only the words for one, two and three.
+    """
+    from crawler.extract.lexicon import all_languages
+
+    values, plus, repeat, _ = _spelling()
+    everyday = set().union(*(data.detect for data in all_languages()))
+    everyday |= {"het", "onze", "mais", "dos", "tres", "pat", "du", "ot"}
+    parts = {p for w in values for p in re.findall(r"[^\W_]+", w)}
+    return frozenset(p for p in parts if len(p) > 2 and p not in everyday)
+
+
 _PARTS: frozenset[str] | None = None
+_DISTINCT: frozenset[str] | None = None
 
 
 def _spelled_to_digits(m: re.Match[str]) -> str:
@@ -121,16 +137,34 @@ _FULLWIDTH_OR_KEYCAP = re.compile("[\uff10-\uff19\u20e3]")
 _LOOKALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 _LAST_TOKEN = re.compile(rf"[ \t\n.\-/()\u00a0]+{_NEXT_TOKEN}$")
 _DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
-# Words right before a number that make it an id, a reference or an amount, not a phone.
-_ID_CONTEXT = re.compile(
-    r"(?:\bid|\bref|#|\bno\.?|\bnr\.?|\border|\binvoice|\bcode|\bkvk|\biban|\bart\.?"
-    r"|\bitem|\blisting|\bad|\bpost|\bnumber of|\bnip|\bregon|\bsiret|\bsiren|\bvat|\bbtw"
-    r"|\bust|\bidnr|\bsteuernummer|\bcui|\bcif|\bnif|\bnie|\boib|\bpib|\bafm|αφμ|\bswift"
-    r"|\bbic|\bi[cč]o|\bdi[cč]|\binn|инн|огрн|\bedrpou|\bkennitala|\bpersonnummer|\bpesel"
-    r"|\btracking|\bserial|\bs/n|\bsn|\bkod|\bcode|\bpostal|\bpostcode|\bzip|\bplz"
-    r"|\bcod|\bmb|\bjmbg|\bemšo|\bemso)\s*[:#.]?\s*$",
-    re.IGNORECASE,
-)
+# Words right before a number that make it an id, a reference or an amount, not a phone
+# (folded, compared with the last word before the number: "ID: 123456", "ref#123456").
+_ID_WORDS = frozenset(
+    [
+        "id", "ref", "no", "nr", "order", "invoice", "code", "kvk", "iban", "art", "item",
+        "listing", "ad", "post", "nip", "regon", "siret", "siren", "vat", "btw", "ust", "idnr",
+        "steuernummer", "cui", "cif", "nif", "nie", "oib", "pib", "afm", "αφμ", "swift", "bic",
+        "ico", "dic", "inn", "инн", "огрн", "edrpou", "kennitala", "personnummer", "pesel",
+        "tracking", "serial", "s/n", "sn", "kod", "postal", "postcode", "zip", "plz", "cod", "mb",
+        "jmbg", "emso",
+    ]
+)  # fmt: skip
+
+
+def _id_context(before: str) -> bool:
+    """Whether the text right `before` a number makes it an id ("Order no. 123456")."""
+    parts = before.split()
+    if not parts:
+        return False
+    last = parts[-1]
+    if last.endswith("#"):
+        return True
+    word = fold(last.strip("([{:#.,;")).rsplit("(", 1)[-1]
+    if word == "of":
+        return len(parts) > 1 and fold(parts[-2]).endswith("number")
+    return word in _ID_WORDS
+
+
 _CURRENCY_AFTER = re.compile(r"\s?(?:€|\$|£|eur|usd|gbp|lei|zł|грн|руб|₽|btc|xmr)", re.IGNORECASE)
 
 
@@ -140,10 +174,10 @@ def _may_hold_spelled_number(words: TextWords) -> bool:
     A cheap test on the word list: the regex that decodes spelled-out numbers is slow on
     long texts and almost never needed.
     """
-    global _PARTS
-    if _PARTS is None:
-        _PARTS = _number_parts()
-    if words.unique and not (words.unique & _PARTS):
+    global _PARTS, _DISTINCT
+    if _PARTS is None or _DISTINCT is None:
+        _PARTS, _DISTINCT = _number_parts(), _distinct_parts()
+    if words.unique and words.unique.isdisjoint(_DISTINCT):
         return False
     run = spelled = 0
     for tok in words.words:
@@ -177,7 +211,8 @@ def decode_obfuscation(text: str, words: TextWords | None = None) -> str:
     return text
 
 
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+# Letters first, the word boundary after them: the engine then skips to capitals quickly.
+_IBAN = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 # Links that carry an international number without "+": wa.me/31612345678, signal.me/#p/...
 _INTL_LINK = re.compile(r"(?:wa\.me/|phone=|#p/|viber\.click/|number=)\+?$", re.IGNORECASE)
 
@@ -287,7 +322,7 @@ def extract_phones(
         if _DATE.match(stripped):
             continue
         start = m.start()
-        if _ID_CONTEXT.search(decoded[max(0, start - 16) : start]):
+        if _id_context(decoded[max(0, start - 16) : start]):
             continue
         if _CURRENCY_AFTER.match(decoded, m.end()):
             # "06 12345678 150 EUR": the last group is a price, the rest may be a number.

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from crawler.extract.normalise import fold
+from crawler.extract.normalise import clean, fold
 from crawler.models import Price
 
 # EUR per one unit of the currency. Static reference rates (rounded, late 2026), chosen
@@ -109,9 +109,15 @@ def _currency(token: str, region: str | None) -> str | None:
 
 
 _SYMBOLS = "€$£₴₽₿₺₾"
-_NUM = r"\d{1,3}(?:(?:[.,\u00a0\u202f\u2009 ']\d{3})+)(?:[.,]\d{1,8})?|\d{1,7}(?:[.,]\d{1,8})?"
+# The first digit comes first in the pattern and the look-behind after it, so that the
+# regex engine skips to digits instead of trying every position of the text.
+_NUM = (
+    r"[0-9](?<![\d.,+\w][0-9])"
+    r"(?:[0-9]{0,2}(?:(?:[.,\u00a0\u202f\u2009 '][0-9]{3})+)(?:[.,][0-9]{1,8})?"
+    r"|[0-9]{0,6}(?:[.,][0-9]{1,8})?)"
+)
 _AMOUNT_RE = re.compile(
-    rf"(?<![\d.,+\w])(?P<num>{_NUM})(?![\d])"
+    rf"(?P<num>{_NUM})(?![\d])"
     r"(?P<mult>\s?(?:[kK]|тыс\.?|тис\.?|ezer|tis\.?|mil)(?![^\W\d_]))?"
     r"(?P<dash>[.,]-{1,2})?"
 )
@@ -126,14 +132,19 @@ _RANGE = re.compile(
 )
 _TOKEN = re.compile(r"[^\W_]/[^\W_](?![^\W_])|[^\W_]+(?:['’][^\W_]+)?|/|½")
 _PREPS = frozenset(
-    "/ per a an the pro je za na po pe pentru por par al ao à la de da do i í á në ne ανά ανα "
-    "το την τον в за на по kohta til till for voor für fur um o un una um uma one 1 between "
-    "zwischen tussen entre tra kozott mezi medzi med μεταξυ mellan tarp milli midis izmedu "
-    "между між from von vanaf ab desde od от від nuo fra nga alkaen fran starting only just "
-    "only nur".split()
-)
+    [
+        "/", "per", "a", "an", "the", "pro", "je", "za", "na", "po", "pe", "pentru", "por",
+        "par", "al", "ao", "à", "la", "de", "da", "do", "i", "í", "á", "në", "ne", "ανά", "ανα",
+        "το", "την", "τον", "в", "за", "на", "по", "kohta", "til", "till", "for", "voor", "für",
+        "fur", "um", "o", "un", "una", "uma", "one", "1", "between", "zwischen", "tussen",
+        "entre", "tra", "kozott", "mezi", "medzi", "med", "μεταξυ", "mellan", "tarp", "milli",
+        "midis", "izmedu", "между", "між", "from", "von", "vanaf", "ab", "desde", "od", "от",
+        "від", "nuo", "fra", "nga", "alkaen", "fran", "starting", "only", "just", "nur",
+    ]
+)  # fmt: skip
 _SHORT = {"h": "hour", "u": "hour", "ч": "hour", "d": "day", "n": "night", "m": "month"}
 _WINDOW = 44
+_ANY_DIGIT = re.compile(r"[0-9]")
 
 
 def _parse_amount(raw: str) -> float | None:
@@ -254,7 +265,12 @@ def extract_prices(text: str, lang: str | None = None, country: str | None = Non
     Russian, an hour in Ukrainian); `country` (ISO 3166 alpha-2) decides ambiguous
     currency signs.
     """
-    if not text or not any(ch.isdigit() for ch in text[:20000]):
+    return prices_in_clean(clean(text), lang, country) if text else []
+
+
+def prices_in_clean(text: str, lang: str | None = None, country: str | None = None) -> list[Price]:
+    """extract_prices() for text that crawler.extract.normalise.clean() has cleaned."""
+    if not text or not _ANY_DIGIT.search(text):
         return []
     region = (country or _LANG_REGION.get(lang or "") or "").upper() or None
     amounts: list[dict] = []

@@ -16,8 +16,8 @@ import hashlib
 import re
 
 import base58
-from Crypto.Hash import keccak
 
+from crawler.extract.language import TextWords
 from crawler.models import Wallet
 
 # --- base58check (Bitcoin, Tron) -------------------------------------------------------
@@ -124,6 +124,10 @@ def _valid_segwit(address: str) -> bool:
 
 
 def _keccak256(data: bytes) -> bytes:
+    # Imported on first use: pycryptodome's import costs ~25 ms of every process start,
+    # and most listings hold no eth or xmr address.
+    from Crypto.Hash import keccak
+
     return keccak.new(digest_bits=256, data=data).digest()
 
 
@@ -237,7 +241,6 @@ def _chain(kind: str, address: str) -> tuple[str, str] | None:
 
 
 _CHUNK = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{3,}(?![0-9A-Za-z])")
-_SPLIT_START = re.compile(r"(?:bc1|BC1|0x|[13T48])[0-9A-Za-z]{2,}")
 _WHOLE = re.compile(
     _WALLET_RE.pattern.replace("(?<![0-9A-Za-z])", "^").replace("(?![0-9A-Za-z])", "$")
 )
@@ -246,17 +249,20 @@ _WHOLE = re.compile(
 def _split_addresses(text: str) -> list[tuple[int, Wallet]]:
     """Addresses broken by whitespace ("bc1qxy2k gdygjrsq..."), kept only when the joined
     string validates: the checksum decides, so ordinary words are never glued together."""
-    chunks = list(_CHUNK.finditer(text))
     out: list[tuple[int, Wallet]] = []
-    i = 0
-    while i < len(chunks):
-        first = chunks[i]
-        if not _SPLIT_START.match(first.group(0)):
-            i += 1
-            continue
-        joined = first.group(0)
+    pos = 0
+    while (hint := _SPLIT_HINT.search(text, pos)) is not None:
+        pos = hint.start() + 1
+        if hint.start() and _ALNUM.match(text, hint.start() - 1):
+            continue  # inside a word
+        chunks = []
+        for chunk in _CHUNK.finditer(text, hint.start()):
+            chunks.append(chunk)
+            if len(chunks) == 8:
+                break
+        joined = chunks[0].group(0)
         hit = None
-        for j in range(i + 1, min(len(chunks), i + 8)):
+        for j in range(1, len(chunks)):
             gap = text[chunks[j - 1].end() : chunks[j].start()]
             if gap not in (" ", "\n", " \n", "\n ", "  ", "\t"):
                 break
@@ -265,31 +271,34 @@ def _split_addresses(text: str) -> list[tuple[int, Wallet]]:
                 break
             m = _WHOLE.match(joined)
             if m and m.lastgroup and (found := _chain(m.lastgroup, joined)):
-                hit = (j, Wallet(chain=found[0], address=found[1]))
+                hit = (chunks[j].end(), Wallet(chain=found[0], address=found[1]))
         if hit:
-            out.append((first.start(), hit[1]))
-            i = hit[0] + 1
-        else:
-            i += 1
+            out.append((hint.start(), hit[1]))
+            pos = hit[0]
     return out
 
 
-def extract_wallets(text: str) -> list[Wallet]:
+def extract_wallets(text: str, *, words: TextWords | None = None) -> list[Wallet]:
     """Checksum-valid wallet addresses in `text`, deduplicated, in order of appearance.
 
-    An address split by whitespace is joined when the joined string validates.
+    An address split by whitespace is joined when the joined string validates. `words`
+    is TextWords.of(text) when the caller has it already (a cheap first test).
     """
     found: list[tuple[int, Wallet]] = []
-    # Most listings hold no run of 25+ address characters; skip the full scan then.
     if not text:
         return []
-    if _QUICK.search(text):
+    # Most listings hold no run of 25+ address characters; skip the full scan then.
+    long_word = (
+        _QUICK.search(text) is not None
+        if words is None or words.text != text
+        else any(len(w) >= 25 for w in words.unique)
+    )
+    if long_word:
         for m in _WALLET_RE.finditer(text):
             chain = _chain(m.lastgroup or "", m.group(0))
             if chain:
                 found.append((m.start(), Wallet(chain=chain[0], address=chain[1])))
-    if _SPLIT_HINT.search(text):
-        found += _split_addresses(text)
+    found += _split_addresses(text)
     found.sort(key=lambda item: item[0])
     out: list[Wallet] = []
     for _, wallet in found:
@@ -298,4 +307,8 @@ def extract_wallets(text: str) -> list[Wallet]:
     return out
 
 
-_SPLIT_HINT = re.compile(r"(?<![0-9A-Za-z])(?:bc1|BC1|0x|[13T48])[0-9A-Za-z]{5,}\s[0-9A-Za-z]{3,}")
+# A chunk that may open a split address, followed by another chunk (the word boundary
+# before it is checked apart: a leading look-behind would make the engine try every
+# position of the text instead of skipping to the opening characters).
+_SPLIT_HINT = re.compile(r"(?:bc1|BC1|0x|[13T48])[0-9A-Za-z]{5,}[ \t\n]{1,2}[0-9A-Za-z]{3,}")
+_ALNUM = re.compile(r"[0-9A-Za-z]")
