@@ -252,9 +252,9 @@ def _anchor(spelling: str, key: str) -> tuple[tuple[str, ...], bool] | None:
 
 @dataclass
 class _Index:
-    # Regex source until first used, then the compiled pattern: compiling every phrase
-    # group up front would add about a second to every process start.
-    patterns: dict[str, re.Pattern[str] | str]
+    # Spellings until a key is first used, then its compiled pattern: building and
+    # compiling every phrase group up front would add about a second to every start.
+    patterns: dict[str, re.Pattern[str] | list[str]]
     phrases: dict[str, list[_Phrase]]  # key -> phrase info, in the pattern's group order
 
 
@@ -273,12 +273,12 @@ class _Table:
 
 
 def _index(by_key: dict[str, list[tuple[str, _Phrase]]]) -> _Index:
-    patterns: dict[str, re.Pattern[str] | str] = {}
+    patterns: dict[str, re.Pattern[str] | list[str]] = {}
     phrases: dict[str, list[_Phrase]] = {}
     for key, items in by_key.items():
         # Longest spelling first, so that "24/7 customer support" wins over "24/7".
         items.sort(key=lambda item: len(item[0]), reverse=True)
-        patterns[key] = "|".join(f"({_fragment(spelling)})" for spelling, _ in items)
+        patterns[key] = [spelling for spelling, _ in items]
         phrases[key] = [info for _, info in items]
     return _Index(patterns, phrases)
 
@@ -333,9 +333,10 @@ def _table(langs: tuple[str, ...]) -> _Table:
 
 def _compiled(index: _Index, key: str) -> re.Pattern[str] | None:
     pattern = index.patterns.get(key)
-    if pattern is None or not isinstance(pattern, str):
+    if pattern is None or isinstance(pattern, re.Pattern):
         return pattern
-    compiled = index.patterns[key] = re.compile(pattern)
+    source = "|".join(f"({_fragment(spelling)})" for spelling in pattern)
+    compiled = index.patterns[key] = re.compile(source)
     return compiled
 
 
