@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from crawler.extract.language import TextWords, detect_languages
 from crawler.extract.lexicon import (
+    Entry,
     LexiconError,
     available_languages,
     language,
@@ -81,6 +82,12 @@ class _Phrase:
     indicator: str
     weight: float
     lang: str
+    needs: tuple[str, ...] = ()  # context names: the listing must hold a word of one
+    unless: tuple[str, ...] = ()  # context names: the listing must hold no word of these
+    # The words of a phrase with gaps ("we keep ~ passport"): a negation word in the gap
+    # voids the hit ("we never keep your passport"). None for phrases without gaps and
+    # for phrases that hold a negation word themselves ("no experience ~ needed").
+    own_words: frozenset[str] | None = None
 
 
 _KEY_LEN = 3
@@ -118,9 +125,22 @@ def _literal(text: str) -> str:
             out.append(rf"(?:{_SEP}[^\W_][\w'\-]*){{0,{n}}}{_SEP}")
         elif part == " ":
             out.append(_SEP)
+        elif part == "#":
+            out.append(_number_words())
         elif part:
             out.append("".join(r"\w*" if ch == "*" else re.escape(ch) for ch in part))
     return "".join(out)
+
+
+@functools.cache
+def _number_words() -> str:
+    """What "#" in a phrase matches: a small count in digits or in words of any language."""
+    from crawler.extract.lexicon import all_languages
+
+    words = {w for data in all_languages() for w, v in data.digits.items() if 2 <= v <= 15}
+    words = {w for w in words if len(w) > 1}
+    alt = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return rf"(?:\d{{1,2}}|{alt})(?![^\W_])"
 
 
 def _fragment(spelling: str) -> str:
@@ -164,19 +184,19 @@ def _spelling_problem(spelling: str, *, compile_it: bool) -> str | None:
 
 
 def _checked(
-    path: object, indicators: dict[str, list[tuple[str, float]]], *, compile_it: bool
-) -> dict[str, list[tuple[str, float]]]:
-    """id -> (folded spelling, weight), checked (raises LexiconError naming the entry).
+    path: object, indicators: dict[str, list[Entry]], *, compile_it: bool
+) -> dict[str, list[tuple[str, Entry]]]:
+    """id -> (folded spelling, entry), checked (raises LexiconError naming the entry).
 
     `compile_it` also compiles each spelling's regex: thorough but slow, so it is done by
     load_lexicons() and the tests, not when a process extracts its first listing (the
     phrase groups are compiled on first use then, and a bad one fails the lexicon tests).
     """
-    out: dict[str, list[tuple[str, float]]] = {}
+    out: dict[str, list[tuple[str, Entry]]] = {}
     for ind, entries in indicators.items():
-        items: list[tuple[str, float]] = []
-        for n, (phrase, weight) in enumerate(entries):
-            for spelling in _expand_leading(fold(phrase)):
+        items: list[tuple[str, Entry]] = []
+        for n, entry in enumerate(entries):
+            for spelling in _expand_leading(fold(entry.phrase)):
                 problem = (
                     _spelling_problem(spelling, compile_it=compile_it)
                     if spelling
@@ -186,24 +206,24 @@ def _checked(
                     raise LexiconError(
                         f"{path}: field 'indicators.{ind}[{n}]': {spelling!r}: {problem}"
                     )
-                items.append((spelling, weight))
+                items.append((spelling, entry))
         out[ind] = items
     return out
 
 
 @functools.cache
-def _spellings(lang: str) -> dict[str, list[tuple[str, float]]]:
-    """id -> (folded spelling, weight) of one language."""
+def _spellings(lang: str) -> dict[str, list[tuple[str, Entry]]]:
+    """id -> (folded spelling, entry) of one language."""
     path = f"crawler/extract/lexicons/{lang}.yaml"
     return _checked(path, language(lang).indicators, compile_it=False)
 
 
-def _read_lexicon(path) -> dict[str, list[tuple[str, float]]]:
-    """Read and check one lexicon file (for tests and tools): id -> (spelling, weight)."""
+def _read_lexicon(path) -> dict[str, list[tuple[str, Entry]]]:
+    """Read and check one lexicon file (for tests and tools): id -> (spelling, entry)."""
     return _checked(path, read_language(path, LEXICON_IDS).indicators, compile_it=True)
 
 
-def _lexicon(lang: str) -> dict[str, list[tuple[str, float]]]:
+def _lexicon(lang: str) -> dict[str, list[tuple[str, Entry]]]:
     return _spellings(lang)
 
 
@@ -251,11 +271,19 @@ def _anchor(spelling: str, key: str) -> tuple[tuple[str, ...], bool] | None:
 
 
 @dataclass
+class _Group:
+    """The phrases of one indicator that start with one key, as one alternation."""
+
+    indicator: str
+    # Spellings until first used, then the compiled pattern: building and compiling every
+    # phrase group up front would add about a second to every process start.
+    pattern: re.Pattern[str] | list[str]
+    phrases: list[_Phrase]  # in the pattern's group order
+
+
+@dataclass
 class _Index:
-    # Spellings until a key is first used, then its compiled pattern: building and
-    # compiling every phrase group up front would add about a second to every start.
-    patterns: dict[str, re.Pattern[str] | list[str]]
-    phrases: dict[str, list[_Phrase]]  # key -> phrase info, in the pattern's group order
+    groups: dict[str, list[_Group]]  # key -> one group per indicator
 
 
 @dataclass
@@ -265,6 +293,7 @@ class _Table:
     vocabulary: frozenset[str]  # every word of every phrase (hashtag segmentation)
     negations: frozenset[str]
     guards: dict[str, re.Pattern[str]]
+    contexts: dict[str, re.Pattern[str]]
     # Which index keys are worth trying: a key is tried only when the text also holds an
     # anchor of one of its phrases (most keys are common words: "the", "de", "на").
     by_word: dict[str, frozenset[tuple[str, bool]]]
@@ -273,19 +302,30 @@ class _Table:
 
 
 def _index(by_key: dict[str, list[tuple[str, _Phrase]]]) -> _Index:
-    patterns: dict[str, re.Pattern[str] | list[str]] = {}
-    phrases: dict[str, list[_Phrase]] = {}
+    groups: dict[str, list[_Group]] = {}
     for key, items in by_key.items():
-        # Longest spelling first, so that "24/7 customer support" wins over "24/7".
-        items.sort(key=lambda item: len(item[0]), reverse=True)
-        patterns[key] = [spelling for spelling, _ in items]
-        phrases[key] = [info for _, info in items]
-    return _Index(patterns, phrases)
+        by_ind: dict[str, list[tuple[str, _Phrase]]] = {}
+        for spelling, info in items:
+            by_ind.setdefault(info.indicator, []).append((spelling, info))
+        out = []
+        for ind, group in by_ind.items():
+            # Longest spelling first, so that "24/7 customer support" wins over "24/7".
+            group.sort(key=lambda item: len(item[0]), reverse=True)
+            out.append(_Group(ind, [sp for sp, _ in group], [info for _, info in group]))
+        groups[key] = out
+    return _Index(groups)
 
 
-def _guard_pattern(words: list[str]) -> re.Pattern[str]:
+def _word_pattern(words: list[str]) -> re.Pattern[str]:
     alts = sorted({_literal(w) + ("" if w.endswith("*") else r"(?![^\W_])") for w in words})
     return re.compile(r"(?<![^\W_])(?:" + "|".join(alts) + ")")
+
+
+def _own_words(spelling: str, negations: frozenset[str]) -> frozenset[str] | None:
+    if "~" not in spelling:
+        return None
+    words = frozenset(_TOKEN.findall(spelling))
+    return None if words & negations else words
 
 
 @functools.cache
@@ -298,13 +338,23 @@ def _table(langs: tuple[str, ...]) -> _Table:
     vocabulary: set[str] = set()
     negations: set[str] = set()
     guard_words: dict[str, list[str]] = {}
+    context_words: dict[str, list[str]] = {}
     for lang in langs:
+        data = language(lang)
         for ind, items in _spellings(lang).items():
-            for spelling, weight in items:
+            for spelling, entry in items:
                 key = _key(spelling)
                 assert key is not None  # checked when the lexicon was read
+                info = _Phrase(
+                    ind,
+                    entry.weight,
+                    lang,
+                    entry.needs,
+                    entry.unless,
+                    _own_words(spelling, data.negations),
+                )
                 target = by_stem if key[1] else by_word
-                target.setdefault(key[0], []).append((spelling, _Phrase(ind, weight, lang)))
+                target.setdefault(key[0], []).append((spelling, info))
                 vocabulary.update(w for w in _TOKEN.findall(spelling) if len(w) > 1)
                 anchor = _anchor(spelling, key[0])
                 if anchor is None:
@@ -314,30 +364,32 @@ def _table(langs: tuple[str, ...]) -> _Table:
                         (anchor_stems if anchor[1] else anchor_words).setdefault(word, set()).add(
                             key
                         )
-        data = language(lang)
         negations |= data.negations
         for ind, words in data.guards.items():
             guard_words.setdefault(ind, []).extend(words)
-    guards = {ind: _guard_pattern(words) for ind, words in guard_words.items() if words}
+        for name, words in data.contexts.items():
+            context_words.setdefault(name, []).extend(words)
+    guards = {ind: _word_pattern(words) for ind, words in guard_words.items() if words}
+    contexts = {name: _word_pattern(words) for name, words in context_words.items() if words}
     return _Table(
         _index(by_word),
         _index(by_stem),
         frozenset(vocabulary),
         frozenset(negations),
         guards,
+        contexts,
         {w: frozenset(keys) for w, keys in anchor_words.items()},
         {w: frozenset(keys) for w, keys in anchor_stems.items()},
         frozenset(free),
     )
 
 
-def _compiled(index: _Index, key: str) -> re.Pattern[str] | None:
-    pattern = index.patterns.get(key)
-    if pattern is None or isinstance(pattern, re.Pattern):
-        return pattern
-    source = "|".join(f"({_fragment(spelling)})" for spelling in pattern)
-    compiled = index.patterns[key] = re.compile(source)
-    return compiled
+def _compiled(group: _Group) -> re.Pattern[str]:
+    if isinstance(group.pattern, re.Pattern):
+        return group.pattern
+    source = "|".join(f"({_fragment(spelling)})" for spelling in group.pattern)
+    group.pattern = re.compile(source)
+    return group.pattern
 
 
 def load_lexicons() -> None:
@@ -350,8 +402,9 @@ def load_lexicons() -> None:
         )
     table = _table(available_languages())
     for index in (table.words, table.stems):
-        for key in list(index.patterns):
-            _compiled(index, key)
+        for groups in index.groups.values():
+            for group in groups:
+                _compiled(group)
 
 
 def _languages_for(lang: str | None, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -493,8 +546,8 @@ def _candidates(
         enabled |= table.by_word[w]
     for p in prefixes & table.by_stem.keys():
         enabled |= table.by_stem[p]
-    word_keys = [k for k in unique & table.words.patterns.keys() if (k, False) in enabled]
-    stem_keys = [k for k in prefixes & table.stems.patterns.keys() if (k, True) in enabled]
+    word_keys = [k for k in unique & table.words.groups.keys() if (k, False) in enabled]
+    stem_keys = [k for k in prefixes & table.stems.groups.keys() if (k, True) in enabled]
     for keys, index, whole in ((word_keys, table.words, True), (stem_keys, table.stems, False)):
         for key in keys:
             out.extend((m.start(), index, key) for m in _word_starts(key, whole).finditer(folded))
@@ -503,15 +556,28 @@ def _candidates(
 
 
 _CLAUSE_END = re.compile(r"[.!?;:,\n()]")
+_SENTENCE_END = re.compile(r"[.!?;\n]")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# Hits of the key's indicator are not counted in the same sentence as the value's: the
+# housing and the nationality of a refugee lure are the lure ("Ukrainian women who fled
+# the war: free room plus a job"), not separate evidence.
+_SUBSUMED_BY = {
+    "employer_housing": "refugee_targeting",
+    "nationality_emphasis": "refugee_targeting",
+}
 
 
-def _negated(folded: str, start: int, negations: frozenset[str]) -> bool:
-    """A negation word among the three words before `start`, in the same clause."""
+def _negated(
+    folded: str, start: int, end: int, negations: frozenset[str], own: frozenset[str] | None
+) -> bool:
+    """A negation word among the three words before `start` in the same clause, or in a
+    gap of the hit ("we keep ~ passport" in "we never keep your passport")."""
     window = folded[max(0, start - 40) : start]
     cut = max((m.end() for m in _CLAUSE_END.finditer(window)), default=0)
     words = _WORD.findall(window[cut:])[-3:]
-    return any(w in negations or w.startswith(("n't",)) or w.endswith("n't") for w in words)
+    if own is not None:
+        words += [w for w in _WORD.findall(folded[start:end]) if w not in own]
+    return any(w in negations or w.endswith("n't") for w in words)
 
 
 def _guarded(folded: str, start: int, end: int, guard: re.Pattern[str] | None) -> bool:
@@ -554,10 +620,13 @@ def find_indicators(
     return [hit for _, hit in found]
 
 
-def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: list) -> None:
-    folded = words.lower
-    unique = words.unique
-    extra_spans: list[tuple[int, int, int]] = []  # (offset in matched text, start, end)
+def _with_hashtags(
+    text: str, words: TextWords, table: _Table
+) -> tuple[str, frozenset[str], list[tuple[int, int, int]]]:
+    """The folded text with each hashtag's words appended ("#newintown" -> "new in town"),
+    its words, and (offset in that text, start, end in `text`) of each appended tag."""
+    folded, unique = words.lower, words.unique
+    extra_spans: list[tuple[int, int, int]] = []
     if "#" in text:
         tags = _hashtag_words(text, folded, table.vocabulary)
         if tags:
@@ -571,50 +640,84 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 offset += len(joined)
             folded = "".join(pieces)
             unique = unique | frozenset(_TOKEN.findall(" ".join(t[0] for t in tags)))
+    return folded, unique, extra_spans
+
+
+def _context(table: _Table, name: str, folded: str, cache: dict[str, bool]) -> bool:
+    if name not in cache:
+        pattern = table.contexts.get(name)
+        cache[name] = pattern is not None and pattern.search(folded) is not None
+    return cache[name]
+
+
+def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: list) -> None:
+    folded, unique, extra_spans = _with_hashtags(text, words, table)
     seen: set[tuple[str, str]] = set()
-    covered = 0  # phrases do not overlap: "available 24/7" is one hit, not two
-    best: re.Match[str] | None = None
-    best_info: _Phrase | None = None
+    covered: dict[str, int] = {}  # per indicator: "available 24/7" is one hit, not two
+    contexts: dict[str, bool] = {}
+    hits: list[tuple[int, int, IndicatorHit]] = []
     candidates = _candidates(table, folded, unique)
-    for n, (pos, index, key) in enumerate(candidates):
-        if pos < covered:
-            continue
-        pattern = _compiled(index, key)
-        m = pattern.match(folded, pos) if pattern is not None else None
-        if m is not None and (best is None or m.end() > best.end()):
-            best, best_info = m, index.phrases[key][m.lastindex - 1]
-        if n + 1 < len(candidates) and candidates[n + 1][0] == pos:
-            continue
-        if best is None or best_info is None:
-            continue
-        start, end = best.span()
-        info = best_info
-        best = best_info = None
-        if _negated(folded, start, table.negations) or _guarded(
-            folded, start, end, table.guards.get(info.indicator)
-        ):
-            continue
-        covered = end
-        if start >= len(text):
-            span = next(((s, e) for off, s, e in reversed(extra_spans) if off <= start), None)
-            evidence = text[span[0] : span[1]] if span else folded[start:end]
-            where = span[0] if span else len(text)
-        else:
-            evidence, where = text[start:end], start
-        dedup = (info.indicator, evidence.lower())
-        if dedup in seen:
-            continue
-        seen.add(dedup)
-        found.append(
-            (
-                where,
-                IndicatorHit(
-                    id=info.indicator, evidence=evidence, lang=info.lang, weight=info.weight
-                ),
+    for pos, index, key in candidates:
+        for group in index.groups[key]:
+            ind = group.indicator
+            if pos < covered.get(ind, 0):
+                continue
+            m = _compiled(group).match(folded, pos)
+            if m is None:
+                continue
+            info = group.phrases[m.lastindex - 1]  # type: ignore[operator]
+            start, end = m.span()
+            if info.needs and not any(_context(table, c, folded, contexts) for c in info.needs):
+                continue
+            if any(_context(table, c, folded, contexts) for c in info.unless):
+                continue
+            if _negated(folded, start, end, table.negations, info.own_words) or _guarded(
+                folded, start, end, table.guards.get(ind)
+            ):
+                continue
+            if ind == "movement" and folded[end : end + 2].strip()[:1] == "?":
+                continue  # "New in town?" asks the reader, it does not describe anyone
+            covered[ind] = end
+            if start >= len(text):
+                span = next(((s, e) for off, s, e in reversed(extra_spans) if off <= start), None)
+                evidence = text[span[0] : span[1]] if span else folded[start:end]
+                where = span[0] if span else len(text)
+            else:
+                evidence, where = text[start:end], start
+            dedup = (ind, evidence.lower())
+            if dedup in seen:
+                continue
+            seen.add(dedup)
+            hits.append(
+                (
+                    where,
+                    min(end, len(text)),
+                    IndicatorHit(id=ind, evidence=evidence, lang=info.lang, weight=info.weight),
+                )
             )
-        )
     for start, end in _stated_minor_ages(words.lower):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
             seen.add(("minor_age_stated", evidence.lower()))
-            found.append((start, IndicatorHit(id="minor_age_stated", evidence=evidence, lang=lang)))
+            hits.append(
+                (start, end, IndicatorHit(id="minor_age_stated", evidence=evidence, lang=lang))
+            )
+    found.extend((where, hit) for where, _, hit in _not_subsumed(text, hits))
+
+
+def _not_subsumed(
+    text: str, hits: list[tuple[int, int, IndicatorHit]]
+) -> list[tuple[int, int, IndicatorHit]]:
+    by_id = {h.id for _, _, h in hits}
+    if not any(_SUBSUMED_BY.get(i) in by_id for i in by_id):
+        return hits
+    out = []
+    for start, end, hit in hits:
+        other = _SUBSUMED_BY.get(hit.id)
+        if other in by_id and any(
+            h.id == other and not _SENTENCE_END.search(text, min(s, start), max(e, end))
+            for s, e, h in hits
+        ):
+            continue
+        out.append((start, end, hit))
+    return out

@@ -33,6 +33,16 @@ class LexiconError(ValueError):
     """A lexicon file that cannot be used: names the file, the field and the reason."""
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One indicator phrase: its text, weight, and the contexts it needs or must not have."""
+
+    phrase: str
+    weight: float = 1.0
+    needs: tuple[str, ...] = ()  # the listing must hold a word of one of these contexts
+    unless: tuple[str, ...] = ()  # ... and no word of these
+
+
 @dataclass
 class LanguageData:
     lang: str
@@ -46,8 +56,9 @@ class LanguageData:
     currencies: dict[str, str]  # folded currency word -> ISO code
     email_at: frozenset[str]
     email_dot: frozenset[str]
-    indicators: dict[str, list[tuple[str, float]]]  # id -> (phrase, weight)
+    indicators: dict[str, list[Entry]]  # id -> its phrases
     guards: dict[str, list[str]] = field(default_factory=dict)  # id -> folded guard words
+    contexts: dict[str, list[str]] = field(default_factory=dict)  # name -> folded words
 
 
 def _split(value: Any, path: Path, name: str) -> list[str]:
@@ -60,6 +71,15 @@ def _split(value: Any, path: Path, name: str) -> list[str]:
     else:
         raise LexiconError(f"{path}: field '{name}': must be a string or a list of strings")
     return [fold_word(i) for i in items if str(i).strip()]
+
+
+def _names(value: Any, path: Path, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else str(value).split("|")
+    if not all(isinstance(v, str) and v.strip() for v in items):
+        raise LexiconError(f"{path}: field '{name}': must name contexts")
+    return tuple(v.strip() for v in items)
 
 
 def _words(value: Any, path: Path, name: str) -> frozenset[str]:
@@ -101,7 +121,7 @@ def _with_cyrillic(data: dict[str, Any]) -> None:
     for key in ("detect", "negations"):
         if isinstance(data.get(key), str):
             data[key] = data[key] + " " + sr_cyrillic(data[key])
-    for section in ("units", "currencies", "guards"):
+    for section in ("units", "currencies", "guards", "contexts"):
         for name, words in (data.get(section) or {}).items():
             if isinstance(words, str):
                 data[section][name] = words + "|" + sr_cyrillic(words)
@@ -151,25 +171,32 @@ def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
             raise LexiconError(f"{path}: field 'currencies.{code}': must be an ISO 4217 code")
         for w in _split(words, path, f"currencies.{code}"):
             currencies[w] = code
-    indicators: dict[str, list[tuple[str, float]]] = {}
+    contexts: dict[str, list[str]] = {}
+    for ctx, words in (data.get("contexts") or {}).items():
+        contexts[str(ctx)] = _split(words, path, f"contexts.{ctx}")
+    indicators: dict[str, list[Entry]] = {}
     for ind, entries in data["indicators"].items():
         name = f"indicators.{ind}"
         if ind not in indicator_ids:
             raise LexiconError(f"{path}: field '{name}': unknown indicator id")
         if not isinstance(entries, list) or not entries:
             raise LexiconError(f"{path}: field '{name}': must be a non-empty list of phrases")
-        items: list[tuple[str, float]] = []
+        items: list[Entry] = []
         for n, entry in enumerate(entries):
             weight: Any = 1.0
+            needs: tuple[str, ...] = ()
+            unless: tuple[str, ...] = ()
             if isinstance(entry, dict):
                 phrase, weight = entry.get("phrase"), entry.get("weight", 1.0)
                 if not isinstance(weight, int | float) or not 0 < weight <= 1:
                     raise LexiconError(f"{path}: field '{name}[{n}].weight': must be in (0, 1]")
+                needs = _names(entry.get("needs"), path, f"{name}[{n}].needs")
+                unless = _names(entry.get("unless"), path, f"{name}[{n}].unless")
             else:
                 phrase = entry
             if not isinstance(phrase, str | int) or not str(phrase).strip():
                 raise LexiconError(f"{path}: field '{name}[{n}]': phrase must be a string")
-            items.append((str(phrase), float(weight)))
+            items.append(Entry(str(phrase), float(weight), needs, unless))
         indicators[ind] = items
     guards: dict[str, list[str]] = {}
     for ind, words in (data.get("guards") or {}).items():
@@ -190,6 +217,7 @@ def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
         email_dot=frozenset(_split(data.get("email_dot"), path, "email_dot")),
         indicators=indicators,
         guards=guards,
+        contexts=contexts,
     )
 
 
