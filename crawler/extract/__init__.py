@@ -16,7 +16,12 @@ from typing import Any
 
 from crawler.extract.contacts import extract_emails, extract_handles
 from crawler.extract.indicators import AGE_FIELDS, find_indicators
-from crawler.extract.language import TextWords, detect_language, detect_languages
+from crawler.extract.language import (
+    COUNTRY_LANGUAGE,
+    TextWords,
+    detect_language,
+    detect_languages,
+)
 from crawler.extract.normalise import clean, fold
 from crawler.extract.phones import extract_phones
 from crawler.extract.prices import extract_prices, prices_in_clean
@@ -97,6 +102,20 @@ def _field_text(fields: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+_ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _fallback_language(text: str, indicators: list) -> str | None:
+    """The language of a text too short to tell by its words: that of its indicator
+    phrases, else English for plain ASCII words (handles, links, "Profile")."""
+    langs = [h.lang for h in indicators if h.lang]
+    if langs:
+        return max(set(langs), key=langs.count)
+    if text.isascii() and _ASCII_WORD.search(text):
+        return "en"
+    return None
+
+
 def extract(
     text: str,
     html: str | None = None,
@@ -122,12 +141,15 @@ def extract(
         parts.append(_field_text(fields))
     full = clean("\n".join(p for p in parts if p))
     words = TextWords.of(full)
-    ranked = [lang] if lang else detect_languages(full, words)
+    hint = COUNTRY_LANGUAGE.get(country.upper()) if country else None
+    ranked = [lang] if lang else detect_languages(full, words, hint)
     language = ranked[0] if ranked else None
-    region = country.upper() if country else _LANG_REGION.get(language or "")
     indicators = find_indicators(
         full, language, fields=fields, words=words, also=tuple(ranked[1:2])
     )
+    if language is None:
+        language = _fallback_language(full, indicators)
+    region = country.upper() if country else _LANG_REGION.get(language or "")
     risk, explanation = score(indicators, extras=extras)
     return Extraction(
         prices=prices_in_clean(full, language, country=region),

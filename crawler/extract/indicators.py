@@ -31,7 +31,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from crawler.extract.language import TextWords, detect_languages
+from crawler.extract.language import TextWords, detect_languages, text_scripts
 from crawler.extract.lexicon import (
     Entry,
     LexiconError,
@@ -407,13 +407,22 @@ def load_lexicons() -> None:
                 _compiled(group)
 
 
-def _languages_for(lang: str | None, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
-    have = set(available_languages())
-    if lang is None and not extra:
-        return tuple(sorted(have))
-    # English phrases are common in ads of every language ("new in town", "24/7").
-    wanted = {lang, *extra, "en"} & have
-    return tuple(sorted(wanted)) or ("en",)
+def _languages_for(
+    lang: str | None, extra: tuple[str, ...] = (), scripts: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The lexicons to match: every language written in the text's scripts, so that a
+    wrong or missing language guess loses nothing, plus `lang`, `extra` and English
+    (English phrases are common in ads of every language: "new in town", "24/7")."""
+    have = available_languages()
+    if not scripts and lang is None and not extra:
+        return have
+    wanted = {lang, *extra, "en"} | {x for x in have if set(_scripts(x)) & set(scripts)}
+    return tuple(sorted(wanted & set(have))) or ("en",)
+
+
+@functools.cache
+def _scripts(lang: str) -> tuple[str, ...]:
+    return language(lang).scripts
 
 
 # --- hashtags ---------------------------------------------------------------------------------
@@ -609,7 +618,8 @@ def find_indicators(
             ranked = detect_languages(text, words)
             lang = ranked[0] if ranked else None
             also = (*also, *ranked[1:2])
-        _match(text, words, _table(_languages_for(lang, also)), lang, found)
+        langs = _languages_for(lang, also, text_scripts(text))
+        _match(text, words, _table(langs), lang, found)
     if fields:
         age = _field_age(fields)
         if age:

@@ -108,19 +108,60 @@ class TextWords:
 
 @cache
 def _word_langs() -> dict[str, dict[str, tuple[tuple[str, float], ...]]]:
-    """script -> folded detect word -> ((language, weight), ...)."""
+    """script -> folded word -> ((language, weight), ...).
+
+    A language's `detect` words weigh 1, the other words of its lexicon (indicator
+    phrases, rate and currency words, digits, guards) 0.5; a word several languages
+    share is split between them.
+    """
     from crawler.extract.lexicon import all_languages
 
-    by_script: dict[str, dict[str, list[str]]] = {}
+    by_script: dict[str, dict[str, dict[str, float]]] = {}
     for data in all_languages():
+        vocabulary = _vocabulary(data)
         for script in data.scripts:
             table = by_script.setdefault(script, {})
+            for w in vocabulary:
+                table.setdefault(w, {})[data.lang] = 0.5
             for w in data.detect:
-                table.setdefault(w, []).append(data.lang)
+                table.setdefault(w, {})[data.lang] = 1.0
     return {
-        script: {w: tuple((lang, 1.0 / len(langs)) for lang in langs) for w, langs in t.items()}
+        script: {
+            w: tuple((lang, weight / len(langs)) for lang, weight in langs.items())
+            for w, langs in t.items()
+        }
         for script, t in by_script.items()
     }
+
+
+def _vocabulary(data) -> set[str]:
+    """Whole words (three letters or more) of a lexicon besides its detect list."""
+    texts: list[str] = []
+    for entries in data.indicators.values():
+        texts += [fold(entry.phrase) for entry in entries]
+    texts += list(data.units) + list(data.currencies) + list(data.digits)
+    for words in (*data.guards.values(), *data.contexts.values()):
+        texts += words
+    out: set[str] = set()
+    for t in texts:
+        for m in _PHRASE_WORD.finditer(t):
+            if t[m.end() : m.end() + 1] != "*" and len(m.group(0)) >= 3:
+                out.add(m.group(0))
+    return out
+
+
+_PHRASE_WORD = re.compile(r"[^\W\d_]+")
+# Countries whose language is a fair guess for a text too short to tell.
+COUNTRY_LANGUAGE = {
+    "GB": "en", "IE": "en", "US": "en", "CA": "en", "AU": "en", "NZ": "en", "MT": "en",
+    "NL": "nl", "BE": "nl", "DE": "de", "AT": "de", "CH": "de", "LI": "de", "FR": "fr",
+    "LU": "fr", "ES": "es", "IT": "it", "PT": "pt", "BR": "pt", "PL": "pl", "RO": "ro",
+    "MD": "ro", "HU": "hu", "CZ": "cs", "SK": "sk", "SI": "sl", "GR": "el", "CY": "el",
+    "FI": "fi", "SE": "sv", "LT": "lt", "IS": "is", "AL": "sq", "XK": "sq", "RS": "sr",
+    "ME": "sr", "BA": "sr", "GE": "ka", "UA": "uk", "RU": "ru", "BY": "ru",
+}  # fmt: skip
+# The country's language counts this much more when the words leave a near tie.
+HINT_FACTOR = 1.3
 
 
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u10a0-\u10ff]")
@@ -169,19 +210,52 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     return scores
 
 
-def detect_languages(text: str, words: TextWords | None = None) -> list[str]:
-    """Languages of `text`, best first: the best and any scoring at least half as well."""
+def detect_languages(
+    text: str, words: TextWords | None = None, hint: str | None = None
+) -> list[str]:
+    """Languages of `text`, best first: the best and any scoring at least half as well.
+
+    `hint` is the language of the listing's country: it weighs a little more in a near
+    tie, and it is the answer when the text has no word of any language but is written
+    in that language's script.
+    """
     scores = language_scores(text, words)
+    if hint and hint in scores:
+        scores[hint] *= HINT_FACTOR
     if not scores:
-        return []
+        return [hint] if hint and _hint_fits(text, hint) else []
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     top = ranked[0][1]
     if top < 0.5 or (len(ranked) > 1 and ranked[1][1] == top and top < 2.0):
-        return []
+        return [hint] if hint and _hint_fits(text, hint) else []
     return [lang for lang, s in ranked if s >= max(0.5, 0.5 * top)][:3]
 
 
-def detect_language(text: str, words: TextWords | None = None) -> str | None:
+def _hint_fits(text: str, hint: str) -> bool:
+    """Whether the text is written in a script of the hinted language."""
+    from crawler.extract.lexicon import language
+
+    try:
+        scripts = language(hint).scripts
+    except (OSError, ValueError):
+        return False
+    return _script(text[:_SAMPLE]) in scripts and _LETTER.search(text) is not None
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def text_scripts(text: str) -> tuple[str, ...]:
+    """The scripts `text` is written in ("latin", "cyrillic", "greek", "georgian")."""
+    if text.isascii():
+        return ("latin",)
+    found = tuple(name for name, rx in _SCRIPT_RE.items() if rx.search(text))
+    return (*found, "latin") if _LATIN_RE.search(text) else found
+
+
+def detect_language(
+    text: str, words: TextWords | None = None, hint: str | None = None
+) -> str | None:
     """ISO 639-1 code of the main language of `text`, or None when it cannot tell."""
-    ranked = detect_languages(text, words)
+    ranked = detect_languages(text, words, hint)
     return ranked[0] if ranked else None
