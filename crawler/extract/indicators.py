@@ -95,6 +95,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 _CHOICE = re.compile(r"\(([^()]*)\)")
 _SEP = r"[\s\-_/.·•*#'\"«»]+"
 _GAP = {"~": 3, "~~": 6}
+_GAP_SEP = r"[\s\-_/·•*#'\"«»,:]+"
 
 
 def _expand_leading(phrase: str) -> list[str]:
@@ -119,8 +120,12 @@ def _expand_leading(phrase: str) -> list[str]:
 
 def _literal(text: str) -> str:
     out: list[str] = []
-    for part in re.split(r"( ~~ | ~ | )", text):
-        if part in (" ~ ", " ~~ "):
+    for part in re.split(r"( ~~~ | ~~ | ~ | )", text):
+        if part == " ~~~ ":
+            # A long gap may cross a comma ("the company advances the ticket, and you
+            # work it off"), never the end of a sentence.
+            out.append(rf"(?:{_GAP_SEP}[^\W_][\w'\-]*){{0,10}}{_GAP_SEP}")
+        elif part in (" ~ ", " ~~ "):
             n = _GAP[part.strip()]
             out.append(rf"(?:{_SEP}[^\W_][\w'\-]*){{0,{n}}}{_SEP}")
         elif part == " ":
@@ -291,7 +296,7 @@ class _Table:
     words: _Index
     stems: _Index
     vocabulary: frozenset[str]  # every word of every phrase (hashtag segmentation)
-    negations: frozenset[str]
+    negations: dict[str, frozenset[str]]  # language -> its negation words
     guards: dict[str, re.Pattern[str]]
     contexts: dict[str, re.Pattern[str]]
     # Which index keys are worth trying: a key is tried only when the text also holds an
@@ -336,7 +341,7 @@ def _table(langs: tuple[str, ...]) -> _Table:
     anchor_stems: dict[str, set[tuple[str, bool]]] = {}
     free: set[tuple[str, bool]] = set()
     vocabulary: set[str] = set()
-    negations: set[str] = set()
+    negations: dict[str, frozenset[str]] = {}
     guard_words: dict[str, list[str]] = {}
     context_words: dict[str, list[str]] = {}
     for lang in langs:
@@ -364,7 +369,7 @@ def _table(langs: tuple[str, ...]) -> _Table:
                         (anchor_stems if anchor[1] else anchor_words).setdefault(word, set()).add(
                             key
                         )
-        negations |= data.negations
+        negations[lang] = data.negations
         for ind, words in data.guards.items():
             guard_words.setdefault(ind, []).extend(words)
         for name, words in data.contexts.items():
@@ -375,7 +380,7 @@ def _table(langs: tuple[str, ...]) -> _Table:
         _index(by_word),
         _index(by_stem),
         frozenset(vocabulary),
-        frozenset(negations),
+        negations,
         guards,
         contexts,
         {w: frozenset(keys) for w, keys in anchor_words.items()},
@@ -427,6 +432,7 @@ def _scripts(lang: str) -> tuple[str, ...]:
 
 # --- hashtags ---------------------------------------------------------------------------------
 
+_TWENTY_FOUR_SEVEN = re.compile(r"(?<![0-9])247(?![0-9])")
 _HASHTAG = re.compile(r"#([^\W_]{4,40})")
 _CAMEL = re.compile(r"[A-ZÀ-Þ]?[a-zß-ÿ]+|[A-ZÀ-Þ]+(?![a-z])|\d+")
 
@@ -462,7 +468,8 @@ def _hashtag_words(
             if seg is None or len(seg) < 2:
                 continue
             parts = seg
-        out.append((fold(" ".join(parts)).replace("2 4 7", "24 7"), m.start(), m.end()))
+        joined = fold(" ".join(parts)).replace("2 4 7", "24 7")
+        out.append((_TWENTY_FOUR_SEVEN.sub("24 7", joined), m.start(), m.end()))
     return out
 
 
@@ -484,7 +491,7 @@ _AGE_AFTER = re.compile(
 )
 # What follows "16 years" when it is not an age: experience, time spans, guarantees.
 _NOT_AN_AGE_AFTER = re.compile(
-    r"\s*of\s+(?!age\b)|"
+    r"\s*of\s+(?!age\b)|\s*(?:in|at|with|as|on|for|since|ago|behind)\b|"
     r"\s*(?:old\s*)?(?:of\s+|in\s+|de\s+|an\s+|im\s+)?(?:experience|ervaring|erfahrung|"
     r"experien|esperienza|doswiadcz|опыт|досвід|досвид|business|ago|geleden|her\b|in urma|назад|"
     r"warranty|garantie|guarantee|contract|service|dienst|work|werk|arbeit|lucru|trabajo|"
@@ -570,9 +577,11 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # Hits of the key's indicator are not counted in the same sentence as the value's: the
 # housing and the nationality of a refugee lure are the lure ("Ukrainian women who fled
 # the war: free room plus a job"), not separate evidence.
+# Likewise travel costs advanced and then deducted are the debt, not a separate fee.
 _SUBSUMED_BY = {
     "employer_housing": "refugee_targeting",
     "nationality_emphasis": "refugee_targeting",
+    "recruitment_fee": "debt_bondage",
 }
 
 
@@ -587,6 +596,18 @@ def _negated(
     if own is not None:
         words += [w for w in _WORD.findall(folded[start:end]) if w not in own]
     return any(w in negations or w.endswith("n't") for w in words)
+
+
+def _negations(table: _Table, phrase_lang: str, text_lang: str | None) -> frozenset[str]:
+    """Negation words that void a phrase: its own language's, the text's and English.
+
+    Not every language's: Lithuanian "be" (without) before an English phrase is "be".
+    """
+    empty: frozenset[str] = frozenset()
+    out = table.negations.get(phrase_lang, empty) | table.negations.get("en", empty)
+    if text_lang and text_lang != phrase_lang:
+        out |= table.negations.get(text_lang, empty)
+    return out
 
 
 def _guarded(folded: str, start: int, end: int, guard: re.Pattern[str] | None) -> bool:
@@ -681,9 +702,9 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 continue
             if any(_context(table, c, folded, contexts) for c in info.unless):
                 continue
-            if _negated(folded, start, end, table.negations, info.own_words) or _guarded(
-                folded, start, end, table.guards.get(ind)
-            ):
+            if _negated(
+                folded, start, end, _negations(table, info.lang, lang), info.own_words
+            ) or _guarded(folded, start, end, table.guards.get(ind)):
                 continue
             if ind == "movement" and folded[end : end + 2].strip()[:1] == "?":
                 continue  # "New in town?" asks the reader, it does not describe anyone
