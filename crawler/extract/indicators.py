@@ -297,8 +297,8 @@ class _Table:
     stems: _Index
     vocabulary: frozenset[str]  # every word of every phrase (hashtag segmentation)
     negations: dict[str, frozenset[str]]  # language -> its negation words
-    guards: dict[str, re.Pattern[str]]
-    contexts: dict[str, re.Pattern[str]]
+    guards: dict[tuple[str, str], re.Pattern[str] | list[str]]  # (language, id) -> words
+    contexts: dict[tuple[str, str], re.Pattern[str] | list[str]]  # (language, name) -> words
     # Which index keys are worth trying: a key is tried only when the text also holds an
     # anchor of one of its phrases (most keys are common words: "the", "de", "на").
     by_word: dict[str, frozenset[tuple[str, bool]]]
@@ -342,8 +342,8 @@ def _table(langs: tuple[str, ...]) -> _Table:
     free: set[tuple[str, bool]] = set()
     vocabulary: set[str] = set()
     negations: dict[str, frozenset[str]] = {}
-    guard_words: dict[str, list[str]] = {}
-    context_words: dict[str, list[str]] = {}
+    guards: dict[tuple[str, str], re.Pattern[str] | list[str]] = {}
+    contexts: dict[tuple[str, str], re.Pattern[str] | list[str]] = {}
     for lang in langs:
         data = language(lang)
         for ind, items in _spellings(lang).items():
@@ -371,11 +371,11 @@ def _table(langs: tuple[str, ...]) -> _Table:
                         )
         negations[lang] = data.negations
         for ind, words in data.guards.items():
-            guard_words.setdefault(ind, []).extend(words)
+            if words:
+                guards[(lang, ind)] = list(words)
         for name, words in data.contexts.items():
-            context_words.setdefault(name, []).extend(words)
-    guards = {ind: _word_pattern(words) for ind, words in guard_words.items() if words}
-    contexts = {name: _word_pattern(words) for name, words in context_words.items() if words}
+            if words:
+                contexts[(lang, name)] = list(words)
     return _Table(
         _index(by_word),
         _index(by_stem),
@@ -610,6 +610,19 @@ def _negations(table: _Table, phrase_lang: str, text_lang: str | None) -> frozen
     return out
 
 
+def _guard(table: _Table, lang: str, ind: str) -> re.Pattern[str] | None:
+    """The look-alike guard of one indicator in one language, compiled on first use.
+
+    Guards are per language, not pooled: Swedish "jour" (an on-call service) guards
+    "24/7" in Swedish, not "jour et nuit" in French.
+    """
+    guard = table.guards.get((lang, ind))
+    if guard is None or isinstance(guard, re.Pattern):
+        return guard
+    compiled = table.guards[(lang, ind)] = _word_pattern(guard)
+    return compiled
+
+
 def _guarded(folded: str, start: int, end: int, guard: re.Pattern[str] | None) -> bool:
     return guard is not None and guard.search(folded, max(0, start - 100), end + 100) is not None
 
@@ -674,18 +687,28 @@ def _with_hashtags(
     return folded, unique, extra_spans
 
 
-def _context(table: _Table, name: str, folded: str, cache: dict[str, bool]) -> bool:
-    if name not in cache:
-        pattern = table.contexts.get(name)
-        cache[name] = pattern is not None and pattern.search(folded) is not None
-    return cache[name]
+def _context(
+    table: _Table, name: str, langs: set[str], folded: str, cache: dict[tuple[str, str], bool]
+) -> bool:
+    """Whether the text holds a word of context `name` in one of `langs` (the phrase's
+    language, the text's and English: Romanian "magazin" is a shop, not a warehouse)."""
+    for lang in langs:
+        key = (lang, name)
+        if key not in cache:
+            pattern = table.contexts.get(key)
+            if isinstance(pattern, list):
+                pattern = table.contexts[key] = _word_pattern(pattern)
+            cache[key] = pattern is not None and pattern.search(folded) is not None
+        if cache[key]:
+            return True
+    return False
 
 
 def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: list) -> None:
     folded, unique, extra_spans = _with_hashtags(text, words, table)
     seen: set[tuple[str, str]] = set()
     covered: dict[str, int] = {}  # per indicator: "available 24/7" is one hit, not two
-    contexts: dict[str, bool] = {}
+    contexts: dict[tuple[str, str], bool] = {}
     hits: list[tuple[int, int, IndicatorHit]] = []
     candidates = _candidates(table, folded, unique)
     for pos, index, key in candidates:
@@ -698,13 +721,16 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 continue
             info = group.phrases[m.lastindex - 1]  # type: ignore[operator]
             start, end = m.span()
-            if info.needs and not any(_context(table, c, folded, contexts) for c in info.needs):
+            langs = {info.lang, lang or info.lang, "en"}
+            if info.needs and not any(
+                _context(table, c, langs, folded, contexts) for c in info.needs
+            ):
                 continue
-            if any(_context(table, c, folded, contexts) for c in info.unless):
+            if any(_context(table, c, langs, folded, contexts) for c in info.unless):
                 continue
-            if _negated(
-                folded, start, end, _negations(table, info.lang, lang), info.own_words
-            ) or _guarded(folded, start, end, table.guards.get(ind)):
+            if _negated(folded, start, end, _negations(table, info.lang, lang), info.own_words):
+                continue
+            if any(_guarded(folded, start, end, _guard(table, g, ind)) for g in langs):
                 continue
             if ind == "movement" and folded[end : end + 2].strip()[:1] == "?":
                 continue  # "New in town?" asks the reader, it does not describe anyone

@@ -11,6 +11,7 @@ LexiconError naming the file, the field and the reason. No settings.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,58 @@ def _with_cyrillic(data: dict[str, Any]) -> None:
         data["digits"] = [f"{w}|{sr_cyrillic(str(w))}" for w in data["digits"]]
 
 
+# Russian and Ukrainian as ads write them in Latin letters ("tolko priehala", "nova v
+# misti"): two common schemes each, a formal one and a casual one.
+_LATIN_SCHEMES: dict[str, tuple[dict[str, str], ...]] = {
+    "ru": (
+        dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", [
+            "a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o",
+            "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e",
+            "yu", "ya"], strict=True)),
+        dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", [
+            "a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o",
+            "p", "r", "s", "t", "u", "f", "h", "c", "ch", "sh", "sch", "", "i", "", "e",
+            "ju", "ja"], strict=True)),
+    ),
+    "uk": (
+        dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’", [
+            "a", "b", "v", "h", "g", "d", "e", "ye", "zh", "z", "y", "i", "yi", "y", "k", "l",
+            "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "",
+            "yu", "ya", "", ""], strict=True)),
+        dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’", [
+            "a", "b", "v", "g", "g", "d", "e", "e", "zh", "z", "y", "i", "i", "i", "k", "l",
+            "m", "n", "o", "p", "r", "s", "t", "u", "f", "h", "c", "ch", "sh", "sch", "",
+            "ju", "ja", "", ""], strict=True)),
+    ),
+}  # fmt: skip
+
+
+def latin_spellings(text: str, lang: str) -> list[str]:
+    """`text` (Cyrillic) as Russian or Ukrainian is written in Latin letters, one per scheme."""
+    out: list[str] = []
+    for scheme in _LATIN_SCHEMES.get(lang, ()):
+        latin = "".join(scheme.get(ch, ch) for ch in text.lower())
+        if latin != text.lower() and latin not in out:
+            out.append(latin)
+    return out
+
+
+def _with_latin(data: dict[str, Any], lang: str) -> None:
+    """Add the Latin spellings of every phrase and detect word of a Cyrillic-script file."""
+    for entries in (data.get("indicators") or {}).values():
+        extra = []
+        for entry in entries:
+            phrase = entry.get("phrase") if isinstance(entry, dict) else entry
+            if isinstance(phrase, str) and re.search("[а-яіїєґ]", phrase.lower()):
+                for latin in latin_spellings(phrase, lang):
+                    extra.append({**entry, "phrase": latin} if isinstance(entry, dict) else latin)
+        entries.extend(extra)
+    if isinstance(data.get("detect"), str):
+        words = data["detect"].split()
+        latin = [w for word in words if len(word) > 3 for w in latin_spellings(word, lang)]
+        data["detect"] = " ".join(words + latin)
+
+
 def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
@@ -139,6 +192,8 @@ def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
     lang = str(data.get("lang") or path.stem)
     if data.get("transliterate") == "cyrillic":
         _with_cyrillic(data)
+    elif data.get("transliterate") == "latin":
+        _with_latin(data, str(data.get("lang") or path.stem))
     scripts = tuple(str(data.get("script") or "latin").split("+"))
     for s in scripts:
         if s not in SCRIPTS:

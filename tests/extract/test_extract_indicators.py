@@ -212,7 +212,8 @@ CASES = [
         "ro",
         [
             ("document_retention", "Predați actele"),
-            ("employer_housing", "Cazare asigurată"),
+            # Issue #12: the evidence runs on to who arranges the housing.
+            ("employer_housing", "Cazare asigurată de angajator"),
         ],
     ),
     (
@@ -257,7 +258,9 @@ CASES = [
     (
         "Только исполнилось 18, без опыта.",
         "ru",
-        [("youth_emphasis", "Только исполнилось 18"), ("unrealistic_offer", "без опыта")],
+        # Issue #12: with no job in sight, "no experience" is inexperience (youth
+        # emphasis in the taxonomy), not a job offer that asks for none.
+        [("youth_emphasis", "Только исполнилось 18"), ("youth_emphasis", "без опыта")],
     ),
     (
         "По-русски не говорит, пишите подруге. Принимаем только Bitcoin.",
@@ -310,7 +313,8 @@ CASES = [
     (
         "We lend you the money for the trip, you pay it back through work.",
         "en",
-        [("debt_bondage", "lend you the money"), ("debt_bondage", "pay it back through work")],
+        # Issue #12: the loan and its repayment are one piece of evidence.
+        [("debt_bondage", "lend you the money for the trip, you pay it back")],
     ),
     # Not indicators.
     ("Work in Germany, team wanted", "en", []),
