@@ -91,6 +91,7 @@ class _Phrase:
 
 
 _KEY_LEN = 3
+_STEM_KEY_MAX = 5
 _TOKEN = re.compile(r"[^\W_]+")
 _CHOICE = re.compile(r"\(([^()]*)\)")
 _SEP = r"[\s\-_/.·•*#'\"«»]+"
@@ -162,7 +163,11 @@ def _fragment(spelling: str) -> str:
 
 
 def _key(spelling: str) -> tuple[str, bool] | None:
-    """Index key of a spelling: (its first word, False) or (a stem's first letters, True)."""
+    """Index key of a spelling: (its first word, False) or (a stem's first letters, True).
+
+    A stem keys on up to five letters: "serveuse*" on "serve", not on "ser", which opens
+    half the words of a Spanish text.
+    """
     m = _TOKEN.match(spelling)
     if not m:
         return None
@@ -171,7 +176,7 @@ def _key(spelling: str) -> tuple[str, bool] | None:
         return token, False
     if len(token) < _KEY_LEN:
         return None
-    return token[:_KEY_LEN], True
+    return token[:_STEM_KEY_MAX], True
 
 
 def _spelling_problem(spelling: str, *, compile_it: bool) -> str | None:
@@ -232,47 +237,59 @@ def _lexicon(lang: str) -> dict[str, list[tuple[str, Entry]]]:
     return _spellings(lang)
 
 
-def _anchor(spelling: str, key: str) -> tuple[tuple[str, ...], bool] | None:
-    """Words of which every text matching `spelling` contains at least one.
+def _anchor(spelling: str, key: str) -> tuple[tuple[str, bool], ...] | None:
+    """Words (or stems' first letters) of which every text matching `spelling` holds one.
 
-    A whole word outside the choices is certain; a choice without an empty branch needs
-    one of its branches, each of which names a word. Of these, the rarest-looking (the
-    longest, fewest branches) other than the index key is taken; else a stem's first
-    letters; else None (the key alone decides).
+    A whole word or a stem outside the choices is certain; a choice without an empty
+    branch needs one of its branches, each of which names a word or a stem. Of these,
+    the rarest-looking (the longest, fewest branches) other than the index key is taken;
+    None when there is none (the key alone decides). Items are (text, is_stem).
     """
-    options: list[tuple[str, ...]] = []
-    stems: list[str] = []
+    options: list[tuple[tuple[str, bool], ...]] = []
     bare = _CHOICE.sub("\x00", spelling)
     for m in _TOKEN.finditer(bare):
         before = bare[m.start() - 1] if m.start() else " "
         after = bare[m.end()] if m.end() < len(bare) else " "
         if "\x00" in (before, after):
             continue
-        if after == "*":
-            stems.append(m.group(0))
-        elif m.group(0) != key:
-            options.append((m.group(0),))
+        item = _anchor_item(m.group(0), after == "*", key)
+        if item:
+            options.append((item,))
+    previous_end, previous_spaced = -1, False
     for m in _CHOICE.finditer(spelling):
-        around = spelling[m.start() - 1 : m.start()] + spelling[m.end() : m.end() + 1]
-        if around.strip(" ~"):
+        before = spelling[m.start() - 1 : m.start()]
+        after = spelling[m.end() : m.end() + 1]
+        spaced = all(not b or b.endswith(" ") for b in m.group(1).split("|"))
+        glued_before = before not in ("", " ", "~") and not (
+            m.start() == previous_end and previous_spaced
+        )
+        previous_end, previous_spaced = m.end(), spaced
+        if glued_before or not (after in ("", " ", "~") or (after == "(" and spaced)):
             continue  # glued to a word: "urgent(ly|)"
-        words: list[str] = []
+        items: list[tuple[str, bool]] = []
         for branch in m.group(1).split("|"):
-            whole = [
-                t.group(0)
+            found = [
+                it
                 for t in _TOKEN.finditer(branch)
-                if branch[t.end() : t.end() + 1] != "*" and t.group(0) != key
+                if (it := _anchor_item(t.group(0), branch[t.end() : t.end() + 1] == "*", key))
             ]
-            if not whole:
-                words = []
+            if not found:
+                items = []
                 break
-            words.append(max(whole, key=len))
-        if words:
-            options.append(tuple(sorted(set(words))))
-    if options:
-        return max(options, key=lambda o: (min(map(len, o)) - 0.3 * len(o), o)), False
-    stems = [w[:_KEY_LEN] for w in stems if len(w) >= _KEY_LEN and w[:_KEY_LEN] != key]
-    return ((stems[0],), True) if stems else None
+            items.append(max(found, key=lambda it: (not it[1], len(it[0]))))
+        if items:
+            options.append(tuple(sorted(set(items))))
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(len(t) for t, _ in o) - 0.3 * len(o), o))
+
+
+def _anchor_item(token: str, stem: bool, key: str) -> tuple[str, bool] | None:
+    if not stem:
+        return None if token == key else (token, False)
+    if len(token) < _KEY_LEN or token[:_STEM_KEY_MAX] == key:
+        return None
+    return token[:_STEM_KEY_MAX], True
 
 
 @dataclass
@@ -292,18 +309,57 @@ class _Index:
 
 
 @dataclass
+class _WordList:
+    """Guard or context words of one language, and the cheap test that comes first: the
+    whole words and stem beginnings an entry starts with. A text that holds none of them
+    cannot match, and most texts hold none, so the regex is rarely searched."""
+
+    entries: list[str]
+    words: frozenset[str]
+    stems: frozenset[str]
+    always: bool  # an entry too short to test cheaply
+    pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, entries: list[str]) -> _WordList:
+        words, stems, always = set(), set(), False
+        for entry in entries:
+            m = _TOKEN.search(entry)
+            if m is None:
+                always = True
+            elif entry[m.end() : m.end() + 1] in ("*", "("):
+                if len(m.group(0)) < _KEY_LEN:
+                    always = True
+                stems.add(m.group(0)[:_STEM_KEY_MAX])
+            else:
+                words.add(m.group(0))
+        return cls(list(entries), frozenset(words), frozenset(stems), always)
+
+    def may_match(self, words: TextWords) -> bool:
+        return (
+            self.always
+            or not self.words.isdisjoint(words.unique)
+            or not self.stems.isdisjoint(words.prefixes)
+        )
+
+    def regex(self) -> re.Pattern[str]:
+        if self.pattern is None:
+            self.pattern = _word_pattern(self.entries)
+        return self.pattern
+
+
+@dataclass
 class _Table:
     words: _Index
     stems: _Index
     vocabulary: frozenset[str]  # every word of every phrase (hashtag segmentation)
     negations: dict[str, frozenset[str]]  # language -> its negation words
-    guards: dict[tuple[str, str], re.Pattern[str] | list[str]]  # (language, id) -> words
-    contexts: dict[tuple[str, str], re.Pattern[str] | list[str]]  # (language, name) -> words
+    guards: dict[tuple[str, str], _WordList]  # (language, id) -> look-alike words
+    contexts: dict[tuple[str, str], _WordList]  # (language, name) -> words
     # Which index keys are worth trying: a key is tried only when the text also holds an
     # anchor of one of its phrases (most keys are common words: "the", "de", "на").
-    by_word: dict[str, frozenset[tuple[str, bool]]]
-    by_stem: dict[str, frozenset[tuple[str, bool]]]
-    free: frozenset[tuple[str, bool]]  # keys with a phrase that has no other anchor
+    # (key, is_stem) -> (anchor words, anchor stem beginnings), or None: always tried.
+    anchors: dict[tuple[str, bool], tuple[frozenset[str], frozenset[str]] | None]
 
 
 def _index(by_key: dict[str, list[tuple[str, _Phrase]]]) -> _Index:
@@ -337,13 +393,11 @@ def _own_words(spelling: str, negations: frozenset[str]) -> frozenset[str] | Non
 def _table(langs: tuple[str, ...]) -> _Table:
     by_word: dict[str, list[tuple[str, _Phrase]]] = {}
     by_stem: dict[str, list[tuple[str, _Phrase]]] = {}
-    anchor_words: dict[str, set[tuple[str, bool]]] = {}
-    anchor_stems: dict[str, set[tuple[str, bool]]] = {}
-    free: set[tuple[str, bool]] = set()
+    anchors: dict[tuple[str, bool], tuple[set[str], set[str]] | None] = {}
     vocabulary: set[str] = set()
     negations: dict[str, frozenset[str]] = {}
-    guards: dict[tuple[str, str], re.Pattern[str] | list[str]] = {}
-    contexts: dict[tuple[str, str], re.Pattern[str] | list[str]] = {}
+    guards: dict[tuple[str, str], _WordList] = {}
+    contexts: dict[tuple[str, str], _WordList] = {}
     for lang in langs:
         data = language(lang)
         for ind, items in _spellings(lang).items():
@@ -358,24 +412,22 @@ def _table(langs: tuple[str, ...]) -> _Table:
                     entry.unless,
                     _own_words(spelling, data.negations),
                 )
-                target = by_stem if key[1] else by_word
-                target.setdefault(key[0], []).append((spelling, info))
+                (by_stem if key[1] else by_word).setdefault(key[0], []).append((spelling, info))
                 vocabulary.update(w for w in _TOKEN.findall(spelling) if len(w) > 1)
                 anchor = _anchor(spelling, key[0])
-                if anchor is None:
-                    free.add(key)
+                known = anchors.setdefault(key, (set(), set()))
+                if anchor is None or known is None:
+                    anchors[key] = None
                 else:
-                    for word in anchor[0]:
-                        (anchor_stems if anchor[1] else anchor_words).setdefault(word, set()).add(
-                            key
-                        )
+                    for text, is_stem in anchor:
+                        known[is_stem].add(text)
         negations[lang] = data.negations
         for ind, words in data.guards.items():
             if words:
-                guards[(lang, ind)] = list(words)
+                guards[(lang, ind)] = _WordList.of(words)
         for name, words in data.contexts.items():
             if words:
-                contexts[(lang, name)] = list(words)
+                contexts[(lang, name)] = _WordList.of(words)
     return _Table(
         _index(by_word),
         _index(by_stem),
@@ -383,9 +435,7 @@ def _table(langs: tuple[str, ...]) -> _Table:
         negations,
         guards,
         contexts,
-        {w: frozenset(keys) for w, keys in anchor_words.items()},
-        {w: frozenset(keys) for w, keys in anchor_stems.items()},
-        frozenset(free),
+        {k: (frozenset(v[0]), frozenset(v[1])) if v else None for k, v in anchors.items()},
     )
 
 
@@ -412,6 +462,7 @@ def load_lexicons() -> None:
                 _compiled(group)
 
 
+@functools.cache
 def _languages_for(
     lang: str | None, extra: tuple[str, ...] = (), scripts: tuple[str, ...] = ()
 ) -> tuple[str, ...]:
@@ -552,18 +603,19 @@ def _word_starts(key: str, whole: bool) -> re.Pattern[str]:
     return re.compile(rf"{k}(?<![^\W_]{k})" + (r"(?![^\W_])" if whole else ""))
 
 
-def _candidates(
-    table: _Table, folded: str, unique: frozenset[str]
-) -> list[tuple[int, _Index, str]]:
+def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int, _Index, str]]:
     out: list[tuple[int, _Index, str]] = []
-    prefixes = {w[:_KEY_LEN] for w in unique if len(w) >= _KEY_LEN}
-    enabled = set(table.free)
-    for w in unique & table.by_word.keys():
-        enabled |= table.by_word[w]
-    for p in prefixes & table.by_stem.keys():
-        enabled |= table.by_stem[p]
-    word_keys = [k for k in unique & table.words.groups.keys() if (k, False) in enabled]
-    stem_keys = [k for k in prefixes & table.stems.groups.keys() if (k, True) in enabled]
+    prefixes = words.prefixes
+
+    def worth(key: str, is_stem: bool) -> bool:
+        anchor = table.anchors.get((key, is_stem))
+        return anchor is None or not (
+            anchor[0].isdisjoint(unique) and anchor[1].isdisjoint(prefixes)
+        )
+
+    unique = words.unique
+    word_keys = [k for k in unique & table.words.groups.keys() if worth(k, False)]
+    stem_keys = [k for k in prefixes & table.stems.groups.keys() if worth(k, True)]
     for keys, index, whole in ((word_keys, table.words, True), (stem_keys, table.stems, False)):
         for key in keys:
             out.extend((m.start(), index, key) for m in _word_starts(key, whole).finditer(folded))
@@ -610,21 +662,18 @@ def _negations(table: _Table, phrase_lang: str, text_lang: str | None) -> frozen
     return out
 
 
-def _guard(table: _Table, lang: str, ind: str) -> re.Pattern[str] | None:
-    """The look-alike guard of one indicator in one language, compiled on first use.
+def _guarded(
+    table: _Table, lang: str, ind: str, words: TextWords, folded: str, start: int, end: int
+) -> bool:
+    """A look-alike word of the indicator near the hit, in one language's guard list.
 
     Guards are per language, not pooled: Swedish "jour" (an on-call service) guards
     "24/7" in Swedish, not "jour et nuit" in French.
     """
     guard = table.guards.get((lang, ind))
-    if guard is None or isinstance(guard, re.Pattern):
-        return guard
-    compiled = table.guards[(lang, ind)] = _word_pattern(guard)
-    return compiled
-
-
-def _guarded(folded: str, start: int, end: int, guard: re.Pattern[str] | None) -> bool:
-    return guard is not None and guard.search(folded, max(0, start - 100), end + 100) is not None
+    if guard is None or not guard.may_match(words):
+        return False
+    return guard.regex().search(folded, max(0, start - 100), end + 100) is not None
 
 
 def find_indicators(
@@ -688,17 +737,24 @@ def _with_hashtags(
 
 
 def _context(
-    table: _Table, name: str, langs: set[str], folded: str, cache: dict[tuple[str, str], bool]
+    table: _Table,
+    name: str,
+    langs: set[str],
+    words: TextWords,
+    folded: str,
+    cache: dict[tuple[str, str], bool],
 ) -> bool:
     """Whether the text holds a word of context `name` in one of `langs` (the phrase's
     language, the text's and English: Romanian "magazin" is a shop, not a warehouse)."""
     for lang in langs:
         key = (lang, name)
         if key not in cache:
-            pattern = table.contexts.get(key)
-            if isinstance(pattern, list):
-                pattern = table.contexts[key] = _word_pattern(pattern)
-            cache[key] = pattern is not None and pattern.search(folded) is not None
+            wanted = table.contexts.get(key)
+            cache[key] = (
+                wanted is not None
+                and wanted.may_match(words)
+                and wanted.regex().search(folded) is not None
+            )
         if cache[key]:
             return True
     return False
@@ -710,7 +766,9 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     covered: dict[str, int] = {}  # per indicator: "available 24/7" is one hit, not two
     contexts: dict[tuple[str, str], bool] = {}
     hits: list[tuple[int, int, IndicatorHit]] = []
-    candidates = _candidates(table, folded, unique)
+    # The words to test anchors, guards and contexts against, hashtags' words included.
+    seen_words = words if unique is words.unique else TextWords(folded, folded, [], unique)
+    candidates = _candidates(table, folded, seen_words)
     for pos, index, key in candidates:
         for group in index.groups[key]:
             ind = group.indicator
@@ -723,14 +781,14 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
             start, end = m.span()
             langs = {info.lang, lang or info.lang, "en"}
             if info.needs and not any(
-                _context(table, c, langs, folded, contexts) for c in info.needs
+                _context(table, c, langs, seen_words, folded, contexts) for c in info.needs
             ):
                 continue
-            if any(_context(table, c, langs, folded, contexts) for c in info.unless):
+            if any(_context(table, c, langs, seen_words, folded, contexts) for c in info.unless):
                 continue
             if _negated(folded, start, end, _negations(table, info.lang, lang), info.own_words):
                 continue
-            if any(_guarded(folded, start, end, _guard(table, g, ind)) for g in langs):
+            if any(_guarded(table, g, ind, seen_words, folded, start, end) for g in langs):
                 continue
             if ind == "movement" and folded[end : end + 2].strip()[:1] == "?":
                 continue  # "New in town?" asks the reader, it does not describe anyone

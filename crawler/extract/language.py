@@ -12,6 +12,7 @@ scores close to the best, for mixed-language ads. No settings.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -83,8 +84,12 @@ _SCRIPT_RE = {
     "georgian": re.compile(r"[\u10a0-\u10ff]"),
 }
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
-# Scanning the first few KB is enough to decide; long pages cost no more than short ones.
-_SAMPLE = 3000
+# Scanning the first KB or so is enough to decide; long pages cost no more than short ones.
+_SAMPLE = 1200
+_SAMPLE_WORDS = 200
+
+
+_PREFIX_LENGTHS = (3, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,11 @@ class TextWords:
     lower: str
     words: list[str]
     unique: frozenset[str]
+
+    @functools.cached_property
+    def prefixes(self) -> frozenset[str]:
+        """The first three, four and five letters of every word (stems are matched on those)."""
+        return frozenset(w[:k] for w in self.unique for k in _PREFIX_LENGTHS if len(w) >= k)
 
     @classmethod
     def of(cls, text: str) -> TextWords:
@@ -168,9 +178,12 @@ _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u10a0-\u10ff]")
 
 
 def _script(sample: str) -> str:
-    if sample.isascii() or not _NON_LATIN.search(sample):
+    if sample.isascii():
         return "latin"
-    sample = sample[:800]  # enough letters to tell the script
+    first = _NON_LATIN.search(sample)
+    if first is None:
+        return "latin"
+    sample = sample[first.start() : first.start() + 160]  # enough letters to tell
     counts = {name: len(rx.findall(sample)) for name, rx in _SCRIPT_RE.items()}
     name, n = max(counts.items(), key=lambda kv: kv[1])
     latin = len(_LATIN_RE.findall(sample)) if n else 1
@@ -184,8 +197,14 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     if not text:
         return {}
     sample = text[:_SAMPLE]
-    if words is None or len(text) > _SAMPLE:
+    if words is None or words.text != text:
         words = TextWords.of(sample)
+    # The first couple of hundred words tell the language as well as all of them.
+    unique = (
+        words.unique
+        if len(words.words) <= _SAMPLE_WORDS
+        else frozenset(words.words[:_SAMPLE_WORDS])
+    )
     script = _script(sample)
     if script == "georgian":
         return {"ka": 10.0}
@@ -193,7 +212,7 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
         return {"el": 10.0}
     table = _word_langs().get(script, {})
     scores: dict[str, float] = {}
-    for w in words.unique & table.keys():
+    for w in unique & table.keys():
         for lang, weight in table[w]:
             scores[lang] = scores.get(lang, 0.0) + weight
     marks: dict[str, float] = {}
