@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from crawler.extract.language import TextWords, detect_languages, text_scripts
 from crawler.extract.lexicon import (
@@ -305,7 +306,32 @@ class _Group:
 
 @dataclass
 class _Index:
-    groups: dict[str, list[_Group]]  # key -> one group per indicator
+    # key -> one group per indicator; a compiled table's entries stay raw JSON lists
+    # until their key is first met in a text (see groups_of).
+    groups: dict[str, list[_Group] | list[list[Any]]]
+
+    def groups_of(self, key: str) -> list[_Group]:
+        groups = self.groups[key]
+        if groups and not isinstance(groups[0], _Group):
+            groups = self.groups[key] = [
+                _Group(
+                    ind,
+                    list(spellings),
+                    [
+                        _Phrase(
+                            ind,
+                            weight,
+                            lang,
+                            tuple(needs),
+                            tuple(unless),
+                            frozenset(own) if own is not None else None,
+                        )
+                        for weight, lang, needs, unless, own in infos
+                    ],
+                )
+                for ind, spellings, infos in groups  # type: ignore[misc]
+            ]
+        return groups  # type: ignore[return-value]
 
 
 @dataclass
@@ -361,6 +387,12 @@ class _Table:
     # (key, is_stem) -> (anchor words, anchor stem beginnings), or None: always tried.
     anchors: dict[tuple[str, bool], tuple[frozenset[str], frozenset[str]] | None]
 
+    def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
+        anchor = self.anchors.get((key, is_stem))
+        if isinstance(anchor, list):  # from a compiled table
+            anchor = self.anchors[(key, is_stem)] = (frozenset(anchor[0]), frozenset(anchor[1]))
+        return anchor
+
 
 def _index(by_key: dict[str, list[tuple[str, _Phrase]]]) -> _Index:
     groups: dict[str, list[_Group]] = {}
@@ -391,6 +423,78 @@ def _own_words(spelling: str, negations: frozenset[str]) -> frozenset[str] | Non
 
 @functools.cache
 def _table(langs: tuple[str, ...]) -> _Table:
+    """The phrase table of `langs`: compiled ahead of time when it is one script's set
+    (crawler.extract.lexicon_cache), else built from the lexicons now."""
+    from crawler.extract.lexicon_cache import cached_table
+
+    raw = cached_table(langs)
+    return _table_from_json(raw) if raw is not None else _build_table(langs)
+
+
+def _table_from_json(raw: dict[str, Any]) -> _Table:
+    return _Table(
+        _Index(dict(raw["words"])),  # copies: groups_of replaces entries
+        _Index(dict(raw["stems"])),
+        frozenset(raw["vocabulary"]),
+        {lang: frozenset(words) for lang, words in raw["negations"].items()},
+        {
+            (lang, name): _WordList.of(words)
+            for lang, lists in raw["guards"].items()
+            for name, words in lists.items()
+        },
+        {
+            (lang, name): _WordList.of(words)
+            for lang, lists in raw["contexts"].items()
+            for name, words in lists.items()
+        },
+        {(key[2:], key[0] == "s"): anchor for key, anchor in raw["anchors"].items()},
+    )
+
+
+def table_to_json(langs: tuple[str, ...]) -> dict[str, Any]:
+    """The phrase table of `langs` as JSON-able data (for crawler.extract.lexicon_cache)."""
+    table = _build_table(langs)
+
+    def index(ix: _Index) -> dict[str, Any]:
+        return {
+            key: [
+                [
+                    g.indicator,
+                    list(g.pattern),
+                    [
+                        [p.weight, p.lang, list(p.needs), list(p.unless),
+                         sorted(p.own_words) if p.own_words is not None else None]
+                        for p in g.phrases
+                    ],
+                ]
+                for g in ix.groups_of(key)
+            ]
+            for key in ix.groups
+        }  # fmt: skip
+
+    def lists(table_lists: dict[tuple[str, str], _WordList]) -> dict[str, dict[str, list[str]]]:
+        out: dict[str, dict[str, list[str]]] = {}
+        for (lang, name), words in table_lists.items():
+            out.setdefault(lang, {})[name] = words.entries
+        return out
+
+    return {
+        "words": index(table.words),
+        "stems": index(table.stems),
+        "vocabulary": sorted(table.vocabulary),
+        "negations": {lang: sorted(words) for lang, words in table.negations.items()},
+        "guards": lists(table.guards),
+        "contexts": lists(table.contexts),
+        "anchors": {
+            ("s:" if is_stem else "w:") + key: (
+                [sorted(anchor[0]), sorted(anchor[1])] if anchor is not None else None
+            )
+            for (key, is_stem), anchor in table.anchors.items()
+        },
+    }
+
+
+def _build_table(langs: tuple[str, ...]) -> _Table:
     by_word: dict[str, list[tuple[str, _Phrase]]] = {}
     by_stem: dict[str, list[tuple[str, _Phrase]]] = {}
     anchors: dict[tuple[str, bool], tuple[set[str], set[str]] | None] = {}
@@ -608,7 +712,7 @@ def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int,
     prefixes = words.prefixes
 
     def worth(key: str, is_stem: bool) -> bool:
-        anchor = table.anchors.get((key, is_stem))
+        anchor = table.anchor_of(key, is_stem)
         return anchor is None or not (
             anchor[0].isdisjoint(unique) and anchor[1].isdisjoint(prefixes)
         )
@@ -770,7 +874,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     seen_words = words if unique is words.unique else TextWords(folded, folded, [], unique)
     candidates = _candidates(table, folded, seen_words)
     for pos, index, key in candidates:
-        for group in index.groups[key]:
+        for group in index.groups_of(key):
             ind = group.indicator
             if pos < covered.get(ind, 0):
                 continue

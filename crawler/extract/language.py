@@ -16,6 +16,7 @@ import functools
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from crawler.extract.normalise import fold
 
@@ -117,8 +118,15 @@ class TextWords:
 
 
 @cache
-def _word_langs() -> dict[str, dict[str, tuple[tuple[str, float], ...]]]:
-    """script -> folded word -> ((language, weight), ...).
+def _word_langs() -> dict[str, dict[str, list[list[Any]]]]:
+    """script -> folded word -> [[language, weight], ...] (compiled ahead of time)."""
+    from crawler.extract.lexicon_cache import cached_detection
+
+    return cached_detection() or build_word_langs()
+
+
+def build_word_langs() -> dict[str, dict[str, list[list[Any]]]]:
+    """The detection table from the lexicons.
 
     A language's `detect` words weigh 1, the other words of its lexicon (indicator
     phrases, rate and currency words, digits, guards) 0.5; a word several languages
@@ -137,8 +145,8 @@ def _word_langs() -> dict[str, dict[str, tuple[tuple[str, float], ...]]]:
                 table.setdefault(w, {})[data.lang] = 1.0
     return {
         script: {
-            w: tuple((lang, weight / len(langs)) for lang, weight in langs.items())
-            for w, langs in t.items()
+            w: [[lang, weight / len(langs)] for lang, weight in sorted(langs.items())]
+            for w, langs in sorted(t.items())
         }
         for script, t in by_script.items()
     }

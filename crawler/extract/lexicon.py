@@ -284,8 +284,14 @@ def available_languages() -> tuple[str, ...]:
 
 @functools.cache
 def language(lang: str) -> LanguageData:
+    """One language's lexicon data: compiled ahead of time (crawler.extract.lexicon_cache)
+    when the compiled file matches the YAML, else read from the YAML now."""
     from crawler.extract.indicators import LEXICON_IDS
+    from crawler.extract.lexicon_cache import cached_languages
 
+    compiled = cached_languages()
+    if compiled is not None and lang in compiled:
+        return compiled[lang]
     return read_language(LEXICON_DIR / f"{lang}.yaml", LEXICON_IDS)
 
 
