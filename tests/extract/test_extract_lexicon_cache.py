@@ -24,9 +24,9 @@ def test_compiled_lexicons_are_fresh() -> None:
 
 def test_compiled_tables_equal_a_fresh_build() -> None:
     for script, langs in lexicon_cache.script_sets().items():
-        assert lexicon_cache.cached_table(langs) == json.loads(
-            json.dumps(table_to_json(langs))
-        ), script
+        assert lexicon_cache.cached_table(langs) == json.loads(json.dumps(table_to_json(langs))), (
+            script
+        )
     assert lexicon_cache.cached_detection() == json.loads(json.dumps(build_word_langs()))
 
 
