@@ -728,7 +728,7 @@ def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int,
 
 
 _CLAUSE_END = re.compile(r"[.!?;:,\n()]")
-_SENTENCE_END = re.compile(r"[.!?;\n]")
+_SENTENCE_END = re.compile(r"[!?;\n]|\.(?!\d)")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # Hits of the key's indicator are not counted in the same sentence as the value's: the
 # housing and the nationality of a refugee lure are the lure ("Ukrainian women who fled
@@ -754,6 +754,12 @@ def _negated(
     return any(w in negations or w.endswith("n't") for w in words)
 
 
+def _asks(folded: str, end: int) -> bool:
+    """Whether the sentence that a hit ends in is a question."""
+    stop = _SENTENCE_END.search(folded, end, end + 40)
+    return stop is not None and stop.group(0) == "?"
+
+
 def _negations(table: _Table, phrase_lang: str, text_lang: str | None) -> frozenset[str]:
     """Negation words that void a phrase: its own language's, the text's and English.
 
@@ -777,7 +783,15 @@ def _guarded(
     guard = table.guards.get((lang, ind))
     if guard is None or not guard.may_match(words):
         return False
-    return guard.regex().search(folded, max(0, start - 100), end + 100) is not None
+    # The look-alike must be in the same sentence: "Volunteers answer within a day" does
+    # not make the next sentence's offer to refugees a charity's.
+    lo, hi = max(0, start - 100), end + 100
+    cuts = [m.end() for m in _SENTENCE_END.finditer(folded, lo, start)]
+    after = _SENTENCE_END.search(folded, end, hi)
+    return (
+        guard.regex().search(folded, cuts[-1] if cuts else lo, after.start() if after else hi)
+        is not None
+    )
 
 
 def find_indicators(
@@ -894,7 +908,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 continue
             if any(_guarded(table, g, ind, seen_words, folded, start, end) for g in langs):
                 continue
-            if ind == "movement" and folded[end : end + 2].strip()[:1] == "?":
+            if ind == "movement" and _asks(folded, end):
                 continue  # "New in town?" asks the reader, it does not describe anyone
             covered[ind] = end
             if start >= len(text):
