@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.extract.language import TextWords, detect_languages, text_scripts
@@ -375,6 +375,22 @@ class _WordList:
 
 
 @dataclass
+class _Concept:
+    indicator: str
+    lang: str
+    weight: float
+    needs: tuple[str, ...]
+    unless: tuple[str, ...]
+    classes: list[_WordList]
+
+
+def _concept_cues(concept: _Concept) -> tuple[frozenset[str], frozenset[str], bool]:
+    """The cheapest word list of a concept to index it by: (words, stems, always)."""
+    best = min(concept.classes, key=lambda c: (c.always, len(c.words) + len(c.stems)))
+    return best.words, best.stems, best.always
+
+
+@dataclass
 class _Table:
     words: _Index
     stems: _Index
@@ -386,6 +402,12 @@ class _Table:
     # anchor of one of its phrases (most keys are common words: "the", "de", "на").
     # (key, is_stem) -> (anchor words, anchor stem beginnings), or None: always tried.
     anchors: dict[tuple[str, bool], tuple[frozenset[str], frozenset[str]] | None]
+
+    # Concepts (words of several kinds in one sentence), and which to try for a text:
+    # cue word or stem beginning of a concept's first word list -> concept numbers.
+    concepts: list[_Concept] = field(default_factory=list)
+    concept_words: dict[str, list[int]] = field(default_factory=dict)
+    concept_stems: dict[str, list[int]] = field(default_factory=dict)
 
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
         anchor = self.anchors.get((key, is_stem))
@@ -448,6 +470,12 @@ def _table_from_json(raw: dict[str, Any]) -> _Table:
             for name, words in lists.items()
         },
         {(key[2:], key[0] == "s"): anchor for key, anchor in raw["anchors"].items()},
+        *_concept_index(
+            [
+                _Concept(ind, lang, w, tuple(n), tuple(u), [_WordList.of(c) for c in classes])
+                for ind, lang, w, n, u, classes in raw.get("concepts", [])
+            ]
+        ),
     )
 
 
@@ -485,6 +513,17 @@ def table_to_json(langs: tuple[str, ...]) -> dict[str, Any]:
         "negations": {lang: sorted(words) for lang, words in table.negations.items()},
         "guards": lists(table.guards),
         "contexts": lists(table.contexts),
+        "concepts": [
+            [
+                c.indicator,
+                c.lang,
+                c.weight,
+                list(c.needs),
+                list(c.unless),
+                [wl.entries for wl in c.classes],
+            ]
+            for c in table.concepts
+        ],  # fmt: skip
         "anchors": {
             ("s:" if is_stem else "w:") + key: (
                 [sorted(anchor[0]), sorted(anchor[1])] if anchor is not None else None
@@ -502,6 +541,7 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
     negations: dict[str, frozenset[str]] = {}
     guards: dict[tuple[str, str], _WordList] = {}
     contexts: dict[tuple[str, str], _WordList] = {}
+    concepts: list[_Concept] = []
     for lang in langs:
         data = language(lang)
         for ind, items in _spellings(lang).items():
@@ -525,6 +565,18 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
                 else:
                     for text, is_stem in anchor:
                         known[is_stem].add(text)
+        for ind, rules in data.concepts.items():
+            for rule in rules:
+                concepts.append(
+                    _Concept(
+                        ind,
+                        lang,
+                        rule.weight,
+                        rule.needs,
+                        rule.unless,
+                        [_WordList.of(list(c)) for c in rule.classes],
+                    )
+                )
         negations[lang] = data.negations
         for ind, words in data.guards.items():
             if words:
@@ -540,7 +592,24 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
         guards,
         contexts,
         {k: (frozenset(v[0]), frozenset(v[1])) if v else None for k, v in anchors.items()},
+        *_concept_index(concepts),
     )
+
+
+def _concept_index(
+    concepts: list[_Concept],
+) -> tuple[list[_Concept], dict[str, list[int]], dict[str, list[int]]]:
+    words: dict[str, list[int]] = {}
+    stems: dict[str, list[int]] = {}
+    for n, concept in enumerate(concepts):
+        cue_words, cue_stems, always = _concept_cues(concept)
+        if always:
+            words.setdefault("", []).append(n)
+        for w in cue_words:
+            words.setdefault(w, []).append(n)
+        for st in cue_stems:
+            stems.setdefault(st, []).append(n)
+    return concepts, words, stems
 
 
 def _compiled(group: _Group) -> re.Pattern[str]:
@@ -928,6 +997,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                     IndicatorHit(id=ind, evidence=evidence, lang=info.lang, weight=info.weight),
                 )
             )
+    _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
     for start, end in _stated_minor_ages(words.lower):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -936,6 +1006,93 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 (start, end, IndicatorHit(id="minor_age_stated", evidence=evidence, lang=lang))
             )
     found.extend((where, hit) for where, _, hit in _not_subsumed(text, hits))
+
+
+def _match_concepts(
+    table: _Table,
+    text: str,
+    folded: str,
+    words: TextWords,
+    lang: str | None,
+    contexts: dict[tuple[str, str], bool],
+    hits: list[tuple[int, int, IndicatorHit]],
+    seen: set[tuple[str, str]],
+) -> None:
+    """Concept hits: a sentence holding a word of every list of a concept, in any order."""
+    todo: set[int] = set(table.concept_words.get("", ()))
+    for w in words.unique & table.concept_words.keys():
+        todo.update(table.concept_words[w])
+    for p in words.prefixes & table.concept_stems.keys():
+        todo.update(table.concept_stems[p])
+    if not todo:
+        return
+    sentences: list[int] | None = None
+    for n in sorted(todo):
+        concept = table.concepts[n]
+        if not all(c.may_match(words) for c in concept.classes):
+            continue
+        langs = {concept.lang, lang or concept.lang, "en"}
+        if concept.needs and not any(
+            _context(table, c, langs, words, folded, contexts) for c in concept.needs
+        ):
+            continue
+        if any(_context(table, c, langs, words, folded, contexts) for c in concept.unless):
+            continue
+        if sentences is None:
+            sentences = [0, *(m.end() for m in _SENTENCE_END.finditer(folded)), len(folded)]
+        matches = [list(c.regex().finditer(folded)) for c in concept.classes]
+        for lo, hi in zip(sentences, sentences[1:], strict=False):
+            inside = [next((m for m in ms if lo <= m.start() < hi), None) for ms in matches]
+            if any(m is None for m in inside):
+                continue
+            start = min(m.start() for m in inside)  # type: ignore[union-attr]
+            end = max(m.end() for m in inside)  # type: ignore[union-attr]
+            if _concept_voided(table, concept, folded, lo, hi, langs, words, start, end):
+                continue
+            if any(
+                h.id == concept.indicator and s < hi and e > lo for s, e, h in hits
+            ):  # the sentence already gave this indicator
+                continue
+            where = min(start, len(text))
+            evidence = text[where : min(end, len(text))] or folded[start:end]
+            key = (concept.indicator, evidence.lower())
+            if key in seen:
+                continue
+            seen.add(key)
+            hit = IndicatorHit(
+                id=concept.indicator, evidence=evidence, lang=concept.lang, weight=concept.weight
+            )
+            hits.append((where, min(end, len(text)), hit))
+
+
+def _concept_voided(
+    table: _Table,
+    concept: _Concept,
+    folded: str,
+    lo: int,
+    hi: int,
+    langs: set[str],
+    words: TextWords,
+    start: int,
+    end: int,
+) -> bool:
+    """A negation word in the sentence outside the concept's own words ("we never keep
+    your passport"), or a look-alike guard word near it."""
+    negations = _negations(table, concept.lang, None) | frozenset().union(
+        *(table.negations.get(g, frozenset()) for g in langs)
+    )
+    # Every word of the concept's lists in the sentence is its own ("no skills asked"), and
+    # a negation after the last of them says something else ("arranged by my assistant,
+    # not by me"): only other words up to the end of the hit can void it.
+    spans = sorted(
+        (m.start(), m.end()) for c in concept.classes for m in c.regex().finditer(folded, lo, end)
+    )
+    pos = lo
+    for s, e in [*spans, (end, end)]:
+        if any(w in negations or w.endswith("n't") for w in _WORD.findall(folded[pos:s])):
+            return True
+        pos = max(pos, e)
+    return any(_guarded(table, g, concept.indicator, words, folded, start, end) for g in langs)
 
 
 def _not_subsumed(

@@ -44,6 +44,21 @@ class Entry:
     unless: tuple[str, ...] = ()  # ... and no word of these
 
 
+@dataclass(frozen=True)
+class Concept:
+    """An indicator as words of several kinds in one sentence, in any order.
+
+    `classes` are folded word lists (words, "stem*" and multi-word entries); a sentence
+    that holds a word of every class is a hit: "passport" and "safe" in "Passports stay
+    in the office safe until the season ends".
+    """
+
+    classes: tuple[tuple[str, ...], ...]
+    weight: float = 1.0
+    needs: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+
+
 @dataclass
 class LanguageData:
     lang: str
@@ -60,6 +75,7 @@ class LanguageData:
     indicators: dict[str, list[Entry]]  # id -> its phrases
     guards: dict[str, list[str]] = field(default_factory=dict)  # id -> folded guard words
     contexts: dict[str, list[str]] = field(default_factory=dict)  # name -> folded words
+    concepts: dict[str, list[Concept]] = field(default_factory=dict)  # id -> its concepts
 
 
 def _split(value: Any, path: Path, name: str) -> list[str]:
@@ -72,6 +88,27 @@ def _split(value: Any, path: Path, name: str) -> list[str]:
     else:
         raise LexiconError(f"{path}: field '{name}': must be a string or a list of strings")
     return [fold_word(i) for i in items if str(i).strip()]
+
+
+def _concept(rule: Any, path: Path, name: str) -> Concept:
+    """A concept from "a|b* & c|d e" or {all: "...", needs: ..., unless: ..., weight: ...}."""
+    extra: dict[str, Any] = {}
+    if isinstance(rule, dict):
+        extra, rule = rule, rule.get("all")
+    if not isinstance(rule, str) or "&" not in rule:
+        raise LexiconError(f"{path}: field '{name}': must be word lists joined by ' & '")
+    classes = tuple(tuple(_split(part, path, name)) for part in rule.split("&"))
+    if any(not c for c in classes):
+        raise LexiconError(f"{path}: field '{name}': an empty word list")
+    weight = extra.get("weight", 1.0)
+    if not isinstance(weight, int | float) or not 0 < weight <= 1:
+        raise LexiconError(f"{path}: field '{name}.weight': must be in (0, 1]")
+    return Concept(
+        classes,
+        float(weight),
+        _names(extra.get("needs"), path, f"{name}.needs"),
+        _names(extra.get("unless"), path, f"{name}.unless"),
+    )
 
 
 def _names(value: Any, path: Path, name: str) -> tuple[str, ...]:
@@ -108,6 +145,16 @@ def sr_cyrillic(text: str) -> str:
     return "".join(_SR_LETTERS.get(ch, ch) for ch in text)
 
 
+def _both(rule: str, spell: Any) -> str:
+    """A concept rule whose every word list also holds the words respelled by `spell`."""
+    parts = []
+    for part in rule.split("&"):
+        words = [w.strip() for w in part.split("|") if w.strip()]
+        extra = [x for w in words for x in spell(w.lower()).split("|") if x and x != w.lower()]
+        parts.append("|".join(words + extra))
+    return " & ".join(parts)
+
+
 def _with_cyrillic(data: dict[str, Any]) -> None:
     """Add the Cyrillic spelling of every phrase and word list of a Latin-script file."""
     for entries in (data.get("indicators") or {}).values():
@@ -119,6 +166,12 @@ def _with_cyrillic(data: dict[str, Any]) -> None:
                 if cyr != phrase.lower():
                     extra.append({**entry, "phrase": cyr} if isinstance(entry, dict) else cyr)
         entries.extend(extra)
+    for rules in (data.get("concepts") or {}).values():
+        for n, rule in enumerate(rules):
+            if isinstance(rule, str):
+                rules[n] = _both(rule, sr_cyrillic)
+            elif isinstance(rule, dict) and isinstance(rule.get("all"), str):
+                rules[n] = {**rule, "all": _both(rule["all"], sr_cyrillic)}
     for key in ("detect", "negations"):
         if isinstance(data.get(key), str):
             data[key] = data[key] + " " + sr_cyrillic(data[key])
@@ -176,6 +229,13 @@ def _with_latin(data: dict[str, Any], lang: str) -> None:
                 for latin in latin_spellings(phrase, lang):
                     extra.append({**entry, "phrase": latin} if isinstance(entry, dict) else latin)
         entries.extend(extra)
+    for rules in (data.get("concepts") or {}).values():
+        for n, rule in enumerate(rules):
+            if isinstance(rule, str):
+                rules[n] = _both(rule, lambda t: "|".join(latin_spellings(t, lang)) or t)
+            elif isinstance(rule, dict) and isinstance(rule.get("all"), str):
+                spell = lambda t: "|".join(latin_spellings(t, lang)) or t  # noqa: E731
+                rules[n] = {**rule, "all": _both(rule["all"], spell)}
     if isinstance(data.get("detect"), str):
         words = data["detect"].split()
         latin = [w for word in words if len(word) > 3 for w in latin_spellings(word, lang)]
@@ -253,6 +313,14 @@ def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
                 raise LexiconError(f"{path}: field '{name}[{n}]': phrase must be a string")
             items.append(Entry(str(phrase), float(weight), needs, unless))
         indicators[ind] = items
+    concepts: dict[str, list[Concept]] = {}
+    for ind, rules in (data.get("concepts") or {}).items():
+        name = f"concepts.{ind}"
+        if ind not in indicator_ids:
+            raise LexiconError(f"{path}: field '{name}': unknown indicator id")
+        if not isinstance(rules, list):
+            raise LexiconError(f"{path}: field '{name}': must be a list of concepts")
+        concepts[ind] = [_concept(rule, path, f"{name}[{n}]") for n, rule in enumerate(rules)]
     guards: dict[str, list[str]] = {}
     for ind, words in (data.get("guards") or {}).items():
         if ind not in indicator_ids:
@@ -273,6 +341,7 @@ def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
         indicators=indicators,
         guards=guards,
         contexts=contexts,
+        concepts=concepts,
     )
 
 

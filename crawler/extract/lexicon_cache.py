@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from crawler.extract.lexicon import LEXICON_DIR, Entry, LanguageData
+from crawler.extract.lexicon import LEXICON_DIR, Concept, Entry, LanguageData
 
 COMPILED_DIR = LEXICON_DIR / "compiled"
 
@@ -59,6 +59,12 @@ def _language_to_json(data: LanguageData) -> dict[str, Any]:
         ind: [[e.phrase, e.weight, list(e.needs), list(e.unless)] for e in entries]
         for ind, entries in data.indicators.items()
     }
+    out["concepts"] = {
+        ind: [
+            [[list(c) for c in r.classes], r.weight, list(r.needs), list(r.unless)] for r in rules
+        ]
+        for ind, rules in data.concepts.items()
+    }
     return out
 
 
@@ -81,6 +87,13 @@ def _language_from_json(raw: dict[str, Any]) -> LanguageData:
         },
         guards=raw["guards"],
         contexts=raw["contexts"],
+        concepts={
+            ind: [
+                Concept(tuple(tuple(c) for c in classes), w, tuple(n), tuple(u))
+                for classes, w, n, u in rules
+            ]
+            for ind, rules in raw.get("concepts", {}).items()
+        },
     )
 
 
