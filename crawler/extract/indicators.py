@@ -336,30 +336,57 @@ class _Index:
 
 @dataclass
 class _WordList:
-    """Guard or context words of one language, and the cheap test that comes first: the
-    whole words and stem beginnings an entry starts with. A text that holds none of them
-    cannot match, and most texts hold none, so the regex is rarely searched."""
+    """Guard, context or concept words of one language, and the cheap test that comes
+    first: the words and stem beginnings of the entries. A text that holds none of them
+    cannot match, and most texts hold none, so the regex is rarely searched.
+
+    An entry of several words is looked for by its rarest-looking word: the longest whole
+    word ("month" in "a month"), else its stem's beginning.
+    """
 
     entries: list[str]
-    words: frozenset[str]
-    stems: frozenset[str]
+    words: frozenset[str]  # cue words (single-word entries and multi-word entries' cues)
+    stems: frozenset[str]  # cue stem beginnings
     always: bool  # an entry too short to test cheaply
+    single_words: frozenset[str] = frozenset()
+    single_stems: dict[str, tuple[str, ...]] = field(default_factory=dict)  # beginning -> stems
+    multi: list[str] = field(default_factory=list)
     pattern: re.Pattern[str] | None = None
+    multi_pattern: re.Pattern[str] | None = None
 
     @classmethod
     def of(cls, entries: list[str]) -> _WordList:
         words, stems, always = set(), set(), False
+        single_words: set[str] = set()
+        single_stems: dict[str, set[str]] = {}
+        multi: list[str] = []
         for entry in entries:
-            m = _TOKEN.search(entry)
-            if m is None:
-                always = True
-            elif entry[m.end() : m.end() + 1] in ("*", "("):
-                if len(m.group(0)) < _KEY_LEN:
-                    always = True
-                stems.add(m.group(0)[:_STEM_KEY_MAX])
+            whole, stem = [], []
+            tokens = list(_TOKEN.finditer(entry))
+            for m in tokens:
+                (stem if entry[m.end() : m.end() + 1] in ("*", "(") else whole).append(m.group(0))
+            one = len(tokens) == 1 and tokens[0].span() == (0, len(entry.rstrip("*")))
+            if one and whole:
+                single_words.add(whole[0])
+            elif one and stem and len(stem[0]) >= _KEY_LEN and entry.endswith("*"):
+                single_stems.setdefault(stem[0][:_STEM_KEY_MAX], set()).add(stem[0])
             else:
-                words.add(m.group(0))
-        return cls(list(entries), frozenset(words), frozenset(stems), always)
+                multi.append(entry)
+            if whole:
+                words.add(max(whole, key=len))
+            elif stem and len(stem[0]) >= _KEY_LEN:
+                stems.add(stem[0][:_STEM_KEY_MAX])
+            else:
+                always = True
+        return cls(
+            list(entries),
+            frozenset(words),
+            frozenset(stems),
+            always,
+            frozenset(single_words),
+            {k: tuple(sorted(v)) for k, v in single_stems.items()},
+            multi,
+        )
 
     def may_match(self, words: TextWords) -> bool:
         return (
@@ -372,6 +399,39 @@ class _WordList:
         if self.pattern is None:
             self.pattern = _word_pattern(self.entries)
         return self.pattern
+
+    def spans(
+        self, words: TextWords, folded: str, lo: int = 0, hi: int | None = None
+    ) -> list[tuple[int, int]]:
+        """Where the list's entries occur in folded[lo:hi], in order.
+
+        Single words and stems are found where they start a word (a fast literal search);
+        the regex of the multi-word entries runs only when one of their cues is in the
+        text, and then only over [lo, hi).
+        """
+        hi = len(folded) if hi is None else hi
+        out: set[tuple[int, int]] = set()
+        for w in self.single_words & words.unique:
+            out.update(m.span() for m in _word_starts(w, True).finditer(folded, lo, hi))
+        for p in words.prefixes & self.single_stems.keys():
+            for m in _word_starts(p, False).finditer(folded, lo, hi):
+                pos = m.start()
+                for stem in self.single_stems[p]:
+                    if folded.startswith(stem, pos):
+                        out.add((pos, _WORD_END.match(folded, pos).end()))  # type: ignore[union-attr]
+                        break
+        if self.multi and (
+            self.always
+            or not self.words.isdisjoint(words.unique)
+            or not self.stems.isdisjoint(words.prefixes)
+        ):
+            if self.multi_pattern is None:
+                self.multi_pattern = _word_pattern(self.multi)
+            out.update(m.span() for m in self.multi_pattern.finditer(folded, lo, hi))
+        return sorted(out)
+
+
+_WORD_END = re.compile(r"[^\W_]*")
 
 
 @dataclass
@@ -431,9 +491,16 @@ def _index(by_key: dict[str, list[tuple[str, _Phrase]]]) -> _Index:
     return _Index(groups)
 
 
+_LEAD = r"(?<![^\W_])"
+
+
 def _word_pattern(words: list[str]) -> re.Pattern[str]:
-    alts = sorted({_literal(w) + ("" if w.endswith("*") else r"(?![^\W_])") for w in words})
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(alts) + ")")
+    # Longest first: at one position the longest entry wins ("only accept" over "only").
+    alts = sorted(
+        {_literal(w) + ("" if w.endswith("*") else r"(?![^\W_])") for w in words},
+        key=lambda a: (-len(a), a),
+    )
+    return re.compile(_LEAD + "(?:" + "|".join(alts) + ")")
 
 
 def _own_words(spelling: str, negations: frozenset[str]) -> frozenset[str] | None:
@@ -1040,14 +1107,27 @@ def _match_concepts(
             continue
         if sentences is None:
             sentences = [0, *(m.end() for m in _SENTENCE_END.finditer(folded)), len(folded)]
-        matches = [list(c.regex().finditer(folded)) for c in concept.classes]
+        first = concept.classes[0].spans(words, folded)
+        if not first:
+            continue
+        done: set[int] = set()
         for lo, hi in zip(sentences, sentences[1:], strict=False):
-            inside = [next((m for m in ms if lo <= m.start() < hi), None) for ms in matches]
-            if any(m is None for m in inside):
+            if hi in done or not any(lo <= a < hi for a, _ in first):
                 continue
-            start = min(m.start() for m in inside)  # type: ignore[union-attr]
-            end = max(m.end() for m in inside)  # type: ignore[union-attr]
-            if _concept_voided(table, concept, folded, lo, hi, langs, words, start, end):
+            done.add(hi)
+            matches = [[sp for sp in first if lo <= sp[0] < hi]]
+            for c in concept.classes[1:]:
+                found = c.spans(words, folded, lo, hi)
+                if not found:
+                    break
+                matches.append(found)
+            if len(matches) < len(concept.classes):
+                continue
+            inside = [ms[0] for ms in matches]
+            start = min(m[0] for m in inside)
+            end = max(m[1] for m in inside)
+            own = sorted(sp for ms in matches for sp in ms if sp[0] < end)
+            if _concept_voided(table, concept, folded, lo, own, langs, words, start, end):
                 continue
             if any(
                 h.id == concept.indicator and s < hi and e > lo for s, e, h in hits
@@ -1070,25 +1150,21 @@ def _concept_voided(
     concept: _Concept,
     folded: str,
     lo: int,
-    hi: int,
+    own: list[tuple[int, int]],
     langs: set[str],
     words: TextWords,
     start: int,
     end: int,
 ) -> bool:
-    """A negation word in the sentence outside the concept's own words ("we never keep
-    your passport"), or a look-alike guard word near it."""
-    negations = _negations(table, concept.lang, None) | frozenset().union(
-        *(table.negations.get(g, frozenset()) for g in langs)
-    )
-    # Every word of the concept's lists in the sentence is its own ("no skills asked"), and
-    # a negation after the last of them says something else ("arranged by my assistant,
-    # not by me"): only other words up to the end of the hit can void it.
-    spans = sorted(
-        (m.start(), m.end()) for c in concept.classes for m in c.regex().finditer(folded, lo, end)
-    )
+    """A negation word in the sentence before the hit's end, outside the concept's own words
+    ("we never keep your passport"), or a look-alike guard word near it.
+
+    Every word of the concept's lists is its own ("no skills asked"), and a negation after
+    the last of them says something else ("arranged by my assistant, not by me").
+    """
+    negations = frozenset().union(*(table.negations.get(g, frozenset()) for g in langs))
     pos = lo
-    for s, e in [*spans, (end, end)]:
+    for s, e in [*own, (end, end)]:
         if any(w in negations or w.endswith("n't") for w in _WORD.findall(folded[pos:s])):
             return True
         pos = max(pos, e)
