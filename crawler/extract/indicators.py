@@ -27,6 +27,7 @@ are compiled on first use. No settings.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -351,6 +352,9 @@ class _WordList:
     single_words: frozenset[str] = frozenset()
     single_stems: dict[str, tuple[str, ...]] = field(default_factory=dict)  # beginning -> stems
     multi: list[str] = field(default_factory=list)
+    multi_words: frozenset[str] = frozenset()  # cues of the multi-word entries
+    multi_stems: frozenset[str] = frozenset()
+    multi_always: bool = False
     pattern: re.Pattern[str] | None = None
     multi_pattern: re.Pattern[str] | None = None
 
@@ -360,6 +364,9 @@ class _WordList:
         single_words: set[str] = set()
         single_stems: dict[str, set[str]] = {}
         multi: list[str] = []
+        mw: set[str] = set()
+        ms: set[str] = set()
+        multi_always = False
         for entry in entries:
             whole, stem = [], []
             tokens = list(_TOKEN.finditer(entry))
@@ -372,12 +379,19 @@ class _WordList:
                 single_stems.setdefault(stem[0][:_STEM_KEY_MAX], set()).add(stem[0])
             else:
                 multi.append(entry)
+            cue_sets = (words, stems) if not multi or multi[-1] != entry else (mw, ms)
             if whole:
-                words.add(max(whole, key=len))
+                cue = max(whole, key=len)
+                words.add(cue)
+                cue_sets[0].add(cue)
             elif stem and len(stem[0]) >= _KEY_LEN:
-                stems.add(stem[0][:_STEM_KEY_MAX])
+                words_stem = stem[0][:_STEM_KEY_MAX]
+                stems.add(words_stem)
+                cue_sets[1].add(words_stem)
             else:
                 always = True
+                if multi and multi[-1] == entry:
+                    multi_always = True
         return cls(
             list(entries),
             frozenset(words),
@@ -386,6 +400,9 @@ class _WordList:
             frozenset(single_words),
             {k: tuple(sorted(v)) for k, v in single_stems.items()},
             multi,
+            frozenset(mw),
+            frozenset(ms),
+            multi_always,
         )
 
     def may_match(self, words: TextWords) -> bool:
@@ -399,6 +416,13 @@ class _WordList:
         if self.pattern is None:
             self.pattern = _word_pattern(self.entries)
         return self.pattern
+
+    def present(self, words: TextWords, folded: str) -> bool:
+        """Whether an entry occurs anywhere in the text (the cheap way round: a single
+        word the text holds is enough)."""
+        if not self.single_words.isdisjoint(words.unique):
+            return True
+        return bool(self.may_match(words) and self.spans(words, folded))
 
     def spans(
         self, words: TextWords, folded: str, lo: int = 0, hi: int | None = None
@@ -420,14 +444,25 @@ class _WordList:
                     if folded.startswith(stem, pos):
                         out.add((pos, _WORD_END.match(folded, pos).end()))  # type: ignore[union-attr]
                         break
-        if self.multi and (
-            self.always
-            or not self.words.isdisjoint(words.unique)
-            or not self.stems.isdisjoint(words.prefixes)
-        ):
+        if self.multi:
             if self.multi_pattern is None:
                 self.multi_pattern = _word_pattern(self.multi)
-            out.update(m.span() for m in self.multi_pattern.finditer(folded, lo, hi))
+            if self.multi_always:
+                out.update(m.span() for m in self.multi_pattern.finditer(folded, lo, hi))
+            else:
+                # Around each place a multi-word entry's cue word starts a word.
+                for cues, whole in (
+                    (self.multi_words & words.unique, True),
+                    (self.multi_stems & words.prefixes, False),
+                ):
+                    for cue in cues:
+                        for at in _word_starts(cue, whole).finditer(folded, lo, hi):
+                            a = at.start()
+                            for m in self.multi_pattern.finditer(
+                                folded, max(lo, a - 40), min(hi, a + len(cue) + 40)
+                            ):
+                                if m.start() <= a < m.end():
+                                    out.add(m.span())
         return sorted(out)
 
 
@@ -446,7 +481,14 @@ class _Concept:
 
 def _concept_cues(concept: _Concept) -> tuple[frozenset[str], frozenset[str], bool]:
     """The cheapest word list of a concept to index it by: (words, stems, always)."""
-    best = min(concept.classes, key=lambda c: (c.always, len(c.words) + len(c.stems)))
+
+    def commonness(c: _WordList) -> tuple[bool, int, int]:
+        # Short words are common words ("on", "a", "only"): index by the list whose
+        # shortest cue is longest, so that few texts wake the concept up for nothing.
+        shortest = min((len(w) for w in (*c.words, *c.stems)), default=0)
+        return c.always, -shortest, len(c.words) + len(c.stems)
+
+    best = min(concept.classes, key=commonness)
     return best.words, best.stems, best.always
 
 
@@ -1004,11 +1046,7 @@ def _context(
         key = (lang, name)
         if key not in cache:
             wanted = table.contexts.get(key)
-            cache[key] = (
-                wanted is not None
-                and wanted.may_match(words)
-                and wanted.regex().search(folded) is not None
-            )
+            cache[key] = wanted is not None and wanted.present(words, folded)
         if cache[key]:
             return True
     return False
@@ -1094,8 +1132,13 @@ def _match_concepts(
     if not todo:
         return
     sentences: list[int] | None = None
+    # An indicator the phrases found at full weight needs no second look: concepts are
+    # there for the wordings the phrases miss.
+    done_ids = {h.id for _, _, h in hits if h.weight >= 1.0}
     for n in sorted(todo):
         concept = table.concepts[n]
+        if concept.indicator in done_ids:
+            continue
         if not all(c.may_match(words) for c in concept.classes):
             continue
         langs = {concept.lang, lang or concept.lang, "en"}
@@ -1110,11 +1153,8 @@ def _match_concepts(
         first = concept.classes[0].spans(words, folded)
         if not first:
             continue
-        done: set[int] = set()
-        for lo, hi in zip(sentences, sentences[1:], strict=False):
-            if hi in done or not any(lo <= a < hi for a, _ in first):
-                continue
-            done.add(hi)
+        for k in sorted({bisect.bisect_right(sentences, a) - 1 for a, _ in first}):
+            lo, hi = sentences[k], sentences[k + 1]
             matches = [[sp for sp in first if lo <= sp[0] < hi]]
             for c in concept.classes[1:]:
                 found = c.spans(words, folded, lo, hi)
@@ -1143,6 +1183,9 @@ def _match_concepts(
                 id=concept.indicator, evidence=evidence, lang=concept.lang, weight=concept.weight
             )
             hits.append((where, min(end, len(text)), hit))
+            if concept.weight >= 1.0:
+                done_ids.add(concept.indicator)
+                break
 
 
 def _concept_voided(

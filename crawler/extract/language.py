@@ -273,11 +273,17 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def text_scripts(text: str) -> tuple[str, ...]:
-    """The scripts `text` is written in ("latin", "cyrillic", "greek", "georgian")."""
+    """The scripts `text` is written in: its main script, and Latin when it has Latin
+    letters too ("latin", "cyrillic", "greek", "georgian")."""
     if text.isascii():
         return ("latin",)
-    found = tuple(name for name, rx in _SCRIPT_RE.items() if rx.search(text))
-    return (*found, "latin") if _LATIN_RE.search(text) else found
+    first = _NON_LATIN.search(text)
+    if first is None:
+        return ("latin",)
+    main = _script(text[first.start() :])
+    if main == "latin":
+        return ("latin",)
+    return (main, "latin") if _LATIN_RE.search(text) else (main,)
 
 
 def detect_language(
