@@ -87,7 +87,7 @@ _SCRIPT_RE = {
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Scanning the first KB or so is enough to decide; long pages cost no more than short ones.
 _SAMPLE = 1200
-_SAMPLE_WORDS = 200
+_SAMPLE_WORDS = 150
 
 
 _PREFIX_LENGTHS = (3, 4, 5)

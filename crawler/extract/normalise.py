@@ -22,6 +22,9 @@ _FORMAT = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066
 _KEYCAP = re.compile("([0-9#*])\ufe0f?\u20e3")
 # A decimal digit that is not 0-9 (a class, not a look-ahead: one test per character).
 _NON_ASCII_DIGIT = re.compile(r"[^\D0-9]")
+_RARE = re.compile(
+    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u20e3]|[^\\D0-9]"
+)
 
 
 def _ascii_digit(m: re.Match[str]) -> str:
@@ -32,12 +35,15 @@ def clean(text: str) -> str:
     """`text` without format characters, keycaps, compatibility forms or non-ASCII digits."""
     if not text or text.isascii():
         return text or ""
-    text = _FORMAT.sub("", text)
-    if "\u20e3" in text:
-        text = _KEYCAP.sub(r"\1", text)
+    special = _RARE.search(text) is not None  # one scan for the three rare cases
+    if special:
+        text = _FORMAT.sub("", text)
+        if "\u20e3" in text:
+            text = _KEYCAP.sub(r"\1", text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    if _NON_ASCII_DIGIT.search(text):
+        special = True  # compatibility forms may have been digits ("１")
+    if special and _NON_ASCII_DIGIT.search(text):
         text = _NON_ASCII_DIGIT.sub(_ascii_digit, text)
     return text
 
