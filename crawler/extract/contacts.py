@@ -16,25 +16,26 @@ import re
 from dataclasses import dataclass
 
 from crawler.extract.language import TextWords
+from crawler.extract.normalise import lazy_re
 from crawler.models import Handle
 
-_LOCAL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}$")
-_DOMAIN = re.compile(
+_LOCAL = lazy_re(r"[A-Za-z0-9._%+\-]{1,64}$")
+_DOMAIN = lazy_re(
     r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}\b"
 )
-_OBFUSCATED_AT = re.compile(
+_OBFUSCATED_AT = lazy_re(
     r"\s*[\[\(\{<]\s*(?:at|@|ат|arroba|apenstaart|klammeraffe)\s*[\]\)\}>]\s*", re.IGNORECASE
 )
-_OBFUSCATED_DOT = re.compile(
+_OBFUSCATED_DOT = lazy_re(
     r"\s*[\[\(\{<]\s*(?:dot|punt|punkt|punct|точка|punto|point)\s*[\]\)\}>]\s*", re.IGNORECASE
 )
-_SPOKEN_EMAIL = re.compile(
+_SPOKEN_EMAIL = lazy_re(
     r"\b([A-Za-z0-9._%+\-]{2,64})\s+(?:at|AT)\s+([A-Za-z0-9\-]{2,63})\s+(?:dot|DOT)\s+"
     r"([A-Za-z]{2,24})\b"
 )
 
 
-_FIRST_WORD = re.compile(r"[^\W\d_]+")
+_FIRST_WORD = lazy_re(r"[^\W\d_]+")
 
 
 @functools.cache
@@ -49,9 +50,9 @@ def _spoken() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], frozen
         dot_words |= data.email_dot
     at_alt = "|".join(sorted(map(re.escape, at_words), key=len, reverse=True))
     dot_alt = "|".join(sorted(map(re.escape, dot_words), key=len, reverse=True))
-    bracket_at = re.compile(rf"\s*[\[\(\{{<]\s*(?:{at_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
-    bracket_dot = re.compile(rf"\s*[\[\(\{{<]\s*(?:{dot_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
-    spoken = re.compile(
+    bracket_at = lazy_re(rf"\s*[\[\(\{{<]\s*(?:{at_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
+    bracket_dot = lazy_re(rf"\s*[\[\(\{{<]\s*(?:{dot_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
+    spoken = lazy_re(
         rf"(?<![\w.])([A-Za-z0-9._%+\-]{{2,64}})\s+(?:{at_alt})\s+([A-Za-z0-9\-]{{2,63}})"
         rf"\s+(?:{dot_alt})\s+([A-Za-z]{{2,24}})\b",
         re.IGNORECASE,
@@ -142,7 +143,7 @@ _I = re.IGNORECASE
 def _labelled(labels: str, name: str = _NAME) -> re.Pattern[str]:
     # No look-behind in front: these patterns are matched where a label word was found
     # (see extract_handles), never searched through the whole text.
-    return re.compile(rf"(?:{labels}){_LABELLED}{name}", _I)
+    return lazy_re(rf"(?:{labels}){_LABELLED}{name}", _I)
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ _SERVICES: tuple[_Service, ...] = (
         "telegram",
         frozenset(["telegram", "telegramm", "tg", "tlg", "телеграм", "телеграмм", "телега", "тг"]),
         (
-            re.compile(
+            lazy_re(
                 r"(?:https?://)?(?:t|telegram)\.me/(?!joinchat|\+)@?"
                 r"([A-Za-z][A-Za-z0-9_]{3,31})",
                 _I,
@@ -172,14 +173,14 @@ _SERVICES: tuple[_Service, ...] = (
     _Service(
         "snapchat",
         frozenset(("snap", "snapchat")),
-        (re.compile(_url(r"snapchat\.com", "add/"), _I),),
+        (lazy_re(_url(r"snapchat\.com", "add/"), _I),),
         (_labelled("snapchat|snap"),),
     ),
     _Service(
         "instagram",
         frozenset(["instagram", "insta", "ig", "инстаграм", "инста", "інстаграм", "інста"]),
         (
-            re.compile(
+            lazy_re(
                 r"(?:https?://)?(?:www\.)?instagram\.com/(?!p/|reel|explore|stories)"
                 r"([A-Za-z0-9_][A-Za-z0-9_.]{0,29})",
                 _I,
@@ -190,17 +191,17 @@ _SERVICES: tuple[_Service, ...] = (
     _Service(
         "onlyfans",
         frozenset(("onlyfans", "fans")),
-        (re.compile(_url(r"onlyfans\.com"), _I),),
+        (lazy_re(_url(r"onlyfans\.com"), _I),),
         (_labelled("onlyfans|only fans"),),
         ("only fans",),
     ),
-    _Service("fansly", frozenset(), (re.compile(_url(r"fansly\.com"), _I),)),
+    _Service("fansly", frozenset(), (lazy_re(_url(r"fansly\.com"), _I),)),
     _Service(
         "wechat",
         frozenset(("wechat", "weixin", "微信")),
         (),
         (
-            re.compile(
+            lazy_re(
                 r"(?:wechat|weixin|微信)\s*(?:id)?\s*[:：\-]\s*([A-Za-z][A-Za-z0-9_\-]{5,19})", _I
             ),
         ),
@@ -210,7 +211,7 @@ _SERVICES: tuple[_Service, ...] = (
         "twitter",
         frozenset(("twitter",)),
         (
-            re.compile(
+            lazy_re(
                 r"(?:https?://)?(?:www\.)?(?:twitter|x)\.com/(?!home|search|i/)@?"
                 r"([A-Za-z0-9_]{1,15})\b",
                 _I,
@@ -221,20 +222,20 @@ _SERVICES: tuple[_Service, ...] = (
     _Service(
         "tiktok",
         frozenset(("tiktok",)),
-        (re.compile(r"(?:https?://)?(?:www\.)?tiktok\.com/@([A-Za-z0-9_.]{2,24})", _I),),
+        (lazy_re(r"(?:https?://)?(?:www\.)?tiktok\.com/@([A-Za-z0-9_.]{2,24})", _I),),
         (_labelled("tiktok"),),
     ),
     _Service(
         "skype",
         frozenset(("skype",)),
         (),
-        (re.compile(r"skype\s*(?:id)?\s*[:：]\s*((?:live:)?[A-Za-z][A-Za-z0-9_.\-]{4,31})", _I),),
+        (lazy_re(r"skype\s*(?:id)?\s*[:：]\s*((?:live:)?[A-Za-z][A-Za-z0-9_.\-]{4,31})", _I),),
     ),
     _Service(
         "threema",
         frozenset(("threema",)),
         (),
-        (re.compile(r"(?i:threema)\s*(?i:id)?\s*[:：\-]\s*([A-Z0-9]{8})\b"),),
+        (lazy_re(r"(?i:threema)\s*(?i:id)?\s*[:：\-]\s*([A-Z0-9]{8})\b"),),
     ),
     _Service(
         "signal",

@@ -38,10 +38,11 @@ from crawler.extract.lexicon import (
     Entry,
     LexiconError,
     available_languages,
+    full_language,
     language,
     read_language,
 )
-from crawler.extract.normalise import clean, fold
+from crawler.extract.normalise import clean, fold, lazy_re
 from crawler.models import IndicatorHit
 
 __all__ = [
@@ -140,15 +141,11 @@ def _literal(text: str) -> str:
     return "".join(out)
 
 
-@functools.cache
 def _number_words() -> str:
-    """What "#" in a phrase matches: a small count in digits or in words of any language."""
-    from crawler.extract.lexicon import all_languages
-
-    words = {w for data in all_languages() for w, v in data.digits.items() if 2 <= v <= 15}
-    words = {w for w in words if len(w) > 1}
-    alt = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return rf"(?:\d{{1,2}}|{alt})(?![^\W_])"
+    """What "#" in a phrase matches: a small count, in digits or as one short word ("3",
+    "two", "drei", "кілька"). Any word, not a list of every language's number words: a
+    regex of hundreds of alternatives would cost more to compile than it saves."""
+    return r"(?:\d{1,2}|[^\W\d_]{2,14})(?![^\W_])"
 
 
 def _fragment(spelling: str) -> str:
@@ -227,7 +224,7 @@ def _checked(
 def _spellings(lang: str) -> dict[str, list[tuple[str, Entry]]]:
     """id -> (folded spelling, entry) of one language."""
     path = f"crawler/extract/lexicons/{lang}.yaml"
-    return _checked(path, language(lang).indicators, compile_it=False)
+    return _checked(path, full_language(lang).indicators, compile_it=False)
 
 
 def _read_lexicon(path) -> dict[str, list[tuple[str, Entry]]]:
@@ -310,6 +307,7 @@ class _Index:
     # key -> one group per indicator; a compiled table's entries stay raw JSON lists
     # until their key is first met in a text (see groups_of).
     groups: dict[str, list[_Group] | list[list[Any]]]
+    negations: dict[str, frozenset[str]] = field(default_factory=dict)  # for own_words
 
     def groups_of(self, key: str) -> list[_Group]:
         groups = self.groups[key]
@@ -325,9 +323,11 @@ class _Index:
                             lang,
                             tuple(needs),
                             tuple(unless),
-                            frozenset(own) if own is not None else None,
+                            _own_words(spelling, self.negations.get(lang, frozenset())),
                         )
-                        for weight, lang, needs, unless, own in infos
+                        for spelling, (weight, lang, needs, unless) in zip(
+                            spellings, infos, strict=True
+                        )
                     ],
                 )
                 for ind, spellings, infos in groups  # type: ignore[misc]
@@ -507,9 +507,18 @@ class _Table:
 
     # Concepts (words of several kinds in one sentence), and which to try for a text:
     # cue word or stem beginning of a concept's first word list -> concept numbers.
-    concepts: list[_Concept] = field(default_factory=list)
+    concepts: list[_Concept | list[Any]] = field(default_factory=list)
     concept_words: dict[str, list[int]] = field(default_factory=dict)
     concept_stems: dict[str, list[int]] = field(default_factory=dict)
+
+    def concept(self, n: int) -> _Concept:
+        concept = self.concepts[n]
+        if isinstance(concept, list):  # from a compiled table
+            ind, lang, w, needs, unless, classes = concept
+            concept = self.concepts[n] = _Concept(
+                ind, lang, w, tuple(needs), tuple(unless), [_WordList.of(c) for c in classes]
+            )
+        return concept
 
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
         anchor = self.anchors.get((key, is_stem))
@@ -563,11 +572,12 @@ def _table(langs: tuple[str, ...]) -> _Table:
 
 
 def _table_from_json(raw: dict[str, Any]) -> _Table:
+    negations = {lang: frozenset(words) for lang, words in raw["negations"].items()}
     return _Table(
-        _Index(dict(raw["words"])),  # copies: groups_of replaces entries
-        _Index(dict(raw["stems"])),
+        _Index(dict(raw["words"]), negations),  # copies: groups_of replaces entries
+        _Index(dict(raw["stems"]), negations),
         frozenset(raw["vocabulary"]),
-        {lang: frozenset(words) for lang, words in raw["negations"].items()},
+        negations,
         {
             (lang, name): _WordList.of(words)
             for lang, lists in raw["guards"].items()
@@ -579,12 +589,9 @@ def _table_from_json(raw: dict[str, Any]) -> _Table:
             for name, words in lists.items()
         },
         {(key[2:], key[0] == "s"): anchor for key, anchor in raw["anchors"].items()},
-        *_concept_index(
-            [
-                _Concept(ind, lang, w, tuple(n), tuple(u), [_WordList.of(c) for c in classes])
-                for ind, lang, w, n, u, classes in raw.get("concepts", [])
-            ]
-        ),
+        list(raw["concepts"]),  # raw until first used: see _Table.concept
+        raw["concept_words"],
+        raw["concept_stems"],
     )
 
 
@@ -598,11 +605,7 @@ def table_to_json(langs: tuple[str, ...]) -> dict[str, Any]:
                 [
                     g.indicator,
                     list(g.pattern),
-                    [
-                        [p.weight, p.lang, list(p.needs), list(p.unless),
-                         sorted(p.own_words) if p.own_words is not None else None]
-                        for p in g.phrases
-                    ],
+                    [[p.weight, p.lang, list(p.needs), list(p.unless)] for p in g.phrases],
                 ]
                 for g in ix.groups_of(key)
             ]
@@ -622,6 +625,8 @@ def table_to_json(langs: tuple[str, ...]) -> dict[str, Any]:
         "negations": {lang: sorted(words) for lang, words in table.negations.items()},
         "guards": lists(table.guards),
         "contexts": lists(table.contexts),
+        "concept_words": table.concept_words,
+        "concept_stems": table.concept_stems,
         "concepts": [
             [
                 c.indicator,
@@ -652,7 +657,7 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
     contexts: dict[tuple[str, str], _WordList] = {}
     concepts: list[_Concept] = []
     for lang in langs:
-        data = language(lang)
+        data = full_language(lang)
         for ind, items in _spellings(lang).items():
             for spelling, entry in items:
                 key = _key(spelling)
@@ -734,7 +739,7 @@ def load_lexicons() -> None:
     for lang in available_languages():
         _checked(
             f"crawler/extract/lexicons/{lang}.yaml",
-            language(lang).indicators,
+            full_language(lang).indicators,
             compile_it=True,
         )
     table = _table(available_languages())
@@ -809,21 +814,21 @@ def _hashtag_words(
 # --- stated ages -----------------------------------------------------------------------------
 
 _AGE_NUMBER = re.compile(r"1(?<![\d.,:/+\-]1)[0-7](?![.,:/]\d)(?!\d)")
-_AGE_BEFORE = re.compile(
+_AGE_BEFORE = lazy_re(
     r"(?:\bage|\baged|\bage\s*:|\balter|\bleeftijd|\bvarsta|\bedad|\beta|\bidade|\bwiek"
     r"|\beletkor|\bkor|\bvek|\bvek|\bstarost|\bηλικια|\bika|\balder|\bamzius|\baldur|\bmosha"
     r"|\bgodine|\bgodina|ასაკი|возраст|\bвик|\bвік|\bгодин|\bi\s*am|\bi'm|\bim|\bik\s*ben"
     r"|\bich\s*bin|\bsunt|\btengo|\bsoy|мне|мені|\bj'ai|\bho|\bmam|\bjsem|\bsom|\bolen"
     r"|\bjag\s*ar|\bes\s*esu|\beg\s*er|\bjam|\bimam)\s*[:=\-]?\s*$",
 )
-_AGE_AFTER = re.compile(
+_AGE_AFTER = lazy_re(
     r"\s*(?:-\s*)?(?:years?\s*old|yrs?\s*old|y\.?\s*o\b\.?|yo\b|years?\b|yrs?\b|jaar\b|jahre\b"
     r"|j\.|ani\b|anos\b|anos\b|anni\b|lat\b|ans\b|лет\b|года\b|год\b|років\b|роки\b|рік\b"
     r"|eves\b|let\b|rokov\b|rocnik|ετων\b|χρονων\b|vuotias|ar\b|metu\b|metai\b|ara\b|vjec\b"
     r"|godina\b|година\b|წლის)",
 )
 # What follows "16 years" when it is not an age: experience, time spans, guarantees.
-_NOT_AN_AGE_AFTER = re.compile(
+_NOT_AN_AGE_AFTER = lazy_re(
     r"\s*of\s+(?!age\b)|\s*(?:in|at|with|as|on|for|since|ago|behind)\b|"
     r"\s*(?:old\s*)?(?:of\s+|in\s+|de\s+|an\s+|im\s+)?(?:experience|ervaring|erfahrung|"
     r"experien|esperienza|doswiadcz|опыт|досвід|досвид|business|ago|geleden|her\b|in urma|назад|"
@@ -832,7 +837,7 @@ _NOT_AN_AGE_AFTER = re.compile(
     r"istori|истори|історі|historia|jubil|anniversary|tapasztalat|praxe|prax|izkusen|"
     r"εμπειρ|kokemus|erfarenhet|patirt|reynsl|pervoj|iskust|გამოცდილ)",
 )
-_NOT_AN_AGE_BEFORE = re.compile(
+_NOT_AN_AGE_BEFORE = lazy_re(
     r"(?:child|kid|son|daughter|kinder|kind\b|copii|copil|nin|hij[oa]|дет|ребен|діт|дитин|"
     r"enfant|bambin|dziec|under|onder|unter|sub\b|menores|младше|молодше|below|minimum|"
     r"\bmin\b|from|vanaf|\bab\b|desde|\bот\b|\bвід\b|over|boven|uber|peste|mas de|старше|"
@@ -1136,7 +1141,7 @@ def _match_concepts(
     # there for the wordings the phrases miss.
     done_ids = {h.id for _, _, h in hits if h.weight >= 1.0}
     for n in sorted(todo):
-        concept = table.concepts[n]
+        concept = table.concept(n)
         if concept.indicator in done_ids:
             continue
         if not all(c.may_match(words) for c in concept.classes):

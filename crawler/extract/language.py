@@ -132,10 +132,10 @@ def build_word_langs() -> dict[str, dict[str, list[list[Any]]]]:
     phrases, rate and currency words, digits, guards) 0.5; a word several languages
     share is split between them.
     """
-    from crawler.extract.lexicon import all_languages
+    from crawler.extract.lexicon import available_languages, full_language
 
     by_script: dict[str, dict[str, dict[str, float]]] = {}
-    for data in all_languages():
+    for data in map(full_language, available_languages()):
         vocabulary = _vocabulary(data)
         for script in data.scripts:
             table = by_script.setdefault(script, {})

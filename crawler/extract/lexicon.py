@@ -16,18 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from crawler.extract.normalise import fold_word
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 PRICE_UNITS = ("15min", "30min", "hour", "night", "day", "week", "month", "year", "sale", "once")
 SCRIPTS = ("latin", "cyrillic", "greek", "georgian")
 
-try:  # libyaml's loader is several times faster; start-up time matters for `crawler extract`
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+
+def _yaml_load(text: str) -> Any:
+    """YAML imported here: with the compiled lexicons fresh, extraction never reads YAML."""
+    import yaml
+
+    # libyaml's loader is several times faster than the pure-Python one.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)
 
 
 class LexiconError(ValueError):
@@ -242,10 +244,16 @@ def _with_latin(data: dict[str, Any], lang: str) -> None:
         data["detect"] = " ".join(words + latin)
 
 
+def _yaml_error() -> type[Exception]:
+    import yaml
+
+    return yaml.YAMLError
+
+
 def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except yaml.YAMLError as exc:
+        data = _yaml_load(path.read_text(encoding="utf-8"))
+    except _yaml_error() as exc:
         raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("indicators"), dict):
         raise LexiconError(f"{path}: field 'indicators': must be a mapping of id -> phrases")
@@ -353,14 +361,23 @@ def available_languages() -> tuple[str, ...]:
 
 @functools.cache
 def language(lang: str) -> LanguageData:
-    """One language's lexicon data: compiled ahead of time (crawler.extract.lexicon_cache)
-    when the compiled file matches the YAML, else read from the YAML now."""
-    from crawler.extract.indicators import LEXICON_IDS
+    """One language's data for extraction: compiled ahead of time
+    (crawler.extract.lexicon_cache) when the compiled file matches the YAML, else read
+    from the YAML now. The compiled data leaves out the indicator phrases and concepts:
+    extraction reads those from the compiled phrase tables (full_language has them)."""
     from crawler.extract.lexicon_cache import cached_languages
 
     compiled = cached_languages()
     if compiled is not None and lang in compiled:
         return compiled[lang]
+    return full_language(lang)
+
+
+@functools.cache
+def full_language(lang: str) -> LanguageData:
+    """One language's lexicon as written, phrases and concepts included (from the YAML)."""
+    from crawler.extract.indicators import LEXICON_IDS
+
     return read_language(LEXICON_DIR / f"{lang}.yaml", LEXICON_IDS)
 
 

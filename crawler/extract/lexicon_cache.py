@@ -17,11 +17,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from crawler.extract.lexicon import LEXICON_DIR, Concept, Entry, LanguageData
+from crawler.extract.lexicon import LEXICON_DIR, LanguageData
 
 COMPILED_DIR = LEXICON_DIR / "compiled"
 
@@ -51,20 +51,13 @@ def _read(name: str) -> Any | None:
 
 
 def _language_to_json(data: LanguageData) -> dict[str, Any]:
-    out = asdict(data)
+    out = asdict(replace(data, indicators={}, concepts={}))
     for key, value in out.items():
         if isinstance(value, frozenset | set):
             out[key] = sorted(value)
-    out["indicators"] = {
-        ind: [[e.phrase, e.weight, list(e.needs), list(e.unless)] for e in entries]
-        for ind, entries in data.indicators.items()
-    }
-    out["concepts"] = {
-        ind: [
-            [[list(c) for c in r.classes], r.weight, list(r.needs), list(r.unless)] for r in rules
-        ]
-        for ind, rules in data.concepts.items()
-    }
+    # Phrases and concepts are in the compiled phrase tables, not repeated here.
+    out["indicators"] = {}
+    out["concepts"] = {}
     return out
 
 
@@ -81,25 +74,17 @@ def _language_from_json(raw: dict[str, Any]) -> LanguageData:
         currencies=raw["currencies"],
         email_at=frozenset(raw["email_at"]),
         email_dot=frozenset(raw["email_dot"]),
-        indicators={
-            ind: [Entry(p, w, tuple(n), tuple(u)) for p, w, n, u in entries]
-            for ind, entries in raw["indicators"].items()
-        },
+        indicators={},
         guards=raw["guards"],
         contexts=raw["contexts"],
-        concepts={
-            ind: [
-                Concept(tuple(tuple(c) for c in classes), w, tuple(n), tuple(u))
-                for classes, w, n, u in rules
-            ]
-            for ind, rules in raw.get("concepts", {}).items()
-        },
+        concepts={},
     )
 
 
 @functools.cache
 def cached_languages() -> dict[str, LanguageData] | None:
-    """Every language's lexicon data from the compiled file, or None when it is stale."""
+    """Every language's data from the compiled file (without phrases and concepts: see
+    lexicon.language), or None when it is stale."""
     raw = _read("languages")
     if raw is None:
         return None
@@ -145,6 +130,7 @@ def build(directory: Path = COMPILED_DIR) -> list[Path]:
     for cached in (cached_languages, cached_table, cached_detection, sources_hash):
         cached.cache_clear()
     lexicon.language.cache_clear()
+    lexicon.full_language.cache_clear()
     lexicon.all_languages.cache_clear()
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.json"):

@@ -113,6 +113,27 @@ def fold(text: str) -> str:
     return low
 
 
+class LazyPattern:
+    """A regex compiled on first use: Python compiles regexes in Python, and the big
+    alternations of the extractors would otherwise cost every process start."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str):
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+def lazy_re(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """re.compile(pattern, flags), compiled when first used."""
+    return LazyPattern(pattern, flags)  # type: ignore[return-value]
+
+
 def fold_word(text: str) -> str:
     """fold() for lexicon entries: also strips the spaces at both ends."""
     return fold(text.strip())

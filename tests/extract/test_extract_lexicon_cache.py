@@ -31,10 +31,14 @@ def test_compiled_tables_equal_a_fresh_build() -> None:
 
 
 def test_compiled_language_data_equals_the_yaml() -> None:
+    from dataclasses import replace
+
     from crawler.extract.indicators import LEXICON_IDS
     from crawler.extract.lexicon import LEXICON_DIR, available_languages, read_language
 
     compiled = lexicon_cache.cached_languages()
     assert compiled is not None
     for lang in available_languages():
-        assert compiled[lang] == read_language(LEXICON_DIR / f"{lang}.yaml", LEXICON_IDS), lang
+        # Phrases and concepts are left to the compiled phrase tables.
+        yaml = read_language(LEXICON_DIR / f"{lang}.yaml", LEXICON_IDS)
+        assert compiled[lang] == replace(yaml, indicators={}, concepts={}), lang
