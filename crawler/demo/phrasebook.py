@@ -3,7 +3,7 @@
 The tables (places, labels, titles, ordinary sentences, and the indicator phrases planted
 in some listings) are data, kept apart from crawler.demo.text's logic. The indicator
 phrases are worded independently of crawler/extract/lexicons/ (other phrasings of the
-same INDICATORS.md ids), so that the demo's ground-truth check measures how extraction
+same docs/indicators.md ids), so that the demo's ground-truth check measures how extraction
 generalises instead of finding the sentences it was written from. Lists come back as
 tuples, so the tables are immutable like the literals they replace. No settings.
 """

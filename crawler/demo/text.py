@@ -4,7 +4,7 @@ The phrase tables are data files under crawler/demo/phrases/ (crawler.demo.phras
 this module holds the logic that assembles listings from them.
 
 Everything here is invented, clinical and non-explicit (SAFETY.md): ordinary ads, job ads
-and forum posts, some of which carry the indicator phrases of INDICATORS.md. Each
+and forum posts, some of which carry the indicator phrases of docs/indicators.md. Each
 generator returns a `Draft`: the text split into parts (so that a price change can
 re-render only the price line) plus the truth about what was planted: indicator ids,
 prices, phones (E.164), e-mails, handles, wallets and a stated age.

@@ -1,28 +1,37 @@
-"""Trafficking indicators (INDICATORS.md ids) in listing text, with their evidence spans.
+"""Trafficking indicators (docs/indicators.md ids) in listing text, with their evidence spans.
 
-Phrases come from the lexicons in crawler/extract/lexicons/<lang>.yaml (our own work, see
-crawler.extract.lexicon). Text and phrases are matched folded (lower case, no diacritics,
-see crawler.extract.normalise), so "NOUA IN ORAS" matches "nouă în oraș". Phrase syntax:
-  - a space matches any run of spaces, hyphens, slashes or dots ("new in town",
-    "new-in-town");
+Phrases and concepts come from the lexicons in crawler/extract/lexicons/<lang>.yaml (our
+own work, see crawler.extract.lexicon and docs/extraction.md). Text and phrases are
+matched folded (lower case, no diacritics, see crawler.extract.normalise), so "NOUA IN
+ORAS" matches "nouă în oraș". Phrase syntax:
+  - a space matches any run of spaces, hyphens, slashes or dots ("new-in-town");
   - "*" at the end of a word matches any ending ("arriv*" -> arrived, arriving);
   - "(a|b|)" is a choice, an empty branch makes it optional ("(a |)kidney for sale");
-  - "~" between words skips up to three words of the same clause, "~~" up to six
-    ("passport* ~ kept" -> "passports will be kept");
-  - an entry may be {phrase: ..., weight: 0.3} to mark a weak form (default weight 1.0).
-A hit is dropped when a negation word of the language stands right before it in the same
-clause ("we never keep your passport", "no placement fee") and when a guard word of its
-indicator is near it: the look-alikes of the lexicon's `guards` ("new in town" next to
-"for rent", "24/7" next to "customer support"). Hashtags are read as the words they join
-("#newintown"), and 🆕 as "new". English phrases are used for every language, because ads
-mix them in. `minor_age_stated` is not a lexicon entry: it is a stated age under 18
-("age 16", "16 y.o.", "16 лет", "Wiek: 16") or an age field value, with guards against
-"16 years of experience", children in au-pair ads and "no one under 16" notices.
+  - "#" is a small count ("for # days");
+  - "~" skips up to three words of the same clause, "~~" up to six, "~~~" up to ten
+    across commas ("passport* ~ kept" -> "passports will be kept");
+  - an entry may be {phrase: ..., weight: 0.3, needs: job|abroad, unless: job}: a weak
+    form, or a form that counts only with (or without) a word of a context of the
+    lexicons ("without experience" is an unrealistic offer in a job ad, inexperience in
+    a personal one).
+A concept is an indicator as words of several kinds in one sentence, in any order
+("passport*" and "safe|kept|held|..."), tried for the indicators the phrases missed.
+A hit is dropped when a negation word of its language, the text's or English stands
+before it in the same clause or in its gaps ("we never keep your passport", "no placement
+fee"), when a guard word of its indicator is in the same sentence ("new in town" next to
+"for rent", "24/7" next to "customer support"), and when it is a question ("New in
+town?"). A refugee lure's housing and nationality, and a fee that is really an advance
+to repay, count once. Hashtags are read as the words they join ("#newintown").
+Every lexicon of the text's scripts is used, so a wrong language guess loses nothing.
+`minor_age_stated` is not a lexicon entry: it is a stated age under 18 ("age 16", "16
+y.o.", "16 лет", "Wiek: 16") or an age field value, with guards against "16 years of
+experience", children in au-pair ads and "no one under 16" notices.
 
-Matching is fast because phrases are indexed by their first word (or, for a word that
-runs on, its first three letters): the text's words are intersected with those keys as
-sets, and only at the few word starts that open a phrase is a regex tried. Phrase groups
-are compiled on first use. No settings.
+Matching is fast because phrases are indexed by their first word (or a stem's first
+three to five letters) and tried only when the text also holds an anchor word of one of
+them; concepts, guards and contexts are tested against the text's word set before any
+regex runs. The tables are compiled ahead of time (crawler.extract.lexicon_cache) and
+their phrase groups are compiled on first use. No settings.
 """
 
 from __future__ import annotations
@@ -54,7 +63,7 @@ __all__ = [
     "load_lexicons",
 ]
 
-# Every text-level id of INDICATORS.md (price_anomaly and shared_contact are platform-level).
+# Every text-level id of docs/indicators.md (price_anomaly and shared_contact are platform-level).
 INDICATOR_IDS: tuple[str, ...] = (
     "movement",
     "third_party_control",
