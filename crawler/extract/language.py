@@ -90,9 +90,6 @@ _SAMPLE = 1200
 _SAMPLE_WORDS = 150
 
 
-_PREFIX_LENGTHS = (3, 4, 5)
-
-
 @dataclass(frozen=True)
 class TextWords:
     """The words of one text, split once and shared by the extractors.
@@ -109,7 +106,12 @@ class TextWords:
     @functools.cached_property
     def prefixes(self) -> frozenset[str]:
         """The first three, four and five letters of every word (stems are matched on those)."""
-        return frozenset(w[:k] for w in self.unique for k in _PREFIX_LENGTHS if len(w) >= k)
+        unique = self.unique
+        return frozenset(
+            {w[:3] for w in unique if len(w) > 2}
+            | {w[:4] for w in unique if len(w) > 3}
+            | {w[:5] for w in unique if len(w) > 4}
+        )
 
     @classmethod
     def of(cls, text: str) -> TextWords:

@@ -22,8 +22,27 @@ _FORMAT = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066
 _KEYCAP = re.compile("([0-9#*])\ufe0f?\u20e3")
 # A decimal digit that is not 0-9 (a class, not a look-ahead: one test per character).
 _NON_ASCII_DIGIT = re.compile(r"[^\D0-9]")
+# Decimal digits of other scripts (Unicode's Nd category outside 0-9, as of Python 3.11),
+# spelled out as ranges: a plain character class lets the regex engine skip ahead, where
+# a category test would look at every character of every text.
+# Decimal digits of other scripts (Unicode's Nd category outside 0-9, as of Python 3.11),
+# spelled out as ranges: a plain character class of the Basic Multilingual Plane lets the
+# regex engine skip ahead, where a category test would look at every character. Digits
+# beyond it that obfuscators use (mathematical 𝟎-𝟗) are compatibility forms: NFKC maps them.
+_BMP_DIGITS = (
+    "\u0660-\u0669\u06f0-\u06f9\u07c0-\u07c9\u0966-\u096f\u09e6-\u09ef"
+    "\u0a66-\u0a6f\u0ae6-\u0aef\u0b66-\u0b6f\u0be6-\u0bef\u0c66-\u0c6f"
+    "\u0ce6-\u0cef\u0d66-\u0d6f\u0de6-\u0def\u0e50-\u0e59\u0ed0-\u0ed9"
+    "\u0f20-\u0f29\u1040-\u1049\u1090-\u1099\u17e0-\u17e9\u1810-\u1819"
+    "\u1946-\u194f\u19d0-\u19d9\u1a80-\u1a89\u1a90-\u1a99\u1b50-\u1b59"
+    "\u1bb0-\u1bb9\u1c40-\u1c49\u1c50-\u1c59\ua620-\ua629\ua8d0-\ua8d9"
+    "\ua900-\ua909\ua9d0-\ua9d9\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9"
+    "\uff10-\uff19"
+)
 _RARE = re.compile(
-    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u20e3]|[^\\D0-9]"
+    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u20e3"
+    + _BMP_DIGITS
+    + "]"
 )
 
 

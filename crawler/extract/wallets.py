@@ -255,6 +255,11 @@ def _split_addresses(text: str) -> list[tuple[int, Wallet]]:
         pos = hint.start() + 1
         if hint.start() and _ALNUM.match(text, hint.start() - 1):
             continue  # inside a word
+        head = hint.group(0)
+        if head[0] in "bB0" and not head.startswith(("bc1", "BC1", "0x")):
+            continue
+        if head[0] == "T" and not any(c.isdigit() or c.isupper() for c in head[1:12]):
+            continue  # "Termine sind": a word, not the start of a Tron address
         chunks = []
         for chunk in _CHUNK.finditer(text, hint.start()):
             chunks.append(chunk)
@@ -291,7 +296,7 @@ def extract_wallets(text: str, *, words: TextWords | None = None) -> list[Wallet
     long_word = (
         _QUICK.search(text) is not None
         if words is None or words.text != text
-        else any(len(w) >= 25 for w in words.unique)
+        else max(map(len, words.unique), default=0) >= 25
     )
     if long_word:
         for m in _WALLET_RE.finditer(text):
@@ -310,5 +315,5 @@ def extract_wallets(text: str, *, words: TextWords | None = None) -> list[Wallet
 # A chunk that may open a split address, followed by another chunk (the word boundary
 # before it is checked apart: a leading look-behind would make the engine try every
 # position of the text instead of skipping to the opening characters).
-_SPLIT_HINT = re.compile(r"(?:bc1|BC1|0x|[13T48])[0-9A-Za-z]{5,}[ \t\n]{1,2}[0-9A-Za-z]{3,}")
+_SPLIT_HINT = re.compile(r"[13T48bB0][0-9A-Za-z]{5,}[ \t\n]{1,2}[0-9A-Za-z]{3,}")
 _ALNUM = re.compile(r"[0-9A-Za-z]")
