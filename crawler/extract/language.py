@@ -113,6 +113,11 @@ class TextWords:
             | {w[:5] for w in unique if len(w) > 4}
         )
 
+    @functools.cached_property
+    def scripts(self) -> tuple[str, ...]:
+        """The scripts of the text (see text_scripts)."""
+        return text_scripts(self.text)
+
     @classmethod
     def of(cls, text: str) -> TextWords:
         low = fold(text)
