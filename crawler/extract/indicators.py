@@ -309,7 +309,6 @@ class _Group:
     # phrase group up front would add about a second to every process start.
     pattern: re.Pattern[str] | list[str]
     phrases: list[_Phrase]  # in the pattern's group order
-    spellings: list[str] = field(default_factory=list)  # once the pattern is compiled
 
 
 @dataclass
@@ -318,17 +317,6 @@ class _Index:
     # until their key is first met in a text (see groups_of).
     groups: dict[str, list[_Group] | list[list[Any]]]
     negations: dict[str, frozenset[str]] = field(default_factory=dict)  # for own_words
-    any_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
-
-    def any_match(self, key: str, groups: list[_Group], folded: str, pos: int) -> bool:
-        """Whether any phrase of the key's groups matches at `pos` (one regex for all)."""
-        pattern = self.any_patterns.get(key)
-        if pattern is None:
-            spellings = [sp for g in groups for sp in _spellings_of(g)]
-            pattern = self.any_patterns[key] = re.compile(
-                "|".join(f"(?:{_fragment(sp)})" for sp in spellings)
-            )
-        return pattern.match(folded, pos) is not None
 
     def groups_of(self, key: str) -> list[_Group]:
         groups = self.groups[key]
@@ -747,16 +735,9 @@ def _concept_index(
     return concepts, words, stems
 
 
-def _spellings_of(group: _Group) -> list[str]:
-    if isinstance(group.pattern, list):
-        return group.pattern
-    return group.spellings
-
-
 def _compiled(group: _Group) -> re.Pattern[str]:
     if isinstance(group.pattern, re.Pattern):
         return group.pattern
-    group.spellings = group.pattern
     source = "|".join(f"({_fragment(spelling)})" for spelling in group.pattern)
     group.pattern = re.compile(source)
     return group.pattern
@@ -1095,10 +1076,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     seen_words = words if unique is words.unique else TextWords(folded, folded, [], unique)
     candidates = _candidates(table, folded, seen_words)
     for pos, index, key in candidates:
-        groups = index.groups_of(key)
-        if len(groups) > 1 and not index.any_match(key, groups, folded, pos):
-            continue  # one regex says that no group of the key matches here
-        for group in groups:
+        for group in index.groups_of(key):
             ind = group.indicator
             if pos < covered.get(ind, 0):
                 continue
