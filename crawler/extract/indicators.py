@@ -40,6 +40,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from crawler.extract.language import TextWords, detect_languages
@@ -900,26 +901,31 @@ def _word_starts(key: str, whole: bool) -> re.Pattern[str]:
 
 
 def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int, _Index, str]]:
+    """(position, index, key) of every place a key of the table starts a word, in order;
+    a key is looked for only when the text holds an anchor of one of its phrases."""
     out: list[tuple[int, _Index, str]] = []
-    prefixes = words.prefixes
-
-    def worth(key: str, is_stem: bool) -> bool:
-        anchor = table.anchor_of(key, is_stem)
-        return anchor is None or not (
-            anchor[0].isdisjoint(unique) and anchor[1].isdisjoint(prefixes)
-        )
-
-    unique = words.unique
-    word_keys = [k for k in unique & table.words.groups.keys() if worth(k, False)]
-    stem_keys = [k for k in prefixes & table.stems.groups.keys() if worth(k, True)]
-    for keys, index, whole in ((word_keys, table.words, True), (stem_keys, table.stems, False)):
+    unique, prefixes = words.unique, words.prefixes
+    anchor_of = table.anchor_of
+    for index, keys, is_stem in (
+        (table.words, unique & table.words.groups.keys(), False),
+        (table.stems, prefixes & table.stems.groups.keys(), True),
+    ):
         for key in keys:
-            out.extend((m.start(), index, key) for m in _word_starts(key, whole).finditer(folded))
-    out.sort(key=lambda c: c[0])
+            anchor = anchor_of(key, is_stem)
+            if (
+                anchor is not None
+                and anchor[0].isdisjoint(unique)
+                and anchor[1].isdisjoint(prefixes)
+            ):
+                continue
+            for m in _word_starts(key, not is_stem).finditer(folded):
+                out.append((m.start(), index, key))
+    out.sort(key=_FIRST)
     return out
 
 
-_CLAUSE_END = re.compile(r"[.!?;:,\n()]")
+_FIRST = itemgetter(0)
+_LAST_CLAUSE_END = re.compile(r"(?s:.*)[.!?;:,\n()]")  # match(): up to the last one
 _SENTENCE_END = re.compile(r"[!?;\n]|\.(?!\d)")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # Hits of the key's indicator are not counted in the same sentence as the value's: the
@@ -939,8 +945,8 @@ def _negated(
     """A negation word among the three words before `start` in the same clause, or in a
     gap of the hit ("we keep ~ passport" in "we never keep your passport")."""
     window = folded[max(0, start - 40) : start]
-    cut = max((m.end() for m in _CLAUSE_END.finditer(window)), default=0)
-    words = _WORD.findall(window[cut:])[-3:]
+    cut = _LAST_CLAUSE_END.match(window)
+    words = _WORD.findall(window, cut.end() if cut else 0)[-3:]
     if own is not None:
         words += [w for w in _WORD.findall(folded[start:end]) if w not in own]
     return any(w in negations or w.endswith("n't") for w in words)

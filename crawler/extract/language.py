@@ -16,6 +16,7 @@ import functools
 import re
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from crawler.extract.normalise import fold
@@ -25,10 +26,12 @@ _ASCII_SPACES = {i: " " for i in range(128) if not chr(i).isalnum()}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _NON_ASCII_WORD_CHAR = re.compile(r"[^\x00-\x7f\W]")
 _WORD_OR_UNDERSCORE = re.compile(r"\w+")
+_FIRST3, _FIRST4, _FIRST5 = (itemgetter(slice(n)) for n in (3, 4, 5))
 
 
-def _words(low: str) -> list[str]:
-    """_WORD.findall(low), by the fastest way for the text at hand.
+def _words(low: str) -> tuple[list[str], bool]:
+    """_WORD.findall(low), by the fastest way for the text at hand, and whether every word
+    is ASCII (then the text is in the Latin script alone: fold leaves no Latin diacritics).
 
     Folded text in a Latin script is ASCII but for symbols ("€", "«", emoji): those become
     spaces, and str.translate's ASCII fast path and split do the rest, several times
@@ -36,10 +39,10 @@ def _words(low: str) -> list[str]:
     """
     if not low.isascii():
         if _NON_ASCII_WORD_CHAR.search(low):
-            return (_WORD if "_" in low else _WORD_OR_UNDERSCORE).findall(low)
+            return (_WORD if "_" in low else _WORD_OR_UNDERSCORE).findall(low), False
         for ch in set(_NON_ASCII.findall(low)):
             low = low.replace(ch, " ")
-    return low.translate(_ASCII_SPACES).split()
+    return low.translate(_ASCII_SPACES).split(), True
 
 
 # Letters with diacritics that point at a few languages: letter -> (languages, weight).
@@ -102,26 +105,33 @@ class TextWords:
     lower: str
     words: list[str]
     unique: frozenset[str]
+    latin_only: bool = False  # True when every word is ASCII once folded
 
     @functools.cached_property
     def prefixes(self) -> frozenset[str]:
         """The first three, four and five letters of every word (stems are matched on those)."""
+        # By C-level slicing; words shorter than three letters come in whole, and no key
+        # the prefixes are matched against is that short.
         unique = self.unique
         return frozenset(
-            {w[:3] for w in unique if len(w) > 2}
-            | {w[:4] for w in unique if len(w) > 3}
-            | {w[:5] for w in unique if len(w) > 4}
+            set(map(_FIRST3, unique)).union(map(_FIRST4, unique), map(_FIRST5, unique))
         )
 
     @functools.cached_property
     def scripts(self) -> tuple[str, ...]:
         """The scripts of the text (see text_scripts)."""
-        return text_scripts(self.text)
+        return ("latin",) if self.latin_only else text_scripts(self.text)
+
+    @functools.cached_property
+    def main_script(self) -> str:
+        """The script of the text's first part (see language_scores)."""
+        return "latin" if self.latin_only else _script(self.text[:_SAMPLE])
 
     @classmethod
     def of(cls, text: str) -> TextWords:
         low = fold(text)
-        return cls(text, low, (words := _words(low)), frozenset(words))
+        words, latin_only = _words(low)
+        return cls(text, low, words, frozenset(words), latin_only)
 
 
 @cache
@@ -220,7 +230,7 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
         if len(words.words) <= _SAMPLE_WORDS
         else frozenset(words.words[:_SAMPLE_WORDS])
     )
-    script = _script(sample)
+    script = words.main_script
     if script == "georgian":
         return {"ka": 10.0}
     if script == "greek":

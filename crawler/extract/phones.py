@@ -196,12 +196,14 @@ def _may_hold_spelled_number(words: TextWords) -> bool:
     return False
 
 
-def decode_obfuscation(text: str, words: TextWords | None = None) -> str:
+def decode_obfuscation(text: str, words: TextWords | None = None, *, cleaned: bool = False) -> str:
     """`text` with keycap, full-width and spelled-out digits turned into ASCII digits.
 
-    `words` is TextWords.of(text) when the caller has it already.
+    `words` is TextWords.of(text) when the caller has it already; `cleaned` says that
+    `text` went through normalise.clean (which already turned keycaps and full-width
+    digits into ASCII digits).
     """
-    if _FULLWIDTH_OR_KEYCAP.search(text):
+    if not cleaned and not text.isascii() and _FULLWIDTH_OR_KEYCAP.search(text):
         text = _KEYCAP.sub(r"\1", text).translate(_FULLWIDTH)
         words = None
     if words is None or words.text != text:
@@ -283,6 +285,19 @@ def _numbers_in(candidate: str, international: bool, region: str | None) -> list
     return found
 
 
+def _mask_ibans(text: str) -> str:
+    return _IBAN.sub(lambda m: "#" * len(m.group(0)), text)
+
+
+def _iban_near(text: str, start: int, end: int) -> bool:
+    """Whether an IBAN overlaps text[start:end] or the few characters around it that the
+    number search looks at (an IBAN is at most 34 characters and 8 spaces long)."""
+    for m in _IBAN.finditer(text, max(0, start - 48), min(len(text), end + 48)):
+        if m.start() < end + 8 and m.end() > start - 16:
+            return True
+    return False
+
+
 def extract_phones(
     text: str, region: str | None = None, *, words: TextWords | None = None
 ) -> list[str]:
@@ -290,14 +305,18 @@ def extract_phones(
 
     `region` is an ISO 3166 alpha-2 hint (e.g. "NL") for numbers written without a
     country code; without it only numbers with their own +country code (or 00) count.
-    `words` is TextWords.of(text) when the caller has it already.
+    `words` is TextWords.of(text) for the cleaned text (normalise.clean) when the caller
+    has it already.
     """
     if not text:
         return []
     region = region.upper() if region else None
-    decoded = decode_obfuscation(clean(text) if words is None else text, words)
-    if "IBAN" in decoded or "iban" in decoded or _IBAN.search(decoded):
-        decoded = _IBAN.sub(lambda m: "#" * len(m.group(0)), decoded)
+    decoded = decode_obfuscation(clean(text) if words is None else text, words, cleaned=True)
+    # Account numbers are masked before numbers are looked for; the IBAN pattern runs over
+    # the whole text only when "IBAN" is written or a candidate number has one near it.
+    masked = "IBAN" in decoded or "iban" in decoded
+    if masked:
+        decoded = _mask_ibans(decoded)
     out: list[str] = []
     pos = 0
     while True:
@@ -318,6 +337,9 @@ def extract_phones(
         digit_count = sum(ch.isdigit() for ch in cand)
         if digit_count < 6:
             continue
+        if not masked and _iban_near(decoded, m.start(), m.end()):
+            decoded, masked, out, pos = _mask_ibans(decoded), True, [], 0
+            continue  # start again over the masked text
         stripped = cand.strip("() ")
         if _DATE.match(stripped):
             continue

@@ -145,10 +145,14 @@ _PREPS = frozenset(
 _SHORT = {"h": "hour", "u": "hour", "ч": "hour", "d": "day", "n": "night", "m": "month"}
 _WINDOW = 44
 _ANY_DIGIT = re.compile(r"[0-9]")
+_NUMBER_SPACING = re.compile(r"[\s\u00a0\u202f\u2009']")
+_CLAUSE_CUT = re.compile(r"[,;:\n!?()]|\.\s")
+_COUNT_FIRST = re.compile(r"\d+[^\W\d_]*")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _parse_amount(raw: str) -> float | None:
-    s = re.sub(r"[\s\u00a0\u202f\u2009']", "", raw)
+    s = raw if raw.isdigit() else _NUMBER_SPACING.sub("", raw)
     has_dot, has_comma = "." in s, "," in s
     if has_dot and has_comma:
         dec = "." if s.rfind(".") > s.rfind(",") else ","
@@ -190,7 +194,9 @@ def _lookup(tokens: list[str], lang: str | None, from_start: bool) -> str | None
 
 def _unit_after(text: str, end: int, lang: str | None) -> str | None:
     window = fold(text[end : end + _WINDOW])
-    window = re.split(r"[,;:\n!?()]|\.\s", window, maxsplit=1)[0]
+    cut = _CLAUSE_CUT.search(window)
+    if cut is not None:
+        window = window[: cut.start()]
     tokens = _TOKEN.findall(window)
     direct = _lookup(tokens, lang, True)
     if direct in ("once", "sale"):
@@ -203,14 +209,14 @@ def _unit_after(text: str, end: int, lang: str | None) -> str | None:
         return None
     if tokens[0] in _SHORT and not (len(tokens) > 1 and _lookup(tokens[:2], lang, True)):
         return _SHORT[tokens[0]] if prep else None
-    if re.fullmatch(r"\d+[^\W\d_]*", tokens[0]) and not _lookup(tokens, lang, True):
+    if _COUNT_FIRST.fullmatch(tokens[0]) and not _lookup(tokens, lang, True):
         return None  # "300€/2h": a price for two hours has no single unit
     return _lookup(tokens, lang, True)
 
 
 def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | None:
     window = fold(text[max(floor, start - _WINDOW) : start]).rstrip(" \t:=-–—.")
-    window = re.split(r"[,;:\n!?()]|\.\s", window)[-1]
+    window = _CLAUSE_CUT.split(window)[-1]
     tokens = _TOKEN.findall(window)
     while tokens and tokens[-1] in _PREPS and tokens[-1] not in ("1",):
         tokens = tokens[:-1]
@@ -295,7 +301,7 @@ def prices_in_clean(text: str, lang: str | None = None, country: str | None = No
             before = _CUR_BEFORE_RE.search(text, max(0, start - 12), start)
             if before:
                 currency = _currency(before.group(1), region)
-                if currency and re.match(r"[^\W\d_]", text[end : end + 1]):
+                if currency and _LETTER.match(text, end):
                     currency = None  # "EUR 1h 150": the currency of a list, not a price of 1
                 if currency:
                     cur_start = before.start()
