@@ -39,7 +39,14 @@ _FIRST_WORD = lazy_re(r"[^\W\d_]+")
 
 
 @functools.cache
-def _spoken() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], frozenset[str]]:
+def _spoken() -> tuple[
+    re.Pattern[str],
+    re.Pattern[str],
+    re.Pattern[str],
+    re.Pattern[str],
+    frozenset[str],
+    frozenset[str],
+]:
     """Bracketed "at"/"dot" words and spoken addresses, in every lexicon language."""
     from crawler.extract.lexicon import all_languages
 
@@ -52,6 +59,9 @@ def _spoken() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], frozen
     dot_alt = "|".join(sorted(map(re.escape, dot_words), key=len, reverse=True))
     bracket_at = lazy_re(rf"\s*[\[\(\{{<]\s*(?:{at_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
     bracket_dot = lazy_re(rf"\s*[\[\(\{{<]\s*(?:{dot_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
+    # The same from the bracket on: tried at each bracket of the text first, as the
+    # patterns above (spaces before the bracket included) try every position.
+    bracketed = lazy_re(rf"[\[\(\{{<]\s*(?:{at_alt}|{dot_alt})\s*[\]\)\}}>]", re.IGNORECASE)
     spoken = lazy_re(
         rf"(?<![\w.])([A-Za-z0-9._%+\-]{{2,64}})\s+(?:{at_alt})\s+([A-Za-z0-9\-]{{2,63}})"
         rf"\s+(?:{dot_alt})\s+([A-Za-z]{{2,24}})\b",
@@ -60,12 +70,23 @@ def _spoken() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], frozen
     # A spoken address needs one of the "at" words and one of the "dot" words (or ".").
     at_cues = frozenset(m.group(0) for w in at_words if (m := _FIRST_WORD.search(w)))
     dot_cues = frozenset(m.group(0) for w in dot_words if (m := _FIRST_WORD.search(w)))
-    return bracket_at, bracket_dot, spoken, at_cues, dot_cues
+    return bracket_at, bracket_dot, bracketed, spoken, at_cues, dot_cues
+
+
+def _has_bracketed(text: str, bracketed: re.Pattern[str]) -> bool:
+    """Whether an "at" or "dot" word in brackets opens at one of the text's brackets."""
+    for bracket in "[({<":
+        at = text.find(bracket)
+        while at != -1:
+            if bracketed.match(text, at):
+                return True
+            at = text.find(bracket, at + 1)
+    return False
 
 
 def _deobfuscate_email_text(text: str, words: TextWords | None = None) -> str:
-    bracket_at, bracket_dot, spoken, at_cues, dot_cues = _spoken()
-    if "[" in text or "(" in text or "{" in text or "<" in text:
+    bracket_at, bracket_dot, bracketed, spoken, at_cues, dot_cues = _spoken()
+    if _has_bracketed(text, bracketed):
         replaced = bracket_dot.sub(".", bracket_at.sub("@", text))
         if replaced != text:
             text, words = replaced, None
