@@ -318,6 +318,7 @@ class _Index:
     # until their key is first met in a text (see groups_of).
     groups: dict[str, list[_Group] | list[list[Any]]]
     negations: dict[str, frozenset[str]] = field(default_factory=dict)  # for own_words
+    starts: dict[str, re.Pattern[str]] = field(default_factory=dict)  # key -> _word_starts
 
     def groups_of(self, key: str) -> list[_Group]:
         groups = self.groups[key]
@@ -530,10 +531,20 @@ class _Table:
             )
         return concept
 
+    def __post_init__(self) -> None:
+        # The same, as sets and per kind of key, for the per-text lookups.
+        self.word_keys = frozenset(self.words.groups)
+        self.stem_keys = frozenset(self.stems.groups)
+        self.concept_word_keys = frozenset(self.concept_words)
+        self.concept_stem_keys = frozenset(self.concept_stems)
+        self.word_anchors = {k: a for (k, is_stem), a in self.anchors.items() if not is_stem}
+        self.stem_anchors = {k: a for (k, is_stem), a in self.anchors.items() if is_stem}
+
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
-        anchor = self.anchors.get((key, is_stem))
-        if isinstance(anchor, list):  # from a compiled table
-            anchor = self.anchors[(key, is_stem)] = (frozenset(anchor[0]), frozenset(anchor[1]))
+        anchors = self.stem_anchors if is_stem else self.word_anchors
+        anchor = anchors.get(key)
+        if anchor.__class__ is list:  # from a compiled table
+            anchor = anchors[key] = (frozenset(anchor[0]), frozenset(anchor[1]))  # type: ignore[index]
         return anchor
 
 
@@ -917,9 +928,10 @@ def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int,
     unique, prefixes = words.unique, words.prefixes
     anchor_of = table.anchor_of
     for index, keys, is_stem in (
-        (table.words, unique & table.words.groups.keys(), False),
-        (table.stems, prefixes & table.stems.groups.keys(), True),
+        (table.words, unique & table.word_keys, False),
+        (table.stems, prefixes & table.stem_keys, True),
     ):
+        starts = index.starts
         for key in keys:
             anchor = anchor_of(key, is_stem)
             if (
@@ -928,7 +940,10 @@ def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int,
                 and anchor[1].isdisjoint(prefixes)
             ):
                 continue
-            for m in _word_starts(key, not is_stem).finditer(folded):
+            pattern = starts.get(key)
+            if pattern is None:
+                pattern = starts[key] = _word_starts(key, not is_stem)
+            for m in pattern.finditer(folded):
                 out.append((m.start(), index, key))
     out.sort(key=_FIRST)
     return out
@@ -1096,7 +1111,10 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
             ind = group.indicator
             if pos < covered.get(ind, 0):
                 continue
-            m = _compiled(group).match(folded, pos)
+            pattern = group.pattern
+            if pattern.__class__ is list:
+                pattern = _compiled(group)
+            m = pattern.match(folded, pos)  # type: ignore[union-attr]
             if m is None:
                 continue
             info = group.phrases[m.lastindex - 1]  # type: ignore[operator]
@@ -1155,9 +1173,9 @@ def _match_concepts(
 ) -> None:
     """Concept hits: a sentence holding a word of every list of a concept, in any order."""
     todo: set[int] = set(table.concept_words.get("", ()))
-    for w in words.unique & table.concept_words.keys():
+    for w in words.unique & table.concept_word_keys:
         todo.update(table.concept_words[w])
-    for p in words.prefixes & table.concept_stems.keys():
+    for p in words.prefixes & table.concept_stem_keys:
         todo.update(table.concept_stems[p])
     if not todo:
         return

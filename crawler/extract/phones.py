@@ -132,6 +132,7 @@ _CANDIDATE = re.compile(
 # of a long text (they can be look-alike digits) would cost more than all other work.
 _DIGIT = re.compile(r"[0-9]")
 _LEAD = re.compile(r"(?:\+\s?|\(\s?\+|\()?\(?[OoIl|]*$")
+_LEAD_ENDS = frozenset("+(OoIl|")
 _WORD_REST = re.compile(r"\w*")
 _FULLWIDTH_OR_KEYCAP = re.compile("[\uff10-\uff19\u20e3]")
 _LOOKALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
@@ -323,7 +324,14 @@ def extract_phones(
         seed = _DIGIT.search(decoded, pos)
         if seed is None:
             break
-        lead = _LEAD.search(decoded, max(0, seed.start() - 8), seed.start())
+        at = seed.start()
+        # _LEAD can only end in one of these (or in a space after "+"): skip it otherwise.
+        before = decoded[at - 1 : at] if at else ""
+        lead = (
+            _LEAD.search(decoded, max(0, at - 8), at)
+            if before in _LEAD_ENDS or (before.isspace() and decoded[at - 2 : at - 1] == "+")
+            else None
+        )
         m = _CANDIDATE.match(decoded, lead.start() if lead else seed.start())
         if m is None:
             m = _CANDIDATE.match(decoded, seed.start())
