@@ -82,12 +82,14 @@ for _letters, _langs, _weight in (
         _MARKS[_ch] = (_langs, _weight)
 _MARK_RE = re.compile("[" + "".join(_MARKS) + "]")
 
-_SCRIPT_RE = {
-    "cyrillic": re.compile(r"[\u0400-\u04ff]"),
-    "greek": re.compile(r"[\u0370-\u03ff]"),
-    "georgian": re.compile(r"[\u10a0-\u10ff]"),
+# Runs of each script's letters (counted by their lengths: fewer strings than one a letter).
+_SCRIPT_RUNS = {
+    "cyrillic": re.compile(r"[\u0400-\u04ff]+"),
+    "greek": re.compile(r"[\u0370-\u03ff]+"),
+    "georgian": re.compile(r"[\u10a0-\u10ff]+"),
 }
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_LATIN_RUNS = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 # Scanning the first KB or so is enough to decide; long pages cost no more than short ones.
 _SAMPLE = 1200
 _SAMPLE_WORDS = 150
@@ -209,9 +211,9 @@ def _script(sample: str) -> str:
     if first is None:
         return "latin"
     sample = sample[first.start() : first.start() + 160]  # enough letters to tell
-    counts = {name: len(rx.findall(sample)) for name, rx in _SCRIPT_RE.items()}
+    counts = {name: sum(map(len, rx.findall(sample))) for name, rx in _SCRIPT_RUNS.items()}
     name, n = max(counts.items(), key=lambda kv: kv[1])
-    latin = len(_LATIN_RE.findall(sample)) if n else 1
+    latin = sum(map(len, _LATIN_RUNS.findall(sample))) if n else 1
     if n >= 2 and n >= 0.3 * latin:
         return name
     return "latin"

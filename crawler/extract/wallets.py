@@ -312,8 +312,20 @@ def extract_wallets(text: str, *, words: TextWords | None = None) -> list[Wallet
     return out
 
 
-# A chunk that may open a split address, followed by another chunk (the word boundary
-# before it is checked apart: a leading look-behind would make the engine try every
-# position of the text instead of skipping to the opening characters).
-_SPLIT_HINT = re.compile(r"[13T48bB0][0-9A-Za-z]{5,}[ \t\n]{1,2}[0-9A-Za-z]{3,}")
+# A chunk that may open a split address ("1", "3", "4", "8", "T", "bc1", "0x" where a word
+# starts), followed by another chunk. The word-start check follows the first character:
+# a leading look-behind would make the engine try every position of the text instead of
+# skipping to the opening characters.
+_SPLIT_HINT = re.compile(
+    "(?:"
+    + "|".join(
+        [f"{c}(?<![0-9A-Za-z]{c})[0-9A-Za-z]{{5,}}" for c in "1348T"]
+        + [
+            "b(?<![0-9A-Za-z]b)c1[0-9A-Za-z]{3,}",
+            "B(?<![0-9A-Za-z]B)C1[0-9A-Za-z]{3,}",
+            "0(?<![0-9A-Za-z]0)x[0-9A-Za-z]{4,}",
+        ]
+    )
+    + r")[ \t\n]{1,2}[0-9A-Za-z]{3,}"
+)
 _ALNUM = re.compile(r"[0-9A-Za-z]")
