@@ -20,7 +20,7 @@ data and must not be read as such. No settings.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from crawler.extract.normalise import clean, fold
 from crawler.models import Price
@@ -93,7 +93,10 @@ def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[s
     return currencies, units, merged
 
 
+@lru_cache(maxsize=8192)
 def _currency(token: str, region: str | None) -> str | None:
+    """The ISO code a currency token names ("€", "lei", "Kč"), with the region's reading of
+    ambiguous ones ("kr", "$"); None for other words. Cached: ads repeat a few tokens."""
     tok = fold(token.strip()).rstrip(".") if token not in ("kr.", "din.") else token
     low = token.lower()
     for key in (low, tok, tok + "."):
@@ -172,21 +175,19 @@ def _parse_amount(raw: str) -> float | None:
     return value if value > 0 else None
 
 
-def _unit_words(lang: str | None) -> list[dict[str, str]]:
+@cache
+def _unit_words(lang: str | None) -> tuple[dict[str, str], ...]:
     _, per_lang, merged = _language_words()
-    tables = []
-    if lang and lang in per_lang:
-        tables.append(per_lang[lang])
-    tables.append(merged)
-    return tables
+    return (per_lang[lang], merged) if lang and lang in per_lang else (merged,)
 
 
 def _lookup(tokens: list[str], lang: str | None, from_start: bool) -> str | None:
     """The unit named by the first (or last) tokens, longest phrase first."""
+    tables = _unit_words(lang)
     for size in range(min(4, len(tokens)), 0, -1):
         chunk = tokens[:size] if from_start else tokens[-size:]
         key = " ".join(chunk)
-        for table in _unit_words(lang):
+        for table in tables:
             if key in table:
                 return table[key]
     return None
