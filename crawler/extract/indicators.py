@@ -539,6 +539,7 @@ class _Table:
         self.concept_stem_keys = frozenset(self.concept_stems)
         self.word_anchors = {k: a for (k, is_stem), a in self.anchors.items() if not is_stem}
         self.stem_anchors = {k: a for (k, is_stem), a in self.anchors.items() if is_stem}
+        self.negation_sets: dict[tuple[str, str | None], frozenset[str]] = {}  # _negations
 
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
         anchors = self.stem_anchors if is_stem else self.word_anchors
@@ -988,10 +989,13 @@ def _negations(table: _Table, phrase_lang: str, text_lang: str | None) -> frozen
 
     Not every language's: Lithuanian "be" (without) before an English phrase is "be".
     """
-    empty: frozenset[str] = frozenset()
-    out = table.negations.get(phrase_lang, empty) | table.negations.get("en", empty)
-    if text_lang and text_lang != phrase_lang:
-        out |= table.negations.get(text_lang, empty)
+    out = table.negation_sets.get((phrase_lang, text_lang))
+    if out is None:
+        empty: frozenset[str] = frozenset()
+        out = table.negations.get(phrase_lang, empty) | table.negations.get("en", empty)
+        if text_lang and text_lang != phrase_lang:
+            out |= table.negations.get(text_lang, empty)
+        table.negation_sets[(phrase_lang, text_lang)] = out
     return out
 
 

@@ -124,6 +124,7 @@ _KEYCAP = re.compile("([0-9])\ufe0f?\u20e3")
 _TOKEN = r"[0-9OoIl|]*[0-9][0-9OoIl|]*"
 # After the first group, a group may be look-alike letters only ("+34 6l2 34 59 lO").
 _NEXT_TOKEN = rf"(?:{_TOKEN}|[OoIl|]{{2,4}})"
+_NEXT_TOKEN_RE = re.compile(_NEXT_TOKEN)
 _CANDIDATE = re.compile(
     rf"(?:(?<![\w+])|(?=\+))(?P<plus>\+\s?|\(\s?\+)?\(?{_TOKEN}"
     rf"(?:(?:[ \t.\-/()\u00a0]{{1,3}}|[ \t]*\n[ \t]*){_NEXT_TOKEN})*(?![\w])"
@@ -241,7 +242,7 @@ def _valid_e164(digits: str, international: bool, region: str | None) -> str | N
 
 
 def _tokens(candidate: str) -> list[str]:
-    return re.findall(_NEXT_TOKEN, candidate)
+    return _NEXT_TOKEN_RE.findall(candidate)
 
 
 # Validation attempts per candidate: a long run of digit groups ("1 1 1 1 ...") must not
@@ -342,7 +343,7 @@ def extract_phones(
             continue
         pos = m.end()
         cand = m.group(0)
-        digit_count = sum(ch.isdigit() for ch in cand)
+        digit_count = sum(map(str.isdigit, cand))
         if digit_count < 6:
             continue
         if not masked and _iban_near(decoded, m.start(), m.end()):
