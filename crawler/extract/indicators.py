@@ -1176,10 +1176,11 @@ def _match_concepts(
     seen: set[tuple[str, str]],
 ) -> None:
     """Concept hits: a sentence holding a word of every list of a concept, in any order."""
+    unique, prefixes = words.unique, words.prefixes
     todo: set[int] = set(table.concept_words.get("", ()))
-    for w in words.unique & table.concept_word_keys:
+    for w in unique & table.concept_word_keys:
         todo.update(table.concept_words[w])
-    for p in words.prefixes & table.concept_stem_keys:
+    for p in prefixes & table.concept_stem_keys:
         todo.update(table.concept_stems[p])
     if not todo:
         return
@@ -1191,7 +1192,10 @@ def _match_concepts(
         concept = table.concept(n)
         if concept.indicator in done_ids:
             continue
-        if not all(c.may_match(words) for c in concept.classes):
+        if not all(  # _WordList.may_match, inline: this runs for every concept woken up
+            c.always or not c.words.isdisjoint(unique) or not c.stems.isdisjoint(prefixes)
+            for c in concept.classes
+        ):
             continue
         langs = {concept.lang, lang or concept.lang, "en"}
         if concept.needs and not any(
