@@ -154,6 +154,21 @@ _COUNT_FIRST = re.compile(r"\d+[^\W\d_]*")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+def _may_follow_currency(text: str, start: int) -> bool:
+    """Whether _CUR_BEFORE_RE can end at `start`: a currency sign, a letter or a "." right
+    before it, or before one space, or before the line break that `$` may stand before
+    (a quick test before the regex)."""
+    k = start - 1
+    if k > 0 and text[k] == "\n":
+        k -= 1
+    if k > 0 and text[k] in " \u00a0":
+        k -= 1
+    if k < 0:
+        return False
+    c = text[k]
+    return c in _SYMBOLS or c == "." or (c.isalnum() and not c.isdecimal() and c != "_")
+
+
 def _parse_amount(raw: str) -> float | None:
     s = raw if raw.isdigit() else _NUMBER_SPACING.sub("", raw)
     has_dot, has_comma = "." in s, "," in s
@@ -298,7 +313,7 @@ def prices_in_clean(text: str, lang: str | None = None, country: str | None = No
             currency = _currency(after.group(1), region)
             if currency:
                 cur_end = after.end()
-        if currency is None:
+        if currency is None and _may_follow_currency(text, start):
             before = _CUR_BEFORE_RE.search(text, max(0, start - 12), start)
             if before:
                 currency = _currency(before.group(1), region)
