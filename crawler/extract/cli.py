@@ -1,4 +1,4 @@
-"""`crawler extract`: JSON lines in, one extraction per line out (INDICATORS.md contract).
+"""`crawler extract`: JSON lines in, one extraction per line out (docs/indicators.md contract).
 
 Reads standard input line by line: {"text": ..., "html": ..., "country": "NL", "lang": "nl"}
 (only text or html is needed). Writes one JSON object per input line, in order, flushed

@@ -5,49 +5,108 @@ org", "name(at)example(punt)org", "name at example dot org"). Handles come from 
 links ("t.me/name", "wa.me/<digits>", "onlyfans.com/name", "instagram.com/name") and from
 labelled mentions ("tg: @name", "snap: name", "insta @name", "kik: name"); a label needs
 a colon or an "@" before the name, so that "snap a photo" is not a handle.
-WhatsApp, Viber and Signal numbers become handles whose value is the number's E.164
-digits (no "+"), the same digits wa.me links carry. No settings.
+A number written for WhatsApp, Viber, Signal or Telegram ("WhatsApp +31 6...", wa.me/31...)
+is a phone number, found by crawler.extract.phones, not a handle. No settings.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from crawler.extract.language import TextWords
-from crawler.extract.phones import extract_phones
+from crawler.extract.normalise import lazy_re
 from crawler.models import Handle
 
-_LOCAL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}$")
-_DOMAIN = re.compile(
+_LOCAL = lazy_re(r"[A-Za-z0-9._%+\-]{1,64}$")
+_DOMAIN = lazy_re(
     r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}\b"
 )
-_OBFUSCATED_AT = re.compile(
+_OBFUSCATED_AT = lazy_re(
     r"\s*[\[\(\{<]\s*(?:at|@|ат|arroba|apenstaart|klammeraffe)\s*[\]\)\}>]\s*", re.IGNORECASE
 )
-_OBFUSCATED_DOT = re.compile(
+_OBFUSCATED_DOT = lazy_re(
     r"\s*[\[\(\{<]\s*(?:dot|punt|punkt|punct|точка|punto|point)\s*[\]\)\}>]\s*", re.IGNORECASE
 )
-_SPOKEN_EMAIL = re.compile(
+_SPOKEN_EMAIL = lazy_re(
     r"\b([A-Za-z0-9._%+\-]{2,64})\s+(?:at|AT)\s+([A-Za-z0-9\-]{2,63})\s+(?:dot|DOT)\s+"
     r"([A-Za-z]{2,24})\b"
 )
 
 
-def _deobfuscate_email_text(text: str) -> str:
-    if "[" in text or "(" in text or "{" in text or "<" in text:
-        text = _OBFUSCATED_AT.sub("@", text)
-        text = _OBFUSCATED_DOT.sub(".", text)
-    if " dot " in text or " DOT " in text:
-        text = _SPOKEN_EMAIL.sub(r"\1@\2.\3", text)
+_FIRST_WORD = lazy_re(r"[^\W\d_]+")
+
+
+@functools.cache
+def _spoken() -> tuple[
+    re.Pattern[str],
+    re.Pattern[str],
+    re.Pattern[str],
+    re.Pattern[str],
+    frozenset[str],
+    frozenset[str],
+]:
+    """Bracketed "at"/"dot" words and spoken addresses, in every lexicon language."""
+    from crawler.extract.lexicon import all_languages
+
+    at_words = {"at", "@", "ат", "arroba", "apenstaart", "klammeraffe"}
+    dot_words = {"dot", "punt", "punkt", "punct", "точка", "punto", "point", "."}
+    for data in all_languages():
+        at_words |= data.email_at
+        dot_words |= data.email_dot
+    at_alt = "|".join(sorted(map(re.escape, at_words), key=len, reverse=True))
+    dot_alt = "|".join(sorted(map(re.escape, dot_words), key=len, reverse=True))
+    bracket_at = lazy_re(rf"\s*[\[\(\{{<]\s*(?:{at_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
+    bracket_dot = lazy_re(rf"\s*[\[\(\{{<]\s*(?:{dot_alt})\s*[\]\)\}}>]\s*", re.IGNORECASE)
+    # The same from the bracket on: tried at each bracket of the text first, as the
+    # patterns above (spaces before the bracket included) try every position.
+    bracketed = lazy_re(rf"[\[\(\{{<]\s*(?:{at_alt}|{dot_alt})\s*[\]\)\}}>]", re.IGNORECASE)
+    spoken = lazy_re(
+        rf"(?<![\w.])([A-Za-z0-9._%+\-]{{2,64}})\s+(?:{at_alt})\s+([A-Za-z0-9\-]{{2,63}})"
+        rf"\s+(?:{dot_alt})\s+([A-Za-z]{{2,24}})\b",
+        re.IGNORECASE,
+    )
+    # A spoken address needs one of the "at" words and one of the "dot" words (or ".").
+    at_cues = frozenset(m.group(0) for w in at_words if (m := _FIRST_WORD.search(w)))
+    dot_cues = frozenset(m.group(0) for w in dot_words if (m := _FIRST_WORD.search(w)))
+    return bracket_at, bracket_dot, bracketed, spoken, at_cues, dot_cues
+
+
+def _has_bracketed(text: str, bracketed: re.Pattern[str]) -> bool:
+    """Whether an "at" or "dot" word in brackets opens at one of the text's brackets."""
+    for bracket in "[({<":
+        at = text.find(bracket)
+        while at != -1:
+            if bracketed.match(text, at):
+                return True
+            at = text.find(bracket, at + 1)
+    return False
+
+
+def _deobfuscate_email_text(text: str, words: TextWords | None = None) -> str:
+    bracket_at, bracket_dot, bracketed, spoken, at_cues, dot_cues = _spoken()
+    if _has_bracketed(text, bracketed):
+        replaced = bracket_dot.sub(".", bracket_at.sub("@", text))
+        if replaced != text:
+            text, words = replaced, None
+    if words is None or words.text != text:
+        words = TextWords.of(text)
+    if not words.unique.isdisjoint(at_cues) and (
+        " . " in text or not words.unique.isdisjoint(dot_cues)
+    ):
+        text = spoken.sub(r"\1@\2.\3", words.lower)
     return text
 
 
-def extract_emails(text: str) -> list[str]:
-    """E-mail addresses in `text` (plain or obfuscated), deduplicated case-insensitively."""
+def extract_emails(text: str, *, words: TextWords | None = None) -> list[str]:
+    """E-mail addresses in `text` (plain or obfuscated), deduplicated case-insensitively.
+
+    `words` is TextWords.of(text) when the caller has it already.
+    """
     if not text:
         return []
-    text = _deobfuscate_email_text(text)
+    text = _deobfuscate_email_text(text, words)
     out: list[str] = []
     seen: set[str] = set()
     at = text.find("@")
@@ -100,11 +159,12 @@ def _url(host: str, path_prefix: str = "") -> str:
 
 
 _I = re.IGNORECASE
-_LABEL_LEAD = r"(?<![^\W\d_])"
 
 
 def _labelled(labels: str, name: str = _NAME) -> re.Pattern[str]:
-    return re.compile(rf"{_LABEL_LEAD}(?:{labels}){_LABELLED}{name}", _I)
+    # No look-behind in front: these patterns are matched where a label word was found
+    # (see extract_handles), never searched through the whole text.
+    return lazy_re(rf"(?:{labels}){_LABELLED}{name}", _I)
 
 
 @dataclass(frozen=True)
@@ -114,7 +174,8 @@ class _Service:
     name: str
     label_words: frozenset[str]  # lower-case words that announce a labelled handle
     links: tuple[re.Pattern[str], ...] = ()  # profile links (checked when the text has one)
-    labels: tuple[re.Pattern[str], ...] = ()  # "label: name" forms
+    labels: tuple[re.Pattern[str], ...] = ()  # "label: name" forms, matched at a label word
+    spellings: tuple[str, ...] = ()  # label spellings to look for, besides label_words
 
 
 _SERVICES: tuple[_Service, ...] = (
@@ -122,7 +183,7 @@ _SERVICES: tuple[_Service, ...] = (
         "telegram",
         frozenset(["telegram", "telegramm", "tg", "tlg", "телеграм", "телеграмм", "телега", "тг"]),
         (
-            re.compile(
+            lazy_re(
                 r"(?:https?://)?(?:t|telegram)\.me/(?!joinchat|\+)@?"
                 r"([A-Za-z][A-Za-z0-9_]{3,31})",
                 _I,
@@ -133,14 +194,14 @@ _SERVICES: tuple[_Service, ...] = (
     _Service(
         "snapchat",
         frozenset(("snap", "snapchat")),
-        (re.compile(_url(r"snapchat\.com", "add/"), _I),),
+        (lazy_re(_url(r"snapchat\.com", "add/"), _I),),
         (_labelled("snapchat|snap"),),
     ),
     _Service(
         "instagram",
         frozenset(["instagram", "insta", "ig", "инстаграм", "инста", "інстаграм", "інста"]),
         (
-            re.compile(
+            lazy_re(
                 r"(?:https?://)?(?:www\.)?instagram\.com/(?!p/|reel|explore|stories)"
                 r"([A-Za-z0-9_][A-Za-z0-9_.]{0,29})",
                 _I,
@@ -151,16 +212,17 @@ _SERVICES: tuple[_Service, ...] = (
     _Service(
         "onlyfans",
         frozenset(("onlyfans", "fans")),
-        (re.compile(_url(r"onlyfans\.com"), _I),),
+        (lazy_re(_url(r"onlyfans\.com"), _I),),
         (_labelled("onlyfans|only fans"),),
+        ("only fans",),
     ),
-    _Service("fansly", frozenset(), (re.compile(_url(r"fansly\.com"), _I),)),
+    _Service("fansly", frozenset(), (lazy_re(_url(r"fansly\.com"), _I),)),
     _Service(
         "wechat",
         frozenset(("wechat", "weixin", "微信")),
         (),
         (
-            re.compile(
+            lazy_re(
                 r"(?:wechat|weixin|微信)\s*(?:id)?\s*[:：\-]\s*([A-Za-z][A-Za-z0-9_\-]{5,19})", _I
             ),
         ),
@@ -170,7 +232,7 @@ _SERVICES: tuple[_Service, ...] = (
         "twitter",
         frozenset(("twitter",)),
         (
-            re.compile(
+            lazy_re(
                 r"(?:https?://)?(?:www\.)?(?:twitter|x)\.com/(?!home|search|i/)@?"
                 r"([A-Za-z0-9_]{1,15})\b",
                 _I,
@@ -181,20 +243,20 @@ _SERVICES: tuple[_Service, ...] = (
     _Service(
         "tiktok",
         frozenset(("tiktok",)),
-        (re.compile(r"(?:https?://)?(?:www\.)?tiktok\.com/@([A-Za-z0-9_.]{2,24})", _I),),
+        (lazy_re(r"(?:https?://)?(?:www\.)?tiktok\.com/@([A-Za-z0-9_.]{2,24})", _I),),
         (_labelled("tiktok"),),
     ),
     _Service(
         "skype",
         frozenset(("skype",)),
         (),
-        (re.compile(r"skype\s*(?:id)?\s*[:：]\s*((?:live:)?[A-Za-z][A-Za-z0-9_.\-]{4,31})", _I),),
+        (lazy_re(r"skype\s*(?:id)?\s*[:：]\s*((?:live:)?[A-Za-z][A-Za-z0-9_.\-]{4,31})", _I),),
     ),
     _Service(
         "threema",
         frozenset(("threema",)),
         (),
-        (re.compile(r"threema\s*(?:id)?\s*[:：\-]\s*([A-Z0-9]{8})\b"),),
+        (lazy_re(r"(?i:threema)\s*(?i:id)?\s*[:：\-]\s*([A-Z0-9]{8})\b"),),
     ),
     _Service(
         "signal",
@@ -206,38 +268,17 @@ _SERVICES: tuple[_Service, ...] = (
 # Profile links always contain one of these; most listings have none, so links are skipped.
 _LINK_MARKERS = (".me/", ".com/")
 
-# Messengers addressed by phone number: label, then the number (possibly obfuscated).
-_NUMBER_WORDS = r"([+(]?\d[\d\s\-().]{5,22}\d)"
-_NUMBER_LABELS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
-    (
-        "whatsapp",
-        frozenset(["whatsapp", "whats", "wa", "wapp", "whatsap", "ватсап", "вотсап", "вацап"]),
-        re.compile(
-            r"(?<![^\W\d_])(?:whatsapp|whats app|whatsap|wapp|wa|ватсап|вотсап|вацап)"
-            r"\s*(?:[:：\-]|only|nur|alleen|doar|solo|только|тільки)?\s*" + _NUMBER_WORDS,
-            _I,
-        ),
-    ),
-    (
-        "viber",
-        frozenset(("viber", "вайбер")),
-        re.compile(r"(?:viber|вайбер)\s*[:：\-]?\s*" + _NUMBER_WORDS, _I),
-    ),
-    (
-        "signal",
-        frozenset(("signal",)),
-        re.compile(r"(?<![^\W\d_])signal\s*[:：\-]?\s*" + _NUMBER_WORDS, _I),
-    ),
-)
-_WA_LINK = re.compile(
-    r"(?:wa\.me/|api\.whatsapp\.com/send/?\?phone=|whatsapp://send\?phone=)\+?(\d{7,15})", _I
-)
-_SIGNAL_LINK = re.compile(r"signal\.me/#p/\+?(\d{7,15})", _I)
 
-
-def _e164_digits(raw: str, region: str | None) -> str | None:
-    numbers = extract_phones(raw, region) or extract_phones("+" + raw.lstrip("+"), None)
-    return numbers[0].lstrip("+") if numbers else None
+def _label_starts(lower: str, service: _Service, present: frozenset[str]) -> list[int]:
+    """Where a label of `service` starts in the folded text, at the start of a word."""
+    starts: set[int] = set()
+    for word in (*present, *service.spellings):
+        pos = lower.find(word)
+        while pos != -1:
+            if pos == 0 or not lower[pos - 1].isalpha():
+                starts.add(pos)
+            pos = lower.find(word, pos + 1)
+    return sorted(starts)
 
 
 def extract_handles(
@@ -245,44 +286,44 @@ def extract_handles(
 ) -> list[Handle]:
     """Messenger and platform handles in `text`, deduplicated, in order of first appearance.
 
-    `region` (ISO 3166 alpha-2) helps read national-format numbers after a WhatsApp,
-    Viber or Signal label. `words` is TextWords.of(text) when the caller has it already.
+    `region` is accepted for compatibility (messenger numbers are phones now). `words` is
+    TextWords.of(text) when the caller has it already.
     """
     if not text:
         return []
-    if words is None:
+    if words is None or words.text != text:
         words = TextWords.of(text)
-    unique = words.unique or frozenset(words.words)
+    unique = words.unique
     lower = words.lower
     has_links = any(marker in lower for marker in _LINK_MARKERS)
     found: list[tuple[int, Handle]] = []
+
+    def add(m: re.Match[str], service: _Service) -> None:
+        name = m.group(1).rstrip(".-_")
+        if name.lower() in _NOT_NAMES and "@" not in m.group(0):
+            return
+        found.append((m.start(), Handle(service=service.name, handle=name)))
+
     for service in _SERVICES:
-        patterns = service.links if has_links else ()
-        if not unique.isdisjoint(service.label_words):
-            patterns += service.labels
-        for pattern in patterns:
-            for m in pattern.finditer(text):
-                name = m.group(1).rstrip(".-_")
-                if name.lower() in _NOT_NAMES and "@" not in m.group(0):
-                    continue
-                found.append((m.start(), Handle(service=service.name, handle=name)))
-    if "wa.me/" in lower or "phone=" in lower:
-        for m in _WA_LINK.finditer(text):
-            digits = _e164_digits(m.group(1), None)
-            if digits:
-                found.append((m.start(), Handle(service="whatsapp", handle=digits)))
-    if "signal.me" in lower:
-        for m in _SIGNAL_LINK.finditer(text):
-            digits = _e164_digits(m.group(1), None)
-            if digits:
-                found.append((m.start(), Handle(service="signal", handle=digits)))
-    for service_name, label_words, pattern in _NUMBER_LABELS:
-        if unique.isdisjoint(label_words):
+        if has_links:
+            for pattern in service.links:
+                for m in pattern.finditer(text):
+                    add(m, service)
+        present = unique & service.label_words
+        if not present:
             continue
-        for m in pattern.finditer(text):
-            digits = _e164_digits(m.group(1), region)
-            if digits:
-                found.append((m.start(), Handle(service=service_name, handle=digits)))
+        # Regexes are tried only where a label word stands: searching a whole text for
+        # a case-insensitive alternation costs more than everything else here.
+        end = 0
+        for start in _label_starts(lower, service, present):
+            if start < end:
+                continue
+            for pattern in service.labels:
+                label = pattern.match(text, start)
+                if label:
+                    add(label, service)
+                    end = label.end()
+                    break
     found.sort(key=lambda item: item[0])
     out: list[Handle] = []
     seen: set[tuple[str, str]] = set()

@@ -1,39 +1,70 @@
-"""Trafficking indicators (INDICATORS.md ids) in listing text, with their evidence spans.
+"""Trafficking indicators (docs/indicators.md ids) in listing text, with their evidence spans.
 
-Phrases come from the lexicons in crawler/extract/lexicons/<lang>.yaml (our own work);
-one file per language, loaded once. Phrase syntax, case-insensitive:
-  - a space matches any run of spaces or hyphens ("new in town", "new-in-town");
+Phrases and concepts come from the lexicons in crawler/extract/lexicons/<lang>.yaml (our
+own work, see crawler.extract.lexicon and docs/extraction.md). Text and phrases are
+matched folded (lower case, no diacritics, see crawler.extract.normalise), so "NOUA IN
+ORAS" matches "nouă în oraș". Phrase syntax:
+  - a space matches any run of spaces, hyphens, slashes or dots ("new-in-town");
   - "*" at the end of a word matches any ending ("arriv*" -> arrived, arriving);
   - "(a|b|)" is a choice, an empty branch makes it optional ("(a |)kidney for sale");
-  - an entry may be {phrase: ..., weight: 0.3} to mark a weak form (default weight 1.0).
-A lexicon error (unknown id, bad phrase, bad weight) raises LexiconError naming the file,
-the field and the reason.
+  - "#" is a small count ("for # days");
+  - "~" skips up to three words of the same clause, "~~" up to six, "~~~" up to ten
+    across commas ("passport* ~ kept" -> "passports will be kept");
+  - an entry may be {phrase: ..., weight: 0.3, needs: job|abroad, unless: job}: a weak
+    form, or a form that counts only with (or without) a word of a context of the
+    lexicons ("without experience" is an unrealistic offer in a job ad, inexperience in
+    a personal one).
+A concept is an indicator as words of several kinds in one sentence, in any order
+("passport*" and "safe|kept|held|..."), tried for the indicators the phrases missed.
+A hit is dropped when a negation word of its language, the text's or English stands
+before it in the same clause or in its gaps ("we never keep your passport", "no placement
+fee"), when a guard word of its indicator is in the same sentence ("new in town" next to
+"for rent", "24/7" next to "customer support"), and when it is a question ("New in
+town?"). A refugee lure's housing and nationality, and a fee that is really an advance
+to repay, count once. Hashtags are read as the words they join ("#newintown").
+Every lexicon of the text's scripts is used, so a wrong language guess loses nothing.
+`minor_age_stated` is not a lexicon entry: it is a stated age under 18 ("age 16", "16
+y.o.", "16 лет", "Wiek: 16") or an age field value, with guards against "16 years of
+experience", children in au-pair ads and "no one under 16" notices.
 
-Matching is fast because phrases are indexed by their first word (or, for a word that
-runs on, its first three letters): the text's words are intersected with those keys as
-sets, and only at the few word starts that open a phrase is a regex tried. Phrase groups
-are compiled on first use. English phrases are used for every language, because ads mix
-them in ("new in town", "24/7"). `minor_age_stated` is not a lexicon entry: it is a stated age under 18
-("age 16", "16 y.o.", "16 лет", "16 Jahre") or an age field value, with guards against
-"16 years of experience", children in au-pair ads and "no one under 16" notices.
-No settings.
+Matching is fast because phrases are indexed by their first word (or a stem's first
+three to five letters) and tried only when the text also holds an anchor word of one of
+them; concepts, guards and contexts are tested against the text's word set before any
+regex runs. The tables are compiled ahead of time (crawler.extract.lexicon_cache) and
+their phrase groups are compiled on first use. No settings.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
 
-import yaml
-
-from crawler.extract.language import TextWords, detect_language
+from crawler.extract.language import TextWords, detect_languages
+from crawler.extract.lexicon import (
+    Entry,
+    LexiconError,
+    available_languages,
+    full_language,
+    language,
+    read_language,
+)
+from crawler.extract.normalise import clean, fold, lazy_re
 from crawler.models import IndicatorHit
 
-LEXICON_DIR = Path(__file__).with_name("lexicons")
+__all__ = [
+    "AGE_FIELDS",
+    "INDICATOR_IDS",
+    "LexiconError",
+    "available_languages",
+    "find_indicators",
+    "load_lexicons",
+]
 
-# Every text-level id of INDICATORS.md (price_anomaly and shared_contact are platform-level).
+# Every text-level id of docs/indicators.md (price_anomaly and shared_contact are platform-level).
 INDICATOR_IDS: tuple[str, ...] = (
     "movement",
     "third_party_control",
@@ -56,11 +87,7 @@ INDICATOR_IDS: tuple[str, ...] = (
     "lure_job_abroad",
     "crypto_only_payment",
 )
-_LEXICON_IDS = frozenset(INDICATOR_IDS) - {"minor_age_stated"}
-
-
-class LexiconError(ValueError):
-    """A lexicon file that cannot be used: names the file, the field and the reason."""
+LEXICON_IDS = frozenset(INDICATOR_IDS) - {"minor_age_stated"}
 
 
 @dataclass(frozen=True)
@@ -68,19 +95,25 @@ class _Phrase:
     indicator: str
     weight: float
     lang: str
+    needs: tuple[str, ...] = ()  # context names: the listing must hold a word of one
+    unless: tuple[str, ...] = ()  # context names: the listing must hold no word of these
+    # The words of a phrase with gaps ("we keep ~ passport"): a negation word in the gap
+    # voids the hit ("we never keep your passport"). None for phrases without gaps and
+    # for phrases that hold a negation word themselves ("no experience ~ needed").
+    own_words: frozenset[str] | None = None
 
 
 _KEY_LEN = 3
+_STEM_KEY_MAX = 5
 _TOKEN = re.compile(r"[^\W_]+")
 _CHOICE = re.compile(r"\(([^()]*)\)")
+_SEP = r"[\s\-_/.·•*#'\"«»]+"
+_GAP = {"~": 3, "~~": 6}
+_GAP_SEP = r"[\s\-_/·•*#'\"«»,:]+"
 
 
 def _expand_leading(phrase: str) -> list[str]:
-    """Spellings of a phrase with its leading choices spelled out, so each can be keyed.
-
-    Later choices stay choices: they become regex alternations, which keeps the number
-    of patterns (and compile time) small.
-    """
+    """Spellings of a phrase with its leading choices spelled out, so each can be keyed."""
     phrase = re.sub(r"\s+", " ", phrase).strip()
     if not phrase.startswith("("):
         return [phrase]
@@ -100,16 +133,29 @@ def _expand_leading(phrase: str) -> list[str]:
 
 
 def _literal(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch == " ":
-            if not out or out[-1] != r"[\s\-]+":
-                out.append(r"[\s\-]+")
-        elif ch == "*":
-            out.append(r"\w*")
-        else:
-            out.append(re.escape(ch))
+    out: list[str] = []
+    for part in re.split(r"( ~~~ | ~~ | ~ | )", text):
+        if part == " ~~~ ":
+            # A long gap may cross a comma ("the company advances the ticket, and you
+            # work it off"), never the end of a sentence.
+            out.append(rf"(?:{_GAP_SEP}[^\W_][\w'\-]*){{0,10}}{_GAP_SEP}")
+        elif part in (" ~ ", " ~~ "):
+            n = _GAP[part.strip()]
+            out.append(rf"(?:{_SEP}[^\W_][\w'\-]*){{0,{n}}}{_SEP}")
+        elif part == " ":
+            out.append(_SEP)
+        elif part == "#":
+            out.append(_number_words())
+        elif part:
+            out.append("".join(r"\w*" if ch == "*" else re.escape(ch) for ch in part))
     return "".join(out)
+
+
+def _number_words() -> str:
+    """What "#" in a phrase matches: a small count, in digits or as one short word ("3",
+    "two", "drei", "кілька"). Any word, not a list of every language's number words: a
+    regex of hundreds of alternatives would cost more to compile than it saves."""
+    return r"(?:\d{1,2}|[^\W\d_]{2,14})(?![^\W_])"
 
 
 def _fragment(spelling: str) -> str:
@@ -125,203 +171,745 @@ def _fragment(spelling: str) -> str:
     return "".join(out) + r"(?![^\W_])"
 
 
-def _check_spelling(spelling: str) -> str | None:
-    """Why a spelling cannot be used, or None."""
+def _key(spelling: str) -> tuple[str, bool] | None:
+    """Index key of a spelling: (its first word, False) or (a stem's first letters, True).
+
+    A stem keys on up to five letters: "serveuse*" on "serve", not on "ser", which opens
+    half the words of a Spanish text.
+    """
+    m = _TOKEN.match(spelling)
+    if not m:
+        return None
+    token = m.group(0)
+    if spelling[m.end() : m.end() + 1] not in ("*", "("):
+        return token, False
+    if len(token) < _KEY_LEN:
+        return None
+    return token[:_STEM_KEY_MAX], True
+
+
+def _spelling_problem(spelling: str, *, compile_it: bool) -> str | None:
     literal = _CHOICE.sub("", spelling)
     if "(" in literal or ")" in literal:
         return "unbalanced or nested parentheses"
     if _key(spelling) is None:
         return f"must start with a word of at least {_KEY_LEN} letters or a whole short word"
+    if compile_it:
+        try:
+            re.compile(_fragment(spelling))
+        except re.error as exc:
+            return f"not a valid phrase: {exc}"
     return None
 
 
-def _key(spelling: str) -> tuple[str, bool] | None:
-    """Index key of a spelling: (its first word, False) or (a stem's first letters, True).
+def _checked(
+    path: object, indicators: dict[str, list[Entry]], *, compile_it: bool
+) -> dict[str, list[tuple[str, Entry]]]:
+    """id -> (folded spelling, entry), checked (raises LexiconError naming the entry).
 
-    Text words are looked up whole in the first index and by their first letters in
-    the second, so a word that runs on ("arriv*", "urgent(ly|)") needs at least
-    _KEY_LEN literal letters.
+    `compile_it` also compiles each spelling's regex: thorough but slow, so it is done by
+    load_lexicons() and the tests, not when a process extracts its first listing (the
+    phrase groups are compiled on first use then, and a bad one fails the lexicon tests).
     """
-    first = spelling.lower()
-    m = _TOKEN.match(first)
-    if not m:
-        return None
-    token = m.group(0)
-    if first[m.end() : m.end() + 1] not in ("*", "("):
-        return token, False
-    if len(token) < _KEY_LEN:
-        return None
-    return token[:_KEY_LEN], True
-
-
-@dataclass
-class _Index:
-    # Regex source until first used, then the compiled pattern: compiling every phrase
-    # group up front would add about a second to every process start.
-    patterns: dict[str, re.Pattern[str] | str]
-    phrases: dict[str, list[_Phrase]]  # key -> phrase info, in the pattern's group order
-
-
-@dataclass
-class _Table:
-    """Phrases of one or more languages, indexed by their first word or its stem."""
-
-    words: _Index
-    stems: _Index
-
-
-def _read_lexicon(path: Path) -> dict[str, list[tuple[str, float]]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("indicators"), dict):
-        raise LexiconError(f"{path}: field 'indicators': must be a mapping of id -> phrases")
-    out: dict[str, list[tuple[str, float]]] = {}
-    for ind, entries in data["indicators"].items():
-        field = f"indicators.{ind}"
-        if ind not in _LEXICON_IDS:
-            raise LexiconError(f"{path}: field '{field}': unknown indicator id")
-        if not isinstance(entries, list) or not entries:
-            raise LexiconError(f"{path}: field '{field}': must be a non-empty list of phrases")
-        items: list[tuple[str, float]] = []
+    out: dict[str, list[tuple[str, Entry]]] = {}
+    for ind, entries in indicators.items():
+        items: list[tuple[str, Entry]] = []
         for n, entry in enumerate(entries):
-            weight = 1.0
-            if isinstance(entry, dict):
-                phrase, weight = entry.get("phrase"), entry.get("weight", 1.0)
-                if not isinstance(weight, int | float) or not 0 < weight <= 1:
-                    raise LexiconError(f"{path}: field '{field}[{n}].weight': must be in (0, 1]")
-            else:
-                phrase = entry
-            if not isinstance(phrase, str) or not phrase.strip():
-                raise LexiconError(f"{path}: field '{field}[{n}]': phrase must be a string")
-            for spelling in _expand_leading(phrase):
-                problem = _check_spelling(spelling) if spelling else "empty spelling"
+            for spelling in _expand_leading(fold(entry.phrase)):
+                problem = (
+                    _spelling_problem(spelling, compile_it=compile_it)
+                    if spelling
+                    else "empty spelling"
+                )
                 if problem:
-                    raise LexiconError(f"{path}: field '{field}[{n}]': {spelling!r}: {problem}")
-                items.append((spelling, float(weight)))
+                    raise LexiconError(
+                        f"{path}: field 'indicators.{ind}[{n}]': {spelling!r}: {problem}"
+                    )
+                items.append((spelling, entry))
         out[ind] = items
     return out
 
 
 @functools.cache
-def available_languages() -> tuple[str, ...]:
-    """Languages that have a lexicon file."""
-    return tuple(sorted(p.stem for p in LEXICON_DIR.glob("*.yaml")))
+def _spellings(lang: str) -> dict[str, list[tuple[str, Entry]]]:
+    """id -> (folded spelling, entry) of one language."""
+    path = f"crawler/extract/lexicons/{lang}.yaml"
+    return _checked(path, full_language(lang).indicators, compile_it=False)
 
 
-@functools.cache
-def _lexicon(lang: str) -> dict[str, list[tuple[str, float]]]:
-    return _read_lexicon(LEXICON_DIR / f"{lang}.yaml")
+def _read_lexicon(path) -> dict[str, list[tuple[str, Entry]]]:
+    """Read and check one lexicon file (for tests and tools): id -> (spelling, entry)."""
+    return _checked(path, read_language(path, LEXICON_IDS).indicators, compile_it=True)
+
+
+def _lexicon(lang: str) -> dict[str, list[tuple[str, Entry]]]:
+    return _spellings(lang)
+
+
+def _anchor(spelling: str, key: str) -> tuple[tuple[str, bool], ...] | None:
+    """Words (or stems' first letters) of which every text matching `spelling` holds one.
+
+    A whole word or a stem outside the choices is certain; a choice without an empty
+    branch needs one of its branches, each of which names a word or a stem. Of these,
+    the rarest-looking (the longest, fewest branches) other than the index key is taken;
+    None when there is none (the key alone decides). Items are (text, is_stem).
+    """
+    options: list[tuple[tuple[str, bool], ...]] = []
+    bare = _CHOICE.sub("\x00", spelling)
+    for m in _TOKEN.finditer(bare):
+        before = bare[m.start() - 1] if m.start() else " "
+        after = bare[m.end()] if m.end() < len(bare) else " "
+        if "\x00" in (before, after):
+            continue
+        item = _anchor_item(m.group(0), after == "*", key)
+        if item:
+            options.append((item,))
+    previous_end, previous_spaced = -1, False
+    for m in _CHOICE.finditer(spelling):
+        before = spelling[m.start() - 1 : m.start()]
+        after = spelling[m.end() : m.end() + 1]
+        spaced = all(not b or b.endswith(" ") for b in m.group(1).split("|"))
+        glued_before = before not in ("", " ", "~") and not (
+            m.start() == previous_end and previous_spaced
+        )
+        previous_end, previous_spaced = m.end(), spaced
+        if glued_before or not (after in ("", " ", "~") or (after == "(" and spaced)):
+            continue  # glued to a word: "urgent(ly|)"
+        items: list[tuple[str, bool]] = []
+        for branch in m.group(1).split("|"):
+            found = [
+                it
+                for t in _TOKEN.finditer(branch)
+                if (it := _anchor_item(t.group(0), branch[t.end() : t.end() + 1] == "*", key))
+            ]
+            if not found:
+                items = []
+                break
+            items.append(max(found, key=lambda it: (not it[1], len(it[0]))))
+        if items:
+            options.append(tuple(sorted(set(items))))
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(len(t) for t, _ in o) - 0.3 * len(o), o))
+
+
+def _anchor_item(token: str, stem: bool, key: str) -> tuple[str, bool] | None:
+    if not stem:
+        return None if token == key else (token, False)
+    if len(token) < _KEY_LEN or token[:_STEM_KEY_MAX] == key:
+        return None
+    return token[:_STEM_KEY_MAX], True
+
+
+@dataclass
+class _Group:
+    """The phrases of one indicator that start with one key, as one alternation."""
+
+    indicator: str
+    # Spellings until first used, then the compiled pattern: building and compiling every
+    # phrase group up front would add about a second to every process start.
+    pattern: re.Pattern[str] | list[str]
+    phrases: list[_Phrase]  # in the pattern's group order
+
+
+@dataclass
+class _Index:
+    # key -> one group per indicator; a compiled table's entries stay raw JSON lists
+    # until their key is first met in a text (see groups_of).
+    groups: dict[str, list[Any]]  # list[_Group] once read
+    negations: dict[str, frozenset[str]] = field(default_factory=dict)  # for own_words
+    starts: dict[str, re.Pattern[str]] = field(default_factory=dict)  # key -> _word_starts
+
+    def groups_of(self, key: str) -> list[_Group]:
+        groups = self.groups[key]
+        if groups and not isinstance(groups[0], _Group):
+            groups = self.groups[key] = [
+                _Group(
+                    ind,
+                    list(spellings),
+                    [
+                        _Phrase(
+                            ind,
+                            weight,
+                            lang,
+                            tuple(needs),
+                            tuple(unless),
+                            _own_words(spelling, self.negations.get(lang, frozenset())),
+                        )
+                        for spelling, (weight, lang, needs, unless) in zip(
+                            spellings, infos, strict=True
+                        )
+                    ],
+                )
+                for ind, spellings, infos in groups
+            ]
+        return groups
+
+
+@dataclass
+class _WordList:
+    """Guard, context or concept words of one language, and the cheap test that comes
+    first: the words and stem beginnings of the entries. A text that holds none of them
+    cannot match, and most texts hold none, so the regex is rarely searched.
+
+    An entry of several words is looked for by its rarest-looking word: the longest whole
+    word ("month" in "a month"), else its stem's beginning.
+    """
+
+    entries: list[str]
+    words: frozenset[str]  # cue words (single-word entries and multi-word entries' cues)
+    stems: frozenset[str]  # cue stem beginnings
+    always: bool  # an entry too short to test cheaply
+    single_words: frozenset[str] = frozenset()
+    single_stems: dict[str, tuple[str, ...]] = field(default_factory=dict)  # beginning -> stems
+    multi: list[str] = field(default_factory=list)
+    multi_words: frozenset[str] = frozenset()  # cues of the multi-word entries
+    multi_stems: frozenset[str] = frozenset()
+    multi_always: bool = False
+    pattern: re.Pattern[str] | None = None
+    multi_pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, entries: list[str]) -> _WordList:
+        words: set[str] = set()
+        stems: set[str] = set()
+        always = False
+        single_words: set[str] = set()
+        single_stems: dict[str, set[str]] = {}
+        multi: list[str] = []
+        mw: set[str] = set()
+        ms: set[str] = set()
+        multi_always = False
+        for entry in entries:
+            whole: list[str] = []
+            stem: list[str] = []
+            tokens = list(_TOKEN.finditer(entry))
+            for m in tokens:
+                (stem if entry[m.end() : m.end() + 1] in ("*", "(") else whole).append(m.group(0))
+            one = len(tokens) == 1 and tokens[0].span() == (0, len(entry.rstrip("*")))
+            if one and whole:
+                single_words.add(whole[0])
+            elif one and stem and len(stem[0]) >= _KEY_LEN and entry.endswith("*"):
+                single_stems.setdefault(stem[0][:_STEM_KEY_MAX], set()).add(stem[0])
+            else:
+                multi.append(entry)
+            cue_sets = (words, stems) if not multi or multi[-1] != entry else (mw, ms)
+            if whole:
+                cue = max(whole, key=len)
+                words.add(cue)
+                cue_sets[0].add(cue)
+            elif stem and len(stem[0]) >= _KEY_LEN:
+                words_stem = stem[0][:_STEM_KEY_MAX]
+                stems.add(words_stem)
+                cue_sets[1].add(words_stem)
+            else:
+                always = True
+                if multi and multi[-1] == entry:
+                    multi_always = True
+        return cls(
+            list(entries),
+            frozenset(words),
+            frozenset(stems),
+            always,
+            frozenset(single_words),
+            {k: tuple(sorted(v)) for k, v in single_stems.items()},
+            multi,
+            frozenset(mw),
+            frozenset(ms),
+            multi_always,
+        )
+
+    def may_match(self, words: TextWords) -> bool:
+        return (
+            self.always
+            or not self.words.isdisjoint(words.unique)
+            or not self.stems.isdisjoint(words.prefixes)
+        )
+
+    def regex(self) -> re.Pattern[str]:
+        if self.pattern is None:
+            self.pattern = _word_pattern(self.entries)
+        return self.pattern
+
+    def present(self, words: TextWords, folded: str) -> bool:
+        """Whether an entry occurs anywhere in the text (the cheap way round: a single
+        word the text holds is enough)."""
+        if not self.single_words.isdisjoint(words.unique):
+            return True
+        return bool(self.may_match(words) and self.spans(words, folded))
+
+    def spans(
+        self, words: TextWords, folded: str, lo: int = 0, hi: int | None = None
+    ) -> list[tuple[int, int]]:
+        """Where the list's entries occur in folded[lo:hi], in order.
+
+        Single words and stems are found where they start a word (a fast literal search);
+        the regex of the multi-word entries runs only when one of their cues is in the
+        text, and then only over [lo, hi).
+        """
+        hi = len(folded) if hi is None else hi
+        out: set[tuple[int, int]] = set()
+        for w in self.single_words & words.unique:
+            out.update(m.span() for m in _word_starts(w, True).finditer(folded, lo, hi))
+        for p in words.prefixes & self.single_stems.keys():
+            for m in _word_starts(p, False).finditer(folded, lo, hi):
+                pos = m.start()
+                for stem in self.single_stems[p]:
+                    if folded.startswith(stem, pos):
+                        out.add((pos, _WORD_END.match(folded, pos).end()))  # type: ignore[union-attr]
+                        break
+        if self.multi:
+            if self.multi_pattern is None:
+                self.multi_pattern = _word_pattern(self.multi)
+            if self.multi_always:
+                out.update(m.span() for m in self.multi_pattern.finditer(folded, lo, hi))
+            else:
+                # Around each place a multi-word entry's cue word starts a word.
+                for cues, whole in (
+                    (self.multi_words & words.unique, True),
+                    (self.multi_stems & words.prefixes, False),
+                ):
+                    for cue in cues:
+                        for at in _word_starts(cue, whole).finditer(folded, lo, hi):
+                            a = at.start()
+                            for m in self.multi_pattern.finditer(
+                                folded, max(lo, a - 40), min(hi, a + len(cue) + 40)
+                            ):
+                                if m.start() <= a < m.end():
+                                    out.add(m.span())
+        return sorted(out)
+
+
+_WORD_END = re.compile(r"[^\W_]*")
+
+
+@dataclass
+class _Concept:
+    indicator: str
+    lang: str
+    weight: float
+    needs: tuple[str, ...]
+    unless: tuple[str, ...]
+    classes: list[_WordList]
+
+
+def _concept_cues(concept: _Concept) -> tuple[frozenset[str], frozenset[str], bool]:
+    """The cheapest word list of a concept to index it by: (words, stems, always)."""
+
+    def commonness(c: _WordList) -> tuple[bool, int, int]:
+        # Short words are common words ("on", "a", "only"): index by the list whose
+        # shortest cue is longest, so that few texts wake the concept up for nothing.
+        shortest = min((len(w) for w in (*c.words, *c.stems)), default=0)
+        return c.always, -shortest, len(c.words) + len(c.stems)
+
+    best = min(concept.classes, key=commonness)
+    return best.words, best.stems, best.always
+
+
+@dataclass
+class _Table:
+    words: _Index
+    stems: _Index
+    vocabulary: frozenset[str]  # every word of every phrase (hashtag segmentation)
+    negations: dict[str, frozenset[str]]  # language -> its negation words
+    guards: dict[tuple[str, str], _WordList]  # (language, id) -> look-alike words
+    contexts: dict[tuple[str, str], _WordList]  # (language, name) -> words
+    # Which index keys are worth trying: a key is tried only when the text also holds an
+    # anchor of one of its phrases (most keys are common words: "the", "de", "на").
+    # (key, is_stem) -> (anchor words, anchor stem beginnings), or None: always tried.
+    anchors: dict[tuple[str, bool], tuple[frozenset[str], frozenset[str]] | None]
+
+    # Concepts (words of several kinds in one sentence), and which to try for a text:
+    # cue word or stem beginning of a concept's first word list -> concept numbers.
+    concepts: list[Any] = field(default_factory=list)  # _Concept once read
+    concept_words: dict[str, list[int]] = field(default_factory=dict)
+    concept_stems: dict[str, list[int]] = field(default_factory=dict)
+
+    def concept(self, n: int) -> _Concept:
+        concept = self.concepts[n]
+        if isinstance(concept, list):  # from a compiled table
+            ind, lang, w, needs, unless, classes = concept
+            concept = self.concepts[n] = _Concept(
+                ind, lang, w, tuple(needs), tuple(unless), [_WordList.of(c) for c in classes]
+            )
+        return concept
+
+    def __post_init__(self) -> None:
+        # The same, as sets and per kind of key, for the per-text lookups.
+        self.word_keys = frozenset(self.words.groups)
+        self.stem_keys = frozenset(self.stems.groups)
+        self.concept_word_keys = frozenset(self.concept_words)
+        self.concept_stem_keys = frozenset(self.concept_stems)
+        self.word_anchors = {k: a for (k, is_stem), a in self.anchors.items() if not is_stem}
+        self.stem_anchors = {k: a for (k, is_stem), a in self.anchors.items() if is_stem}
+        self.negation_sets: dict[tuple[str, str | None], frozenset[str]] = {}  # _negations
+
+    def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
+        anchors = self.stem_anchors if is_stem else self.word_anchors
+        anchor = anchors.get(key)
+        if anchor.__class__ is list:  # from a compiled table
+            anchor = anchors[key] = (frozenset(anchor[0]), frozenset(anchor[1]))
+        return anchor
 
 
 def _index(by_key: dict[str, list[tuple[str, _Phrase]]]) -> _Index:
-    patterns: dict[str, re.Pattern[str] | str] = {}
-    phrases: dict[str, list[_Phrase]] = {}
+    groups: dict[str, list[_Group]] = {}
     for key, items in by_key.items():
-        # Longest spelling first, so that "24/7 customer support" wins over "24/7".
-        items.sort(key=lambda item: len(item[0]), reverse=True)
-        patterns[key] = "|".join(f"({_fragment(spelling)})" for spelling, _ in items)
-        phrases[key] = [info for _, info in items]
-    return _Index(patterns, phrases)
+        by_ind: dict[str, list[tuple[str, _Phrase]]] = {}
+        for spelling, info in items:
+            by_ind.setdefault(info.indicator, []).append((spelling, info))
+        out = []
+        for ind, group in by_ind.items():
+            # Longest spelling first, so that "24/7 customer support" wins over "24/7".
+            group.sort(key=lambda item: len(item[0]), reverse=True)
+            out.append(_Group(ind, [sp for sp, _ in group], [info for _, info in group]))
+        groups[key] = out
+    return _Index(groups)
+
+
+_LEAD = r"(?<![^\W_])"
+
+
+def _starts_word(alt: str) -> str:
+    """`alt` that matches only where a word starts. The check follows the first letter
+    when the alternative opens with a plain one ("b(?<![^\\W_]b)ecause"): the engine then
+    jumps from one possible first letter to the next instead of trying every position."""
+    c = alt[0]
+    if c.isalnum() and alt[1:2] not in ("*", "+", "?", "{"):
+        return rf"{c}(?<![^\W_]{c}){alt[1:]}"
+    return _LEAD + alt
+
+
+def _word_pattern(words: list[str]) -> re.Pattern[str]:
+    # Longest first: at one position the longest entry wins ("only accept" over "only").
+    alts = sorted(
+        {_literal(w) + ("" if w.endswith("*") else r"(?![^\W_])") for w in words},
+        key=lambda a: (-len(a), a),
+    )
+    return re.compile("(?:" + "|".join(map(_starts_word, alts)) + ")")
+
+
+def _own_words(spelling: str, negations: frozenset[str]) -> frozenset[str] | None:
+    if "~" not in spelling:
+        return None
+    words = frozenset(_TOKEN.findall(spelling))
+    return None if words & negations else words
 
 
 @functools.cache
 def _table(langs: tuple[str, ...]) -> _Table:
+    """The phrase table of `langs`: compiled ahead of time when it is one script's set
+    (crawler.extract.lexicon_cache), else built from the lexicons now."""
+    from crawler.extract.lexicon_cache import cached_table
+
+    raw = cached_table(langs)
+    return _table_from_json(raw) if raw is not None else _build_table(langs)
+
+
+def _table_from_json(raw: dict[str, Any]) -> _Table:
+    negations = {lang: frozenset(words) for lang, words in raw["negations"].items()}
+    return _Table(
+        _Index(dict(raw["words"]), negations),  # copies: groups_of replaces entries
+        _Index(dict(raw["stems"]), negations),
+        frozenset(raw["vocabulary"]),
+        negations,
+        {
+            (lang, name): _WordList.of(words)
+            for lang, lists in raw["guards"].items()
+            for name, words in lists.items()
+        },
+        {
+            (lang, name): _WordList.of(words)
+            for lang, lists in raw["contexts"].items()
+            for name, words in lists.items()
+        },
+        {(key[2:], key[0] == "s"): anchor for key, anchor in raw["anchors"].items()},
+        list(raw["concepts"]),  # raw until first used: see _Table.concept
+        raw["concept_words"],
+        raw["concept_stems"],
+    )
+
+
+def table_to_json(langs: tuple[str, ...]) -> dict[str, Any]:
+    """The phrase table of `langs` as JSON-able data (for crawler.extract.lexicon_cache)."""
+    table = _build_table(langs)
+
+    def index(ix: _Index) -> dict[str, Any]:
+        return {
+            key: [
+                [
+                    g.indicator,
+                    _spellings_of(g),
+                    [[p.weight, p.lang, list(p.needs), list(p.unless)] for p in g.phrases],
+                ]
+                for g in ix.groups_of(key)
+            ]
+            for key in ix.groups
+        }  # fmt: skip
+
+    def lists(table_lists: dict[tuple[str, str], _WordList]) -> dict[str, dict[str, list[str]]]:
+        out: dict[str, dict[str, list[str]]] = {}
+        for (lang, name), words in table_lists.items():
+            out.setdefault(lang, {})[name] = words.entries
+        return out
+
+    return {
+        "words": index(table.words),
+        "stems": index(table.stems),
+        "vocabulary": sorted(table.vocabulary),
+        "negations": {lang: sorted(words) for lang, words in table.negations.items()},
+        "guards": lists(table.guards),
+        "contexts": lists(table.contexts),
+        "concept_words": table.concept_words,
+        "concept_stems": table.concept_stems,
+        "concepts": [
+            [
+                c.indicator,
+                c.lang,
+                c.weight,
+                list(c.needs),
+                list(c.unless),
+                [wl.entries for wl in c.classes],
+            ]
+            for c in table.concepts
+        ],  # fmt: skip
+        "anchors": {
+            ("s:" if is_stem else "w:") + key: (
+                [sorted(anchor[0]), sorted(anchor[1])] if anchor is not None else None
+            )
+            for (key, is_stem), anchor in table.anchors.items()
+        },
+    }
+
+
+def _spellings_of(group: _Group) -> list[str]:
+    """A group's spellings (a group built now, its pattern not compiled yet)."""
+    if isinstance(group.pattern, re.Pattern):
+        raise TypeError(f"group {group.indicator}: already compiled")
+    return list(group.pattern)
+
+
+def _build_table(langs: tuple[str, ...]) -> _Table:
     by_word: dict[str, list[tuple[str, _Phrase]]] = {}
     by_stem: dict[str, list[tuple[str, _Phrase]]] = {}
+    anchors: dict[tuple[str, bool], tuple[set[str], set[str]] | None] = {}
+    vocabulary: set[str] = set()
+    negations: dict[str, frozenset[str]] = {}
+    guards: dict[tuple[str, str], _WordList] = {}
+    contexts: dict[tuple[str, str], _WordList] = {}
+    concepts: list[_Concept] = []
     for lang in langs:
-        for ind, items in _lexicon(lang).items():
-            for spelling, weight in items:
+        data = full_language(lang)
+        for ind, items in _spellings(lang).items():
+            for spelling, entry in items:
                 key = _key(spelling)
                 assert key is not None  # checked when the lexicon was read
-                target = by_stem if key[1] else by_word
-                target.setdefault(key[0], []).append((spelling, _Phrase(ind, weight, lang)))
-    return _Table(_index(by_word), _index(by_stem))
+                info = _Phrase(
+                    ind,
+                    entry.weight,
+                    lang,
+                    entry.needs,
+                    entry.unless,
+                    _own_words(spelling, data.negations),
+                )
+                (by_stem if key[1] else by_word).setdefault(key[0], []).append((spelling, info))
+                vocabulary.update(w for w in _TOKEN.findall(spelling) if len(w) > 1)
+                anchor = _anchor(spelling, key[0])
+                known = anchors.setdefault(key, (set(), set()))
+                if anchor is None or known is None:
+                    anchors[key] = None
+                else:
+                    for text, is_stem in anchor:
+                        known[is_stem].add(text)
+        for ind, rules in data.concepts.items():
+            for rule in rules:
+                concepts.append(
+                    _Concept(
+                        ind,
+                        lang,
+                        rule.weight,
+                        rule.needs,
+                        rule.unless,
+                        [_WordList.of(list(c)) for c in rule.classes],
+                    )
+                )
+        negations[lang] = data.negations
+        for ind, words in data.guards.items():
+            if words:
+                guards[(lang, ind)] = _WordList.of(words)
+        for name, words in data.contexts.items():
+            if words:
+                contexts[(lang, name)] = _WordList.of(words)
+    return _Table(
+        _index(by_word),
+        _index(by_stem),
+        frozenset(vocabulary),
+        negations,
+        guards,
+        contexts,
+        {k: (frozenset(v[0]), frozenset(v[1])) if v else None for k, v in anchors.items()},
+        *_concept_index(concepts),
+    )
 
 
-def _compiled(index: _Index, key: str) -> re.Pattern[str] | None:
-    pattern = index.patterns.get(key)
-    if pattern is None or not isinstance(pattern, str):
-        return pattern
-    compiled = index.patterns[key] = re.compile(pattern, re.IGNORECASE)
-    return compiled
+def _concept_index(
+    concepts: list[_Concept],
+) -> tuple[list[_Concept], dict[str, list[int]], dict[str, list[int]]]:
+    words: dict[str, list[int]] = {}
+    stems: dict[str, list[int]] = {}
+    for n, concept in enumerate(concepts):
+        cue_words, cue_stems, always = _concept_cues(concept)
+        if always:
+            words.setdefault("", []).append(n)
+        for w in cue_words:
+            words.setdefault(w, []).append(n)
+        for st in cue_stems:
+            stems.setdefault(st, []).append(n)
+    return concepts, words, stems
+
+
+def _compiled(group: _Group) -> re.Pattern[str]:
+    if isinstance(group.pattern, re.Pattern):
+        return group.pattern
+    source = "|".join(f"({_fragment(spelling)})" for spelling in group.pattern)
+    group.pattern = re.compile(source)
+    return group.pattern
 
 
 def load_lexicons() -> None:
     """Load, check and compile every lexicon now (raises LexiconError), not on first use."""
     for lang in available_languages():
-        _lexicon(lang)
+        _checked(
+            f"crawler/extract/lexicons/{lang}.yaml",
+            full_language(lang).indicators,
+            compile_it=True,
+        )
     table = _table(available_languages())
     for index in (table.words, table.stems):
-        for key in list(index.patterns):
-            _compiled(index, key)
+        for groups in index.groups.values():
+            for group in groups:
+                _compiled(group)
 
 
-def _languages_for(lang: str | None) -> tuple[str, ...]:
-    langs = available_languages()
-    if lang is None:
-        return langs
-    # English phrases are common in ads of every language ("new in town", "24/7").
-    return tuple(sorted({lang, "en"} & set(langs))) or ("en",)
+@functools.cache
+def _languages_for(
+    lang: str | None, extra: tuple[str, ...] = (), scripts: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The lexicons to match: every language written in the text's scripts, so that a
+    wrong or missing language guess loses nothing, plus `lang`, `extra` and English
+    (English phrases are common in ads of every language: "new in town", "24/7")."""
+    have = available_languages()
+    if not scripts and lang is None and not extra:
+        return have
+    wanted = {lang, *extra, "en"} | {x for x in have if set(_scripts(x)) & set(scripts)}
+    return tuple(sorted(x for x in wanted & set(have) if x)) or ("en",)
+
+
+@functools.cache
+def _scripts(lang: str) -> tuple[str, ...]:
+    return language(lang).scripts
+
+
+# --- hashtags ---------------------------------------------------------------------------------
+
+_TWENTY_FOUR_SEVEN = re.compile(r"(?<![0-9])247(?![0-9])")
+_HASHTAG = re.compile(r"#([^\W_]{4,40})")
+_CAMEL = re.compile(r"[A-ZÀ-Þ]?[a-zß-ÿ]+|[A-ZÀ-Þ]+(?![a-z])|\d+")
+
+
+def _segment(word: str, vocabulary: frozenset[str]) -> list[str] | None:
+    """`word` as a sequence of vocabulary words (fewest pieces), or None."""
+    n = len(word)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(n):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(n, i + 16) + 1):
+            piece = word[i:j]
+            if piece in vocabulary or piece.isdigit():
+                cand = [*best[i], piece]  # type: ignore[misc]
+                if best[j] is None or len(cand) < len(best[j]):  # type: ignore[arg-type]
+                    best[j] = cand
+    return best[n]
+
+
+def _hashtag_words(
+    text: str, folded: str, vocabulary: frozenset[str]
+) -> list[tuple[str, int, int]]:
+    """(words, start, end) of each hashtag that reads as several words."""
+    out = []
+    for m in _HASHTAG.finditer(text):
+        tag = m.group(1)
+        parts = _CAMEL.findall(tag)
+        if len(parts) < 2 or "".join(parts) != tag:
+            low = folded[m.start(1) : m.end(1)].replace("247", "24 7")
+            seg = _segment(low.replace(" ", ""), vocabulary | {"24", "7"})
+            if seg is None or len(seg) < 2:
+                continue
+            parts = seg
+        joined = fold(" ".join(parts)).replace("2 4 7", "24 7")
+        out.append((_TWENTY_FOUR_SEVEN.sub("24 7", joined), m.start(), m.end()))
+    return out
 
 
 # --- stated ages -----------------------------------------------------------------------------
 
-# Starts with the literal "1" (lookbehind after it) so that the engine skips ahead fast.
 _AGE_NUMBER = re.compile(r"1(?<![\d.,:/+\-]1)[0-7](?![.,:/]\d)(?!\d)")
-_AGE_BEFORE = re.compile(
-    r"(?:\bage|\baged|\bâge|\balter|\bleeftijd|\bvârsta|\bvarsta|\bvârstă|\bedad|\bet[àa]"
-    r"|\bwiek|возраст|\bвік|\bi\s*am|\bi'm|\bim|\bik\s*ben|\bich\s*bin|\bam|\bsunt|\btengo"
-    r"|\bsoy|\bmne|мне|мені|\bhabe|\bj'ai|\bho|\bmam)\s*[:=\-]?\s*$",
-    re.IGNORECASE,
+_AGE_BEFORE = lazy_re(
+    r"(?:\bage|\baged|\bage\s*:|\balter|\bleeftijd|\bvarsta|\bedad|\beta|\bidade|\bwiek"
+    r"|\beletkor|\bkor|\bvek|\bvek|\bstarost|\bηλικια|\bika|\balder|\bamzius|\baldur|\bmosha"
+    r"|\bgodine|\bgodina|ასაკი|возраст|\bвик|\bвік|\bгодин|\bi\s*am|\bi'm|\bim|\bik\s*ben"
+    r"|\bich\s*bin|\bsunt|\btengo|\bsoy|мне|мені|\bj'ai|\bho|\bmam|\bjsem|\bsom|\bolen"
+    r"|\bjag\s*ar|\bes\s*esu|\beg\s*er|\bjam|\bimam)\s*[:=\-]?\s*$",
 )
-_AGE_AFTER = re.compile(
+_AGE_AFTER = lazy_re(
     r"\s*(?:-\s*)?(?:years?\s*old|yrs?\s*old|y\.?\s*o\b\.?|yo\b|years?\b|yrs?\b|jaar\b|jahre\b"
-    r"|j\.|ani\b|años\b|anos\b|anni\b|lat\b|ans\b|лет\b|года\b|год\b|років\b|роки\b|рік\b)",
-    re.IGNORECASE,
+    r"|j\.|ani\b|anos\b|anos\b|anni\b|lat\b|ans\b|лет\b|года\b|год\b|років\b|роки\b|рік\b"
+    r"|eves\b|let\b|rokov\b|rocnik|ετων\b|χρονων\b|vuotias|ar\b|metu\b|metai\b|ara\b|vjec\b"
+    r"|godina\b|година\b|წლის)",
 )
 # What follows "16 years" when it is not an age: experience, time spans, guarantees.
-_NOT_AN_AGE_AFTER = re.compile(
-    r"\s*of\s+(?!age\b)|"  # "16 years of history", but not "16 years of age"
+_NOT_AN_AGE_AFTER = lazy_re(
+    r"\s*of\s+(?!age\b)|\s*(?:in|at|with|as|on|for|since|ago|behind)\b|"
     r"\s*(?:old\s*)?(?:of\s+|in\s+|de\s+|an\s+|im\s+)?(?:experience|ervaring|erfahrung|"
-    r"experien|esperienza|doświadcz|опыт|досвід|business|ago|geleden|her\b|în urmă|назад|"
+    r"experien|esperienza|doswiadcz|опыт|досвід|досвид|business|ago|geleden|her\b|in urma|назад|"
     r"warranty|garantie|guarantee|contract|service|dienst|work|werk|arbeit|lucru|trabajo|"
     r"работ|робот|tenure|industry|branche|praktijk|praxis|history|geschiedenis|geschichte|"
-    r"istori|истори|історі|historia|jubil|anniversary)",
-    re.IGNORECASE,
+    r"istori|истори|історі|historia|jubil|anniversary|tapasztalat|praxe|prax|izkusen|"
+    r"εμπειρ|kokemus|erfarenhet|patirt|reynsl|pervoj|iskust|გამოცდილ)",
 )
-# Ages of children an au pair would look after, and "no one under 16" policy notices.
-_NOT_AN_AGE_BEFORE = re.compile(
-    r"(?:child|kid|son|daughter|kinder|kind\b|copii|copil|niñ|hij[oa]|дет|ребен|діт|дитин|"
+_NOT_AN_AGE_BEFORE = lazy_re(
+    r"(?:child|kid|son|daughter|kinder|kind\b|copii|copil|nin|hij[oa]|дет|ребен|діт|дитин|"
     r"enfant|bambin|dziec|under|onder|unter|sub\b|menores|младше|молодше|below|minimum|"
-    r"\bmin\b|from|vanaf|\bab\b|desde|\bот\b|\bвід\b|over|boven|über|peste|más de|старше|"
-    r"старше|\bto\b|\btot\b|\bbis\b|\bдо\b|between|tussen|zwischen|company|firm|bedrijf|"
-    r"unternehmen|empresa|компани|компані)[^.!?\n]{0,30}$",
-    re.IGNORECASE,
+    r"\bmin\b|from|vanaf|\bab\b|desde|\bот\b|\bвід\b|over|boven|uber|peste|mas de|старше|"
+    r"\bto\b|\btot\b|\bbis\b|\bдо\b|between|tussen|zwischen|company|firm|bedrijf|"
+    r"unternehmen|empresa|компани|компані|gyerek|deti|deca|otrok|παιδι|lapsi|barn|vaik|born|"
+    r"femij|ბავშვ|crianc|bambini|dzieci|aged|wieku|anos e)[^.!?\n]{0,30}$",
 )
 AGE_FIELDS = frozenset(
     ("age", "stated_age", "leeftijd", "alter", "varsta", "vârsta", "edad", "età", "wiek",
-     "возраст", "вік")
+     "возраст", "вік", "idade", "âge", "életkor", "věk", "vek", "ηλικία", "ikä", "ålder",
+     "amžius", "aldur", "mosha", "godine", "ასაკი")
 )  # fmt: skip
 
 
-def _stated_minor_ages(text: str) -> list[tuple[str, int]]:
-    """(evidence, position) of stated ages under 18 in the text."""
-    hits: list[tuple[str, int]] = []
-    for m in _AGE_NUMBER.finditer(text):
+def _stated_minor_ages(folded: str) -> list[tuple[int, int]]:
+    """(start, end) of stated ages under 18 in the folded text."""
+    hits: list[tuple[int, int]] = []
+    for m in _AGE_NUMBER.finditer(folded):
         start, end = m.span()
-        before = _AGE_BEFORE.search(text, max(0, start - 16), start)
-        after = _AGE_AFTER.match(text, end, end + 14)
+        before = _AGE_BEFORE.search(folded, max(0, start - 16), start)
+        after = _AGE_AFTER.match(folded, end, end + 14)
         if not before and not after:
             continue
-        if after and _NOT_AN_AGE_AFTER.match(text, after.end(), after.end() + 30):
+        if after and _NOT_AN_AGE_AFTER.match(folded, after.end(), after.end() + 30):
             continue
-        if _NOT_AN_AGE_BEFORE.search(text, max(0, start - 40), before.start() if before else start):
+        if _NOT_AN_AGE_BEFORE.search(
+            folded, max(0, start - 40), before.start() if before else start
+        ):
             continue
-        s = before.start() if before else start
-        e = after.end() if after else end
-        hits.append((text[s:e].strip(), s))
+        hits.append((before.start() if before else start, after.end() if after else end))
     return hits
 
 
@@ -335,33 +923,112 @@ def _field_age(fields: dict) -> tuple[str, str] | None:
     return None
 
 
+# --- matching --------------------------------------------------------------------------------
+
+
 @functools.cache
 def _word_starts(key: str, whole: bool) -> re.Pattern[str]:
-    """Finds `key` at the start of a word (and, when `whole`, as the whole word).
-
-    The pattern begins with the key itself and checks the boundary afterwards, so the
-    regex engine jumps from one occurrence of the key to the next in C.
-    """
     k = re.escape(key)
     return re.compile(rf"{k}(?<![^\W_]{k})" + (r"(?![^\W_])" if whole else ""))
 
 
-def _candidates(table: _Table, words: TextWords) -> list[tuple[int, _Index, str]]:
-    """(offset, index, key) of every word start where a phrase of `table` may begin.
-
-    Keys present in the text are found with set intersections, their positions with one
-    regex per key: only the few words that start a phrase cost a Python step.
-    """
-    low = words.lower
-    unique = words.unique or frozenset(words.words)
+def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int, _Index, str]]:
+    """(position, index, key) of every place a key of the table starts a word, in order;
+    a key is looked for only when the text holds an anchor of one of its phrases."""
     out: list[tuple[int, _Index, str]] = []
-    word_keys = unique & table.words.patterns.keys()
-    stem_keys = {w[:_KEY_LEN] for w in unique if len(w) >= _KEY_LEN} & table.stems.patterns.keys()
-    for keys, index, whole in ((word_keys, table.words, True), (stem_keys, table.stems, False)):
+    unique, prefixes = words.unique, words.prefixes
+    anchor_of = table.anchor_of
+    for index, keys, is_stem in (
+        (table.words, unique & table.word_keys, False),
+        (table.stems, prefixes & table.stem_keys, True),
+    ):
+        starts = index.starts
         for key in keys:
-            out.extend((m.start(), index, key) for m in _word_starts(key, whole).finditer(low))
-    out.sort(key=lambda c: c[0])
+            anchor = anchor_of(key, is_stem)
+            if (
+                anchor is not None
+                and anchor[0].isdisjoint(unique)
+                and anchor[1].isdisjoint(prefixes)
+            ):
+                continue
+            pattern = starts.get(key)
+            if pattern is None:
+                pattern = starts[key] = _word_starts(key, not is_stem)
+            for m in pattern.finditer(folded):
+                out.append((m.start(), index, key))
+    out.sort(key=_FIRST)
     return out
+
+
+_FIRST = itemgetter(0)
+_LAST_CLAUSE_END = re.compile(r"(?s:.*)[.!?;:,\n()]")  # match(): up to the last one
+_SENTENCE_END = re.compile(r"[!?;\n]|\.(?!\d)")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# Hits of the key's indicator are not counted in the same sentence as the value's: the
+# housing and the nationality of a refugee lure are the lure ("Ukrainian women who fled
+# the war: free room plus a job"), not separate evidence.
+# Likewise travel costs advanced and then deducted are the debt, not a separate fee.
+_SUBSUMED_BY = {
+    "employer_housing": "refugee_targeting",
+    "nationality_emphasis": "refugee_targeting",
+    "recruitment_fee": "debt_bondage",
+}
+
+
+def _negated(
+    folded: str, start: int, end: int, negations: frozenset[str], own: frozenset[str] | None
+) -> bool:
+    """A negation word among the three words before `start` in the same clause, or in a
+    gap of the hit ("we keep ~ passport" in "we never keep your passport")."""
+    window = folded[max(0, start - 40) : start]
+    cut = _LAST_CLAUSE_END.match(window)
+    words = _WORD.findall(window, cut.end() if cut else 0)[-3:]
+    if own is not None:
+        words += [w for w in _WORD.findall(folded[start:end]) if w not in own]
+    return any(w in negations or w.endswith("n't") for w in words)
+
+
+def _asks(folded: str, end: int) -> bool:
+    """Whether the sentence that a hit ends in is a question."""
+    stop = _SENTENCE_END.search(folded, end, end + 40)
+    return stop is not None and stop.group(0) == "?"
+
+
+def _negations(table: _Table, phrase_lang: str, text_lang: str | None) -> frozenset[str]:
+    """Negation words that void a phrase: its own language's, the text's and English.
+
+    Not every language's: Lithuanian "be" (without) before an English phrase is "be".
+    """
+    out = table.negation_sets.get((phrase_lang, text_lang))
+    if out is None:
+        empty: frozenset[str] = frozenset()
+        out = table.negations.get(phrase_lang, empty) | table.negations.get("en", empty)
+        if text_lang and text_lang != phrase_lang:
+            out |= table.negations.get(text_lang, empty)
+        table.negation_sets[(phrase_lang, text_lang)] = out
+    return out
+
+
+def _guarded(
+    table: _Table, lang: str, ind: str, words: TextWords, folded: str, start: int, end: int
+) -> bool:
+    """A look-alike word of the indicator near the hit, in one language's guard list.
+
+    Guards are per language, not pooled: Swedish "jour" (an on-call service) guards
+    "24/7" in Swedish, not "jour et nuit" in French.
+    """
+    guard = table.guards.get((lang, ind))
+    if guard is None or not guard.may_match(words):
+        return False
+    # The look-alike must be in the same sentence: "Volunteers answer within a day" does
+    # not make the next sentence's offer to refugees a charity's.
+    lo, hi = max(0, start - 100), end + 100
+    cuts = [m.end() for m in _SENTENCE_END.finditer(folded, lo, start)]
+    after = _SENTENCE_END.search(folded, end, hi)
+    return (
+        guard.regex().search(folded, cuts[-1] if cuts else lo, after.start() if after else hi)
+        is not None
+    )
 
 
 def find_indicators(
@@ -370,56 +1037,27 @@ def find_indicators(
     *,
     fields: dict | None = None,
     words: TextWords | None = None,
+    also: tuple[str, ...] = (),
 ) -> list[IndicatorHit]:
     """Indicator hits in `text`, in order of appearance, one per (id, evidence).
 
-    `lang` picks the lexicon (English is always used too); when None it is detected, and
-    when detection fails every lexicon is used. `fields` are structured listing fields;
-    an age field under 18 gives `minor_age_stated` with that field as its source.
-    `words` is TextWords.of(text) when the caller has it already.
+    `lang` picks the lexicon (English is always used too; `also` adds more languages, for
+    mixed-language ads); when None it is detected, and when detection fails every lexicon
+    is used. `fields` are structured listing fields; an age field under 18 gives
+    `minor_age_stated` with that field as its source. `words` is TextWords.of(text) for
+    the cleaned text when the caller has it already.
     """
-    if text and words is None:
-        words = TextWords.of(text)
-    if lang is None and text:
-        lang = detect_language(text, words)
-    table = _table(_languages_for(lang))
     found: list[tuple[int, IndicatorHit]] = []
-    seen: set[tuple[str, str]] = set()
-    if text and words is not None:
-        covered = 0  # phrases do not overlap: "available 24/7" is one hit, not two
-        best: re.Match[str] | None = None
-        best_info: _Phrase | None = None
-        candidates = _candidates(table, words)
-        for n, (pos, index, key) in enumerate(candidates):
-            if pos < covered:
-                continue
-            pattern = _compiled(index, key)
-            m = pattern.match(text, pos) if pattern is not None else None
-            if m is not None and (best is None or m.end() > best.end()):
-                best, best_info = m, index.phrases[key][m.lastindex - 1]
-            # A word may start phrases of both indexes: decide after the last candidate here.
-            if n + 1 < len(candidates) and candidates[n + 1][0] == pos:
-                continue
-            if best is None or best_info is None:
-                continue
-            covered = best.end()
-            evidence = best.group(0)
-            dedup = (best_info.indicator, evidence.lower())
-            if dedup not in seen:
-                seen.add(dedup)
-                hit = IndicatorHit(
-                    id=best_info.indicator,
-                    evidence=evidence,
-                    lang=best_info.lang,
-                    weight=best_info.weight,
-                )
-                found.append((pos, hit))
-            best = best_info = None
-        for evidence, pos in _stated_minor_ages(text):
-            if ("minor_age_stated", evidence.lower()) not in seen:
-                seen.add(("minor_age_stated", evidence.lower()))
-                hit = IndicatorHit(id="minor_age_stated", evidence=evidence, lang=lang)
-                found.append((pos, hit))
+    if text:
+        if words is None or words.text != text:
+            text = clean(text)
+            words = TextWords.of(text)
+        if lang is None:
+            ranked = detect_languages(text, words)
+            lang = ranked[0] if ranked else None
+            also = (*also, *ranked[1:2])
+        langs = _languages_for(lang, also, words.scripts)
+        _match(text, words, _table(langs), lang, found)
     if fields:
         age = _field_age(fields)
         if age:
@@ -428,3 +1066,233 @@ def find_indicators(
             found.append((len(text or ""), hit))
     found.sort(key=lambda item: item[0])
     return [hit for _, hit in found]
+
+
+def _with_hashtags(
+    text: str, words: TextWords, table: _Table
+) -> tuple[str, frozenset[str], list[tuple[int, int, int]]]:
+    """The folded text with each hashtag's words appended ("#newintown" -> "new in town"),
+    its words, and (offset in that text, start, end in `text`) of each appended tag."""
+    folded, unique = words.lower, words.unique
+    extra_spans: list[tuple[int, int, int]] = []
+    if "#" in text:
+        tags = _hashtag_words(text, folded, table.vocabulary)
+        if tags:
+            pieces = [folded]
+            offset = len(folded)
+            for joined, s, e in tags:
+                pieces.append("\n")
+                offset += 1
+                extra_spans.append((offset, s, e))
+                pieces.append(joined)
+                offset += len(joined)
+            folded = "".join(pieces)
+            unique = unique | frozenset(_TOKEN.findall(" ".join(t[0] for t in tags)))
+    return folded, unique, extra_spans
+
+
+def _context(
+    table: _Table,
+    name: str,
+    langs: set[str],
+    words: TextWords,
+    folded: str,
+    cache: dict[tuple[str, str], bool],
+) -> bool:
+    """Whether the text holds a word of context `name` in one of `langs` (the phrase's
+    language, the text's and English: Romanian "magazin" is a shop, not a warehouse)."""
+    for lang in langs:
+        key = (lang, name)
+        if key not in cache:
+            wanted = table.contexts.get(key)
+            cache[key] = wanted is not None and wanted.present(words, folded)
+        if cache[key]:
+            return True
+    return False
+
+
+def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: list) -> None:
+    folded, unique, extra_spans = _with_hashtags(text, words, table)
+    seen: set[tuple[str, str]] = set()
+    covered: dict[str, int] = {}  # per indicator: "available 24/7" is one hit, not two
+    contexts: dict[tuple[str, str], bool] = {}
+    hits: list[tuple[int, int, IndicatorHit]] = []
+    # The words to test anchors, guards and contexts against, hashtags' words included.
+    seen_words = words if unique is words.unique else TextWords(folded, folded, [], unique)
+    candidates = _candidates(table, folded, seen_words)
+    for pos, index, key in candidates:
+        for group in index.groups_of(key):
+            ind = group.indicator
+            if pos < covered.get(ind, 0):
+                continue
+            pattern = group.pattern
+            if pattern.__class__ is list:
+                pattern = _compiled(group)
+            m = pattern.match(folded, pos)  # type: ignore[union-attr]
+            if m is None:
+                continue
+            info = group.phrases[m.lastindex - 1]  # type: ignore[operator]
+            start, end = m.span()
+            langs = {info.lang, lang or info.lang, "en"}
+            if info.needs and not any(
+                _context(table, c, langs, seen_words, folded, contexts) for c in info.needs
+            ):
+                continue
+            if any(_context(table, c, langs, seen_words, folded, contexts) for c in info.unless):
+                continue
+            if _negated(folded, start, end, _negations(table, info.lang, lang), info.own_words):
+                continue
+            if any(_guarded(table, g, ind, seen_words, folded, start, end) for g in langs):
+                continue
+            if ind == "movement" and _asks(folded, end):
+                continue  # "New in town?" asks the reader, it does not describe anyone
+            covered[ind] = end
+            if start >= len(text):
+                span = next(((s, e) for off, s, e in reversed(extra_spans) if off <= start), None)
+                evidence = text[span[0] : span[1]] if span else folded[start:end]
+                where = span[0] if span else len(text)
+            else:
+                evidence, where = text[start:end], start
+            dedup = (ind, evidence.lower())
+            if dedup in seen:
+                continue
+            seen.add(dedup)
+            hits.append(
+                (
+                    where,
+                    min(end, len(text)),
+                    IndicatorHit(id=ind, evidence=evidence, lang=info.lang, weight=info.weight),
+                )
+            )
+    _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
+    for start, end in _stated_minor_ages(words.lower):
+        evidence = text[start:end].strip()
+        if ("minor_age_stated", evidence.lower()) not in seen:
+            seen.add(("minor_age_stated", evidence.lower()))
+            hits.append(
+                (start, end, IndicatorHit(id="minor_age_stated", evidence=evidence, lang=lang))
+            )
+    found.extend((where, hit) for where, _, hit in _not_subsumed(text, hits))
+
+
+def _match_concepts(
+    table: _Table,
+    text: str,
+    folded: str,
+    words: TextWords,
+    lang: str | None,
+    contexts: dict[tuple[str, str], bool],
+    hits: list[tuple[int, int, IndicatorHit]],
+    seen: set[tuple[str, str]],
+) -> None:
+    """Concept hits: a sentence holding a word of every list of a concept, in any order."""
+    unique, prefixes = words.unique, words.prefixes
+    todo: set[int] = set(table.concept_words.get("", ()))
+    for w in unique & table.concept_word_keys:
+        todo.update(table.concept_words[w])
+    for p in prefixes & table.concept_stem_keys:
+        todo.update(table.concept_stems[p])
+    if not todo:
+        return
+    sentences: list[int] | None = None
+    # An indicator the phrases found at full weight needs no second look: concepts are
+    # there for the wordings the phrases miss.
+    done_ids = {h.id for _, _, h in hits if h.weight >= 1.0}
+    for n in sorted(todo):
+        concept = table.concept(n)
+        if concept.indicator in done_ids:
+            continue
+        if not all(  # _WordList.may_match, inline: this runs for every concept woken up
+            c.always or not c.words.isdisjoint(unique) or not c.stems.isdisjoint(prefixes)
+            for c in concept.classes
+        ):
+            continue
+        langs = {concept.lang, lang or concept.lang, "en"}
+        if concept.needs and not any(
+            _context(table, c, langs, words, folded, contexts) for c in concept.needs
+        ):
+            continue
+        if any(_context(table, c, langs, words, folded, contexts) for c in concept.unless):
+            continue
+        if sentences is None:
+            sentences = [0, *(m.end() for m in _SENTENCE_END.finditer(folded)), len(folded)]
+        first = concept.classes[0].spans(words, folded)
+        if not first:
+            continue
+        for k in sorted({bisect.bisect_right(sentences, a) - 1 for a, _ in first}):
+            lo, hi = sentences[k], sentences[k + 1]
+            matches = [[sp for sp in first if lo <= sp[0] < hi]]
+            for c in concept.classes[1:]:
+                found = c.spans(words, folded, lo, hi)
+                if not found:
+                    break
+                matches.append(found)
+            if len(matches) < len(concept.classes):
+                continue
+            inside = [ms[0] for ms in matches]
+            start = min(m[0] for m in inside)
+            end = max(m[1] for m in inside)
+            own = sorted(sp for ms in matches for sp in ms if sp[0] < end)
+            if _concept_voided(table, concept, folded, lo, own, langs, words, start, end):
+                continue
+            if any(
+                h.id == concept.indicator and s < hi and e > lo for s, e, h in hits
+            ):  # the sentence already gave this indicator
+                continue
+            where = min(start, len(text))
+            evidence = text[where : min(end, len(text))] or folded[start:end]
+            key = (concept.indicator, evidence.lower())
+            if key in seen:
+                continue
+            seen.add(key)
+            hit = IndicatorHit(
+                id=concept.indicator, evidence=evidence, lang=concept.lang, weight=concept.weight
+            )
+            hits.append((where, min(end, len(text)), hit))
+            if concept.weight >= 1.0:
+                done_ids.add(concept.indicator)
+                break
+
+
+def _concept_voided(
+    table: _Table,
+    concept: _Concept,
+    folded: str,
+    lo: int,
+    own: list[tuple[int, int]],
+    langs: set[str],
+    words: TextWords,
+    start: int,
+    end: int,
+) -> bool:
+    """A negation word in the sentence before the hit's end, outside the concept's own words
+    ("we never keep your passport"), or a look-alike guard word near it.
+
+    Every word of the concept's lists is its own ("no skills asked"), and a negation after
+    the last of them says something else ("arranged by my assistant, not by me").
+    """
+    negations = frozenset().union(*(table.negations.get(g, frozenset()) for g in langs))
+    pos = lo
+    for s, e in [*own, (end, end)]:
+        if any(w in negations or w.endswith("n't") for w in _WORD.findall(folded[pos:s])):
+            return True
+        pos = max(pos, e)
+    return any(_guarded(table, g, concept.indicator, words, folded, start, end) for g in langs)
+
+
+def _not_subsumed(
+    text: str, hits: list[tuple[int, int, IndicatorHit]]
+) -> list[tuple[int, int, IndicatorHit]]:
+    by_id = {h.id for _, _, h in hits}
+    if not any(_SUBSUMED_BY.get(i) in by_id for i in by_id):
+        return hits
+    out = []
+    for start, end, hit in hits:
+        other = _SUBSUMED_BY.get(hit.id)
+        if other in by_id and any(
+            h.id == other and not _SENTENCE_END.search(text, min(s, start), max(e, end))
+            for s, e, h in hits
+        ):
+            continue
+        out.append((start, end, hit))
+    return out

@@ -1,151 +1,310 @@
-"""Language identification for listing text: small, fast and dependency-free.
+"""Language identification for listing text, for the 23 languages of the lexicons.
 
-Cyrillic text is told apart by letters only one of Ukrainian and Russian uses, then by
-function words; Latin text by counting very common function words per language, with
-language-specific diacritics as a tie-breaker. Supported: en, nl, de, ro, es, fr, it, pl,
-uk, ru. Returns None when the text is too short or ambiguous to say. No settings.
+The script decides first: Georgian letters mean ka, Greek el; Cyrillic text is uk, ru or
+sr (letters only one of them uses, then words); Latin text is any of the Latin-script
+languages, or Russian and Ukrainian transliterated ("tolko priehala"). Within a script,
+each language scores the distinct words of the text found in its lexicon's `detect`
+list (function words and common ad words; a word shared by several languages counts for
+each in part) plus letters with diacritics that few languages use. Returns None when the
+text is too short or ambiguous to say. `detect_languages` ranks every language that
+scores close to the best, for mixed-language ads. No settings.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import Counter
 from dataclasses import dataclass
+from functools import cache
+from operator import itemgetter
+from typing import Any
 
-
-def _words(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
-# Function words only: they occur in every ad whatever its topic, and rarely in the
-# other languages. Words shared between languages (e.g. "de", "in", "a") are left out.
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": _words(
-        "all and are call can for from have here job just new not only our please that the "
-        "this very what when who will with work you your as by or to"
-    ),
-    "nl": _words(
-        "alleen bel bij deze een en geen graag het hier ik je jij maar met mij naar niet "
-        "nieuw nieuwe ons onze ook uur van voor werk wij wordt zijn"
-    ),
-    "de": _words(
-        "arbeit auch bei bitte das der die ein eine für hier ich ist kein keine mich mit nach "
-        "neu nicht nur sehr sind stunde und uns unser wir wird zu oder"
-    ),
-    "ro": _words(
-        "aici care cu din doar este fara foarte fără lucru mai munca muncă ne noi nu ora pe "
-        "pentru sau si sunt vă și"
-    ),
-    "es": _words(
-        "aqui aquí años chica chicas ciudad como el empleo estoy está hora las llegada "
-        "llámame los muy necesitamos nueva nuevo ofrecemos para pero por recién sin somos su "
-        "sueldo también trabajo y se al cerca mes piso habitaciones alquila del precio tarifas "
-        "teléfono correo solo pago gracias"
-    ),
-    "fr": _words(
-        "ans arrivée aussi avec comme des du emploi est et fille filles heure ici le les mais "
-        "nous nouvelle offrons pas pour sans seulement suis travail très une ville vous"
-    ),
-    "it": _words("della gli lavoro lo molto non nuova nuovo qui senza siamo sono è"),
-    "pl": _words(
-        "bardzo bez dla godzina jest jestem jesteśmy lub na nie nowa oraz praca sie się tu "
-        "tylko w z"
-    ),
-    "uk": _words(
-        "або без ви від година для дуже з його ми на не нова робота та тут тільки у це що як є і її"
-    ),
-    "ru": _words(
-        "без в вы для его есть её и или как мы на не новая от очень работа с только тут час что это"
-    ),
-}
-
-_DIACRITICS: dict[str, str] = {
-    "ro": "șțăşţ",
-    "es": "ñ¿¡",
-    "de": "ßäöü",
-    "pl": "ąęłśżźćń",
-    "fr": "çèêàœ",
-    "nl": "ĳ",
-}
+from crawler.extract.normalise import fold
 
 _WORD = re.compile(r"[^\W_]+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_UK_ONLY = re.compile(r"[іїєґІЇЄҐ]")
-_RU_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
-_LATIN_LANGS = ("en", "nl", "de", "ro", "es", "fr", "it", "pl")
-_WORD_LANGS: dict[str, tuple[str, ...]] = {}
-for _lang, _words in _STOPWORDS.items():
-    for _w in _words:
-        _WORD_LANGS[_w] = (*_WORD_LANGS.get(_w, ()), _lang)
-_DIACRITIC_LANG = {ch: lang for lang, marks in _DIACRITICS.items() for ch in marks}
-_DIACRITIC_RE = re.compile(f"[{''.join(_DIACRITIC_LANG)}]")
+_ASCII_SPACES = bytes(b if b < 128 and chr(b).isalnum() else 32 for b in range(256))
+_NON_ASCII_WORD_CHAR = re.compile(r"[^\x00-\x7f\W]")
+_WORD_OR_UNDERSCORE = re.compile(r"\w+")
+_FIRST3, _FIRST4, _FIRST5 = (itemgetter(slice(n)) for n in (3, 4, 5))
 
-# Scanning the first few KB is enough to decide; long pages cost no more than short ones.
-_SAMPLE = 3000
+
+def _words(low: str) -> tuple[list[str], bool]:
+    """_WORD.findall(low), by the fastest way for the text at hand, and whether every word
+    is ASCII (then the text is in the Latin script alone: fold leaves no Latin diacritics).
+
+    Folded text in a Latin script is ASCII but for symbols ("€", "«", emoji): those become
+    spaces, and bytes.translate and split do the rest, several times faster than a regex
+    over the text.
+    """
+    if not low.isascii() and _NON_ASCII_WORD_CHAR.search(low):
+        return (_WORD if "_" in low else _WORD_OR_UNDERSCORE).findall(low), False
+    # Symbols become "?" and then, like every other ASCII non-alphanumeric, a space.
+    return low.encode("ascii", "replace").translate(_ASCII_SPACES).decode("ascii").split(), True
+
+
+# Letters with diacritics that point at a few languages: letter -> (languages, weight).
+_MARKS: dict[str, tuple[tuple[str, ...], float]] = {}
+for _letters, _langs, _weight in (
+    ("ș ț ă", ("ro",), 1.0),
+    ("ş ţ", ("ro",), 0.6),
+    ("ñ ¿ ¡", ("es",), 1.0),
+    ("ß", ("de",), 1.0),
+    ("ł ś ż ź ń", ("pl",), 1.0),
+    ("ą ę", ("pl", "lt"), 0.5),
+    ("ć", ("pl", "sr"), 0.5),
+    ("œ è ê û ù î", ("fr",), 0.6),
+    ("ç", ("fr", "pt", "sq"), 0.3),
+    ("à", ("fr", "it", "pt"), 0.3),
+    ("ã õ", ("pt",), 1.0),
+    ("ì ò", ("it",), 0.8),
+    ("ř ů ě", ("cs",), 1.0),
+    ("ť ď ň", ("cs", "sk"), 0.6),
+    ("ľ ĺ ŕ ô", ("sk",), 1.0),
+    ("ő ű", ("hu",), 1.0),
+    ("þ ð", ("is",), 1.0),
+    ("æ", ("is",), 0.5),
+    ("ė ų ū į", ("lt",), 1.0),
+    ("ë", ("sq",), 0.8),
+    ("đ", ("sr",), 1.0),
+    ("č š ž", ("cs", "sk", "sl", "sr", "lt"), 0.2),
+    ("å", ("sv",), 0.8),
+    ("ä ö", ("de", "fi", "sv", "sk", "hu", "is"), 0.15),
+    ("ü", ("de", "hu"), 0.3),
+    ("ĳ", ("nl",), 1.0),
+    ("і ї є ґ", ("uk",), 1.0),
+    ("ы э ъ ё", ("ru",), 1.0),
+    ("ђ ј љ њ ћ џ", ("sr",), 1.0),
+):
+    for _ch in _letters.split():
+        _MARKS[_ch] = (_langs, _weight)
+_MARK_RE = re.compile("[" + "".join(_MARKS) + "]")
+
+# Runs of each script's letters (counted by their lengths: fewer strings than one a letter).
+_SCRIPT_RUNS = {
+    "cyrillic": re.compile(r"[\u0400-\u04ff]+"),
+    "greek": re.compile(r"[\u0370-\u03ff]+"),
+    "georgian": re.compile(r"[\u10a0-\u10ff]+"),
+}
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_LATIN_RUNS = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+# Scanning the first KB or so is enough to decide; long pages cost no more than short ones.
+_SAMPLE = 1200
+_SAMPLE_WORDS = 150
 
 
 @dataclass(frozen=True)
 class TextWords:
     """The words of one text, split once and shared by the extractors.
 
-    `lower` is the lower-cased text (same offsets as the text, or the text itself in
-    the rare Unicode cases where lower-casing changes lengths); `words` its lower-cased
-    words in order; `unique` the set of them. Built with C-level regex and set
-    operations, because per-word Python loops were the largest cost of extract().
+    `lower` is the folded text (lower case, no diacritics, same offsets as the text, see
+    crawler.extract.normalise.fold); `words` its words in order; `unique` the set of them.
     """
 
     text: str
     lower: str
     words: list[str]
     unique: frozenset[str]
+    latin_only: bool = False  # True when every word is ASCII once folded
+
+    @functools.cached_property
+    def prefixes(self) -> frozenset[str]:
+        """The first three, four and five letters of every word (stems are matched on those)."""
+        # By C-level slicing; words shorter than three letters come in whole, and no key
+        # the prefixes are matched against is that short.
+        unique = self.unique
+        return frozenset(
+            set(map(_FIRST3, unique)).union(map(_FIRST4, unique), map(_FIRST5, unique))
+        )
+
+    @functools.cached_property
+    def scripts(self) -> tuple[str, ...]:
+        """The scripts of the text (see text_scripts)."""
+        return ("latin",) if self.latin_only else text_scripts(self.text)
+
+    @functools.cached_property
+    def main_script(self) -> str:
+        """The script of the text's first part (see language_scores)."""
+        return "latin" if self.latin_only else _script(self.text[:_SAMPLE])
 
     @classmethod
     def of(cls, text: str) -> TextWords:
-        low = text.lower()
-        if len(low) != len(text):
-            # Keep offsets: characters whose lower case is longer ("İ") stay as they are.
-            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        words = _WORD.findall(low)
-        return cls(text, low, words, frozenset(words))
+        low = fold(text)
+        words, latin_only = _words(low)
+        return cls(text, low, words, frozenset(words), latin_only)
 
 
-def detect_language(text: str, words: TextWords | None = None) -> str | None:
-    """ISO 639-1 code of the main language of `text`, or None when it cannot tell.
+@cache
+def _word_langs() -> dict[str, dict[str, list[list[Any]]]]:
+    """script -> folded word -> [[language, weight], ...] (compiled ahead of time)."""
+    from crawler.extract.lexicon_cache import cached_detection
 
-    `words` is TextWords.of(text) when the caller has it already.
+    return cached_detection() or build_word_langs()
+
+
+def build_word_langs() -> dict[str, dict[str, list[list[Any]]]]:
+    """The detection table from the lexicons.
+
+    A language's `detect` words weigh 1, the other words of its lexicon (indicator
+    phrases, rate and currency words, digits, guards) 0.5; a word several languages
+    share is split between them.
     """
+    from crawler.extract.lexicon import available_languages, full_language
+
+    by_script: dict[str, dict[str, dict[str, float]]] = {}
+    for data in map(full_language, available_languages()):
+        vocabulary = _vocabulary(data)
+        for script in data.scripts:
+            table = by_script.setdefault(script, {})
+            for w in vocabulary:
+                table.setdefault(w, {})[data.lang] = 0.5
+            for w in data.detect:
+                table.setdefault(w, {})[data.lang] = 1.0
+    return {
+        script: {
+            w: [[lang, weight / len(langs)] for lang, weight in sorted(langs.items())]
+            for w, langs in sorted(t.items())
+        }
+        for script, t in by_script.items()
+    }
+
+
+def _vocabulary(data) -> set[str]:
+    """Whole words (three letters or more) of a lexicon besides its detect list."""
+    texts: list[str] = []
+    for entries in data.indicators.values():
+        texts += [fold(entry.phrase) for entry in entries]
+    texts += list(data.units) + list(data.currencies) + list(data.digits)
+    for words in (*data.guards.values(), *data.contexts.values()):
+        texts += words
+    out: set[str] = set()
+    for t in texts:
+        for m in _PHRASE_WORD.finditer(t):
+            if t[m.end() : m.end() + 1] != "*" and len(m.group(0)) >= 3:
+                out.add(m.group(0))
+    return out
+
+
+_PHRASE_WORD = re.compile(r"[^\W\d_]+")
+# Countries whose language is a fair guess for a text too short to tell.
+COUNTRY_LANGUAGE = {
+    "GB": "en", "IE": "en", "US": "en", "CA": "en", "AU": "en", "NZ": "en", "MT": "en",
+    "NL": "nl", "BE": "nl", "DE": "de", "AT": "de", "CH": "de", "LI": "de", "FR": "fr",
+    "LU": "fr", "ES": "es", "IT": "it", "PT": "pt", "BR": "pt", "PL": "pl", "RO": "ro",
+    "MD": "ro", "HU": "hu", "CZ": "cs", "SK": "sk", "SI": "sl", "GR": "el", "CY": "el",
+    "FI": "fi", "SE": "sv", "LT": "lt", "IS": "is", "AL": "sq", "XK": "sq", "RS": "sr",
+    "ME": "sr", "BA": "sr", "GE": "ka", "UA": "uk", "RU": "ru", "BY": "ru",
+}  # fmt: skip
+# The country's language counts this much more when the words leave a near tie.
+HINT_FACTOR = 1.3
+
+
+_NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u10a0-\u10ff]")
+
+
+def _script(sample: str) -> str:
+    if sample.isascii():
+        return "latin"
+    first = _NON_LATIN.search(sample)
+    if first is None:
+        return "latin"
+    sample = sample[first.start() : first.start() + 160]  # enough letters to tell
+    counts = {name: sum(map(len, rx.findall(sample))) for name, rx in _SCRIPT_RUNS.items()}
+    name, n = max(counts.items(), key=lambda kv: kv[1])
+    latin = sum(map(len, _LATIN_RUNS.findall(sample))) if n else 1
+    if n >= 2 and n >= 0.3 * latin:
+        return name
+    return "latin"
+
+
+def language_scores(text: str, words: TextWords | None = None) -> dict[str, float]:
+    """Each candidate language's score for `text` (higher is more likely)."""
     if not text:
-        return None
+        return {}
     sample = text[:_SAMPLE]
-    if words is None or len(text) > _SAMPLE:
+    if words is None or words.text != text:
         words = TextWords.of(sample)
-    letters = sum(map(len, words.words))
-    if not letters:
-        return None
-    counts = Counter(words.words)
+    # The first couple of hundred words tell the language as well as all of them.
+    unique = (
+        words.unique
+        if len(words.words) <= _SAMPLE_WORDS
+        else frozenset(words.words[:_SAMPLE_WORDS])
+    )
+    script = words.main_script
+    if script == "georgian":
+        return {"ka": 10.0}
+    if script == "greek":
+        return {"el": 10.0}
+    table = _word_langs().get(script, {})
     scores: dict[str, float] = {}
-    for w in counts.keys() & _WORD_LANGS.keys():
-        for lang in _WORD_LANGS[w]:
-            scores[lang] = scores.get(lang, 0.0) + counts[w]
-    cyrillic = 0
-    if _CYRILLIC.search(sample):
-        # Cyrillic letters take two bytes in UTF-8: the byte surplus counts them (and any
-        # other non-ASCII letters) in C, far faster than a findall over the text.
-        cyrillic = len(sample.encode("utf-8", "replace")) - len(sample)
-    if cyrillic >= 4 and cyrillic >= 0.3 * letters:
-        uk = scores.get("uk", 0.0) + 2 * len(_UK_ONLY.findall(sample))
-        ru = scores.get("ru", 0.0) + 2 * len(_RU_ONLY.findall(sample))
-        if uk == ru:
-            return None
-        return "uk" if uk > ru else "ru"
-    latin = {lang: scores.get(lang, 0.0) for lang in _LATIN_LANGS}
-    marks: Counter[str] = Counter(_DIACRITIC_LANG[ch] for ch in _DIACRITIC_RE.findall(sample))
-    for lang, n in marks.items():
-        latin[lang] += min(n, 5) * 0.5
-    best = max(latin, key=latin.__getitem__)
-    top = latin[best]
-    if top < 1.0:
-        return None
-    if sum(1 for v in latin.values() if v == top) > 1:
-        return None
-    return best
+    for w in unique & table.keys():
+        for lang, weight in table[w]:
+            scores[lang] = scores.get(lang, 0.0) + weight
+    marks: dict[str, float] = {}
+    for ch in _MARK_RE.findall(sample.lower()) if not sample.isascii() else ():
+        langs, weight = _MARKS[ch]
+        for lang in langs:
+            marks[lang] = marks.get(lang, 0.0) + weight
+    for lang, value in marks.items():
+        if script == "cyrillic" and lang not in ("uk", "ru", "sr"):
+            continue
+        if script == "latin" and lang in ("uk", "ru"):
+            continue
+        scores[lang] = scores.get(lang, 0.0) + min(value, 3.0)
+    return scores
+
+
+def detect_languages(
+    text: str, words: TextWords | None = None, hint: str | None = None
+) -> list[str]:
+    """Languages of `text`, best first: the best and any scoring at least half as well.
+
+    `hint` is the language of the listing's country: it weighs a little more in a near
+    tie, and it is the answer when the text has no word of any language but is written
+    in that language's script.
+    """
+    scores = language_scores(text, words)
+    if hint and hint in scores:
+        scores[hint] *= HINT_FACTOR
+    if not scores:
+        return [hint] if hint and _hint_fits(text, hint) else []
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = ranked[0][1]
+    if top < 0.5 or (len(ranked) > 1 and ranked[1][1] == top and top < 2.0):
+        return [hint] if hint and _hint_fits(text, hint) else []
+    return [lang for lang, s in ranked if s >= max(0.5, 0.5 * top)][:3]
+
+
+def _hint_fits(text: str, hint: str) -> bool:
+    """Whether the text is written in a script of the hinted language."""
+    from crawler.extract.lexicon import language
+
+    try:
+        scripts = language(hint).scripts
+    except (OSError, ValueError):
+        return False
+    return _script(text[:_SAMPLE]) in scripts and _LETTER.search(text) is not None
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def text_scripts(text: str) -> tuple[str, ...]:
+    """The scripts `text` is written in: its main script, and Latin when it has Latin
+    letters too ("latin", "cyrillic", "greek", "georgian")."""
+    if text.isascii():
+        return ("latin",)
+    first = _NON_LATIN.search(text)
+    if first is None:
+        return ("latin",)
+    main = _script(text[first.start() :])
+    if main == "latin":
+        return ("latin",)
+    return (main, "latin") if _LATIN_RE.search(text) else (main,)
+
+
+def detect_language(
+    text: str, words: TextWords | None = None, hint: str | None = None
+) -> str | None:
+    """ISO 639-1 code of the main language of `text`, or None when it cannot tell."""
+    ranked = detect_languages(text, words, hint)
+    return ranked[0] if ranked else None

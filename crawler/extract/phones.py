@@ -18,41 +18,102 @@ import re
 import phonenumbers
 
 from crawler.extract.language import TextWords
+from crawler.extract.normalise import clean, fold
 
-# Spelled-out digits. Words that are also ordinary words ("een", "un", "one", "acht")
-# only count inside a run of at least four digit-words, see _SPELLED_RUN.
-_DIGIT_WORDS: dict[str, tuple[str, ...]] = {
-    "0": ("zero", "oh", "nul", "null", "nula", "zéro", "cero", "нуль", "ноль"),
-    "1": ("one", "een", "één", "eins", "unu", "uno", "un", "jeden", "один", "одна"),
-    "2": ("two", "twee", "zwei", "zwo", "doi", "dos", "deux", "due", "dwa", "два", "дві", "две"),
-    "3": ("three", "drie", "drei", "trei", "tres", "trois", "tre", "trzy", "три"),
-    "4": ("four", "vier", "patru", "cuatro", "quatre", "quattro", "cztery", "чотири", "четыре"),
-    "5": ("five", "vijf", "fünf", "fuenf", "cinci", "cinco", "cinq", "cinque", "pięć", "piec",
-          "п'ять", "пʼять", "пять"),
-    "6": ("six", "zes", "sechs", "șase", "sase", "şase", "seis", "sei", "sześć", "szesc",
-          "шість", "шесть"),
-    "7": ("seven", "zeven", "sieben", "șapte", "sapte", "şapte", "siete", "sept", "sette",
-          "siedem", "сім", "семь"),
-    "8": ("eight", "acht", "opt", "ocho", "huit", "otto", "osiem", "вісім", "восемь"),
-    "9": ("nine", "negen", "neun", "nouă", "noua", "nueve", "neuf", "nove", "dziewięć",
-          "dziewiec", "дев'ять", "девʼять", "девять"),
-}  # fmt: skip
-_WORD_TO_DIGIT = {w: d for d, words in _DIGIT_WORDS.items() for w in words}
-# "plus" spelled out before a country code: "plus three one", "más tres cuatro", "плюс три".
-_PLUS_WORDS = ("plus", "más", "mas", "mais", "più", "плюс")
-_PLUS_ALT = "|".join(_PLUS_WORDS)
-_DIGIT_WORD_ALT = "|".join(sorted(map(re.escape, _WORD_TO_DIGIT), key=len, reverse=True))
-_SPELLED_TOKEN = rf"(?:{_DIGIT_WORD_ALT}|\d{{1,4}})"
-_SPELLED_RUN = re.compile(
-    rf"(?<![^\W\d_])(?:(?:{_PLUS_ALT}|\+)\s*)?{_SPELLED_TOKEN}"
-    rf"(?:[\s,.\-/]{{1,3}}{_SPELLED_TOKEN}){{3,}}(?![^\W\d_])",
-    re.IGNORECASE,
-)
-_HAS_DIGIT_WORD = re.compile(rf"(?<![^\W\d_])(?:{_DIGIT_WORD_ALT})(?![^\W\d_])", re.IGNORECASE)
-# Words split at apostrophes ("п'ять" -> "п", "ять") still count as parts of a digit word.
-_DIGIT_WORD_PARTS = frozenset(
-    part for word in _WORD_TO_DIGIT for part in re.findall(r"[^\W_]+", word)
-) | frozenset(_WORD_TO_DIGIT)
+
+# Spelled-out digits, number words (French and others read numbers in pairs: "zéro six,
+# douze, trente-quatre"), "plus" and "double"/"triple" come from every lexicon (folded).
+@functools.cache
+def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int], re.Pattern[str]]:
+    from crawler.extract.lexicon import all_languages
+
+    values: dict[str, int] = {}
+    plus: set[str] = {"+"}
+    repeat: dict[str, int] = {}
+    for data in all_languages():
+        for word, value in data.digits.items():
+            values.setdefault(word, value)
+        plus |= data.plus
+        for word, n in data.repeat.items():
+            repeat.setdefault(word, n)
+    words = sorted({*values, *plus, *repeat} - {"+"}, key=len, reverse=True)
+    alt = "|".join(re.escape(w) for w in words)
+    token = rf"(?:{alt}|\d{{1,4}})"
+    run = re.compile(
+        rf"(?<![^\W\d_])(?:(?:\+)\s*)?{token}(?:[\s,.\-/]{{1,3}}(?:et |and |y |e |und )?{token}){{3,}}"
+        rf"(?![^\W\d_])"
+    )
+    return values, frozenset(plus), repeat, run
+
+
+def _number_parts() -> frozenset[str]:
+    values, plus, repeat, _ = _spelling()
+    return frozenset(p for w in (*values, *plus, *repeat) for p in re.findall(r"[^\W_]+", w))
+
+
+def _distinct_parts() -> frozenset[str]:
+    """Number words that are not also everyday words ("een", "un", "het", "plus").
+
+    A number spelled out has at least one of them: no one spells a phone number with
+    only the words for one, two and three.
+    """
+    from crawler.extract.lexicon import all_languages
+
+    values, plus, repeat, _ = _spelling()
+    everyday = set().union(*(data.detect for data in all_languages()))
+    everyday |= {"het", "onze", "mais", "dos", "tres", "pat", "du", "ot"}
+    parts = {p for w in values for p in re.findall(r"[^\W_]+", w)}
+    return frozenset(p for p in parts if len(p) > 2 and p not in everyday)
+
+
+_PARTS: frozenset[str] | None = None
+_DISTINCT: frozenset[str] | None = None
+
+
+def _spelled_to_digits(m: re.Match[str]) -> str:
+    values, plus, repeat, _ = _spelling()
+    tokens = re.findall(r"[^\s,.\-/]+(?:'[^\s,.\-/]+)?|\+", m.group(0))
+    if not any(t in values or t in repeat for t in tokens):
+        return m.group(0)
+    out: list[str] = []
+    acc: int | None = None
+    times = 1
+
+    def flush() -> None:
+        nonlocal acc
+        if acc is not None:
+            out.append(str(acc))
+            acc = None
+
+    for tok in tokens:
+        if tok in plus:
+            flush()
+            out.append("+")
+        elif tok in repeat:
+            flush()
+            times = repeat[tok]
+        elif tok.isdigit():
+            flush()
+            out.append(tok * times if len(tok) == 1 else tok)
+            times = 1
+        elif tok in values:
+            v = values[tok]
+            if acc is not None and (
+                (acc % 10 == 0 and acc >= 20 and 1 <= v <= 9)
+                or (acc in (60, 80) and 10 <= v <= 19)
+                or (acc in (10, 70, 90) and 7 <= v <= 9)
+            ):
+                acc += v
+                continue
+            flush()
+            if times > 1 and v < 10:
+                out.append(str(v) * times)
+                times = 1
+            else:
+                acc = v
+    flush()
+    return " " + "".join(out) + " "
+
 
 # Full-width digits and keycap emoji ("0️⃣") become ASCII digits.
 _FULLWIDTH = {0xFF10 + i: str(i) for i in range(10)}
@@ -63,40 +124,50 @@ _KEYCAP = re.compile("([0-9])\ufe0f?\u20e3")
 _TOKEN = r"[0-9OoIl|]*[0-9][0-9OoIl|]*"
 # After the first group, a group may be look-alike letters only ("+34 6l2 34 59 lO").
 _NEXT_TOKEN = rf"(?:{_TOKEN}|[OoIl|]{{2,4}})"
+_NEXT_TOKEN_RE = re.compile(_NEXT_TOKEN)
 _CANDIDATE = re.compile(
     rf"(?:(?<![\w+])|(?=\+))(?P<plus>\+\s?|\(\s?\+)?\(?{_TOKEN}"
-    rf"(?:[ \t.\-/()\u00a0]{{1,3}}{_NEXT_TOKEN})*(?![\w])"
+    rf"(?:(?:[ \t.\-/()\u00a0]{{1,3}}|[ \t]*\n[ \t]*){_NEXT_TOKEN})*(?![\w])"
 )
 # Candidates are searched from each digit outwards: starting a regex at every "o" or "l"
 # of a long text (they can be look-alike digits) would cost more than all other work.
 _DIGIT = re.compile(r"[0-9]")
 _LEAD = re.compile(r"(?:\+\s?|\(\s?\+|\()?\(?[OoIl|]*$")
+_LEAD_ENDS = frozenset("+(OoIl|")
 _WORD_REST = re.compile(r"\w*")
 _FULLWIDTH_OR_KEYCAP = re.compile("[\uff10-\uff19\u20e3]")
 _LOOKALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-_LAST_TOKEN = re.compile(rf"[ \t.\-/()\u00a0]+{_NEXT_TOKEN}$")
+_LAST_TOKEN = re.compile(rf"[ \t\n.\-/()\u00a0]+{_NEXT_TOKEN}$")
 _DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
-# Words right before a number that make it an id, a reference or an amount, not a phone.
-_ID_CONTEXT = re.compile(
-    r"(?:\bid|\bref|#|\bno\.?|\bnr\.?|\border|\binvoice|\bcode|\bkvk|\biban|\bart\.?"
-    r"|\bitem|\blisting|\bad|\bpost|\bnumber of)\s*[:#]?\s*$",
-    re.IGNORECASE,
-)
+# Words right before a number that make it an id, a reference or an amount, not a phone
+# (folded, compared with the last word before the number: "ID: 123456", "ref#123456").
+_ID_WORDS = frozenset(
+    [
+        "id", "ref", "no", "nr", "order", "invoice", "code", "kvk", "iban", "art", "item",
+        "listing", "ad", "post", "nip", "regon", "siret", "siren", "vat", "btw", "ust", "idnr",
+        "steuernummer", "cui", "cif", "nif", "nie", "oib", "pib", "afm", "αφμ", "swift", "bic",
+        "ico", "dic", "inn", "инн", "огрн", "edrpou", "kennitala", "personnummer", "pesel",
+        "tracking", "serial", "s/n", "sn", "kod", "postal", "postcode", "zip", "plz", "cod", "mb",
+        "jmbg", "emso",
+    ]
+)  # fmt: skip
+
+
+def _id_context(before: str) -> bool:
+    """Whether the text right `before` a number makes it an id ("Order no. 123456")."""
+    parts = before.split()
+    if not parts:
+        return False
+    last = parts[-1]
+    if last.endswith("#"):
+        return True
+    word = fold(last.strip("([{:#.,;")).rsplit("(", 1)[-1]
+    if word == "of":
+        return len(parts) > 1 and fold(parts[-2]).endswith("number")
+    return word in _ID_WORDS
+
+
 _CURRENCY_AFTER = re.compile(r"\s?(?:€|\$|£|eur|usd|gbp|lei|zł|грн|руб|₽|btc|xmr)", re.IGNORECASE)
-
-
-def _spelled_to_digits(m: re.Match[str]) -> str:
-    run = m.group(0)
-    if not _HAS_DIGIT_WORD.search(run):
-        return run
-    out = []
-    for tok in re.findall(rf"\+|{_PLUS_ALT}|{_SPELLED_TOKEN}", run, re.IGNORECASE):
-        low = tok.lower()
-        if low == "+" or low in _PLUS_WORDS:
-            out.append("+")
-        else:
-            out.append(_WORD_TO_DIGIT.get(low, tok))
-    return " " + "".join(out) + " "
 
 
 def _may_hold_spelled_number(words: TextWords) -> bool:
@@ -105,15 +176,20 @@ def _may_hold_spelled_number(words: TextWords) -> bool:
     A cheap test on the word list: the regex that decodes spelled-out numbers is slow on
     long texts and almost never needed.
     """
-    if words.unique and not (words.unique & _DIGIT_WORD_PARTS):
+    global _PARTS, _DISTINCT
+    if _PARTS is None or _DISTINCT is None:
+        _PARTS, _DISTINCT = _number_parts(), _distinct_parts()
+    if words.unique and words.unique.isdisjoint(_DISTINCT):
         return False
     run = spelled = 0
     for tok in words.words:
-        if tok in _DIGIT_WORD_PARTS:
+        if tok in _PARTS:
             run += 1
             spelled += 1
         elif tok.isdigit():
             run += 1
+        elif tok in ("et", "and", "y", "e", "und"):
+            continue
         else:
             run = spelled = 0
             continue
@@ -122,19 +198,27 @@ def _may_hold_spelled_number(words: TextWords) -> bool:
     return False
 
 
-def decode_obfuscation(text: str, words: TextWords | None = None) -> str:
+def decode_obfuscation(text: str, words: TextWords | None = None, *, cleaned: bool = False) -> str:
     """`text` with keycap, full-width and spelled-out digits turned into ASCII digits.
 
-    `words` is TextWords.of(text) when the caller has it already.
+    `words` is TextWords.of(text) when the caller has it already; `cleaned` says that
+    `text` went through normalise.clean (which already turned keycaps and full-width
+    digits into ASCII digits).
     """
-    if _FULLWIDTH_OR_KEYCAP.search(text):
+    if not cleaned and not text.isascii() and _FULLWIDTH_OR_KEYCAP.search(text):
         text = _KEYCAP.sub(r"\1", text).translate(_FULLWIDTH)
         words = None
-    if words is None:
+    if words is None or words.text != text:
         words = TextWords.of(text)
     if _may_hold_spelled_number(words):
-        text = _SPELLED_RUN.sub(_spelled_to_digits, text)
+        text = _spelling()[3].sub(_spelled_to_digits, words.lower)
     return text
+
+
+# Letters first, the word boundary after them: the engine then skips to capitals quickly.
+_IBAN = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+# Links that carry an international number without "+": wa.me/31612345678, signal.me/#p/...
+_INTL_LINK = re.compile(r"(?:wa\.me/|phone=|#p/|viber\.click/|number=)\+?$", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -158,7 +242,7 @@ def _valid_e164(digits: str, international: bool, region: str | None) -> str | N
 
 
 def _tokens(candidate: str) -> list[str]:
-    return re.findall(_NEXT_TOKEN, candidate)
+    return _NEXT_TOKEN_RE.findall(candidate)
 
 
 # Validation attempts per candidate: a long run of digit groups ("1 1 1 1 ...") must not
@@ -203,6 +287,19 @@ def _numbers_in(candidate: str, international: bool, region: str | None) -> list
     return found
 
 
+def _mask_ibans(text: str) -> str:
+    return _IBAN.sub(lambda m: "#" * len(m.group(0)), text)
+
+
+def _iban_near(text: str, start: int, end: int) -> bool:
+    """Whether an IBAN overlaps text[start:end] or the few characters around it that the
+    number search looks at (an IBAN is at most 34 characters and 8 spaces long)."""
+    for m in _IBAN.finditer(text, max(0, start - 48), min(len(text), end + 48)):
+        if m.start() < end + 8 and m.end() > start - 16:
+            return True
+    return False
+
+
 def extract_phones(
     text: str, region: str | None = None, *, words: TextWords | None = None
 ) -> list[str]:
@@ -210,37 +307,54 @@ def extract_phones(
 
     `region` is an ISO 3166 alpha-2 hint (e.g. "NL") for numbers written without a
     country code; without it only numbers with their own +country code (or 00) count.
-    `words` is TextWords.of(text) when the caller has it already.
+    `words` is TextWords.of(text) for the cleaned text (normalise.clean) when the caller
+    has it already.
     """
     if not text:
         return []
     region = region.upper() if region else None
-    decoded = decode_obfuscation(text, words)
+    decoded = decode_obfuscation(clean(text) if words is None else text, words, cleaned=True)
+    # Account numbers are masked before numbers are looked for; the IBAN pattern runs over
+    # the whole text only when "IBAN" is written or a candidate number has one near it.
+    masked = "IBAN" in decoded or "iban" in decoded
+    if masked:
+        decoded = _mask_ibans(decoded)
     out: list[str] = []
     pos = 0
     while True:
         seed = _DIGIT.search(decoded, pos)
         if seed is None:
             break
-        lead = _LEAD.search(decoded, max(0, seed.start() - 8), seed.start())
+        at = seed.start()
+        # _LEAD can only end in one of these (or in a space after "+"): skip it otherwise.
+        before = decoded[at - 1 : at] if at else ""
+        lead = (
+            _LEAD.search(decoded, max(0, at - 8), at)
+            if before in _LEAD_ENDS or (before.isspace() and decoded[at - 2 : at - 1] == "+")
+            else None
+        )
         m = _CANDIDATE.match(decoded, lead.start() if lead else seed.start())
         if m is None:
             m = _CANDIDATE.match(decoded, seed.start())
         if m is None:
             # A digit glued to a word ("abc123"): skip the whole word.
-            word_end = _WORD_REST.match(decoded, seed.start()).end()
+            rest = _WORD_REST.match(decoded, seed.start())
+            word_end = rest.end() if rest else seed.start() + 1
             pos = max(word_end, seed.start() + 1)
             continue
         pos = m.end()
         cand = m.group(0)
-        digit_count = sum(ch.isdigit() for ch in cand)
+        digit_count = sum(map(str.isdigit, cand))
         if digit_count < 6:
             continue
+        if not masked and _iban_near(decoded, m.start(), m.end()):
+            decoded, masked, out, pos = _mask_ibans(decoded), True, [], 0
+            continue  # start again over the masked text
         stripped = cand.strip("() ")
         if _DATE.match(stripped):
             continue
         start = m.start()
-        if _ID_CONTEXT.search(decoded[max(0, start - 16) : start]):
+        if _id_context(decoded[max(0, start - 16) : start]):
             continue
         if _CURRENCY_AFTER.match(decoded, m.end()):
             # "06 12345678 150 EUR": the last group is a price, the rest may be a number.
@@ -248,7 +362,9 @@ def extract_phones(
             if last is None:
                 continue
             cand = cand[: last.start()]
-        international = bool(m.group("plus"))
+        international = bool(m.group("plus")) or bool(
+            _INTL_LINK.search(decoded, max(0, start - 14), start)
+        )
         for number in _numbers_in(cand, international, region):
             if number not in out:
                 out.append(number)

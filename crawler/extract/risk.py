@@ -9,7 +9,11 @@ person offered for sale, and with platform-level signals passed in `extras`:
 Every point added is explained in a line that reads on its own, e.g.
 "3 distinct indicators (movement, no limits, youth emphasis): +39 (30 for the indicators,
 x1.3 because they occur together)". No settings: the weights below are
-the policy, documented here so analysts can read why a listing scored what it did.
+the policy, documented here and in docs/risk.md so analysts can read why a listing
+scored what it did. Points are calibrated: linear up to CURVE_KNEE, then a flattening
+curve below 100, so that strong listings stay ordered; a stated age under 18 scores at
+least MINOR_FLOOR; exactly 100 needs a stated minor age and overwhelming other evidence.
+Adding evidence never lowers the score (tests/extract/test_extract_risk.py checks it).
 """
 
 from __future__ import annotations
@@ -51,6 +55,16 @@ SINGLE_INDICATOR_CAP = 15
 # Multiplier of the summed points by the number of distinct ids.
 CO_OCCURRENCE = {1: 0.6, 2: 1.0, 3: 1.3, 4: 1.5}
 CO_OCCURRENCE_MAX = 1.7  # five or more distinct ids
+# Calibration: points map linearly to the score up to the knee, then on a saturating curve,
+# so that the top of a ranking is ordered by strength of evidence instead of tied at 100.
+CURVE_KNEE = 40
+CURVE_SCALE = 50.0
+# A stated age under 18 scores at least this, whatever else is (not) found.
+MINOR_FLOOR = 90
+# Without a stated minor age the curve flattens towards this, so a minor age dominates.
+ADULT_CEILING = 89
+# Only a stated minor age with this many points in all scores exactly 100.
+MAX_SCORE_POINTS = 200
 
 
 def _label(indicator_id: str) -> str:
@@ -99,6 +113,8 @@ def score(
                 "(a phrase that is often innocent): counted at reduced weight"
             )
     for ind, floor in SEVERE_FLOORS.items():
+        if ind == "minor_age_stated":
+            continue  # handled after calibration: it dominates every other signal
         if ind in best_weight and best_weight[ind] >= 1.0 and points < floor:
             points = floor
             lines.append(f"{_label(ind)} is a priority on its own: score raised to {floor}")
@@ -123,7 +139,38 @@ def score(
                 f"price is {ratio:.2g}x the platform median for its unit (far {how}): "
                 f"+{round(bonus)}"
             )
-    total = max(0, min(100, round(points)))
+    floors = [
+        f
+        for ind, f in SEVERE_FLOORS.items()
+        if ind != "minor_age_stated" and best_weight.get(ind, 0.0) >= 1.0
+    ]
+    total = max(_calibrated(points), *floors) if floors else _calibrated(points)
+    if total != round(points) and points > CURVE_KNEE:
+        lines.append(
+            f"{round(points)} points in all, read on a curve that flattens above "
+            f"{CURVE_KNEE}: {total} (only overwhelming evidence comes near 100)"
+        )
+    if "minor_age_stated" in best_weight and best_weight["minor_age_stated"] >= 1.0:
+        minor = MINOR_FLOOR + (99 - MINOR_FLOOR) * (1 - math.exp(-points / 120))
+        if minor > total:
+            total = round(minor)
+            lines.append(
+                f"a stated age under 18 dominates: {total} (at least {MINOR_FLOOR}, more with "
+                "other evidence)"
+            )
+        if points >= MAX_SCORE_POINTS:
+            total = 100
+            lines.append("a stated minor age with overwhelming other evidence: 100")
+    total = max(0, min(100, total))
     if not lines:
         lines.append("no indicators found: 0")
     return total, lines
+
+
+def _calibrated(points: float) -> int:
+    """Points -> 0-89: linear up to CURVE_KNEE, then flattening towards ADULT_CEILING."""
+    if points <= CURVE_KNEE:
+        return max(0, round(points))
+    over = points - CURVE_KNEE
+    span = ADULT_CEILING - CURVE_KNEE
+    return min(ADULT_CEILING, round(CURVE_KNEE + span * (1 - math.exp(-over / CURVE_SCALE))))

@@ -16,8 +16,8 @@ import hashlib
 import re
 
 import base58
-from Crypto.Hash import keccak
 
+from crawler.extract.language import TextWords
 from crawler.models import Wallet
 
 # --- base58check (Bitcoin, Tron) -------------------------------------------------------
@@ -124,6 +124,10 @@ def _valid_segwit(address: str) -> bool:
 
 
 def _keccak256(data: bytes) -> bytes:
+    # Imported on first use: pycryptodome's import costs ~25 ms of every process start,
+    # and most listings hold no eth or xmr address.
+    from Crypto.Hash import keccak
+
     return keccak.new(digest_bits=256, data=data).digest()
 
 
@@ -214,35 +218,114 @@ _WALLET_RE = re.compile(
 _QUICK = re.compile(r"[0-9A-Za-z]{25,}")
 
 
-def extract_wallets(text: str) -> list[Wallet]:
-    """Checksum-valid wallet addresses in `text`, deduplicated, in order of appearance."""
-    out: list[Wallet] = []
-    # Most listings hold no run of 25+ address characters; skip the full scan then.
-    if not text or not _QUICK.search(text):
-        return out
-    for m in _WALLET_RE.finditer(text):
-        kind = m.lastgroup
-        address = m.group(0)
-        chain = None
-        if kind == "btc58":
-            payload = _base58check_payload(address)
-            if payload is not None and len(payload) == 21 and payload[0] in (0, 5):
-                chain = "btc"
-        elif kind == "bech":
-            if _valid_segwit(address):
-                chain, address = "btc", address.lower()
-        elif kind == "eth":
-            if _valid_eth(address):
-                chain = "eth"
-        elif kind == "xmr":
-            if _valid_xmr(address):
-                chain = "xmr"
-        elif kind == "trx":
-            payload = _base58check_payload(address)
-            if payload is not None and len(payload) == 21 and payload[0] == 0x41:
-                chain = "trx"
-        if chain:
-            wallet = Wallet(chain=chain, address=address)
-            if wallet not in out:
-                out.append(wallet)
+def _chain(kind: str, address: str) -> tuple[str, str] | None:
+    """(chain, canonical address) when `address` of the regex group `kind` validates."""
+    if kind == "btc58":
+        payload = _base58check_payload(address)
+        if payload is not None and len(payload) == 21 and payload[0] in (0, 5):
+            return "btc", address
+    elif kind == "bech":
+        if _valid_segwit(address):
+            return "btc", address.lower()
+    elif kind == "eth":
+        if _valid_eth(address):
+            return "eth", address
+    elif kind == "xmr":
+        if _valid_xmr(address):
+            return "xmr", address
+    elif kind == "trx":
+        payload = _base58check_payload(address)
+        if payload is not None and len(payload) == 21 and payload[0] == 0x41:
+            return "trx", address
+    return None
+
+
+_CHUNK = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{3,}(?![0-9A-Za-z])")
+_WHOLE = re.compile(
+    _WALLET_RE.pattern.replace("(?<![0-9A-Za-z])", "^").replace("(?![0-9A-Za-z])", "$")
+)
+
+
+def _split_addresses(text: str) -> list[tuple[int, Wallet]]:
+    """Addresses broken by whitespace ("bc1qxy2k gdygjrsq..."), kept only when the joined
+    string validates: the checksum decides, so ordinary words are never glued together."""
+    out: list[tuple[int, Wallet]] = []
+    pos = 0
+    while (hint := _SPLIT_HINT.search(text, pos)) is not None:
+        pos = hint.start() + 1
+        if hint.start() and _ALNUM.match(text, hint.start() - 1):
+            continue  # inside a word
+        head = hint.group(0)
+        if head[0] in "bB0" and not head.startswith(("bc1", "BC1", "0x")):
+            continue
+        if head[0] == "T" and not any(c.isdigit() or c.isupper() for c in head[1:12]):
+            continue  # "Termine sind": a word, not the start of a Tron address
+        chunks = []
+        for chunk in _CHUNK.finditer(text, hint.start()):
+            chunks.append(chunk)
+            if len(chunks) == 8:
+                break
+        joined = chunks[0].group(0)
+        hit = None
+        for j in range(1, len(chunks)):
+            gap = text[chunks[j - 1].end() : chunks[j].start()]
+            if gap not in (" ", "\n", " \n", "\n ", "  ", "\t"):
+                break
+            joined += chunks[j].group(0)
+            if len(joined) > 106:
+                break
+            m = _WHOLE.match(joined)
+            if m and m.lastgroup and (found := _chain(m.lastgroup, joined)):
+                hit = (chunks[j].end(), Wallet(chain=found[0], address=found[1]))
+        if hit:
+            out.append((hint.start(), hit[1]))
+            pos = hit[0]
     return out
+
+
+def extract_wallets(text: str, *, words: TextWords | None = None) -> list[Wallet]:
+    """Checksum-valid wallet addresses in `text`, deduplicated, in order of appearance.
+
+    An address split by whitespace is joined when the joined string validates. `words`
+    is TextWords.of(text) when the caller has it already (a cheap first test).
+    """
+    found: list[tuple[int, Wallet]] = []
+    if not text:
+        return []
+    # Most listings hold no run of 25+ address characters; skip the full scan then.
+    long_word = (
+        _QUICK.search(text) is not None
+        if words is None or words.text != text
+        else max(map(len, words.unique), default=0) >= 25
+    )
+    if long_word:
+        for m in _WALLET_RE.finditer(text):
+            chain = _chain(m.lastgroup or "", m.group(0))
+            if chain:
+                found.append((m.start(), Wallet(chain=chain[0], address=chain[1])))
+    found += _split_addresses(text)
+    found.sort(key=lambda item: item[0])
+    out: list[Wallet] = []
+    for _, wallet in found:
+        if wallet not in out:
+            out.append(wallet)
+    return out
+
+
+# A chunk that may open a split address ("1", "3", "4", "8", "T", "bc1", "0x" where a word
+# starts), followed by another chunk. The word-start check follows the first character:
+# a leading look-behind would make the engine try every position of the text instead of
+# skipping to the opening characters.
+_SPLIT_HINT = re.compile(
+    "(?:"
+    + "|".join(
+        [f"{c}(?<![0-9A-Za-z]{c})[0-9A-Za-z]{{5,}}" for c in "1348T"]
+        + [
+            "b(?<![0-9A-Za-z]b)c1[0-9A-Za-z]{3,}",
+            "B(?<![0-9A-Za-z]B)C1[0-9A-Za-z]{3,}",
+            "0(?<![0-9A-Za-z]0)x[0-9A-Za-z]{4,}",
+        ]
+    )
+    + r")[ \t\n]{1,2}[0-9A-Za-z]{3,}"
+)
+_ALNUM = re.compile(r"[0-9A-Za-z]")

@@ -1,4 +1,4 @@
-"""The `crawler extract` command-line contract (INDICATORS.md), run as a real subprocess."""
+"""The `crawler extract` command-line contract (docs/indicators.md), run as a real subprocess."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Case tables for crawler.extract.contacts: e-mail addresses and messenger handles.
 
-Addresses use example.org/example.com/.test domains and example phone numbers (SAFETY.md).
+Addresses use example.org/example.com/.test domains and example phone numbers (docs/safety.md).
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ EMAIL_CASES = [
     ("name [at] example [dot] org", ["name@example.org"]),
     ("name(at)example(dot)org", ["name@example.org"]),
     ("name {at} example {dot} com", ["name@example.com"]),
-    ("name [@] example [.] test", []),  # "[.]" is not one of our dot spellings
+    # Issue #12: "[.]" is a common way to hide the dot, so it now counts as one.
+    ("name [@] example [.] test", ["name@example.test"]),
+    ("lucia arroba example punto com", ["lucia@example.com"]),
+    ("ime (pri) example (pika) org", ["ime@example.org"]),
+    ("olga собака example точка org", ["olga@example.org"]),
     ("naam (apenstaart) example (punt) org", ["naam@example.org"]),
     ("anna at example dot org", ["anna@example.org"]),
     ("ANNA@EXAMPLE.ORG and anna@example.org", ["ANNA@EXAMPLE.ORG"]),  # case-insensitive dedup
@@ -47,12 +51,14 @@ HANDLE_CASES = [
     ("ТГ: @example_handle", None, [("telegram", "example_handle")]),
     ("телеграм: @example_handle", None, [("telegram", "example_handle")]),
     ("https://t.me/joinchat/AAAAexample", None, []),  # invite links are not handles
-    (f"wa.me/{NL_DIGITS}", None, [("whatsapp", NL_DIGITS)]),
-    (f"https://api.whatsapp.com/send?phone={NL_DIGITS}", None, [("whatsapp", NL_DIGITS)]),
-    (f"whatsapp: {NL_NAT}", "NL", [("whatsapp", NL_DIGITS)]),
-    (f"WhatsApp only {NL_E164}", None, [("whatsapp", NL_DIGITS)]),
-    (f"viber {NL_NAT}", "NL", [("viber", NL_DIGITS)]),
-    (f"signal: {NL_E164}", None, [("signal", NL_DIGITS)]),
+    # Issue #12: a number written for a messenger is a phone number (extract_phones
+    # finds it, see test_messenger_numbers_are_phones), not a handle.
+    (f"wa.me/{NL_DIGITS}", None, []),
+    (f"https://api.whatsapp.com/send?phone={NL_DIGITS}", None, []),
+    (f"whatsapp: {NL_NAT}", "NL", []),
+    (f"WhatsApp only {NL_E164}", None, []),
+    (f"viber {NL_NAT}", "NL", []),
+    (f"signal: {NL_E164}", None, []),
     ("signal: example.01", None, [("signal", "example.01")]),
     ("snap: example.name", None, [("snapchat", "example.name")]),
     ("snapchat.com/add/examplename", None, [("snapchat", "examplename")]),
@@ -86,3 +92,28 @@ HANDLE_CASES = [
 )
 def test_extract_handles(text: str, region: str | None, expected: list[tuple[str, str]]) -> None:
     assert [(h.service, h.handle) for h in extract_handles(text, region)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        (f"wa.me/{NL_DIGITS}", None),
+        (f"https://api.whatsapp.com/send?phone={NL_DIGITS}", None),
+        (f"whatsapp: {NL_NAT}", "NL"),
+        (f"WhatsApp only {NL_E164}", None),
+        (f"viber {NL_NAT}", "NL"),
+        (f"signal.me/#p/{NL_E164}", None),
+        (f"Telegram {NL_E164}", None),
+    ],
+)
+def test_messenger_numbers_are_phones(text: str, region: str | None) -> None:
+    from crawler.extract.phones import extract_phones
+
+    assert extract_phones(text, region) == [NL_E164]
+    assert extract_handles(text, region) == []
+
+
+def test_telegram_link_and_label_give_the_same_handle() -> None:
+    link = extract_handles("t.me/example_handle")
+    label = extract_handles("telegram: example_handle")
+    assert link == label == extract_handles("TG @example_handle")

@@ -1,6 +1,6 @@
 """Case table for crawler.extract.indicators.find_indicators, and lexicon checks.
 
-Texts are clinical and carry only the indicator phrases (SAFETY.md).
+Texts are clinical and carry only the indicator phrases (docs/safety.md).
 """
 
 from __future__ import annotations
@@ -212,7 +212,8 @@ CASES = [
         "ro",
         [
             ("document_retention", "Predați actele"),
-            ("employer_housing", "Cazare asigurată"),
+            # Issue #12: the evidence runs on to who arranges the housing.
+            ("employer_housing", "Cazare asigurată de angajator"),
         ],
     ),
     (
@@ -257,7 +258,9 @@ CASES = [
     (
         "Только исполнилось 18, без опыта.",
         "ru",
-        [("youth_emphasis", "Только исполнилось 18"), ("unrealistic_offer", "без опыта")],
+        # Issue #12: with no job in sight, "no experience" is inexperience (youth
+        # emphasis in the taxonomy), not a job offer that asks for none.
+        [("youth_emphasis", "Только исполнилось 18"), ("youth_emphasis", "без опыта")],
     ),
     (
         "По-русски не говорит, пишите подруге. Принимаем только Bitcoin.",
@@ -310,7 +313,8 @@ CASES = [
     (
         "We lend you the money for the trip, you pay it back through work.",
         "en",
-        [("debt_bondage", "lend you the money"), ("debt_bondage", "pay it back through work")],
+        # Issue #12: the loan and its repayment are one piece of evidence.
+        [("debt_bondage", "lend you the money for the trip, you pay it back")],
     ),
     # Not indicators.
     ("Work in Germany, team wanted", "en", []),
@@ -344,9 +348,11 @@ def test_language_is_detected_when_not_given() -> None:
 
 def test_weak_forms_carry_a_lower_weight() -> None:
     (strong,) = find_indicators("Available 24/7", "en")
-    (weak,) = find_indicators("We offer 24/7 customer support", "en")
+    (weak,) = find_indicators("Start immediately", "en")
     assert strong.weight == 1.0
-    assert weak.id == "constant_availability" and weak.weight < 0.5
+    assert weak.id == "unrealistic_offer" and weak.weight < 1.0
+    # Issue #12: a support desk open 24/7 is a look-alike (a guard word), not a weak hit.
+    assert find_indicators("We offer 24/7 customer support", "en") == []
 
 
 def test_age_field_under_18_is_minor_age_stated() -> None:

@@ -74,7 +74,7 @@ def test_fields_carry_phone_and_price() -> None:
 
 
 def test_age_field_under_18_scores_high() -> None:
-    # SAFETY.md: a bare stated age in a profile field, nothing else.
+    # docs/safety.md: a bare stated age in a profile field, nothing else.
     result = extract("Profile", lang="en", fields={"age": "16"})
     assert [(h.id, h.field) for h in result.indicators] == [("minor_age_stated", "age")]
     assert result.risk_score >= 70
@@ -92,7 +92,11 @@ def test_broken_html_does_not_fail() -> None:
         ("AMSTERDAM", "NL", "amsterdam, nl"),
         ("Den Haag (Centrum)", "NL", "the hague, nl"),
         ("Київ", "UA", "kyiv, ua"),
-        ("Kiev", None, "kyiv"),
+        # Issue #12: the gazetteer knows a city's country even without a hint.
+        ("Kiev", None, "kyiv, ua"),
+        ("Köln", "NL", "cologne, de"),  # the city's own country wins over the hint
+        ("Θεσσαλονίκη", "GR", "thessaloniki, gr"),
+        ("Praha 2", "CZ", "prague, cz"),
         ("București, Sector 1", "RO", "bucharest, ro"),
         ("München", "DE", "munich, de"),
         ("10115 Berlin", "DE", "berlin, de"),

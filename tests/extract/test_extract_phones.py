@@ -1,6 +1,6 @@
 """Case table for crawler.extract.phones.extract_phones.
 
-Every number is phonenumbers' own example number for its region (SAFETY.md): they belong
+Every number is phonenumbers' own example number for its region (docs/safety.md): they belong
 to nobody. The obfuscated forms are built from them by code.
 """
 

@@ -1,6 +1,6 @@
 """Case table for crawler.extract.wallets: addresses are generated from seeded random bytes.
 
-No real address is copied (SAFETY.md): each case builds its address with our encoders, and
+No real address is copied (docs/safety.md): each case builds its address with our encoders, and
 the "broken" cases change one character so that the checksum fails.
 """
 

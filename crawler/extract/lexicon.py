@@ -1,0 +1,386 @@
+"""Per-language data of crawler/extract/lexicons/<lang>.yaml, read and checked once.
+
+One file per language (our own work) holds everything language-specific that the
+extractors use: words that identify the language, negation words, spelled digits and
+number words for phones, rate words per price unit, local currency words, how e-mail
+"@" and "." are spelled out, the indicator phrases and the look-alike guards. Lists are
+strings split on "|" (entries may contain spaces). A file that cannot be used raises
+LexiconError naming the file, the field and the reason. No settings.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.extract.normalise import fold_word
+
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+PRICE_UNITS = ("15min", "30min", "hour", "night", "day", "week", "month", "year", "sale", "once")
+SCRIPTS = ("latin", "cyrillic", "greek", "georgian")
+
+
+def _yaml_load(text: str) -> Any:
+    """YAML imported here: with the compiled lexicons fresh, extraction never reads YAML."""
+    import yaml
+
+    # libyaml's loader is several times faster than the pure-Python one.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used: names the file, the field and the reason."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One indicator phrase: its text, weight, and the contexts it needs or must not have."""
+
+    phrase: str
+    weight: float = 1.0
+    needs: tuple[str, ...] = ()  # the listing must hold a word of one of these contexts
+    unless: tuple[str, ...] = ()  # ... and no word of these
+
+
+@dataclass(frozen=True)
+class Concept:
+    """An indicator as words of several kinds in one sentence, in any order.
+
+    `classes` are folded word lists (words, "stem*" and multi-word entries); a sentence
+    that holds a word of every class is a hit: "passport" and "safe" in "Passports stay
+    in the office safe until the season ends".
+    """
+
+    classes: tuple[tuple[str, ...], ...]
+    weight: float = 1.0
+    needs: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+
+
+@dataclass
+class LanguageData:
+    lang: str
+    scripts: tuple[str, ...]
+    detect: frozenset[str]  # folded words typical of the language
+    negations: frozenset[str]  # folded words that void a phrase right after them
+    digits: dict[str, int]  # folded spelled digit or number word -> value (0-99)
+    plus: frozenset[str]
+    repeat: dict[str, int]  # "double" -> 2, "triple" -> 3
+    units: dict[str, str]  # folded rate word(s) -> unit
+    currencies: dict[str, str]  # folded currency word -> ISO code
+    email_at: frozenset[str]
+    email_dot: frozenset[str]
+    indicators: dict[str, list[Entry]]  # id -> its phrases
+    guards: dict[str, list[str]] = field(default_factory=dict)  # id -> folded guard words
+    contexts: dict[str, list[str]] = field(default_factory=dict)  # name -> folded words
+    concepts: dict[str, list[Concept]] = field(default_factory=dict)  # id -> its concepts
+
+
+def _split(value: Any, path: Path, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        items = [str(v) for v in value]
+    elif isinstance(value, str | int | float):
+        items = str(value).split("|")
+    else:
+        raise LexiconError(f"{path}: field '{name}': must be a string or a list of strings")
+    return [fold_word(i) for i in items if str(i).strip()]
+
+
+def _concept(rule: Any, path: Path, name: str) -> Concept:
+    """A concept from "a|b* & c|d e" or {all: "...", needs: ..., unless: ..., weight: ...}."""
+    extra: dict[str, Any] = {}
+    if isinstance(rule, dict):
+        extra, rule = rule, rule.get("all")
+    if not isinstance(rule, str) or "&" not in rule:
+        raise LexiconError(f"{path}: field '{name}': must be word lists joined by ' & '")
+    classes = tuple(tuple(_split(part, path, name)) for part in rule.split("&"))
+    if any(not c for c in classes):
+        raise LexiconError(f"{path}: field '{name}': an empty word list")
+    weight = extra.get("weight", 1.0)
+    if not isinstance(weight, int | float) or not 0 < weight <= 1:
+        raise LexiconError(f"{path}: field '{name}.weight': must be in (0, 1]")
+    return Concept(
+        classes,
+        float(weight),
+        _names(extra.get("needs"), path, f"{name}.needs"),
+        _names(extra.get("unless"), path, f"{name}.unless"),
+    )
+
+
+def _names(value: Any, path: Path, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else str(value).split("|")
+    if not all(isinstance(v, str) and v.strip() for v in items):
+        raise LexiconError(f"{path}: field '{name}': must name contexts")
+    return tuple(v.strip() for v in items)
+
+
+def _words(value: Any, path: Path, name: str) -> frozenset[str]:
+    out: set[str] = set()
+    for item in _split(value, path, name):
+        out.update(item.split())
+    return frozenset(out)
+
+
+# Serbian Latin -> Cyrillic, letter by letter (digraphs first).
+_SR_DIGRAPHS = {"lj": "љ", "nj": "њ", "dž": "џ", "Lj": "Љ", "Nj": "Њ", "Dž": "Џ"}
+_SR_LETTERS = dict(
+    zip(
+        "abcčćdđefghijklmnoprsštuvzž",
+        "абцчћдђефгхијклмнопрсштувзж",
+        strict=True,
+    )
+)
+
+
+def sr_cyrillic(text: str) -> str:
+    """Serbian Latin script written in Cyrillic ("smeštaj" -> "смештај")."""
+    for latin, cyr in _SR_DIGRAPHS.items():
+        text = text.replace(latin, cyr)
+    return "".join(_SR_LETTERS.get(ch, ch) for ch in text)
+
+
+def _both(rule: str, spell: Any) -> str:
+    """A concept rule whose every word list also holds the words respelled by `spell`."""
+    parts = []
+    for part in rule.split("&"):
+        words = [w.strip() for w in part.split("|") if w.strip()]
+        extra = [x for w in words for x in spell(w.lower()).split("|") if x and x != w.lower()]
+        parts.append("|".join(words + extra))
+    return " & ".join(parts)
+
+
+def _with_cyrillic(data: dict[str, Any]) -> None:
+    """Add the Cyrillic spelling of every phrase and word list of a Latin-script file."""
+    for entries in (data.get("indicators") or {}).values():
+        extra = []
+        for entry in entries:
+            phrase = entry.get("phrase") if isinstance(entry, dict) else entry
+            if isinstance(phrase, str):
+                cyr = sr_cyrillic(phrase.lower())
+                if cyr != phrase.lower():
+                    extra.append({**entry, "phrase": cyr} if isinstance(entry, dict) else cyr)
+        entries.extend(extra)
+    for rules in (data.get("concepts") or {}).values():
+        for n, rule in enumerate(rules):
+            if isinstance(rule, str):
+                rules[n] = _both(rule, sr_cyrillic)
+            elif isinstance(rule, dict) and isinstance(rule.get("all"), str):
+                rules[n] = {**rule, "all": _both(rule["all"], sr_cyrillic)}
+    for key in ("detect", "negations"):
+        if isinstance(data.get(key), str):
+            data[key] = data[key] + " " + sr_cyrillic(data[key])
+    for section in ("units", "currencies", "guards", "contexts"):
+        for name, words in (data.get(section) or {}).items():
+            if isinstance(words, str):
+                data[section][name] = words + "|" + sr_cyrillic(words)
+    if isinstance(data.get("digits"), list):
+        data["digits"] = [f"{w}|{sr_cyrillic(str(w))}" for w in data["digits"]]
+
+
+# Russian and Ukrainian as ads write them in Latin letters ("tolko priehala", "nova v
+# misti"): two common schemes each, a formal one and a casual one.
+_LATIN_SCHEMES: dict[str, tuple[dict[str, str], ...]] = {
+    "ru": (
+        dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", [
+            "a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o",
+            "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e",
+            "yu", "ya"], strict=True)),
+        dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", [
+            "a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o",
+            "p", "r", "s", "t", "u", "f", "h", "c", "ch", "sh", "sch", "", "i", "", "e",
+            "ju", "ja"], strict=True)),
+    ),
+    "uk": (
+        dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’", [
+            "a", "b", "v", "h", "g", "d", "e", "ye", "zh", "z", "y", "i", "yi", "y", "k", "l",
+            "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "",
+            "yu", "ya", "", ""], strict=True)),
+        dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’", [
+            "a", "b", "v", "g", "g", "d", "e", "e", "zh", "z", "y", "i", "i", "i", "k", "l",
+            "m", "n", "o", "p", "r", "s", "t", "u", "f", "h", "c", "ch", "sh", "sch", "",
+            "ju", "ja", "", ""], strict=True)),
+    ),
+}  # fmt: skip
+
+
+def latin_spellings(text: str, lang: str) -> list[str]:
+    """`text` (Cyrillic) as Russian or Ukrainian is written in Latin letters, one per scheme."""
+    out: list[str] = []
+    for scheme in _LATIN_SCHEMES.get(lang, ()):
+        latin = "".join(scheme.get(ch, ch) for ch in text.lower())
+        if latin != text.lower() and latin not in out:
+            out.append(latin)
+    return out
+
+
+def _with_latin(data: dict[str, Any], lang: str) -> None:
+    """Add the Latin spellings of every phrase and detect word of a Cyrillic-script file."""
+    for entries in (data.get("indicators") or {}).values():
+        extra = []
+        for entry in entries:
+            phrase = entry.get("phrase") if isinstance(entry, dict) else entry
+            if isinstance(phrase, str) and re.search("[а-яіїєґ]", phrase.lower()):
+                for latin in latin_spellings(phrase, lang):
+                    extra.append({**entry, "phrase": latin} if isinstance(entry, dict) else latin)
+        entries.extend(extra)
+    for rules in (data.get("concepts") or {}).values():
+        for n, rule in enumerate(rules):
+            if isinstance(rule, str):
+                rules[n] = _both(rule, lambda t: "|".join(latin_spellings(t, lang)) or t)
+            elif isinstance(rule, dict) and isinstance(rule.get("all"), str):
+                spell = lambda t: "|".join(latin_spellings(t, lang)) or t  # noqa: E731
+                rules[n] = {**rule, "all": _both(rule["all"], spell)}
+    if isinstance(data.get("detect"), str):
+        detect = data["detect"].split()
+        latins = [w for word in detect if len(word) > 3 for w in latin_spellings(word, lang)]
+        data["detect"] = " ".join(detect + latins)
+
+
+def _yaml_error() -> type[Exception]:
+    import yaml
+
+    return yaml.YAMLError
+
+
+def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
+    try:
+        data = _yaml_load(path.read_text(encoding="utf-8"))
+    except _yaml_error() as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("indicators"), dict):
+        raise LexiconError(f"{path}: field 'indicators': must be a mapping of id -> phrases")
+    lang = str(data.get("lang") or path.stem)
+    if data.get("transliterate") == "cyrillic":
+        _with_cyrillic(data)
+    elif data.get("transliterate") == "latin":
+        _with_latin(data, str(data.get("lang") or path.stem))
+    scripts = tuple(str(data.get("script") or "latin").split("+"))
+    for s in scripts:
+        if s not in SCRIPTS:
+            raise LexiconError(f"{path}: field 'script': unknown script {s!r}")
+    digits: dict[str, int] = {}
+    raw_digits = data.get("digits") or []
+    if raw_digits and (not isinstance(raw_digits, list) or len(raw_digits) != 10):
+        raise LexiconError(f"{path}: field 'digits': must list the words for 0 to 9, in order")
+    for value, words in enumerate(raw_digits):
+        for w in _split(words, path, f"digits[{value}]"):
+            digits[w] = value
+    numbers = data.get("numbers") or {}
+    if not isinstance(numbers, dict):
+        raise LexiconError(f"{path}: field 'numbers': must map number words to 10-99")
+    for word, value in numbers.items():
+        if not isinstance(value, int) or not 10 <= value <= 99:
+            raise LexiconError(f"{path}: field 'numbers.{word}': must be a number from 10 to 99")
+        digits[fold_word(str(word))] = value
+    repeat = {w: 2 for w in _split(data.get("double"), path, "double")}
+    repeat.update({w: 3 for w in _split(data.get("triple"), path, "triple")})
+    units: dict[str, str] = {}
+    for unit, words in (data.get("units") or {}).items():
+        if unit not in PRICE_UNITS:
+            raise LexiconError(f"{path}: field 'units.{unit}': unknown unit")
+        for w in _split(words, path, f"units.{unit}"):
+            units[w] = unit
+    currencies: dict[str, str] = {}
+    for code, words in (data.get("currencies") or {}).items():
+        if not isinstance(code, str) or not code.isupper():
+            raise LexiconError(f"{path}: field 'currencies.{code}': must be an ISO 4217 code")
+        for w in _split(words, path, f"currencies.{code}"):
+            currencies[w] = code
+    contexts: dict[str, list[str]] = {}
+    for ctx, words in (data.get("contexts") or {}).items():
+        contexts[str(ctx)] = _split(words, path, f"contexts.{ctx}")
+    indicators: dict[str, list[Entry]] = {}
+    for ind, entries in data["indicators"].items():
+        name = f"indicators.{ind}"
+        if ind not in indicator_ids:
+            raise LexiconError(f"{path}: field '{name}': unknown indicator id")
+        if not isinstance(entries, list) or not entries:
+            raise LexiconError(f"{path}: field '{name}': must be a non-empty list of phrases")
+        items: list[Entry] = []
+        for n, entry in enumerate(entries):
+            weight: Any = 1.0
+            needs: tuple[str, ...] = ()
+            unless: tuple[str, ...] = ()
+            if isinstance(entry, dict):
+                phrase, weight = entry.get("phrase"), entry.get("weight", 1.0)
+                if not isinstance(weight, int | float) or not 0 < weight <= 1:
+                    raise LexiconError(f"{path}: field '{name}[{n}].weight': must be in (0, 1]")
+                needs = _names(entry.get("needs"), path, f"{name}[{n}].needs")
+                unless = _names(entry.get("unless"), path, f"{name}[{n}].unless")
+            else:
+                phrase = entry
+            if not isinstance(phrase, str | int) or not str(phrase).strip():
+                raise LexiconError(f"{path}: field '{name}[{n}]': phrase must be a string")
+            items.append(Entry(str(phrase), float(weight), needs, unless))
+        indicators[ind] = items
+    concepts: dict[str, list[Concept]] = {}
+    for ind, rules in (data.get("concepts") or {}).items():
+        name = f"concepts.{ind}"
+        if ind not in indicator_ids:
+            raise LexiconError(f"{path}: field '{name}': unknown indicator id")
+        if not isinstance(rules, list):
+            raise LexiconError(f"{path}: field '{name}': must be a list of concepts")
+        concepts[ind] = [_concept(rule, path, f"{name}[{n}]") for n, rule in enumerate(rules)]
+    guards: dict[str, list[str]] = {}
+    for ind, words in (data.get("guards") or {}).items():
+        if ind not in indicator_ids:
+            raise LexiconError(f"{path}: field 'guards.{ind}': unknown indicator id")
+        guards[ind] = _split(words, path, f"guards.{ind}")
+    return LanguageData(
+        lang=lang,
+        scripts=scripts,
+        detect=_words(data.get("detect"), path, "detect"),
+        negations=_words(data.get("negations"), path, "negations"),
+        digits=digits,
+        plus=frozenset(_split(data.get("plus"), path, "plus")),
+        repeat=repeat,
+        units=units,
+        currencies=currencies,
+        email_at=frozenset(_split(data.get("email_at"), path, "email_at")),
+        email_dot=frozenset(_split(data.get("email_dot"), path, "email_dot")),
+        indicators=indicators,
+        guards=guards,
+        contexts=contexts,
+        concepts=concepts,
+    )
+
+
+@functools.cache
+def available_languages() -> tuple[str, ...]:
+    """Languages that have a lexicon file."""
+    return tuple(sorted(p.stem for p in LEXICON_DIR.glob("*.yaml")))
+
+
+@functools.cache
+def language(lang: str) -> LanguageData:
+    """One language's data for extraction: compiled ahead of time
+    (crawler.extract.lexicon_cache) when the compiled file matches the YAML, else read
+    from the YAML now. The compiled data leaves out the indicator phrases and concepts:
+    extraction reads those from the compiled phrase tables (full_language has them)."""
+    from crawler.extract.lexicon_cache import cached_languages
+
+    compiled = cached_languages()
+    if compiled is not None and lang in compiled:
+        return compiled[lang]
+    return full_language(lang)
+
+
+@functools.cache
+def full_language(lang: str) -> LanguageData:
+    """One language's lexicon as written, phrases and concepts included (from the YAML)."""
+    from crawler.extract.indicators import LEXICON_IDS
+
+    return read_language(LEXICON_DIR / f"{lang}.yaml", LEXICON_IDS)
+
+
+@functools.cache
+def all_languages() -> tuple[LanguageData, ...]:
+    return tuple(language(lang) for lang in available_languages())

@@ -1,0 +1,163 @@
+"""Text clean-up shared by the extractors: one spelling for what ads write many ways.
+
+`clean` removes what hides a number or a word from a reader-blind filter and from us:
+format characters (zero-width spaces and joiners, bidi controls, soft hyphens), keycap
+emoji ("6️⃣" -> "6"), full-width and other compatibility forms (NFKC), and digits of
+other scripts ("٠٦" -> "06"). `fold` maps every character to one lower-case character
+without diacritics ("Nouă în oraș" -> "noua in oras", "Ελλάδα" -> "ελλαδα") with the same
+length, so that a match in the folded text is a span of the cleaned text. Both are cheap:
+ASCII text takes the str methods' fast paths, and other text is lower-cased by
+str.lower and then only the few distinct characters that still need folding are
+replaced. No settings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+# Zero-width characters, joiners, bidi marks and controls, soft hyphen, word joiner, BOM.
+_FORMAT = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_KEYCAP = re.compile("([0-9#*])\ufe0f?\u20e3")
+# A decimal digit that is not 0-9 (a class, not a look-ahead: one test per character).
+_NON_ASCII_DIGIT = re.compile(r"[^\D0-9]")
+# Decimal digits of other scripts (Unicode's Nd category outside 0-9, as of Python 3.11),
+# spelled out as ranges: a plain character class lets the regex engine skip ahead, where
+# a category test would look at every character of every text.
+# Decimal digits of other scripts (Unicode's Nd category outside 0-9, as of Python 3.11),
+# spelled out as ranges: a plain character class of the Basic Multilingual Plane lets the
+# regex engine skip ahead, where a category test would look at every character. Digits
+# beyond it that obfuscators use (mathematical 𝟎-𝟗) are compatibility forms: NFKC maps them.
+_BMP_DIGITS = (
+    "\u0660-\u0669\u06f0-\u06f9\u07c0-\u07c9\u0966-\u096f\u09e6-\u09ef"
+    "\u0a66-\u0a6f\u0ae6-\u0aef\u0b66-\u0b6f\u0be6-\u0bef\u0c66-\u0c6f"
+    "\u0ce6-\u0cef\u0d66-\u0d6f\u0de6-\u0def\u0e50-\u0e59\u0ed0-\u0ed9"
+    "\u0f20-\u0f29\u1040-\u1049\u1090-\u1099\u17e0-\u17e9\u1810-\u1819"
+    "\u1946-\u194f\u19d0-\u19d9\u1a80-\u1a89\u1a90-\u1a99\u1b50-\u1b59"
+    "\u1bb0-\u1bb9\u1c40-\u1c49\u1c50-\u1c59\ua620-\ua629\ua8d0-\ua8d9"
+    "\ua900-\ua909\ua9d0-\ua9d9\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9"
+    "\uff10-\uff19"
+)
+_RARE = re.compile(
+    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u20e3"
+    + _BMP_DIGITS
+    + "]"
+)
+
+
+def _ascii_digit(m: re.Match[str]) -> str:
+    return str(unicodedata.digit(m.group(0), 0))
+
+
+def clean(text: str) -> str:
+    """`text` without format characters, keycaps, compatibility forms or non-ASCII digits."""
+    if not text or text.isascii():
+        return text or ""
+    special = _RARE.search(text) is not None  # one scan for the three rare cases
+    if special:
+        text = _FORMAT.sub("", text)
+        if "\u20e3" in text:
+            text = _KEYCAP.sub(r"\1", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+        special = True  # compatibility forms may have been digits ("１")
+    if special and _NON_ASCII_DIGIT.search(text):
+        text = _NON_ASCII_DIGIT.sub(_ascii_digit, text)
+    return text
+
+
+_SPECIAL = {
+    "ł": "l", "đ": "d", "ð": "d", "ø": "o", "ħ": "h", "ŧ": "t", "ı": "i", "ß": "s",
+    "æ": "a", "œ": "o", "þ": "t", "ς": "σ", "ё": "е", "й": "и", "ї": "і", "ґ": "г",
+    "ћ": "ц", "ђ": "д", "’": "'", "ʼ": "'", "`": "'", "–": "-", "—": "-",
+}  # fmt: skip
+
+
+def _fold_char(ch: str) -> str:
+    low = ch.lower()
+    if len(low) != 1:
+        return ch
+    if low in _SPECIAL:
+        return _SPECIAL[low]
+    base = unicodedata.normalize("NFD", low)[:1]
+    return base if base else low
+
+
+_RANGES = ((0x41, 0x5B), (0xC0, 0x530), (0x1E00, 0x1F00))
+
+
+@cache
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for lo, hi in _RANGES:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            folded = _fold_char(ch)
+            if folded != ch:
+                table[cp] = folded
+    for ch in "’ʼ`–—":
+        table[ord(ch)] = _fold_char(ch)
+    return table
+
+
+@cache
+def _after_lower() -> tuple[dict[str, str], re.Pattern[str]]:
+    """Characters that str.lower leaves as they are but fold changes, and a class of them."""
+    table: dict[str, str] = {}
+    for lo, hi in _RANGES:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            if ch.lower() == ch and (folded := _fold_char(ch)) != ch:
+                table[ch] = folded
+    for ch in "’ʼ–—":
+        table[ch] = _fold_char(ch)
+    cls = "".join(sorted(re.escape(ch) for ch in table))
+    return table, re.compile(f"[{cls}]")
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` without diacritics, one character for one (offsets are kept)."""
+    if text.isascii():
+        low = text.lower()
+        return low.replace("`", "'") if "`" in low else low
+    low = text.lower()
+    if len(low) != len(text):  # "İ" lower-cases to two characters: fold one by one
+        return text.translate(_fold_table())
+    table, needs = _after_lower()
+    if "`" in low:
+        low = low.replace("`", "'")
+    # One search per distinct character to fold: each is then replaced all through
+    # (cheaper than collecting every occurrence: "й" is in most Russian words).
+    pos = 0
+    while (m := needs.search(low, pos)) is not None:
+        ch = m.group()
+        low = low.replace(ch, table[ch])
+        pos = m.start()
+    return low
+
+
+class LazyPattern:
+    """A regex compiled on first use: Python compiles regexes in Python, and the big
+    alternations of the extractors would otherwise cost every process start."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str):
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+def lazy_re(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """re.compile(pattern, flags), compiled when first used."""
+    return LazyPattern(pattern, flags)  # type: ignore[return-value]
+
+
+def fold_word(text: str) -> str:
+    """fold() for lexicon entries: also strips the spaces at both ends."""
+    return fold(text.strip())
