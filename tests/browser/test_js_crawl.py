@@ -40,7 +40,7 @@ def analyst_view(listing) -> tuple:
         listing.seller,
         listing.location_raw,
         listing.stated_age,
-        sorted((p.amount, p.currency, p.unit) for p in listing.prices),
+        sorted((p.amount, p.currency, p.unit or "") for p in listing.prices),  # unit may be null
         sorted(listing.phones),
         sorted(listing.emails),
         sorted((h.service, h.handle) for h in listing.handles),

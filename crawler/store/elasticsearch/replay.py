@@ -132,8 +132,9 @@ class Spooler:
             return True
         try:
             # A cheap probe first (it closes the breaker when Elasticsearch answers): while
-            # it is still down, keep appending to one segment.
-            await conn.retrying(conn.client.cluster.health, probe=True)
+            # it is still down, keep appending to one segment. A HEAD on our own index needs
+            # only the crawler's index privileges (cluster health would need `monitor`).
+            await conn.retrying(conn.client.indices.exists, index=conn.names.listings, probe=True)
             await self.indices.ensure_installed()
         except Unreachable as exc:
             conn.log_down(exc.cause)
