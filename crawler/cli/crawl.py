@@ -131,10 +131,27 @@ def _crawl(args: argparse.Namespace, profile: Any) -> int:
         "refused": stats.get("scope/refused", 0),
         "spooled": getattr(job, "spooled", 0),
         "errors": stats.get("log_count/ERROR", 0),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "peak_rss_mb": peak_rss_mb(),
     }
     print("crawl " + " ".join(f"{k}={v}" for k, v in summary.items()), flush=True)
     return crawl_exit(args.platform, stats, job, reason)
+
+
+def peak_rss_mb() -> int:
+    """This process's own peak resident memory in MiB.
+
+    From VmHWM in /proc/self/status: getrusage's ru_maxrss is wrong for a process that was
+    started by another one, because Linux carries the parent's high-water mark over the
+    fork and exec (a crawl started by a 450 MB process would report at least 450 MB).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def crawl_exit(platform: str, stats: dict[str, Any], job: Any, reason: str) -> int:
