@@ -5,11 +5,15 @@ listings of a platform and say nothing about who wrote an ad; left in, they make
 two ads of the platform look alike. `PlatformBoilerplate` counts, per platform, in how
 many listings each normalised sentence (crawler.cluster.text.sentence_key) appears, and
 calls a sentence boilerplate once it is in at least BOILERPLATE_SHARE of the platform's
-listings and in at least BOILERPLATE_MIN_LISTINGS of them, and it has been seen next to
-at least BOILERPLATE_MIN_CONTEXTS different other sentences. The last condition keeps an
-actor's own wording: on a small platform (or early in a crawl) one actor can post a
-large share of the ads, but its sentences only ever appear next to its own few others,
-where a footer appears next to everybody's.
+listings and in at least BOILERPLATE_MIN_LISTINGS of them, and, once the platform has
+BOILERPLATE_WARMUP listings, it has been seen next to at least BOILERPLATE_MIN_CONTEXTS
+different other sentences. The last condition keeps an actor's own wording: one actor can
+post a large share of a platform's ads, but its sentences only ever appear next to its
+own few others, where a footer appears next to everybody's. During the warm-up a
+sentence in three listings may be one poster's as well as a footer, and there is no
+telling them apart yet; a footer missed then makes unrelated ads look alike (false
+links, for good), an actor's sentence dropped only costs that ad its text links, so the
+warm-up removes both.
 
 It learns as listings arrive (`observe`), so the first few listings of a new platform
 are compared with their footers still in; a store that has a crawl's batch in hand can
@@ -30,6 +34,7 @@ from typing import Any
 BOILERPLATE_SHARE = 0.2
 BOILERPLATE_MIN_LISTINGS = 3
 BOILERPLATE_MIN_CONTEXTS = 24
+BOILERPLATE_WARMUP = 20
 PRUNE_AT = 200_000
 _CONTEXT_CAP = 64  # distinct neighbours kept per sentence (only the count matters)
 
@@ -50,7 +55,9 @@ class PlatformBoilerplate:
         share: float = BOILERPLATE_SHARE,
         min_listings: int = BOILERPLATE_MIN_LISTINGS,
         min_contexts: int = BOILERPLATE_MIN_CONTEXTS,
+        warmup: int = BOILERPLATE_WARMUP,
     ) -> None:
+        self.warmup = warmup
         self.share = share
         self.min_listings = min_listings
         self.min_contexts = min_contexts
@@ -79,7 +86,10 @@ class PlatformBoilerplate:
         return (
             count >= self.min_listings
             and count >= self.share * table.listings
-            and len(table.contexts.get(key, ())) >= self.min_contexts
+            and (
+                table.listings < self.warmup
+                or len(table.contexts.get(key, ())) >= self.min_contexts
+            )
         )
 
     def boilerplate(self, platform: str, sentence_keys: Iterable[str]) -> frozenset[str]:

@@ -241,10 +241,11 @@ class ActorClusterer:
                 f"(largest {largest} of {len(sigs)})"
             )
             return IdentifierState(HUB, n, groups, n, reason)
-        if groups <= 1 and len(sigs) >= 2:
-            status, reason = LINKING, "the listings carrying it share wording"
-        elif big:
+        if big:
             status, reason = LINKING, f"on {n} listings in {groups} text groups: not a hub"
+        elif len(sigs) >= 2 and text_groups(sigs, self.text_threshold)[0] == 1:
+            # Few listings: it links only texts close enough to be one writer's.
+            status, reason = LINKING, "the listings carrying it share wording"
         else:
             status, reason = UNDECIDED, f"{groups} text groups among {n} listings: waiting"
         next_check = max(2 * n, self.hub_min_listings) if big else n + 1

@@ -132,3 +132,22 @@ def ad(
 @pytest.fixture
 def make_ad():
     return ad
+
+
+def others(platform: str = "board", count: int = 25, start: int = 500) -> list[ClusterListing]:
+    """Unrelated posters who were on the platform before (each with a number of their own).
+
+    A platform's first BOILERPLATE_WARMUP listings teach its boilerplate; the tests put
+    their actors on a platform that has seen other posters, as a real one has.
+    """
+    return [
+        ad(
+            f"{platform}-other-{n}",
+            poster_text(f"{platform}-other-{n}") + f"\nCall {phone(start + n)}",
+            platform=platform,
+            identifiers=(("phone", phone(start + n)),),
+            day=-1,
+            minutes=n,
+        )
+        for n in range(count)
+    ]

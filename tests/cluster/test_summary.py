@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ad, phone
+from conftest import ad, others, phone
 
 from crawler.cluster import ActorClusterer, ClusterPrice
 from crawler.cluster.summary import SLOT, cluster_risk, summarize
@@ -17,7 +17,7 @@ SENTENCES = (
 
 def actor_listing(i: int, name: str, city: str, platform: str, price: float) -> object:
     body = "\n".join(s.format(name=name, city=city) for s in SENTENCES)
-    body += f"\n{price:.0f} EUR per hour\nCall {phone(60 + i % 3)}"
+    body += f"\n{price:.0f} EUR per hour\nRing me on {phone(60 + i % 3)} after ten"
     return ad(
         f"m{i}", body, platform=platform, day=i, location=f"{city.lower()}, de",
         identifiers=(("phone", phone(60 + i % 3)),),
@@ -34,6 +34,7 @@ def test_summary_shows_template_slots_prices_per_unit_platforms_and_timeline():
         for i in range(6)
     ]
     clusterer = ActorClusterer()
+    clusterer.add_all(others("north") + others("south", start=600))
     clusterer.add_all(listings)
     (cluster_id,) = {clusterer.index.cluster_of(x.id) for x in listings}
     summary = summarize(
