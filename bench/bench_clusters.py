@@ -24,7 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.cluster import ActorClusterer, ClusterListing, MemoryClusterIndex  # noqa: E402
+from crawler.cluster import (  # noqa: E402
+    ActorClusterer,
+    ClusterListing,
+    MemoryClusterIndex,
+    signature,  # noqa: E402
+)
 from crawler.demo.actors import ActorWorld, actor_world  # noqa: E402
 
 
@@ -124,13 +129,28 @@ def main() -> int:
 
 def sweep(seeds: list[int], actors: int, posters: int) -> None:
     grids = {
-        "text_threshold": (0.3, 0.4, 0.5, 0.6, 0.7),
+        "text_threshold": (0.4, 0.5, 0.55, 0.6, 0.7),
         "min_shingles": (4, 8, 12, 16, 20, 24, 32),
-        "group_threshold": (0.1, 0.15, 0.2, 0.3, 0.4),
+        "group_threshold": (0.15, 0.2, 0.3, 0.4, 0.5),
         "hub_min_listings": (3, 5, 8),
         "hub_min_groups": (2, 3, 4),
         "hub_max_share": (0.3, 0.5, 0.7),
     }
+    for k in (1, 2, 3, 4, 5):
+        # min_shingles scales with k: a text of w words has w - k + 1 shingles.
+        q = quality("tune", seeds, actors, posters, shingle_words=k, min_shingles=20 + 3 - k)
+        print(f"shingle_words={k}: P {q['new'][0]:.3f} R {q['new'][1]:.3f}")
+    for perms in (32, 64, 128, 256):
+        signature.NUM_PERM, signature.BANDS = perms, perms // signature.ROWS
+        signature._permutations.cache_clear()
+        start = time.perf_counter()
+        q = quality("tune", seeds, actors, posters)
+        print(
+            f"num_perm={perms} ({perms // signature.ROWS} bands of {signature.ROWS}): "
+            f"P {q['new'][0]:.3f} R {q['new'][1]:.3f} ({time.perf_counter() - start:.1f} s)"
+        )
+    signature.NUM_PERM, signature.BANDS = 128, 32
+    signature._permutations.cache_clear()
     for name, values in grids.items():
         for value in values:
             q = quality("tune", seeds, actors, posters, **{name: value})

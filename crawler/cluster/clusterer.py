@@ -49,13 +49,13 @@ from crawler.cluster.records import (
     ListingRecord,
     Merge,
 )
-from crawler.cluster.signature import band_keys, jaccard, jaccard_matrix, signature
-from crawler.cluster.text import prepare_text, sentence_key, shingles
+from crawler.cluster.signature import band_keys, jaccard_many, jaccard_matrix, signature
+from crawler.cluster.text import SHINGLE_WORDS, prepare_text, sentence_key, shingles
 
 # Thresholds, each chosen by measurement on the tuning world (docs/clusters.md).
-TEXT_THRESHOLD = 0.5
+TEXT_THRESHOLD = 0.55
 MIN_SHINGLES = 20
-GROUP_THRESHOLD = 0.2
+GROUP_THRESHOLD = 0.3
 HUB_MIN_LISTINGS = 5
 HUB_MIN_GROUPS = 3
 HUB_MAX_SHARE = 0.5
@@ -77,7 +77,9 @@ class ActorClusterer:
         hub_min_listings: int = HUB_MIN_LISTINGS,
         hub_min_groups: int = HUB_MIN_GROUPS,
         hub_max_share: float = HUB_MAX_SHARE,
+        shingle_words: int = SHINGLE_WORDS,
     ) -> None:
+        self.shingle_words = shingle_words
         self.index: ClusterIndex = index if index is not None else MemoryClusterIndex()
         self.boilerplate = boilerplate if boilerplate is not None else PlatformBoilerplate()
         self.text_threshold = text_threshold
@@ -100,7 +102,7 @@ class ActorClusterer:
         keys = [sentence_key(s) for s in prepared.sentences]
         self.boilerplate.observe(listing.platform, keys)
         skip = self.boilerplate.boilerplate(listing.platform, keys)
-        found = shingles(prepared.tokens(skip))
+        found = shingles(prepared.tokens(skip), self.shingle_words)
         return (signature(found) if found else None), len(found)
 
     # -- adding -----------------------------------------------------------------------------
@@ -121,18 +123,24 @@ class ActorClusterer:
         links: list[Link] = []
         if sig is not None and linkable:
             best: dict[str, tuple[float, str]] = {}  # cluster -> (similarity, listing)
+            found = []
             for other in index.candidates(keys, CANDIDATE_LIMIT):
                 rec = index.record(other)
-                if rec is None or rec.signature is None or rec.shingle_count < self.min_shingles:
-                    continue
-                sim = jaccard(sig, rec.signature)
-                cluster = index.cluster_of(other)
+                if (
+                    rec is not None
+                    and rec.signature is not None
+                    and rec.shingle_count >= self.min_shingles
+                ):
+                    found.append(rec)
+            sims = jaccard_many(sig, [rec.signature for rec in found if rec.signature])
+            for rec, sim in zip(found, sims, strict=True):
+                cluster = index.cluster_of(rec.id)
                 if (
                     sim >= self.text_threshold
                     and cluster is not None
                     and (cluster not in best or sim > best[cluster][0])
                 ):
-                    best[cluster] = (sim, other)
+                    best[cluster] = (sim, rec.id)
             links += [
                 Link(listing.id, other, "text", at, similarity=sim) for sim, other in best.values()
             ]

@@ -8,11 +8,17 @@ identifier, listing; Elasticsearch: keyword fields and a clusters index). Every 
 an exact-key lookup; orders are fixed (arrival `seq`), so that two stores fed the same
 listings in the same order give the same clusters.
 
+A band key keeps at most BAND_KEY_CAP listings (the first ones): a key shared by more is
+wording half the platform uses, and reading it back on every add would make the cost of
+a listing grow with the size of the index. Every implementation must keep the same cap
+(for identical clusters in every store).
+
 `MemoryClusterIndex` is the in-memory implementation used by the tests and the bench.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -26,6 +32,8 @@ from crawler.cluster.records import (
     Merge,
 )
 
+BAND_KEY_CAP = 100
+
 
 class ClusterIndex(Protocol):
     """What a store provides to actor linking (all lookups are exact keys)."""
@@ -35,7 +43,8 @@ class ClusterIndex(Protocol):
         ...
 
     def add_listing(self, record: ListingRecord, band_keys: Sequence[str]) -> None:
-        """Keep the record, its band keys and its identifiers (before it has a cluster)."""
+        """Keep the record, its band keys (at most BAND_KEY_CAP listings per key, the first
+        ones) and its identifiers, before it has a cluster."""
         ...
 
     def record(self, listing_id: str) -> ListingRecord | None: ...
@@ -107,7 +116,9 @@ class MemoryClusterIndex:
     def add_listing(self, record: ListingRecord, band_keys: Sequence[str]) -> None:
         self._records[record.id] = record
         for key in band_keys:
-            self._bands.setdefault(key, []).append(record.id)
+            held = self._bands.setdefault(key, [])
+            if len(held) < BAND_KEY_CAP:
+                held.append(record.id)
         for identifier in record.identifiers:
             self._holders.setdefault(identifier, []).append(record.id)
 
@@ -120,8 +131,8 @@ class MemoryClusterIndex:
             for listing_id in self._bands.get(key, ()):
                 counts[listing_id] = counts.get(listing_id, 0) + 1
         records = self._records
-        ranked = sorted(counts, key=lambda i: (-counts[i], records[i].seq))
-        return ranked[:limit]
+        ranked = heapq.nsmallest(limit, [(-n, records[i].seq, i) for i, n in counts.items()])
+        return [i for _, _, i in ranked]
 
     def listings_with(self, identifier: Identifier, limit: int | None = None) -> list[str]:
         holders = self._holders.get(identifier, [])
@@ -163,9 +174,7 @@ class MemoryClusterIndex:
         moved = self._members.pop(merge.absorbed)
         for listing_id in moved:
             self._cluster_of[listing_id] = merge.kept
-        members = self._members[merge.kept] + moved
-        members.sort(key=lambda i: self._records[i].seq)
-        self._members[merge.kept] = members
+        self._members[merge.kept].extend(moved)  # members() sorts by seq
         self._clusters[merge.kept] = ClusterInfo(
             kept.id, min(kept.first_seen, absorbed.first_seen), kept.size + absorbed.size
         )
@@ -176,7 +185,7 @@ class MemoryClusterIndex:
         self._links.setdefault(link.listing, []).append(link)
 
     def members(self, cluster_id: str) -> list[str]:
-        return list(self._members.get(cluster_id, []))
+        return sorted(self._members.get(cluster_id, []), key=lambda i: self._records[i].seq)
 
     def links(self, cluster_id: str) -> list[Link]:
         out = [link for m in self.members(cluster_id) for link in self._links.get(m, [])]

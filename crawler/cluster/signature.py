@@ -50,6 +50,14 @@ def jaccard(a: bytes, b: bytes) -> float:
     return float(np.count_nonzero(values(a) == values(b))) / NUM_PERM
 
 
+def jaccard_many(sig: bytes, others: list[bytes]) -> list[float]:
+    """Estimated Jaccard similarity of one signature with each of several (one numpy pass)."""
+    if not others:
+        return []
+    m = np.frombuffer(b"".join(others), dtype="<u4").reshape(len(others), NUM_PERM)
+    return (np.count_nonzero(m == values(sig), axis=1) / NUM_PERM).tolist()
+
+
 def jaccard_matrix(sigs: list[bytes]) -> np.ndarray:
     """Pairwise estimated Jaccard similarities of several signatures (n x n)."""
     m = np.stack([values(s) for s in sigs])

@@ -135,11 +135,15 @@ def _actor(
     places = list(table("actors")["places"][lang])
     emoji = rng.sample(table("actors")["emoji"], rng.randint(0, 3))
     # Each actor writes the common sentences its own way: cut short, with its emoji.
-    pool = [
-        _own_way(rng, s, emoji) for s in rng.sample(tables["sentences"][lang], rng.randint(5, 7))
-    ]
+    chosen = rng.sample(tables["sentences"][lang], rng.randint(5, 7))
+    pools = [[_own_way(rng, s, emoji) for s in chosen]]
+    if rng.random() < 0.35:
+        # A second way of writing (another ad writer, a copied text): no sentence in common.
+        rest = [s for s in tables["sentences"][lang] if s not in chosen]
+        pools.append([_own_way(rng, s, emoji) for s in rng.sample(rest, min(len(rest), 4))])
     templates = []
-    for _ in range(rng.randint(2, 3)):
+    for t in range(rng.randint(2, 3)):
+        pool = pools[t % len(pools)]
         k = rng.randint(max(3, len(pool) - 3), len(pool))
         templates.append(
             rng.sample(pool, k)
