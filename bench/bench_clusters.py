@@ -13,6 +13,7 @@ a time, and peak memory (tracemalloc) of that run.
 from __future__ import annotations
 
 import argparse
+import functools
 import resource
 import sys
 import time
@@ -83,14 +84,20 @@ def world_listings(world: ActorWorld) -> list[ClusterListing]:
     return [ClusterListing.from_listing(x) for x in world.listings()]
 
 
+@functools.cache
+def _world(
+    seed: int, split: str, actors: int, posters: int
+) -> tuple[list[ClusterListing], dict[str, str]]:
+    world = actor_world(seed, split, actors=actors, posters=posters)
+    return world_listings(world), world.truth()
+
+
 def quality(
     split: str, seeds: list[int], actors: int, posters: int, **params: float
 ) -> dict[str, tuple[float, float]]:
     out: dict[str, list[tuple[float, float]]] = {"baseline": [], "new": []}
     for seed in seeds:
-        world = actor_world(seed, split, actors=actors, posters=posters)
-        listings = world_listings(world)
-        truth = world.truth()
+        listings, truth = _world(seed, split, actors, posters)
         out["baseline"].append(pairwise(baseline_clusters(listings), truth))
         out["new"].append(pairwise(new_clusters(listings, **params)[0], truth))
     return {
@@ -161,7 +168,7 @@ def sweep(seeds: list[int], actors: int, posters: int) -> None:
 def timing(count: int) -> None:
     """ms per listing of incremental adds (untraced), then peak memory (a traced rerun)."""
     actors = max(24, count // 50)
-    world = actor_world(7, "tune", actors=actors, posters=actors * 10, extract=False)
+    world = actor_world(7, "tune", actors=actors, posters=actors * 10, extract=False, wide=True)
     listings = world_listings(world)[:count]
     truth = world.truth()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

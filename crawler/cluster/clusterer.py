@@ -53,12 +53,13 @@ from crawler.cluster.signature import band_keys, jaccard_many, jaccard_matrix, s
 from crawler.cluster.text import SHINGLE_WORDS, prepare_text, sentence_key, shingles
 
 # Thresholds, each chosen by measurement on the tuning world (docs/clusters.md).
-TEXT_THRESHOLD = 0.55
+TEXT_THRESHOLD = 0.6
 MIN_SHINGLES = 20
-GROUP_THRESHOLD = 0.3
+GROUP_THRESHOLD = 0.2
 HUB_MIN_LISTINGS = 5
 HUB_MIN_GROUPS = 3
 HUB_MAX_SHARE = 0.5
+HUB_PATIENCE = 10
 HUB_SAMPLE = 24
 CANDIDATE_LIMIT = 50
 
@@ -77,6 +78,7 @@ class ActorClusterer:
         hub_min_listings: int = HUB_MIN_LISTINGS,
         hub_min_groups: int = HUB_MIN_GROUPS,
         hub_max_share: float = HUB_MAX_SHARE,
+        hub_patience: int = HUB_PATIENCE,
         shingle_words: int = SHINGLE_WORDS,
     ) -> None:
         self.shingle_words = shingle_words
@@ -88,6 +90,7 @@ class ActorClusterer:
         self.hub_min_listings = hub_min_listings
         self.hub_min_groups = hub_min_groups
         self.hub_max_share = hub_max_share
+        self.hub_patience = hub_patience
 
     # -- text -------------------------------------------------------------------------------
 
@@ -249,14 +252,16 @@ class ActorClusterer:
                 f"(largest {largest} of {len(sigs)})"
             )
             return IdentifierState(HUB, n, groups, n, reason)
-        if big:
+        if big and groups <= 1:
+            status, reason = LINKING, f"on {n} listings whose texts form one group"
+        elif n >= self.hub_patience:
             status, reason = LINKING, f"on {n} listings in {groups} text groups: not a hub"
         elif len(sigs) >= 2 and text_groups(sigs, self.text_threshold)[0] == 1:
             # Few listings: it links only texts close enough to be one writer's.
             status, reason = LINKING, "the listings carrying it share wording"
         else:
             status, reason = UNDECIDED, f"{groups} text groups among {n} listings: waiting"
-        next_check = max(2 * n, self.hub_min_listings) if big else n + 1
+        next_check = 2 * n if status == LINKING and big else n + 1
         return IdentifierState(status, n, groups, next_check, reason)
 
     # -- batches ----------------------------------------------------------------------------

@@ -20,8 +20,10 @@ Who posts:
 
 Two splits with separately written phrase tables (crawler/demo/phrases/actors.yaml):
 "tune" (what thresholds were chosen on) and "heldout" (never tuned on: other wording,
-other layout, other footer identifiers). `scale=True` builds a large world without the
-extraction (identifiers from the generator's truth) for timing.
+other layout, other footer identifiers). `extract=False, wide=True` builds a large world
+for timing: identifiers from the generator's truth (no extraction), and actors that also
+name their studio in their sentences (thousands of actors would otherwise write from one
+table of a dozen sentences per language).
 
 Everything is synthetic and non-explicit (docs/safety.md): phones from
 `phonenumbers.example_number_for_type` ranges (crawler.demo.text.valid_mobiles),
@@ -129,14 +131,24 @@ def _money(amount_eur: float, currency: str, style: int) -> str:
 
 
 def _actor(
-    rng: random.Random, n: int, tables: dict, platforms: list[str], phones: _Phones
+    rng: random.Random,
+    n: int,
+    tables: dict,
+    platforms: list[str],
+    phones: _Phones,
+    wide: bool = False,
 ) -> _Actor:
     lang = rng.choice(LANGUAGES)
     places = list(table("actors")["places"][lang])
     emoji = rng.sample(table("actors")["emoji"], rng.randint(0, 3))
+    brand = _brand(rng, lang)
     # Each actor writes the common sentences its own way: cut short, with its emoji.
     chosen = rng.sample(tables["sentences"][lang], rng.randint(5, 7))
     pools = [[_own_way(rng, s, emoji) for s in chosen]]
+    if wide:
+        # Thousands of actors cannot all write from one table of a dozen sentences: in the
+        # large world each also names its studio in some of its sentences.
+        pools = [[f"{s} {brand}." if rng.random() < 0.4 else s for s in pools[0]]]
     if rng.random() < 0.35:
         # A second way of writing (another ad writer, a copied text): no sentence in common.
         rest = [s for s in tables["sentences"][lang] if s not in chosen]
@@ -157,7 +169,7 @@ def _actor(
         id=f"actor-{n:03d}",
         lang=lang,
         names=rng.sample(table("actors")["names"], rng.randint(1, 2)),
-        brand=_brand(rng, lang),
+        brand=brand,
         places=places_used,
         platforms=rng.sample(platforms, rng.randint(2, len(platforms))),
         titles=rng.sample(tables["titles"][lang], rng.randint(2, 3)),
@@ -270,6 +282,7 @@ def actor_world(
     posters: int = 240,
     *,
     extract: bool = True,
+    wide: bool = False,
 ) -> ActorWorld:
     """The listings of `actors` actors and `posters` independent posters, in posting order."""
     if split not in SPLITS:
@@ -285,7 +298,7 @@ def actor_world(
     }
     raw: list[tuple[datetime, str, dict]] = []  # (posted, author, fields of one ad)
     for n in range(actors):
-        actor = _actor(rng, n, tables, platforms, phones)
+        actor = _actor(rng, n, tables, platforms, phones, wide)
         raw += _actor_ads(rng, actor, phones)
     for n in range(posters):
         raw += _poster_ads(rng, n, tables, platforms, phones)

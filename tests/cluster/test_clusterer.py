@@ -79,15 +79,21 @@ def test_one_actor_with_forty_ads_and_one_phone_is_one_cluster_not_a_hub():
 
 
 def test_one_actors_phone_links_ads_written_in_two_different_ways():
-    """The same number on two templates that share no wording: still one actor."""
+    """The same number on two templates that share no wording: one actor, once ten ads
+    carry it (two text groups could be a footer on two posters' ads until then)."""
     a = [ad(f"a{i}", poster_text("first-way"), identifiers=(("phone", phone(7)),), day=i)
-         for i in range(4)]  # fmt: skip
+         for i in range(5)]  # fmt: skip
     b = [ad(f"b{i}", poster_text("second-way"), identifiers=(("phone", phone(7)),), day=i,
-            minutes=5) for i in range(4)]  # fmt: skip
+            minutes=5) for i in range(5)]  # fmt: skip
     listings = sorted(a + b, key=lambda x: x.first_seen)
     clusterer = ActorClusterer()
-    clusterer.add_all(listings)
+    clusterer.add_all(others())
+    clusterer.add_all(listings[:9])
+    assert len(partition(clusterer, [x.id for x in listings[:9]])) == 2
+    clusterer.add(listings[9])
     assert len(partition(clusterer, [x.id for x in listings])) == 1
+    state = clusterer.index.identifier_state(("phone", phone(7)))
+    assert state is not None and state.status == LINKING and state.groups == 2
 
 
 def test_rotating_numbers_are_linked_by_wording():
