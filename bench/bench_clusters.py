@@ -29,7 +29,8 @@ from crawler.cluster import (  # noqa: E402
     ActorClusterer,
     ClusterListing,
     MemoryClusterIndex,
-    signature,  # noqa: E402
+    PlatformBoilerplate,
+    signature,
 )
 from crawler.demo.actors import ActorWorld, actor_world  # noqa: E402
 
@@ -72,10 +73,15 @@ def pairwise(predicted: dict[str, str], truth: dict[str, str]) -> tuple[float, f
 def new_clusters(
     listings: list[ClusterListing], **params: float
 ) -> tuple[dict[str, str], ActorClusterer]:
-    clusterer = ActorClusterer(MemoryClusterIndex(), **params)  # type: ignore[arg-type]
-    out = {}
+    """listing id -> cluster after adding the listings one by one (boilerplate_* params go
+    to PlatformBoilerplate, the others to ActorClusterer)."""
+    table = {
+        k.removeprefix("boilerplate_"): v for k, v in params.items() if k.startswith("boilerplate_")
+    }
+    rest = {k: v for k, v in params.items() if not k.startswith("boilerplate_")}
+    clusterer = ActorClusterer(MemoryClusterIndex(), PlatformBoilerplate(**table), **rest)  # type: ignore[arg-type]
     for x in listings:
-        out[x.id] = clusterer.add(x).cluster
+        clusterer.add(x)
     # Clusters merge after a listing joined them: read the final membership.
     return {x.id: clusterer.index.cluster_of(x.id) or "" for x in listings}, clusterer
 
@@ -136,17 +142,21 @@ def main() -> int:
 
 def sweep(seeds: list[int], actors: int, posters: int) -> None:
     grids = {
-        "text_threshold": (0.4, 0.5, 0.55, 0.6, 0.7),
+        "text_threshold": (0.4, 0.5, 0.55, 0.6, 0.65, 0.7),
         "min_shingles": (4, 8, 12, 16, 20, 24, 32),
-        "group_threshold": (0.15, 0.2, 0.3, 0.4, 0.5),
+        "group_threshold": (0.1, 0.15, 0.2, 0.3, 0.4),
         "hub_min_listings": (3, 5, 8),
         "hub_min_groups": (2, 3, 4),
         "hub_max_share": (0.3, 0.5, 0.7),
+        "hub_patience": (5, 10, 20),
+        "boilerplate_share": (0.1, 0.2, 0.4),
+        "boilerplate_min_contexts": (0, 12, 24, 48),
+        "boilerplate_warmup": (0, 20, 50),
     }
     for k in (1, 2, 3, 4, 5):
         # min_shingles scales with k: a text of w words has w - k + 1 shingles.
         q = quality("tune", seeds, actors, posters, shingle_words=k, min_shingles=20 + 3 - k)
-        print(f"shingle_words={k}: P {q['new'][0]:.3f} R {q['new'][1]:.3f}")
+        print(f"shingle_words={k}: P {q['new'][0]:.3f} R {q['new'][1]:.3f}", flush=True)
     for perms in (32, 64, 128, 256):
         signature.NUM_PERM, signature.BANDS = perms, perms // signature.ROWS
         signature._permutations.cache_clear()
@@ -154,7 +164,8 @@ def sweep(seeds: list[int], actors: int, posters: int) -> None:
         q = quality("tune", seeds, actors, posters)
         print(
             f"num_perm={perms} ({perms // signature.ROWS} bands of {signature.ROWS}): "
-            f"P {q['new'][0]:.3f} R {q['new'][1]:.3f} ({time.perf_counter() - start:.1f} s)"
+            f"P {q['new'][0]:.3f} R {q['new'][1]:.3f} ({time.perf_counter() - start:.1f} s)",
+            flush=True,
         )
     signature.NUM_PERM, signature.BANDS = 128, 32
     signature._permutations.cache_clear()
@@ -162,7 +173,7 @@ def sweep(seeds: list[int], actors: int, posters: int) -> None:
         for value in values:
             q = quality("tune", seeds, actors, posters, **{name: value})
             p, r = q["new"]
-            print(f"{name}={value}: P {p:.3f} R {r:.3f}")
+            print(f"{name}={value}: P {p:.3f} R {r:.3f}", flush=True)
 
 
 def timing(count: int) -> None:
