@@ -8,7 +8,7 @@ is kept as bytes (NUM_PERM x uint32).
 LSH: the signature is cut into BANDS bands of ROWS values; each band becomes a short key
 string ``"<band:02d><12 hex digits>"``. Two listings whose texts have Jaccard similarity s
 share at least one key with probability 1 - (1 - s**ROWS)**BANDS: with 32 bands of 4 rows,
-0.98 at s = 0.5 and 0.11 at s = 0.2. A store keeps (band key -> listing id) rows (a SQLite
+0.988 at s = 0.6 (the text threshold), 0.87 at 0.5, 0.05 at 0.2. A store keeps (band key -> listing id) rows (a SQLite
 table, an Elasticsearch keyword field) and finds candidates by exact lookup; candidates
 are then verified with `jaccard` on the full signatures. No settings, no I/O.
 """
