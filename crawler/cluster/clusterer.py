@@ -159,14 +159,18 @@ class ActorClusterer:
         index.add_listing(record, keys)
 
         result = AddResult(listing.id, "")
-        together: list[str] = []  # listings whose clusters merge because an identifier links them
+        # Older listings brought together by an identifier that starts linking now: their
+        # links point at this listing (the one that tipped the identifier over).
+        together: list[Link] = []
         for identifier in record.identifiers:
             partners, became_hub = self._identifier_partners(identifier, record)
             if became_hub:
                 result.new_hubs.append(identifier)
             if partners:
                 links.append(Link(listing.id, partners[0], "identifier", at, identifier))
-                together += partners[1:]
+                together += [
+                    Link(p, listing.id, "identifier", at, identifier) for p in partners[1:]
+                ]
         self._join(listing, record, links, together, at, result)
         return result
 
@@ -175,7 +179,7 @@ class ActorClusterer:
         listing: ClusterListing,
         record: ListingRecord,
         links: list[Link],
-        together: list[str],
+        together: list[Link],
         at: datetime,
         result: AddResult,
     ) -> None:
@@ -185,10 +189,10 @@ class ActorClusterer:
             cluster = index.cluster_of(link.other)
             if cluster is not None:
                 reasons.setdefault(cluster, f"listing {listing.id}: {link.reason}")
-        for other in together:
-            cluster = index.cluster_of(other)
+        for link in together:
+            cluster = index.cluster_of(link.listing)
             if cluster is not None:
-                reasons.setdefault(cluster, f"listing {other}: shares a linking identifier")
+                reasons.setdefault(cluster, f"listing {link.listing}: {link.reason}")
         if not reasons:
             cluster_id = f"cl-{listing.id}"
             index.create_cluster(cluster_id, listing.id, record.first_seen)
@@ -198,13 +202,13 @@ class ActorClusterer:
         ordered = sorted((i for i in infos if i is not None), key=lambda i: (i.first_seen, i.id))
         kept = ordered[0].id
         index.assign(listing.id, kept)
-        for link in links:
+        for link in links + together:
             index.add_link(link)
         for info in ordered[1:]:
             merge = Merge(kept, info.id, at, reasons[info.id])
             index.merge(merge)
             result.merges.append(merge)
-        result.cluster, result.links = kept, links
+        result.cluster, result.links = kept, links + together
 
     # -- identifiers ------------------------------------------------------------------------
 

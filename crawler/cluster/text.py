@@ -39,6 +39,7 @@ _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 # Sentence ends: line breaks, and . ! ? followed by a space (not inside numbers).
 _SENTENCE_END = re.compile(r"\n+|(?<=[.!?…])\s+|\s[|•·]\s")
 # Tokens: words (letters, digits, class tokens) and single emoji / pictographs.
+_EMOJI = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff]")
 _TOKEN = re.compile(r"\{[A-Z]+\}|[^\W_]+(?:['’][^\W_]+)*|[\u2600-\u27bf\U0001f000-\U0001faff]")
 
 
@@ -83,7 +84,11 @@ def prepare_text(title: str, body: str, city: str | None = None) -> PreparedText
     text = normalise(f"{title or ''}\n{body or ''}", city)
     for raw in _SENTENCE_END.split(text):
         tokens = tuple(_TOKEN.findall(raw))
-        if tokens:
+        if not tokens:
+            continue
+        if sentences and all(_EMOJI.fullmatch(t) for t in tokens):
+            sentences[-1] += tokens  # "... station. 🔥": the emoji ends the sentence before
+        else:
             sentences.append(tokens)
     return PreparedText(tuple(sentences))
 
