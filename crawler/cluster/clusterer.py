@@ -5,7 +5,8 @@
 - **text**: its own text (title + body) without its platform's boilerplate
   (crawler.cluster.boilerplate), normalised and shingled (crawler.cluster.text), is a
   MinHash signature; listings sharing an LSH band key are candidates, and a candidate
-  whose estimated Jaccard similarity is >= TEXT_THRESHOLD is linked. A text with fewer
+  whose estimated Jaccard similarity is >= TEXT_THRESHOLD is linked (the best link per
+  cluster is kept). A text with fewer
   than MIN_SHINGLES distinct shingles never links by text (short generic ads: "cleaner
   wanted, 12 EUR per hour" from two posters).
 - **identifiers** (phone, e-mail, handle, wallet): a shared identifier links, unless it
@@ -15,11 +16,13 @@
   fall into at least HUB_MIN_GROUPS text groups and no group holds HUB_MAX_SHARE of them:
   a platform's support address on every ad, a footer number, a payment processor's
   wallet. One actor's ads share wording and form one or two groups, so an actor's phone
-  on 40 ads links them. Below HUB_MIN_LISTINGS an identifier links only when the texts
-  of its listings agree (one group); otherwise it waits, and links all its listings at
-  once when it reaches HUB_MIN_LISTINGS without being a hub. A linking identifier is
-  judged again each time its count doubles; one that becomes a hub stops linking (links
-  already made stay, with their reasons).
+  on 40 ads links them. It links: from HUB_MIN_LISTINGS listings when their texts form
+  one group; from HUB_PATIENCE listings when it is not a hub (an actor writing two ways:
+  two groups, which on five listings could also be a footer on two posters' ads); below
+  HUB_MIN_LISTINGS only when the texts are near-duplicates (one group at TEXT_THRESHOLD).
+  Otherwise it waits, and links all its listings at once when it starts linking. A
+  linking identifier is judged again each time its count doubles; one that becomes a hub
+  stops linking (links already made stay, with their reasons).
 
 Clusters: a listing that links to nothing starts a cluster whose id is ``cl-<listing id>``.
 A listing that links to several clusters merges them; the oldest cluster (first_seen,
