@@ -33,7 +33,7 @@ tables, so a store can persist it and a new clusterer continues where the last s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import numpy as np
@@ -53,6 +53,7 @@ from crawler.cluster.records import (
     Merge,
 )
 from crawler.cluster.signature import band_keys, jaccard_many, jaccard_matrix, signature
+from crawler.cluster.summary import ClusterSummary, summarize
 from crawler.cluster.text import SHINGLE_WORDS, prepare_text, sentence_key, shingles
 
 # Thresholds, each chosen by measurement on the tuning world (docs/clusters.md).
@@ -270,6 +271,26 @@ class ActorClusterer:
             status, reason = UNDECIDED, f"{groups} text groups among {n} listings: waiting"
         next_check = 2 * n if status == LINKING and big else n + 1
         return IdentifierState(status, n, groups, next_check, reason)
+
+    # -- what an analyst reads ---------------------------------------------------------------
+
+    def summary(self, cluster_id: str, listings: Mapping[str, ClusterListing]) -> ClusterSummary:
+        """The summary of a cluster; `listings` holds its members by id (the store's copy)."""
+        members = [listings[i] for i in self.index.members(cluster_id) if i in listings]
+        hubs = set()
+        for x in members:
+            for identifier in x.identifiers:
+                state = self.index.identifier_state(identifier)
+                if state is not None and state.status == HUB:
+                    hubs.add(identifier)
+        return summarize(
+            cluster_id,
+            members,
+            hubs=hubs,
+            links=self.index.links(cluster_id),
+            merges=self.index.merges(cluster_id),
+            boilerplate=self.boilerplate,
+        )
 
     # -- batches ----------------------------------------------------------------------------
 

@@ -58,6 +58,12 @@ def test_a_footer_email_on_every_ad_is_a_hub_and_does_not_merge_the_platform():
     assert "unrelated groups" in state.reason
     expected = {frozenset({f"{p}-0", f"{p}-1"}) for p in posters}
     assert partition(clusterer, [x.id for x in listings]) == expected
+    # The analyst sees the address as the platform's, not as what links a poster's ads.
+    summary = clusterer.summary(
+        clusterer.index.cluster_of("p3-0") or "", {x.id: x for x in listings}
+    )
+    assert summary.identifiers == [("phone", phone(3))]
+    assert summary.platform_identifiers == [SUPPORT]
 
 
 def test_one_actor_with_forty_ads_and_one_phone_is_one_cluster_not_a_hub():

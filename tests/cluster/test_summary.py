@@ -37,12 +37,7 @@ def test_summary_shows_template_slots_prices_per_unit_platforms_and_timeline():
     clusterer.add_all(others("north") + others("south", start=600))
     clusterer.add_all(listings)
     (cluster_id,) = {clusterer.index.cluster_of(x.id) for x in listings}
-    summary = summarize(
-        cluster_id,
-        listings,
-        links=clusterer.index.links(cluster_id),
-        boilerplate=clusterer.boilerplate,
-    )
+    summary = clusterer.summary(cluster_id, {x.id: x for x in listings})
 
     text = "\n".join(summary.template)
     assert "relaxing massage in a quiet private studio" in text
