@@ -4,10 +4,13 @@ Pairwise precision and recall against the ground-truth actors of the actors' wor
 (crawler/demo/actors.py), for (a) the baseline the stores use today: every shared
 identifier links (union-find, platform footers included), and (b) ActorClusterer; on the
 tuning world and on the held-out world (written separately, never tuned on). Then the
-time per listing of ActorClusterer.add over 100,000 listings of many actors, added one at
-a time, and peak memory (tracemalloc) of that run.
+time per listing of ActorClusterer.add over 100,000 listings of many actors (2,000 actors,
+20,000 independent posters), added one at a time: on average and for the last 10%, with
+the process's max RSS and its growth while clustering, and the tracemalloc peak of a
+rerun over the first 20,000. `--sweep` prints precision and recall on the tuning world
+for each threshold around its chosen value (docs/clusters.md).
 
-    .venv/bin/python bench/bench_clusters.py [--quick] [--sweep] [--seeds 1,2,3]
+    .venv/bin/python bench/bench_clusters.py [--quick] [--sweep] [--seeds 1,2,3] [--scale N]
 """
 
 from __future__ import annotations
