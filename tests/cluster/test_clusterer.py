@@ -191,3 +191,15 @@ def test_incremental_over_a_restart_equals_one_batch_run():
     ids = [x.id for x in listings]
     assert {i: index.cluster_of(i) for i in ids} == {i: batch.index.cluster_of(i) for i in ids}
     assert len(set(index.cluster_of(i) for i in ids)) > 3  # not everything in one lump
+
+
+def test_adding_a_known_listing_again_changes_nothing():
+    listings = others() + actor_ads("again", 6, [phone(81)])
+    clusterer = ActorClusterer()
+    clusterer.add_all(listings)
+    before = partition(clusterer, [x.id for x in listings])
+    again = clusterer.add(listings[-1])
+    assert again.cluster == clusterer.index.cluster_of(listings[-1].id)
+    assert again.links == [] and again.merges == [] and not again.created
+    assert partition(clusterer, [x.id for x in listings]) == before
+    assert clusterer.index.identifier_count(("phone", phone(81))) == 6
