@@ -4,6 +4,8 @@
 - production code (everything but crawler/testing) never imports crawler.testing;
 - crawler/extract is pure: no Scrapy, Twisted, aiohttp or other crawler packages (models
   and config only);
+- crawler/cluster (actor linking) is pure too: it may use crawler.extract's text clean-up
+  and crawler.models, never a store, the CLI or Scrapy; stores import it, not the reverse;
 - settings/ modules name components by string and import nothing from crawler/;
 - only command modules import crawler.cli (the CLI is the top layer).
 """
@@ -85,6 +87,18 @@ def test_extraction_is_pure():
             f"imports {ok}" in e for ok in ("crawler.extract", "crawler.models", "crawler.config")
         )
     ]
+    assert impure == []
+
+
+def test_actor_linking_is_pure_and_below_the_stores():
+    allowed = ("crawler.cluster", "crawler.models", "crawler.extract.normalise")
+    impure = [
+        e
+        for target in ("scrapy", "twisted", "aiohttp", "playwright", "elasticsearch", "crawler")
+        for e in edges("crawler.cluster", target)
+        if not any(f"imports {ok}" in e for ok in allowed)
+    ]
+    assert "crawler.cluster.clusterer" in MODULES
     assert impure == []
 
 

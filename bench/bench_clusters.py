@@ -1,0 +1,232 @@
+"""Benchmark of actor linking (crawler.cluster) against the exact shared-identifier union.
+
+Pairwise precision and recall against the ground-truth actors of the actors' world
+(crawler/demo/actors.py), for (a) the baseline the stores use today: every shared
+identifier links (union-find, platform footers included), and (b) ActorClusterer; on the
+tuning world and on the held-out world (written separately, never tuned on). Then the
+time per listing of ActorClusterer.add over 100,000 listings of many actors (2,000 actors,
+20,000 independent posters), added one at a time: on average and for the last 10%, with
+the process's max RSS and its growth while clustering, and the tracemalloc peak of a
+rerun over the first 20,000. `--sweep` prints precision and recall on the tuning world
+for each threshold around its chosen value (docs/clusters.md).
+
+    .venv/bin/python bench/bench_clusters.py [--quick] [--sweep] [--seeds 1,2,3] [--scale N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import resource
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawler.cluster import (  # noqa: E402
+    ActorClusterer,
+    ClusterListing,
+    MemoryClusterIndex,
+    PlatformBoilerplate,
+    signature,
+)
+from crawler.demo.actors import ActorWorld, actor_world  # noqa: E402
+
+
+def baseline_clusters(listings: list[ClusterListing]) -> dict[str, str]:
+    """listing id -> cluster: the union of every exact shared identifier (stores today)."""
+    parent = {x.id: x.id for x in listings}
+
+    def find(i: str) -> str:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], str] = {}
+    for x in listings:
+        for ident in x.identifiers:
+            if ident in first:
+                a, b = find(x.id), find(first[ident])
+                if a != b:
+                    parent[a] = b
+            else:
+                first[ident] = x.id
+    return {x.id: find(x.id) for x in listings}
+
+
+def pairs(groups: Iterable[int]) -> int:
+    return sum(n * (n - 1) // 2 for n in groups)
+
+
+def pairwise(predicted: dict[str, str], truth: dict[str, str]) -> tuple[float, float]:
+    """(precision, recall) over pairs of listings put in one cluster."""
+    joint = Counter((predicted[i], truth[i]) for i in truth)
+    tp = pairs(joint.values())
+    pred = pairs(Counter(predicted[i] for i in truth).values())
+    true = pairs(Counter(truth.values()).values())
+    return (tp / pred if pred else 1.0), (tp / true if true else 1.0)
+
+
+def new_clusters(
+    listings: list[ClusterListing], **params: float
+) -> tuple[dict[str, str], ActorClusterer]:
+    """listing id -> cluster after adding the listings one by one (boilerplate_* params go
+    to PlatformBoilerplate, the others to ActorClusterer)."""
+    table = {
+        k.removeprefix("boilerplate_"): v for k, v in params.items() if k.startswith("boilerplate_")
+    }
+    rest = {k: v for k, v in params.items() if not k.startswith("boilerplate_")}
+    clusterer = ActorClusterer(MemoryClusterIndex(), PlatformBoilerplate(**table), **rest)  # type: ignore[arg-type]
+    for x in listings:
+        clusterer.add(x)
+    # Clusters merge after a listing joined them: read the final membership.
+    return {x.id: clusterer.index.cluster_of(x.id) or "" for x in listings}, clusterer
+
+
+def world_listings(world: ActorWorld) -> list[ClusterListing]:
+    return [ClusterListing.from_listing(x) for x in world.listings()]
+
+
+@functools.cache
+def _world(
+    seed: int, split: str, actors: int, posters: int
+) -> tuple[list[ClusterListing], dict[str, str]]:
+    world = actor_world(seed, split, actors=actors, posters=posters)
+    return world_listings(world), world.truth()
+
+
+def quality(
+    split: str, seeds: list[int], actors: int, posters: int, **params: float
+) -> dict[str, tuple[float, float]]:
+    out: dict[str, list[tuple[float, float]]] = {"baseline": [], "new": []}
+    for seed in seeds:
+        listings, truth = _world(seed, split, actors, posters)
+        out["baseline"].append(pairwise(baseline_clusters(listings), truth))
+        out["new"].append(pairwise(new_clusters(listings, **params)[0], truth))
+    return {
+        k: (sum(p for p, _ in v) / len(v), sum(r for _, r in v) / len(v)) for k, v in out.items()
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="small worlds, 10,000 listings for timing"
+    )
+    parser.add_argument(
+        "--sweep", action="store_true", help="precision/recall over the thresholds (tuning world)"
+    )
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--scale", type=int, default=100_000, help="listings for the timing run")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    actors, posters = (24, 240)
+    if args.quick:
+        seeds = seeds[:1]
+    if args.sweep:
+        sweep(seeds, actors, posters)
+        return 0
+    for split in ("tune", "heldout"):
+        q = quality(split, seeds, actors, posters)
+        (bp, br), (np_, nr) = q["baseline"], q["new"]
+        print(
+            f"{split:8s} world (seeds {','.join(map(str, seeds))}): baseline P {bp:.3f} R {br:.3f} | "
+            f"new P {np_:.3f} R {nr:.3f}"
+        )
+    timing(10_000 if args.quick else args.scale)
+    return 0
+
+
+def sweep(seeds: list[int], actors: int, posters: int) -> None:
+    grids = {
+        "text_threshold": (0.4, 0.5, 0.55, 0.6, 0.65, 0.7),
+        "min_shingles": (4, 8, 12, 16, 20, 24, 32),
+        "group_threshold": (0.1, 0.15, 0.2, 0.3, 0.4),
+        "hub_min_listings": (3, 5, 8),
+        "hub_min_groups": (2, 3, 4),
+        "hub_max_share": (0.3, 0.5, 0.7),
+        "hub_patience": (5, 10, 20),
+        "boilerplate_share": (0.1, 0.2, 0.4),
+        "boilerplate_min_contexts": (0, 12, 24, 48),
+        "boilerplate_warmup": (0, 20, 50),
+    }
+    for k in (1, 2, 3, 4, 5):
+        # min_shingles scales with k: a text of w words has w - k + 1 shingles.
+        q = quality("tune", seeds, actors, posters, shingle_words=k, min_shingles=20 + 3 - k)
+        print(f"shingle_words={k}: P {q['new'][0]:.3f} R {q['new'][1]:.3f}", flush=True)
+    for perms in (32, 64, 128, 256):
+        signature.NUM_PERM, signature.BANDS = perms, perms // signature.ROWS
+        signature._permutations.cache_clear()
+        start = time.perf_counter()
+        q = quality("tune", seeds, actors, posters)
+        print(
+            f"num_perm={perms} ({perms // signature.ROWS} bands of {signature.ROWS}): "
+            f"P {q['new'][0]:.3f} R {q['new'][1]:.3f} ({time.perf_counter() - start:.1f} s)",
+            flush=True,
+        )
+    signature.NUM_PERM, signature.BANDS = 128, 32
+    signature._permutations.cache_clear()
+    for name, values in grids.items():
+        for value in values:
+            q = quality("tune", seeds, actors, posters, **{name: value})
+            p, r = q["new"]
+            print(f"{name}={value}: P {p:.3f} R {r:.3f}", flush=True)
+
+
+def timing(count: int) -> None:
+    """ms per listing of incremental adds (untraced), then peak memory (a traced rerun)."""
+    actors = max(24, count // 50)
+    world = actor_world(7, "tune", actors=actors, posters=actors * 10, extract=False, wide=True)
+    listings = world_listings(world)[:count]
+    truth = world.truth()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    clusterer = ActorClusterer(MemoryClusterIndex())
+    start = time.perf_counter()
+    for x in listings:
+        clusterer.add(x)
+    elapsed = time.perf_counter() - start
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The last tenth alone: the cost per listing once the index holds 90% of the listings.
+    tail = listings[: len(listings) * 9 // 10]
+    late = ActorClusterer(MemoryClusterIndex())
+    late.add_all(tail)
+    start = time.perf_counter()
+    late.add_all(listings[len(tail) :])
+    late_ms = (time.perf_counter() - start) / max(1, len(listings) - len(tail)) * 1000
+    start = time.perf_counter()
+    baseline_clusters(listings)
+    base = time.perf_counter() - start
+    predicted = {x.id: clusterer.index.cluster_of(x.id) or "" for x in listings}
+    p, r = pairwise(predicted, {x.id: truth[x.id] for x in listings})
+    sizes = Counter(predicted.values())
+    print(
+        f"timing: {len(listings):,} listings of {actors:,} actors and {actors * 10:,} posters, "
+        f"added one at a time: {elapsed / len(listings) * 1000:.3f} ms/listing on average, "
+        f"{late_ms:.3f} ms/listing for the last 10% | baseline union (batch, no text) "
+        f"{base / len(listings) * 1000:.4f} ms/listing | ratio {elapsed / base:.0f}x"
+    )
+    print(
+        f"        clusters {len(sizes):,}, largest {max(sizes.values())}, P {p:.3f} R {r:.3f} "
+        f"(identifiers from the generator, no extraction) | max RSS {rss_after:.0f} MiB "
+        f"(grew {rss_after - rss_before:.0f} MiB while clustering)"
+    )
+    del clusterer, late
+    sample = listings[: min(len(listings), 20_000)]
+    tracemalloc.start()
+    ActorClusterer(MemoryClusterIndex()).add_all(sample)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"        peak traced memory for {len(sample):,} listings: {peak / 2**20:.0f} MiB "
+        f"({peak / len(sample) / 1024:.1f} KiB per listing, index and boilerplate tables)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
