@@ -77,7 +77,17 @@ for _letters, _langs, _weight in (
 ):
     for _ch in _letters.split():
         _MARKS[_ch] = (_langs, _weight)
-_MARK_RE = re.compile("[" + "".join(_MARKS) + "]")
+# The mark letters and every character that str.lower() turns into one (capitals, "ẞ",
+# the Angstrom sign), each to its lower case: looking for these in the text itself finds
+# the marks of text.lower() in the same order, without lower-casing a whole sample first.
+# (Every character whose lower case holds a mark lowers to that one mark alone; the
+# language tests check this over all of Unicode.)
+_MARK_OF = {
+    c: c.lower()
+    for c in {*_MARKS, *(m.upper() for m in _MARKS), "\u1e9e", "\u212b"}
+    if c.lower() in _MARKS
+}
+_MARK_RE = re.compile("[" + "".join(sorted(_MARK_OF)) + "]")
 
 # Runs of each script's letters (counted by their lengths: fewer strings than one a letter).
 _SCRIPT_RUNS = {
@@ -119,12 +129,33 @@ class TextWords:
     @functools.cached_property
     def scripts(self) -> tuple[str, ...]:
         """The scripts of the text (see text_scripts)."""
-        return ("latin",) if self.latin_only else text_scripts(self.text)
+        if self.latin_only or self._non_latin_at < 0:
+            return ("latin",)
+        return _scripts_with(self._first_window_script, self.text)
 
     @functools.cached_property
     def main_script(self) -> str:
         """The script of the text's first part (see language_scores)."""
-        return "latin" if self.latin_only else _script(self.text[:_SAMPLE])
+        at = self._non_latin_at
+        if self.latin_only or not 0 <= at < _SAMPLE:
+            return "latin"
+        # _script(text[:_SAMPLE]) reads the window from the first non-Latin letter: the
+        # one text_scripts reads unless the sample cuts it short.
+        if at + _WINDOW <= _SAMPLE:
+            return self._first_window_script
+        return _window_script(self.text[at:_SAMPLE])
+
+    @functools.cached_property
+    def _non_latin_at(self) -> int:
+        """Where the first Greek, Cyrillic or Georgian letter is, or -1 (one scan for both
+        scripts and main_script)."""
+        first = _NON_LATIN.search(self.text)
+        return -1 if first is None else first.start()
+
+    @functools.cached_property
+    def _first_window_script(self) -> str:
+        at = self._non_latin_at
+        return _window_script(self.text[at : at + _WINDOW])
 
     @classmethod
     def of(cls, text: str) -> TextWords:
@@ -201,13 +232,20 @@ HINT_FACTOR = 1.3
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u10a0-\u10ff]")
 
 
+_WINDOW = 160  # letters from the first non-Latin one: enough to tell the script
+
+
 def _script(sample: str) -> str:
     if sample.isascii():
         return "latin"
     first = _NON_LATIN.search(sample)
     if first is None:
         return "latin"
-    sample = sample[first.start() : first.start() + 160]  # enough letters to tell
+    return _window_script(sample[first.start() : first.start() + _WINDOW])
+
+
+def _window_script(sample: str) -> str:
+    """The script of a sample that opens with its first non-Latin letter."""
     counts = {name: sum(map(len, rx.findall(sample))) for name, rx in _SCRIPT_RUNS.items()}
     name, n = max(counts.items(), key=lambda kv: kv[1])
     latin = sum(map(len, _LATIN_RUNS.findall(sample))) if n else 1
@@ -240,8 +278,8 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
         for lang, weight in table[w]:
             scores[lang] = scores.get(lang, 0.0) + weight
     marks: dict[str, float] = {}
-    for ch in _MARK_RE.findall(sample.lower()) if not sample.isascii() else ():
-        langs, weight = _MARKS[ch]
+    for ch in _MARK_RE.findall(sample) if not sample.isascii() else ():
+        langs, weight = _MARKS[_MARK_OF[ch]]
         for lang in langs:
             marks[lang] = marks.get(lang, 0.0) + weight
     for lang, value in marks.items():
@@ -296,7 +334,11 @@ def text_scripts(text: str) -> tuple[str, ...]:
     first = _NON_LATIN.search(text)
     if first is None:
         return ("latin",)
-    main = _script(text[first.start() :])
+    return _scripts_with(_window_script(text[first.start() : first.start() + _WINDOW]), text)
+
+
+def _scripts_with(main: str, text: str) -> tuple[str, ...]:
+    """text_scripts(text) once the script of its first non-Latin window is known."""
     if main == "latin":
         return ("latin",)
     return (main, "latin") if _LATIN_RE.search(text) else (main,)

@@ -38,3 +38,31 @@ def test_detect_language(expected: str | None, text: str) -> None:
 def test_long_text_costs_no_more_than_its_start() -> None:
     text = CASES[2][1] + " " + "x" * 100_000
     assert detect_language(text) == "nl"
+
+
+def test_mark_letters_are_found_without_lower_casing_the_text() -> None:
+    # language_scores looks for _MARK_OF's characters in the text itself: that finds the
+    # marks of text.lower() only if every character that lower-cases to a mark is listed
+    # and lower-cases to that one character.
+    import sys
+
+    from crawler.extract.language import _MARK_OF, _MARKS
+
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        low = ch.lower()
+        if any(c in _MARKS for c in low):
+            assert _MARK_OF.get(ch) == low, hex(cp)
+        else:
+            assert ch not in _MARK_OF, hex(cp)
+
+
+@pytest.mark.parametrize("lead", [0, 1000, 1100, 1500])
+def test_scripts_and_main_script_read_the_text_as_text_scripts_and_script_do(lead: int) -> None:
+    from crawler.extract.language import _SAMPLE, TextWords, _script, text_scripts
+
+    for body in ("Новая в городе, только приехала", "Ελλάδα και Αθήνα", "ახალი ქალაქში"):
+        text = "x" * lead + " Ünïcode " + body + " and Latin words"
+        words = TextWords.of(text)
+        assert words.scripts == text_scripts(text)
+        assert words.main_script == _script(text[:_SAMPLE])
