@@ -36,7 +36,6 @@ their phrase groups are compiled on first use. No settings.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -1194,7 +1193,7 @@ def _match_concepts(
         todo.update(table.concept_stems[p])
     if not todo:
         return
-    sentences: list[int] | None = None
+    sentences: dict[int, tuple[int, int]] = {}  # _sentence_around's answers
     # An indicator the phrases found at full weight needs no second look: concepts are
     # there for the wordings the phrases miss.
     done_ids = {h.id for _, _, h in hits if h.weight >= 1.0}
@@ -1214,13 +1213,10 @@ def _match_concepts(
             continue
         if any(_context(table, c, langs, words, folded, contexts) for c in concept.unless):
             continue
-        if sentences is None:
-            sentences = [0, *(m.end() for m in _SENTENCE_END.finditer(folded)), len(folded)]
         first = concept.classes[0].spans(words, folded)
         if not first:
             continue
-        for k in sorted({bisect.bisect_right(sentences, a) - 1 for a, _ in first}):
-            lo, hi = sentences[k], sentences[k + 1]
+        for lo, hi in sorted({_sentence_around(folded, a, sentences) for a, _ in first}):
             matches = [[sp for sp in first if lo <= sp[0] < hi]]
             for c in concept.classes[1:]:
                 found = c.spans(words, folded, lo, hi)
@@ -1252,6 +1248,29 @@ def _match_concepts(
             if concept.weight >= 1.0:
                 done_ids.add(concept.indicator)
                 break
+
+
+def _sentence_around(folded: str, at: int, known: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(start, end) of the sentence of `folded` that holds position `at`, as cut by
+    _SENTENCE_END (a sentence ends just after its terminator; the text's ends bound the first
+    and last one).
+
+    Found from `at` outwards rather than by splitting the whole text: concepts look at a
+    few sentences, and a scan of every character of a long listing cost more than the rest
+    of the concept matching. `known` keeps the answers for one text.
+    """
+    bounds = known.get(at)
+    if bounds is None:
+        after = _SENTENCE_END.search(folded, at)
+        end = after.end() if after is not None else len(folded)
+        # The last terminator before `at`: one of "!?;\n", or a "." not followed by a digit
+        # (the digit may be at `at` itself, hence the checks in the whole text).
+        start = max(folded.rfind(c, 0, at) for c in "!?;\n") + 1
+        dot = folded.rfind(".", start, at)
+        while dot >= 0 and folded[dot + 1 : dot + 2].isdecimal():  # \d: a decimal digit
+            dot = folded.rfind(".", start, dot)
+        bounds = known[at] = (dot + 1 if dot >= 0 else start, end)
+    return bounds
 
 
 def _concept_voided(

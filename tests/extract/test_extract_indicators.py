@@ -402,3 +402,18 @@ def test_lexicon_errors_name_file_field_and_reason(
         indicators._read_lexicon(path)
     message = str(err.value)
     assert str(path) in message and f"'{field}'" in message and reason in message
+
+
+def test_sentence_around_cuts_sentences_as_the_whole_text_split_does() -> None:
+    import bisect
+    import random
+
+    from crawler.extract.indicators import _SENTENCE_END, _sentence_around
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice("ab .!?;\n12٣") for _ in range(rng.randint(0, 24)))
+        ends = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+        for at in range(len(text)):
+            k = bisect.bisect_right(ends, at) - 1
+            assert _sentence_around(text, at, {}) == (ends[k], ends[k + 1]), (text, at)
