@@ -66,3 +66,17 @@ def test_scripts_and_main_script_read_the_text_as_text_scripts_and_script_do(lea
         words = TextWords.of(text)
         assert words.scripts == text_scripts(text)
         assert words.main_script == _script(text[:_SAMPLE])
+
+
+def test_words_are_the_runs_of_letters_and_digits_whatever_the_way_of_splitting() -> None:
+    import random
+
+    from crawler.extract.language import _WORD, _words
+
+    rng = random.Random(3)
+    pool = "abcXYZ019_ ?!.,-/€£«»😀\n\tабвгдеёжзийіїєґђјљњћџыэъ№ ÉéßøæΣσαβγ ქართ ١٢ ¹²½"
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
+        words, latin_only = _words(text)
+        assert words == _WORD.findall(text), text
+        assert latin_only == all(c.isascii() for w in words for c in w), text
