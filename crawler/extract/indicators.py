@@ -791,12 +791,16 @@ def load_lexicons() -> None:
 
 
 @functools.cache
+@functools.lru_cache(maxsize=1024)
 def _languages_for(
     lang: str | None, extra: tuple[str, ...] = (), scripts: tuple[str, ...] = ()
 ) -> tuple[str, ...]:
     """The lexicons to match: every language written in the text's scripts, so that a
     wrong or missing language guess loses nothing, plus `lang`, `extra` and English
-    (English phrases are common in ads of every language: "new in town", "24/7")."""
+    (English phrases are common in ads of every language: "new in town", "24/7").
+
+    Cached: it depends on its arguments and the lexicon files only, and a few combinations
+    come back for every listing (it tests the scripts of every language)."""
     have = available_languages()
     if not scripts and lang is None and not extra:
         return have
