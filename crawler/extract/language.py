@@ -25,6 +25,7 @@ _WORD = re.compile(r"[^\W_]+")
 _FIRST3, _FIRST4, _FIRST5 = (itemgetter(slice(n)) for n in (3, 4, 5))
 
 
+@cache  # on first use: importing a codec costs every process start a little
 def _word_bytes(codec: str) -> bytes:
     """A bytes.translate table for text encoded with a one-byte `codec`: the bytes of
     letters and digits (str.isalnum, what the regex \\w is besides "_") stay, every other
@@ -42,7 +43,7 @@ def _word_bytes(codec: str) -> bytes:
 
 # One-byte codecs that hold every letter of folded text in the Latin script (fold leaves
 # no Latin diacritics) and, for cp1251, in Cyrillic (the letters of uk, ru and sr).
-_WORD_CODECS = (("ascii", _word_bytes("ascii")), ("cp1251", _word_bytes("cp1251")))
+_WORD_CODECS = ("ascii", "cp1251")
 
 
 def _words(low: str) -> tuple[list[str], bool]:
@@ -54,7 +55,7 @@ def _words(low: str) -> tuple[list[str], bool]:
     byte that is not a letter or digit becomes a space, and split does the rest: several
     times faster than a regex, which tests each character's Unicode category.
     """
-    for codec, table in _WORD_CODECS:
+    for codec in _WORD_CODECS:
         encoded = low.encode(codec, "replace")
         # Each "?" is a "?" of the text or a character the codec lacks: a symbol or emoji
         # is a space either way, a letter or digit means that this codec cannot split.
@@ -62,7 +63,7 @@ def _words(low: str) -> tuple[list[str], bool]:
         while at >= 0 and not low[at].isalnum():
             at = encoded.find(b"?", at + 1)
         if at < 0:
-            words = encoded.translate(table).decode(codec).split()
+            words = encoded.translate(_word_bytes(codec)).decode(codec).split()
             return words, codec == "ascii"
     return _WORD.findall(low), False
 
