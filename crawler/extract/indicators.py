@@ -39,7 +39,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 from crawler.extract.language import TextWords, detect_languages
@@ -959,11 +958,17 @@ def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int,
                 pattern = starts[key] = _word_starts(key, not is_stem)
             for m in pattern.finditer(folded):
                 out.append((m.start(), index, key))
-    out.sort(key=_FIRST)
+    # Position first; at one position the longer key, then the key itself: a fixed order,
+    # never the iteration order of a set, which changes with the process's hash seed (the
+    # same text gave different evidence in two runs).
+    out.sort(key=_candidate_order)
     return out
 
 
-_FIRST = itemgetter(0)
+def _candidate_order(candidate: tuple[int, _Index, str]) -> tuple[int, int, str]:
+    return candidate[0], -len(candidate[2]), candidate[2]
+
+
 _LAST_CLAUSE_END = re.compile(r"(?s:.*)[.!?;:,\n()]")  # match(): up to the last one
 _SENTENCE_END = re.compile(r"[!?;\n]|\.(?!\d)")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")

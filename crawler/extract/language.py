@@ -300,7 +300,9 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
         return {"el": 10.0}
     table = _word_langs().get(script, {})
     scores: dict[str, float] = {}
-    for w in unique & table.keys():
+    # In sorted order: float sums depend on the order of the terms, and a set's order
+    # changes with the hash seed (a near tie between cs and sk went either way).
+    for w in sorted(unique & table.keys()):
         for lang, weight in table[w]:
             scores[lang] = scores.get(lang, 0.0) + weight
     marks: dict[str, float] = {}
