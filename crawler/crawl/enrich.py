@@ -14,7 +14,7 @@ from typing import Any
 from crawler import extract as ex
 from crawler.crawl.fields import clean_text
 from crawler.crawl.items import RawListing
-from crawler.extract.language import COUNTRY_LANGUAGE
+from crawler.extract.language import COUNTRY_LANGUAGE, TextWords
 from crawler.extract.textclean import Removed, clean_text_counted
 from crawler.models import IndicatorHit, Listing
 from crawler.profiles import DETAIL_FIELDS
@@ -143,10 +143,11 @@ def add_prices(listing: Listing, fields: dict[str, Any]) -> None:
 def add_contacts(listing: Listing, fields: dict[str, Any]) -> None:
     """Stage 3: phones (E.164 with the platform's region hint), e-mails, handles, wallets."""
     text = ex.clean(_contact_text(listing, fields))
-    listing.phones = ex.extract_phones(text, listing.country)
-    listing.emails = ex.extract_emails(text)
-    listing.handles = ex.extract_handles(text, listing.country)
-    listing.wallets = ex.extract_wallets(text)
+    words = TextWords.of(text)  # split once for the four extractors, as extract() does
+    listing.phones = ex.extract_phones(text, listing.country, words=words)
+    listing.emails = ex.extract_emails(text, words=words)
+    listing.handles = ex.extract_handles(text, listing.country, words=words)
+    listing.wallets = ex.extract_wallets(text, words=words)
 
 
 def add_indicators(listing: Listing, fields: dict[str, Any]) -> None:
