@@ -25,8 +25,8 @@
   stops linking (links already made stay, with their reasons).
 
 Clusters: a listing that links to nothing starts a cluster whose id is ``cl-<listing id>``.
-A listing that links to several clusters merges them; the oldest cluster (first_seen,
-then id) keeps its id and every absorbed one is recorded as a `Merge` with its reason.
+A listing that links to several clusters merges them; the oldest cluster (the one begun
+first in arrival order) keeps its id and every absorbed one is recorded as a `Merge` with its reason.
 All state is in the `ClusterIndex` (crawler.cluster.index) and the `PlatformBoilerplate`
 tables, so a store can persist it and a new clusterer continues where the last stopped.
 """
@@ -203,7 +203,9 @@ class ActorClusterer:
             result.cluster, result.created = cluster_id, True
             return
         infos = [index.cluster(c) for c in reasons]
-        ordered = sorted((i for i in infos if i is not None), key=lambda i: (i.first_seen, i.id))
+        # The older cluster is the one the store began first (arrival order): the same
+        # listings in the same order keep the same ids, whatever the clocks said.
+        ordered = sorted((i for i in infos if i is not None), key=lambda i: (i.seq, i.id))
         kept = ordered[0].id
         index.assign(listing.id, kept)
         for link in links + together:

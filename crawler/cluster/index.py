@@ -157,14 +157,19 @@ class MemoryClusterIndex:
         return self._clusters.get(cluster_id)
 
     def create_cluster(self, cluster_id: str, listing_id: str, first_seen: datetime) -> None:
-        self._clusters[cluster_id] = ClusterInfo(cluster_id, first_seen, 1)
+        self._clusters[cluster_id] = ClusterInfo(
+            cluster_id, first_seen, 1, self._records[listing_id].seq
+        )
         self._members[cluster_id] = [listing_id]
         self._cluster_of[listing_id] = cluster_id
 
     def assign(self, listing_id: str, cluster_id: str) -> None:
         info = self._clusters[cluster_id]
         self._clusters[cluster_id] = ClusterInfo(
-            info.id, min(info.first_seen, self._records[listing_id].first_seen), info.size + 1
+            info.id,
+            min(info.first_seen, self._records[listing_id].first_seen),
+            info.size + 1,
+            info.seq,
         )
         self._members[cluster_id].append(listing_id)
         self._cluster_of[listing_id] = cluster_id
@@ -176,7 +181,10 @@ class MemoryClusterIndex:
             self._cluster_of[listing_id] = merge.kept
         self._members[merge.kept].extend(moved)  # members() sorts by seq
         self._clusters[merge.kept] = ClusterInfo(
-            kept.id, min(kept.first_seen, absorbed.first_seen), kept.size + absorbed.size
+            kept.id,
+            min(kept.first_seen, absorbed.first_seen),
+            kept.size + absorbed.size,
+            min(kept.seq, absorbed.seq),
         )
         history = self._merges.pop(merge.absorbed, [])
         self._merges[merge.kept] = [*self._merges.get(merge.kept, []), *history, merge]

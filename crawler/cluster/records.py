@@ -106,6 +106,7 @@ class ClusterInfo:
     id: str
     first_seen: datetime
     size: int
+    seq: int = 0  # the arrival seq of its first listing: the older of two clusters began first
 
 
 # Identifier states (IdentifierState.status).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import poster_text
+from cluster_support import poster_text
 
 from crawler.cluster import PlatformBoilerplate
 from crawler.cluster.text import prepare_text, sentence_key

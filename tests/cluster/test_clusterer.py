@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from conftest import ad, others, phone, poster_text
+from cluster_support import ad, others, phone, poster_text
 
 from crawler.cluster import (
     HUB,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ad, others, phone
+from cluster_support import ad, others, phone
 
 from crawler.cluster import ActorClusterer, ClusterPrice
 from crawler.cluster.summary import SLOT, cluster_risk, summarize
