@@ -7,7 +7,10 @@ tuning world and on the held-out world (written separately, never tuned on). The
 time per listing of ActorClusterer.add over 100,000 listings of many actors (2,000 actors,
 20,000 independent posters), added one at a time: on average and for the last 10%, with
 the process's max RSS and its growth while clustering, and the tracemalloc peak of a
-rerun over the first 20,000. `--sweep` prints precision and recall on the tuning world
+rerun over the first 20,000. Then the stores' cost: `SqliteStore.upsert` in batches of 50
+over `--store-scale` listings (20,000) with actor linking (the document index in its
+`cluster_docs` table) against the same upserts with linking switched off, in the same
+run, and the last 10% alone. `--sweep` prints precision and recall on the tuning world
 for each threshold around its chosen value (docs/clusters.md).
 
     .venv/bin/python bench/bench_clusters.py [--quick] [--sweep] [--seeds 1,2,3] [--scale N]
@@ -124,6 +127,9 @@ def main() -> int:
     )
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--scale", type=int, default=100_000, help="listings for the timing run")
+    parser.add_argument(
+        "--store-scale", type=int, default=20_000, help="listings for the SQLite store run"
+    )
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     actors, posters = (24, 240)
@@ -140,6 +146,7 @@ def main() -> int:
             f"new P {np_:.3f} R {nr:.3f}"
         )
     timing(10_000 if args.quick else args.scale)
+    store_timing(2_000 if args.quick else args.store_scale)
     return 0
 
 
@@ -225,6 +232,48 @@ def timing(count: int) -> None:
     print(
         f"        peak traced memory for {len(sample):,} listings: {peak / 2**20:.0f} MiB "
         f"({peak / len(sample) / 1024:.1f} KiB per listing, index and boilerplate tables)"
+    )
+
+
+def store_timing(count: int, batch: int = 50) -> None:
+    """ms per listing of SqliteStore.upsert with actor linking against without it."""
+    import asyncio
+    import tempfile
+    from datetime import timedelta
+
+    from crawler.store.sqlite import SqliteStore
+
+    actors = max(24, count // 50)
+    world = actor_world(8, "tune", actors=actors, posters=actors * 10, extract=False, wide=True)
+    listings = world.listings()[:count]
+
+    async def run(link: bool) -> tuple[float, float]:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = SqliteStore(Path(tmp) / "bench.db")
+            if not link:
+                store._link_actors = lambda conn, results, cache: None  # type: ignore[method-assign]
+            await store.open()
+            late_from = len(listings) * 9 // 10
+            start = time.perf_counter()
+            late_start = start
+            for i in range(0, len(listings), batch):
+                if i >= late_from and late_start == start:
+                    late_start = time.perf_counter()
+                chunk = listings[i : i + batch]
+                await store.upsert(chunk, max(x.posted_at for x in chunk) + timedelta(hours=1))
+            end = time.perf_counter()
+            await store.close()
+        per = (end - start) / len(listings) * 1000
+        late = (end - late_start) / max(1, len(listings) - late_from) * 1000
+        return per, late
+
+    without = asyncio.run(run(link=False))
+    with_linking = asyncio.run(run(link=True))
+    print(
+        f"store:  SqliteStore.upsert of {len(listings):,} listings in batches of {batch}: "
+        f"{with_linking[0]:.3f} ms/listing with actor linking ({with_linking[1]:.3f} for the "
+        f"last 10%) | without linking {without[0]:.3f} ({without[1]:.3f}) | ratio "
+        f"{with_linking[0] / without[0]:.2f}x (last 10%: {with_linking[1] / without[1]:.2f}x)"
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -113,7 +113,10 @@ class Listing(BaseModel):
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     price_history: list[PricePoint] = Field(default_factory=list)
+    # The listing's actor cluster and its size (set by the store's actor linking,
+    # crawler/store/actors.py; both follow merges). None: not linked yet.
     cluster_id: str | None = None
+    cluster_size: int | None = None
     evidence_sha256: str | None = None  # sha256 of the raw response body the listing came from
     fields: dict[str, Any] = Field(default_factory=dict)  # other profile fields, as scraped
     # What the crawler changed in what the page showed, and why (hostile or oversized pages):
@@ -164,7 +167,9 @@ class UpsertResult(BaseModel):
     previous_fingerprint: str | None = None
 
 
-class SearchQuery(BaseModel):
+class SearchFilters(BaseModel):
+    """What `crawler search` and `crawler clusters` filter listings on."""
+
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = None
@@ -174,8 +179,26 @@ class SearchQuery(BaseModel):
     min_risk: int | None = None
     seen_since: datetime | None = None
     category: str | None = None
+
+    def filters(self) -> dict[str, Any]:
+        """The filter fields only (to build the other kind of query)."""
+        return {name: getattr(self, name) for name in SearchFilters.model_fields}
+
+
+class SearchQuery(SearchFilters):
     limit: int = 20
     offset: int = 0
+
+
+class ClusterQuery(SearchFilters):
+    """`crawler clusters`: the search filters (a cluster matches when a member does), the
+    smallest cluster size, and the order: size (largest), risk (riskiest), newest (latest
+    member first), growth (most members first seen in the last 24 hours)."""
+
+    min_size: int = 2
+    sort: Literal["size", "risk", "newest", "growth"] = "size"
+    limit: int = 20
+    now: datetime | None = None  # "the last 24 hours" end here (tests); default: now
 
 
 class SearchPage(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,11 @@ import pytest
 
 from crawler.demo.world import DemoWorldThread
 from crawler.testing.crawls import running_world
+from crawler.testing.elasticsearch import (
+    ElasticsearchServer,
+    ElasticsearchServerError,
+    default_home,
+)
 
 
 @pytest.fixture
@@ -25,6 +31,31 @@ def demo_world() -> Iterator[DemoWorldThread]:
         seed=1, size=60, platforms=["demo-classifieds", "demo-jobs", "demo-forum"]
     ) as w:
         yield w
+
+
+# One real Elasticsearch test server per session (startup ~10 s), for every test that asks:
+# the Maven Central integ-test-zip fetched by scripts/elasticsearch.sh; skipped with the
+# reason when it has not been fetched, failed under CI (which installs it).
+def _require_distribution() -> None:
+    if not (default_home() / "bin" / "elasticsearch").exists():
+        msg = f"no Elasticsearch at {default_home()}: run scripts/elasticsearch.sh (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)  # CI installs it: a missing server is a broken set-up, not a skip
+        pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def es_server() -> Iterator[ElasticsearchServer]:
+    _require_distribution()
+    try:
+        server = ElasticsearchServer()
+        server.start()
+    except ElasticsearchServerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

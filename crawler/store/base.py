@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawler.models import CrawlJob, Listing, SearchPage, SearchQuery, UpsertResult
+from crawler.cluster.summary import ClusterSummary
+from crawler.models import (
+    ClusterQuery,
+    CrawlJob,
+    Listing,
+    SearchPage,
+    SearchQuery,
+    UpsertResult,
+)
 
 
 class StoreError(RuntimeError):
@@ -117,6 +125,43 @@ class ListingStore(ABC):
 
         The alert engine reads them to evaluate its rules on the final documents, whoever
         computed the signals (a crawl's end, a spool replay)."""
+
+    # -- actor clusters (crawler.store.actors; docs/clusters.md) -------------------------------
+    @abstractmethod
+    async def cluster_documents(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The actor-linking documents stored under these keys (absent keys left out)."""
+
+    @abstractmethod
+    async def get_many(self, ids: Sequence[str]) -> list[Listing]:
+        """The stored listings with these ids, in the order given (unknown ids left out)."""
+
+    def cluster_reader(self) -> Any:
+        from crawler.store.actors import ClusterReader
+
+        async def fetch(keys: list[str]) -> dict[str, Any]:
+            return dict(await self.cluster_documents(keys))
+
+        async def search(query: SearchQuery) -> list[Listing]:
+            return (await self.search(query)).listings
+
+        return ClusterReader(fetch, self.get_many, search)
+
+    async def cluster_summary(self, cluster_id: str) -> ClusterSummary | None:
+        """What an analyst reads about one cluster (an absorbed id gives the cluster that
+        absorbed it); None when no cluster has that id."""
+        return await self.cluster_reader().summary(cluster_id)
+
+    async def clusters(self, query: ClusterQuery) -> list[ClusterSummary]:
+        """Clusters with a member matching the filters, ranked (crawler clusters)."""
+        return await self.cluster_reader().clusters(query)
+
+    async def resolve_cluster(self, cluster_id: str) -> str | None:
+        """The cluster that holds `cluster_id` now (itself, or the one it was merged into)."""
+        return await self.cluster_reader().resolve(cluster_id)
+
+    async def cluster_growth(self, cluster_id: str, since: datetime) -> int:
+        """Members of the cluster holding `cluster_id` first seen at or after `since`."""
+        return await self.cluster_reader().growth(cluster_id, since)
 
     async def pending_writes(self) -> PendingWrites | None:
         """Writes this store still holds back (the Elasticsearch spool), after trying to

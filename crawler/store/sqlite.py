@@ -31,11 +31,12 @@ first_seen, price history and cluster id carried over, so its platform-level ind
 (`update_platform_signals`) are back after the next call of that. last_seen never moves
 backwards. A listing without a fingerprint gets `Listing.compute_fingerprint()`.
 
-Clusters: listings linked through shared identifiers (connected components of the
-listing-identifier graph). A cluster's id is the smallest listing id in it, so the id is a
-function of the data, whatever the order and whichever process stored the listings. New
-listings merge clusters incrementally; a listing that loses identifiers, and purge, recompute
-the affected clusters (which may split).
+Clusters: actors, linked by crawler.cluster (shared identifiers that are not platform
+hubs, near-duplicate own text; docs/clusters.md). Its state is ``cluster_docs`` (key, JSON
+document; crawler.cluster.documents), read and written inside the upsert's transaction, so
+the listings of a batch are linked in order, one process at a time, exactly as the
+Elasticsearch store links them (crawler.store.actors). ``listings.cluster_id`` and the
+document's ``cluster_id`` follow merges; an empty cluster_id is a listing not linked yet.
 
 The work is plain sqlite3 run inline on the event loop (one connection per store object,
 no awaits inside a call, so calls never interleave): an upsert takes 0.5-0.8 ms per new
@@ -60,6 +61,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from crawler.cluster.documents import ClusterDocuments
 from crawler.models import (
     CrawlJob,
     Listing,
@@ -71,6 +73,7 @@ from crawler.models import (
     UpsertResult,
     utcnow,
 )
+from crawler.store.actors import ActorLinker
 from crawler.store.base import ListingStore, StoreError
 from crawler.store.identifiers import index_identifiers, parse_identifier_query
 from crawler.store.signals import (
@@ -86,6 +89,8 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 DEFAULT_BUSY_TIMEOUT = 30.0
+# Actor-linking documents kept between batches (about 1 KiB each on average).
+CLUSTER_CACHE_DOCS = 100_000
 
 SUMMARY_TOP = 10
 
@@ -149,6 +154,9 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS alerts_rule ON alerts(rule, created_at)",
     "CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created_at)",
+    # Actor-linking state (crawler.cluster.documents): records, band keys, identifiers,
+    # clusters, boilerplate tables.
+    "CREATE TABLE IF NOT EXISTS cluster_docs (key TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID",
 )
 
 # Migrations from version N to N + 1, run in order inside the schema transaction.
@@ -167,6 +175,8 @@ class SqliteStore(ListingStore):
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._conn: sqlite3.Connection | None = None
+        # Actor-linking documents of the last batch, valid while no other process links.
+        self._cluster_cache: tuple[int, ClusterDocuments] | None = None
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -277,17 +287,11 @@ class SqliteStore(ListingStore):
         if not listings:
             return []
         seen_at = _utc(seen_at)
+        cache, self._cluster_cache = self._cluster_cache, None  # back only after a commit
         with self._transaction() as conn:
             results = [self._upsert_one(conn, listing, seen_at) for listing in listings]
-            # A later listing of the batch may have merged the cluster of an earlier one.
-            clusters = dict(
-                conn.execute(
-                    "SELECT id, cluster_id FROM listings WHERE id IN (SELECT value FROM json_each(?))",
-                    (json.dumps([r.id for r in results]),),
-                ).fetchall()
-            )
-        for result in results:
-            result.listing.cluster_id = clusters.get(result.id, result.listing.cluster_id)
+            cache = self._link_actors(conn, results, cache)
+        self._cluster_cache = cache
         return results
 
     def _upsert_one(
@@ -302,19 +306,17 @@ class SqliteStore(ListingStore):
                 update={
                     "fingerprint": fingerprint,
                     "first_fingerprint": fingerprint,
-                    "first_seen": seen_at,
+                    # As in the Elasticsearch store: a first_seen the listing brings (a
+                    # replay, an import) is kept when it is earlier.
+                    "first_seen": min(_utc(listing.first_seen), seen_at)
+                    if listing.first_seen
+                    else seen_at,
                     "last_seen": seen_at,
                     "price_history": [_price_point(seen_at, listing.prices)],
                 },
             )
-            # Identifiers first: the listing's cluster is known before its row is written.
+            stored.cluster_id = None  # linked after the batch is written (_link_actors)
             self._write_identifiers(conn, stored)
-            linked = self._linked_clusters(conn, stored.id)
-            stored.cluster_id = min(linked | {stored.id})
-            if linked - {stored.cluster_id}:
-                self._relabel(
-                    conn, stored.cluster_id, sorted(linked - {stored.cluster_id}), "cluster_id"
-                )
             num = self._insert_listing(conn, stored)
             self._write_indicators(conn, stored)
             self._write_fts(conn, num, stored, replace=False)
@@ -347,21 +349,16 @@ class SqliteStore(ListingStore):
                 "first_seen": old.first_seen,
                 "last_seen": last_seen,
                 "price_history": history,
-                "cluster_id": old.cluster_id or old.id,
+                "cluster_id": old.cluster_id,
+                "cluster_size": old.cluster_size,
             },
         )
         self._update_listing(conn, num, stored)
         self._write_indicators(conn, stored, replace=True)
         self._write_fts(conn, num, stored, replace=True)
-        old_identifiers, new_identifiers = set(old.identifiers()), set(stored.identifiers())
-        if old_identifiers != new_identifiers:
+        if set(old.identifiers()) != set(stored.identifiers()):
+            # Searchable at once; actor links are made when a listing is first linked.
             self._write_identifiers(conn, stored, replace=True)
-            if old_identifiers - new_identifiers:
-                # Losing an identifier may split the cluster; gaining one can only merge.
-                affected = self._linked_clusters(conn, stored.id) | {stored.cluster_id or stored.id}
-                self._recluster(conn, affected)
-            else:
-                self._merge_clusters(conn, stored.id)
         return UpsertResult(
             id=listing.id,
             outcome=UpsertOutcome.CHANGED,
@@ -383,7 +380,7 @@ class SqliteStore(ListingStore):
                 _column_time(listing.first_seen),
                 _column_time(listing.last_seen),
                 listing.risk_score,
-                listing.cluster_id,
+                listing.cluster_id or "",
                 listing.model_dump_json(),
             ),
         )
@@ -404,7 +401,7 @@ class SqliteStore(ListingStore):
                 _column_time(listing.first_seen),
                 _column_time(listing.last_seen),
                 listing.risk_score,
-                listing.cluster_id,
+                listing.cluster_id or "",
                 listing.model_dump_json(),
                 num,
             ),
@@ -449,78 +446,95 @@ class SqliteStore(ListingStore):
 
     # -- clusters --------------------------------------------------------------------------------
 
-    def _linked_clusters(self, conn: sqlite3.Connection, listing_id: str) -> set[str]:
-        """Cluster ids of the stored listings sharing an identifier with this one (itself
-        included once its row is written)."""
-        rows = conn.execute(
-            """SELECT DISTINCT l.cluster_id
-               FROM identifiers mine
-               JOIN identifiers other ON other.kind = mine.kind AND other.value = mine.value
-               JOIN listings l ON l.id = other.listing_id
-               WHERE mine.listing_id = ?""",
-            (listing_id,),
-        ).fetchall()
-        return {r[0] for r in rows}
+    def _link_actors(
+        self,
+        conn: sqlite3.Connection,
+        results: list[UpsertResult],
+        cache: tuple[int, ClusterDocuments] | None,
+    ) -> tuple[int, ClusterDocuments] | None:
+        """Link the batch's listings into actor clusters, in order (crawler.store.actors).
 
-    def _merge_clusters(self, conn: sqlite3.Connection, listing_id: str) -> None:
-        """Join the listing's cluster with every cluster it now shares an identifier with."""
-        clusters = self._linked_clusters(conn, listing_id)
-        own = conn.execute("SELECT cluster_id FROM listings WHERE id = ?", (listing_id,)).fetchone()
-        clusters.add(own[0])
-        if len(clusters) < 2:
-            return
-        # Each cluster id is the smallest listing id of its cluster, so the merged one's is
-        # the smallest of them.
-        target = min(clusters)
-        self._relabel(conn, target, sorted(clusters - {target}), column="cluster_id")
-
-    def _recluster(self, conn: sqlite3.Connection, clusters: set[str]) -> None:
-        """Recompute the connected components of the listings in these clusters."""
-        if not clusters:
-            return
-        current = dict(
-            conn.execute(
-                """SELECT id, cluster_id FROM listings
-                   WHERE cluster_id IN (SELECT value FROM json_each(?))""",
-                (json.dumps(sorted(clusters)),),
-            ).fetchall()
+        The documents read for the last batch are kept (`cache`) while nobody else has
+        written any since: the generation row (`gen`, bumped by every write of linking
+        documents, purge included) is still the one this process wrote. Returns the cache
+        for the next batch (used only after the commit).
+        """
+        gen = self._bump_cluster_generation(conn)
+        docs = None
+        if cache is not None and cache[0] == gen - 1 and cache[1].size() < CLUSTER_CACHE_DOCS:
+            docs = cache[1]
+            docs.loader = self._cluster_loader(conn)
+        linker = ActorLinker(self._cluster_loader(conn), docs)
+        outcome = linker.link_sync([r.listing for r in results])
+        self._write_cluster_documents(conn, outcome.documents)
+        conn.executemany(
+            "UPDATE listings SET doc = json_set(doc, '$.cluster_size', ?1) WHERE id = ?2",
+            [(outcome.sizes[c], i) for c, members in outcome.members.items() for i in members],
         )
-        parent = {listing_id: listing_id for listing_id in current}
-
-        def find(x: str) -> str:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        first_holder: dict[tuple[str, str], str] = {}
-        rows = conn.execute(
-            """SELECT listing_id, kind, value FROM identifiers
-               WHERE listing_id IN (SELECT value FROM json_each(?))""",
-            (json.dumps(list(current)),),
+        conn.executemany(
+            """UPDATE listings SET cluster_id = ?1,
+                   doc = json_set(doc, '$.cluster_id', ?1, '$.cluster_size', ?2)
+               WHERE id = ?3""",
+            [(c, outcome.sizes[c], i) for i, c in outcome.clusters.items()],
         )
-        for listing_id, kind, value in rows:
-            holder = first_holder.setdefault((kind, value), listing_id)
-            a, b = find(holder), find(listing_id)
-            if a != b:
-                # The root stays the smallest id of its component: the cluster id.
-                parent[max(a, b)] = min(a, b)
-        moves: dict[str, list[str]] = {}
-        for listing_id, cluster_id in current.items():
-            root = find(listing_id)
-            if root != cluster_id:
-                moves.setdefault(root, []).append(listing_id)
-        for target, ids in moves.items():
-            self._relabel(conn, target, ids, column="id")
+        for result, added in zip(results, outcome.results, strict=True):
+            result.listing.cluster_id = outcome.clusters.get(result.id, added.cluster)
+            result.listing.cluster_size = outcome.sizes.get(
+                result.listing.cluster_id, result.listing.cluster_size
+            )
+        return gen, linker.docs
 
-    def _relabel(self, conn: sqlite3.Connection, target: str, keys: list[str], column: str) -> None:
-        if column not in ("id", "cluster_id"):
-            raise ValueError(column)
+    @staticmethod
+    def _bump_cluster_generation(conn: sqlite3.Connection) -> int:
+        """Count one more write of the linking documents; returns the new generation."""
+        row = conn.execute("SELECT doc FROM cluster_docs WHERE key = 'gen'").fetchone()
+        gen = (json.loads(row[0])["n"] if row else 0) + 1
         conn.execute(
-            f"""UPDATE listings SET cluster_id = ?1, doc = json_set(doc, '$.cluster_id', ?1)
-                WHERE {column} IN (SELECT value FROM json_each(?2))""",
-            (target, json.dumps(keys)),
+            "INSERT OR REPLACE INTO cluster_docs (key, doc) VALUES ('gen', ?)",
+            (json.dumps({"n": gen}),),
         )
+        return gen
+
+    @staticmethod
+    def _cluster_loader(conn: sqlite3.Connection) -> Any:
+        def load(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+            rows = conn.execute(
+                "SELECT key, doc FROM cluster_docs WHERE key IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(keys)),),
+            )
+            return {key: json.loads(doc) for key, doc in rows}
+
+        return load
+
+    @staticmethod
+    def _write_cluster_documents(
+        conn: sqlite3.Connection, writes: dict[str, dict[str, Any] | None]
+    ) -> None:
+        conn.executemany(
+            "INSERT OR REPLACE INTO cluster_docs (key, doc) VALUES (?, ?)",
+            [(k, json.dumps(d, separators=(",", ":"))) for k, d in writes.items() if d is not None],
+        )
+        conn.executemany(
+            "DELETE FROM cluster_docs WHERE key = ?", [(k,) for k, d in writes.items() if d is None]
+        )
+
+    async def cluster_documents(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        with self._errors("read cluster documents"):
+            rows = self._db.execute(
+                "SELECT key, doc FROM cluster_docs WHERE key IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(keys)),),
+            )
+            return {key: json.loads(doc) for key, doc in rows}
+
+    async def get_many(self, ids: Sequence[str]) -> list[Listing]:
+        with self._errors("read listings"):
+            rows = dict(
+                self._db.execute(
+                    "SELECT id, doc FROM listings WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(ids)),),
+                ).fetchall()
+            )
+        return [Listing.model_validate_json(rows[i]) for i in ids if i in rows]
 
     async def shared_identifiers(
         self, min_listings: int = 2, limit: int = 20
@@ -818,8 +832,12 @@ class SqliteStore(ListingStore):
             conn.execute(
                 "DELETE FROM listings WHERE num IN (SELECT value FROM json_each(?))", (nums,)
             )
-            # The rest of a cluster may have been held together by a purged listing.
-            self._recluster(conn, {r[2] for r in doomed})
+            # Retention covers the linking state: records, identifier carriers, members.
+            self._cluster_cache = None
+            self._bump_cluster_generation(conn)
+            self._write_cluster_documents(
+                conn, ActorLinker(self._cluster_loader(conn)).forget([r[1] for r in doomed])
+            )
         logger.info(
             "SQLite store %s: purged %d listings last seen before %s",
             self.path,

@@ -20,69 +20,67 @@ async def clusters(store: SqliteStore, *listings: Listing) -> list[str | None]:
     return [(await store.get(listing.id)).cluster_id for listing in listings]
 
 
-async def test_listings_sharing_an_identifier_form_one_cluster(store: SqliteStore) -> None:
-    a = make_listing(1, phones=[PHONE_A])
-    b = make_listing(2, phones=[PHONE_B])
+def repost(listing: Listing, n: int) -> Listing:
+    """The same ad posted again under another id (same wording, same contacts)."""
+    other = make_listing(n)
+    return listing.model_copy(update={"id": other.id, "url": other.url})
+
+
+AD_TEXT = (
+    "Friendly cleaner available for houses and small offices in the city centre. "
+    "I bring my own supplies and work carefully on weekdays and some weekends. "
+    "References from earlier clients on request, ask for a free visit first. "
+    "Windows, kitchens, ironing and moving-out cleaning are all possible."
+)
+
+
+async def test_a_reposted_ad_joins_the_cluster_of_the_first(store: SqliteStore) -> None:
+    a = make_listing(1, phones=[PHONE_A]).model_copy(update={"body": AD_TEXT})
     lone = make_listing(3, phones=[PHONE_C])
-    await store.upsert([a, b, lone], T0)
-    assert await clusters(store, a, b, lone) == [a.id, b.id, lone.id]
-
-    # One listing with both phones joins the two clusters; the id is the smallest member id.
-    bridge = make_listing(4, phones=[PHONE_A, PHONE_B])
-    [result] = await store.upsert([bridge], T0)
-    expected = min(a.id, b.id, bridge.id)
-    assert result.listing.cluster_id == expected
-    assert await clusters(store, a, b, bridge, lone) == [expected, expected, expected, lone.id]
-    # The stored document says the same as the column the cluster search uses.
-    members = await store.cluster(expected)
-    assert sorted(m.id for m in members) == sorted([a.id, b.id, bridge.id])
+    await store.upsert([a, lone], T0)
+    [again] = await store.upsert([repost(a, 2)], T0 + DAY)
+    assert again.listing.cluster_id == f"cl-{a.id}" and again.listing.cluster_size == 2
+    assert await clusters(store, a, lone) == [f"cl-{a.id}", f"cl-{lone.id}"]
+    assert (await store.get(a.id)).cluster_size == 2
     assert (await store.summary())["clusters"] == 1
+    summary = await store.cluster_summary(f"cl-{a.id}")
+    assert summary is not None and summary.members == [a.id, again.id]
+    assert summary.identifiers == [("phone", PHONE_A)]
 
 
-async def test_cluster_ids_do_not_depend_on_order(store: SqliteStore, tmp_path) -> None:
-    listings = [
-        make_listing(1, phones=[PHONE_A]),
-        make_listing(2, emails=["shared@example.org"]),
-        make_listing(3, phones=[PHONE_A], emails=["shared@example.org"]),
-        make_listing(4, phones=[PHONE_C]),
-    ]
-    await store.upsert(listings, T0)
-    async with SqliteStore(tmp_path / "reversed.db") as other:
-        for listing in reversed(listings):
-            await other.upsert([listing], T0)
-        assert await clusters(other, *listings) == await clusters(store, *listings)
+async def test_the_same_batches_give_the_same_clusters_in_another_file(
+    store: SqliteStore, tmp_path
+) -> None:
+    from crawler.demo.actors import actor_world
+
+    listings = actor_world(seed=3, split="tune", actors=4, posters=20).listings()
+    async with SqliteStore(tmp_path / "other.db") as other:
+        for start in range(0, len(listings), 16):
+            batch = listings[start : start + 16]
+            last = [await s.upsert(batch, T0) for s in (store, other)]
+        assert await clusters(store, *listings) == await clusters(other, *listings)
+        # The last batch's results carry the clusters as stored after it.
+        assert [r.listing.cluster_id for r in last[0]] == await clusters(store, *listings[start:])
+    assert len(set(await clusters(store, *listings))) < len(listings) // 2
 
 
-async def test_results_of_a_batch_carry_the_final_cluster(store: SqliteStore) -> None:
-    a = make_listing(1, phones=[PHONE_A])
-    b = make_listing(2, phones=[PHONE_B])
-    bridge = make_listing(3, phones=[PHONE_A, PHONE_B])
-    results = await store.upsert([a, b, bridge], T0)
-    assert len({r.listing.cluster_id for r in results}) == 1
-
-
-async def test_losing_the_shared_identifier_splits_the_cluster(store: SqliteStore) -> None:
-    a = make_listing(1, phones=[PHONE_A])
-    b = make_listing(2, phones=[PHONE_B])
-    bridge = make_listing(3, phones=[PHONE_A, PHONE_B])
-    await store.upsert([a, b, bridge], T0)
-
-    [r] = await store.upsert([edited(bridge, phones=[PHONE_A])], T0 + DAY)
-    assert r.outcome is UpsertOutcome.CHANGED
-    left = min(a.id, bridge.id)
-    assert await clusters(store, a, bridge, b) == [left, left, b.id]
-
-
-async def test_purging_the_bridge_splits_the_cluster(store: SqliteStore) -> None:
-    a = make_listing(1, phones=[PHONE_A])
-    b = make_listing(2, phones=[PHONE_B])
-    bridge = make_listing(3, phones=[PHONE_A, PHONE_B])
-    await store.upsert([bridge], T0)
-    await store.upsert([a, b], T0 + 2 * DAY)
-    assert len(set(await clusters(store, a, b))) == 1
-
-    assert await store.purge(T0 + DAY) == 1
-    assert await clusters(store, a, b) == [a.id, b.id]
+async def test_purge_removes_listings_from_the_linking_state(store: SqliteStore) -> None:
+    """Retention covers actor linking: a purged listing's record, its place among its
+    identifiers' carriers and in its cluster are gone; an identifier nobody carries any
+    more (personal data) leaves the store."""
+    a = make_listing(1, phones=[PHONE_A]).model_copy(update={"body": AD_TEXT})
+    b = repost(a, 2)
+    old = make_listing(3, phones=[PHONE_B])
+    await store.upsert([old], T0 - 30 * DAY)
+    await store.upsert([a, b], T0)
+    before = await store.cluster_documents([f"rec:{old.id}", f"ident:phone:{PHONE_B}"])
+    assert len(before) == 2
+    assert await store.purge(T0 - DAY) == 1
+    after = await store.cluster_documents(
+        [f"rec:{old.id}", f"ident:phone:{PHONE_B}", f"cl:cl-{old.id}", f"rec:{a.id}"]
+    )
+    assert list(after) == [f"rec:{a.id}"]
+    assert (await store.cluster_summary(f"cl-{a.id}")).members == [a.id, b.id]
 
 
 async def test_shared_identifiers_and_counts(store: SqliteStore) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlite_workers import PHONE_GROUPS, shared_listings, upsert_all
+from sqlite_workers import shared_listings, upsert_all
 
 from crawler.store.sqlite import SqliteStore
 
@@ -64,8 +64,15 @@ async def test_two_processes_get_exactly_one_new_per_listing(tmp_path: Path) -> 
     listings = shared_listings(COUNT)
     async with SqliteStore(path) as store:
         assert await store.count() == COUNT
-        # Whoever stored which listing, each phone group is one cluster named by its least id.
-        for group in range(PHONE_GROUPS):
-            members = [x.id for x in listings[group::PHONE_GROUPS]]
-            stored = {(await store.get(i)).cluster_id for i in members}
-            assert stored == {min(members)}
+        # Whoever stored which listing, each was linked exactly once, one process at a time:
+        # arrival numbers 1..COUNT without a gap or a repeat, and each listing's cluster
+        # holds it (the linking state and the listings agree).
+        ids = [x.id for x in listings]
+        stored = {x.id: x.cluster_id for x in await store.get_many(ids)}
+        recs = await store.cluster_documents([f"rec:{i}" for i in ids])
+        assert sorted(recs[f"rec:{i}"]["seq"] for i in ids) == list(range(1, COUNT + 1))
+        assert all(recs[f"rec:{i}"]["cluster"] == stored[i] for i in ids)
+        clusters = await store.cluster_documents([f"cl:{c}" for c in set(stored.values())])
+        for cluster, doc in clusters.items():
+            members = {m for m, _ in doc["members"]}
+            assert members == {i for i, c in stored.items() if f"cl:{c}" == cluster}

@@ -27,7 +27,7 @@ async def test_new_then_unchanged_then_changed(store: SqliteStore) -> None:
     assert first.previous_fingerprint is None
     assert first.listing.first_seen == first.listing.last_seen == T0
     assert [p.prices[0].amount for p in first.listing.price_history] == [100.0]
-    assert first.listing.cluster_id == listing.id
+    assert first.listing.cluster_id == f"cl-{listing.id}"
 
     [again] = await store.upsert([listing], T0 + DAY)
     assert again.outcome is UpsertOutcome.UNCHANGED

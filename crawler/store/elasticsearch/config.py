@@ -121,6 +121,7 @@ class IndexNames:
     alerts: str
     jobs: str
     identifiers: str
+    clusters: str  # actor-linking documents (linking.py)
 
     @classmethod
     def for_prefix(cls, prefix: str) -> IndexNames:
@@ -130,4 +131,5 @@ class IndexNames:
             alerts=f"{prefix}-alerts",
             jobs=f"{prefix}-jobs",
             identifiers=f"{prefix}-identifiers",
+            clusters=f"{prefix}-clusters",
         )

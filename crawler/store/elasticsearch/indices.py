@@ -6,6 +6,7 @@ Indices (prefix from STORE_INDEX_PREFIX, default "flagwatch"):
   <prefix>-alerts       one document per alert (id = alert id, so storing twice is a no-op)
   <prefix>-jobs         one document per crawl job (start, end, pages, items, errors)
   <prefix>-identifiers  the identifier registry (registry.py)
+  <prefix>-clusters     actor-linking documents and the linking lease (linking.py)
 Index templates carry the mappings (mappings/), so every versioned index gets them.
 Mappings use core types only (the test server has no language analyzers);
 `title.<lang>`/`body.<lang>` sub-fields are added for each language analyzer that the
@@ -27,6 +28,7 @@ from crawler.store.elasticsearch.mappings import (
     LANGUAGE_ANALYZERS,
     MAPPING_VERSION,
     alert_mapping,
+    cluster_documents_mapping,
     identifier_mapping,
     job_mapping,
     listing_mapping,
@@ -55,6 +57,7 @@ class Indices:
             f"{prefix}-alerts": ([names.alerts], alert_mapping()),
             f"{prefix}-jobs": ([names.jobs], job_mapping()),
             f"{prefix}-identifiers": ([names.identifiers], identifier_mapping()),
+            f"{prefix}-clusters": ([names.clusters], cluster_documents_mapping()),
         }
         for name, (patterns, mapping) in templates.items():
             await client.indices.put_index_template(
@@ -77,7 +80,7 @@ class Indices:
                 f"{names.listings}-v{MAPPING_VERSION}",
                 aliases={names.listings: {"is_write_index": True}},
             )
-        for index in (names.alerts, names.jobs, names.identifiers):
+        for index in (names.alerts, names.jobs, names.identifiers, names.clusters):
             if not await client.indices.exists(index=index):
                 await self._create_index(index)
 

@@ -1,15 +1,13 @@
-"""Cluster ids: the identifier registry, `<prefix>-identifiers`.
+"""Shared identifiers: the identifier registry, `<prefix>-identifiers`.
 
-One document per identifier (phone, e-mail, handle, wallet) with the cluster id and the
-listing that first had it, created with op_type create in the same bulk as the listings
-(the first writer wins, also across processes) and read with mget (real-time, no refresh
-wait). A listing's cluster id is that of its identifiers' registered clusters (the
-smallest when several; a stored listing keeps its own when that is smaller), else its own
-id; listings of one batch that share an identifier are linked too. `shared_identifiers`
-counts the identifiers it shares with a listing seen before it. Limits: clusters only
-merge forward (a listing that later bridges two clusters takes the smaller id, but the
-other cluster's listings keep theirs), and the first listing with an identifier has
-shared_identifiers 0.
+One document per identifier (phone, e-mail, handle, wallet) with the listing that first
+had it, created with op_type create in the same bulk as the listings (the first writer
+wins, also across processes) and read with mget (real-time, no refresh wait).
+`shared_identifiers` counts the identifiers a listing shares with a listing seen before
+it (the platform signals read it); the first listing with an identifier has 0. Clusters
+are not decided here but by actor linking (linking.py, docs/clusters.md); the entries'
+`cluster_id` field is what it was when written (None for a listing not linked yet) and
+nothing reads it for clustering.
 
 Entries are create-only for everybody (they never change once written), so this process
 caches them (memory.CACHE_SIZE of them), which spares most identifier mgets. The one

@@ -72,6 +72,19 @@ class Queries:
             return None
         return listing_from_source(doc["_source"])
 
+    async def get_many(self, ids: Sequence[str]) -> list[Listing]:
+        """The stored listings with these ids, in the order given (real-time mget)."""
+        out: dict[str, Listing] = {}
+        ids = list(dict.fromkeys(ids))
+        for start in range(0, len(ids), 1000):
+            resp = await self.conn.read(
+                self.conn.client.mget, index=self.names.listings, ids=ids[start : start + 1000]
+            )
+            for doc in resp["docs"]:
+                if doc.get("found"):
+                    out[doc["_id"]] = listing_from_source(doc["_source"])
+        return [out[i] for i in ids if i in out]
+
     async def phone_regions(self) -> list[str]:
         """Regions of the phones stored (how a national number typed by an analyst is read)."""
         resp = await self.conn.read(

@@ -25,6 +25,7 @@ from crawler.store.elasticsearch.config import StoreConfig
 from crawler.store.elasticsearch.connection import Connection, Unreachable, make_client
 from crawler.store.elasticsearch.documents import aware
 from crawler.store.elasticsearch.indices import Indices
+from crawler.store.elasticsearch.linking import ClusterLinking
 from crawler.store.elasticsearch.memory import ListingMemory
 from crawler.store.elasticsearch.registry import IdentifierRegistry
 from crawler.store.elasticsearch.replay import Spooler
@@ -64,7 +65,10 @@ class ElasticsearchStore(ListingStore):
         self.conn = Connection(config, self.client, self._count)
         self.indices = Indices(self.conn)
         self.memory = ListingMemory()
-        self.writes = ListingWrites(self.conn, self.memory, IdentifierRegistry(self.conn))
+        self.linking = ClusterLinking(self.conn)
+        self.writes = ListingWrites(
+            self.conn, self.memory, IdentifierRegistry(self.conn), self.linking
+        )
         self.spooler = Spooler(self.conn, self.indices, self.spool, self.memory, self.writes)
         self.queue = WriteQueue(self.conn, self.indices, self.writes, self.spooler)
         self.queries = Queries(self.conn, self.indices, self.memory)
@@ -181,6 +185,14 @@ class ElasticsearchStore(ListingStore):
         ids = await records.purge(self.conn, not_seen_since)
         for lid in ids:
             self.memory.forget(lid)
+        # Retention covers the actor-linking state (records, identifier carriers, members).
+        try:
+            await self.linking.forget(ids)
+        except Unreachable as exc:
+            raise StoreError(
+                f"Elasticsearch at {self.config.url}: {len(ids)} listings purged, but their "
+                f"actor-linking records not yet ({exc.cause}); run the purge again"
+            ) from None
         return len(ids)
 
     async def update_platform_signals(self, platform: str) -> int:
@@ -216,6 +228,18 @@ class ElasticsearchStore(ListingStore):
 
     async def get(self, listing_id: str) -> Listing | None:
         return await self.queries.get(listing_id)
+
+    async def get_many(self, ids: Sequence[str]) -> list[Listing]:
+        return await self.queries.get_many(ids)
+
+    async def cluster_documents(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        try:
+            got = await self.linking.fetch(keys)
+        except Unreachable as exc:
+            raise StoreError(
+                f"Elasticsearch at {self.config.url} unavailable: {exc.cause}"
+            ) from None
+        return {k: v for k, v in got.items() if v is not None}
 
     async def phone_regions(self) -> list[str]:
         """Regions of the phones stored (how a national number typed by an analyst is read)."""

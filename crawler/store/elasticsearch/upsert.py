@@ -35,6 +35,7 @@ from crawler.store.elasticsearch.documents import (
     listing_from_source,
     price_key,
 )
+from crawler.store.elasticsearch.linking import ClusterLinking
 from crawler.store.elasticsearch.memory import ListingMemory
 from crawler.store.elasticsearch.registry import Cluster, IdentifierRegistry, link_within_batch
 
@@ -67,8 +68,13 @@ class ListingWrites:
     """Decides each listing's outcome against what is stored and writes it (module doc)."""
 
     def __init__(
-        self, conn: Connection, memory: ListingMemory, registry: IdentifierRegistry
+        self,
+        conn: Connection,
+        memory: ListingMemory,
+        registry: IdentifierRegistry,
+        linking: ClusterLinking | None = None,
     ) -> None:
+        self.linking = linking
         self.conn = conn
         self.index = conn.names.listings
         self.memory = memory
@@ -78,7 +84,14 @@ class ListingWrites:
         self._blind_pause = BLIND_PAUSE_BATCHES
 
     async def apply(self, entries: list[Entry]) -> None:
-        """Decide and write entries; same id twice in one batch is done in rounds, in order."""
+        """Decide and write entries, then link them into actor clusters (linking.py).
+
+        The same id twice in one batch is written in rounds, in order."""
+        await self._write_all(entries)
+        if self.linking is not None:
+            await self.linking.link([e.result for e in entries if e.result is not None])
+
+    async def _write_all(self, entries: list[Entry]) -> None:
         chunk = self.conn.config.bulk_docs
         pending = list(entries)
         while pending:
@@ -201,9 +214,7 @@ class ListingWrites:
             new.price_history = (
                 [PricePoint.model_construct(at=seen_at, prices=new.prices)] if new.prices else []
             )
-            # A new listing joins the existing cluster of its identifiers (the smallest id
-            # when they belong to several), else starts its own.
-            new.cluster_id = min(c for c, _ in linked) if linked else new.id
+            new.cluster_id = None  # actor linking sets it once the batch is written
             meta = {"create": {"_index": self.index, "_id": new.id}}
             result = UpsertResult.model_construct(
                 id=new.id, outcome=UpsertOutcome.NEW, listing=new, previous_fingerprint=None
@@ -242,7 +253,8 @@ class ListingWrites:
             new = old
             new.last_seen = seen_at
             new.list_fingerprint = list_fingerprint
-        new.cluster_id = min([old.cluster_id or old.id, *(c for c, _ in linked)])
+        # Actor linking owns them (linking.py).
+        new.cluster_id, new.cluster_size = old.cluster_id, old.cluster_size
         shared = sum(1 for _, first in linked if first != new.id)
         meta = {
             "index": {

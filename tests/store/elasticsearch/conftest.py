@@ -1,48 +1,19 @@
-"""Fixtures for the Elasticsearch tests: one real test server per session (startup ~10 s).
-
-The server is the Maven Central integ-test-zip fetched by scripts/elasticsearch.sh; tests
-are skipped with the reason when it has not been fetched. Each test gets its own index
-prefix, so tests sharing the server do not see each other's documents.
+"""Fixtures for the Elasticsearch store tests (the server itself: es_server in
+tests/conftest.py). Each test gets its own index prefix, so tests sharing the server do
+not see each other's documents.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from es_fixtures import es_store
 
 from crawler.store.elasticsearch import ElasticsearchStore
-from crawler.testing.elasticsearch import (
-    ElasticsearchServer,
-    ElasticsearchServerError,
-    default_home,
-)
-
-
-def _require_distribution() -> None:
-    if not (default_home() / "bin" / "elasticsearch").exists():
-        msg = f"no Elasticsearch at {default_home()}: run scripts/elasticsearch.sh (make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(msg)  # CI installs it: a missing server is a broken set-up, not a skip
-        pytest.skip(msg)
-
-
-@pytest.fixture(scope="session")
-def es_server() -> Iterator[ElasticsearchServer]:
-    _require_distribution()
-    try:
-        server = ElasticsearchServer()
-        server.start()
-    except ElasticsearchServerError as exc:
-        pytest.fail(str(exc))
-    try:
-        yield server
-    finally:
-        server.close()
+from crawler.testing.elasticsearch import ElasticsearchServer
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@
   fields.
 - alerts.json, jobs.json: one document per alert / crawl job (dynamic, as listings).
 - identifiers.json: the identifier registry (registry.py), strict.
+- clusters.json: actor-linking documents (linking.py): kept in _source, nothing indexed
+  (read by id only).
 
 `listing_mapping(languages)` adds `title.<code>` and `body.<code>` sub-fields for each
 language whose analyzer the cluster has (the test server has none; indices.py asks the
@@ -72,3 +74,7 @@ def job_mapping() -> dict[str, Any]:
 
 def identifier_mapping() -> dict[str, Any]:
     return load_mapping("identifiers")
+
+
+def cluster_documents_mapping() -> dict[str, Any]:
+    return load_mapping("clusters")
