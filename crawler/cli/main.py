@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "run": "crawler.demo.run",  # the demo main job
     "crawl": "crawler.cli.crawl",
     "search": "crawler.cli.search",
+    "clusters": "crawler.cli.clusters",
+    "cluster": "crawler.cli.clusters",
     "status": "crawler.cli.status",
     "profiles": "crawler.cli.profiles",
     "purge": "crawler.cli.purge",

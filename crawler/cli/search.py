@@ -18,18 +18,37 @@ from crawler.models import SearchQuery
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("search", help="search stored listings (full text plus filters)")
-    p.add_argument("text", nargs="?", help="full-text query")
+    add_filter_arguments(p)
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true", help="JSON lines output")
+    p.set_defaults(func=cmd_search)
+
+
+def add_filter_arguments(p: argparse.ArgumentParser, of_a_member: bool = False) -> None:
+    """The listing filters (crawler.models.SearchFilters) of `search` and `clusters`."""
+    member = "a member " if of_a_member else ""
+    p.add_argument("text", nargs="?", help=f"full-text query{' (on a member)' if member else ''}")
     p.add_argument("--platform")
     p.add_argument("--category")
     p.add_argument("--indicator", help="indicator id, e.g. movement")
     p.add_argument(
         "--identifier", help="phone (any format), e-mail, @handle or service:handle, wallet"
     )
-    p.add_argument("--min-risk", type=int)
-    p.add_argument("--since", help="seen since: ISO date or a duration like 24h, 7d")
-    p.add_argument("--limit", type=int, default=20)
-    p.add_argument("--json", action="store_true", help="JSON lines output")
-    p.set_defaults(func=cmd_search)
+    p.add_argument("--min-risk", type=int, help=f"{member}scores at least this".strip())
+    p.add_argument("--since", help=f"{member}seen since: ISO date or a duration like 24h, 7d")
+
+
+def filters_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The SearchFilters fields from parsed filter arguments (ValueError: a bad --since)."""
+    return {
+        "text": args.text,
+        "platform": args.platform,
+        "category": args.category,
+        "indicator": args.indicator,
+        "identifier": args.identifier,
+        "min_risk": args.min_risk,
+        "seen_since": parse_since(args.since),
+    }
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -56,16 +75,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from crawler.store import open_store
 
     try:
-        query = SearchQuery(
-            text=args.text,
-            platform=args.platform,
-            category=args.category,
-            indicator=args.indicator,
-            identifier=args.identifier,
-            min_risk=args.min_risk,
-            seen_since=parse_since(args.since),
-            limit=args.limit,
-        )
+        query = SearchQuery(**filters_from(args), limit=args.limit)
     except ValueError as exc:
         print(f"crawler search: bad search option: {exc}", file=sys.stderr)
         return 2
