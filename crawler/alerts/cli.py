@@ -3,7 +3,8 @@
 - `crawler alerts check`: load rules, watchlist and channels (secrets included); exit 2 with
   file/field/reason when something is wrong.
 - `crawler alerts test RULE`: dry run of one rule against the stored listings (as if each
-  were new); prints what would alert, sends nothing, stores nothing.
+  were new); prints what would alert, sends nothing, stores nothing. Cluster conditions
+  read the store's cluster facts; `cluster_growth` ignores earlier growth alerts there.
 - `crawler alerts list [--rule R] [--limit N] [--json]`: recent alerts with delivery state.
 - `crawler alerts deliver [--retry-failed] [--timeout S]`: recover interrupted crawls and send
   everything pending; exit 1 when deliveries remain.
@@ -18,9 +19,9 @@ import json
 import sys
 from typing import Any
 
-from crawler.alerts.alert import alert_id
+from crawler.alerts.clusters import ClusterLookup
 from crawler.alerts.config import AlertsConfig
-from crawler.alerts.engine import AlertEngine, alert_after_replay
+from crawler.alerts.engine import AlertEngine, alert_after_replay, build_alert, cluster_context
 from crawler.alerts.outbox import Outbox
 from crawler.alerts.rules import load_rules
 from crawler.alerts.watchlist import AlertConfigError, load_watchlist
@@ -121,22 +122,33 @@ def cmd_test(args: argparse.Namespace) -> int:
                 min_risk=rule.min_risk,
                 limit=200,
             )
+            # Cluster conditions read the store's cluster facts, as the engine does (earlier
+            # growth alerts are not looked up: each listing is judged as if it were new).
+            lookup = (
+                ClusterLookup(store, watchlist.clusters) if rule.needs_clusters(watchlist) else None
+            )
             while True:
                 page = await store.search(query)
                 for listing in page.listings:
                     scanned += 1
-                    m = rule.match(listing, watchlist.matches(listing))
+                    clusters = facts = None
+                    if (
+                        lookup is not None
+                        and listing.cluster_id
+                        and rule.match_listing(listing) is not None
+                    ):
+                        clusters, facts = await cluster_context(lookup, [rule], watchlist, listing)
+                    m = rule.match(listing, watchlist.matches(listing, clusters), facts)
                     if m is None:
                         continue
                     matched += 1
                     if args.json:
-                        fingerprint = listing.fingerprint or listing.compute_fingerprint()
                         print(
                             json.dumps(
                                 {
                                     "rule": rule.name,
                                     "listing_id": listing.id,
-                                    "alert_id": alert_id(rule.name, listing.id, fingerprint),
+                                    "alert_id": build_alert(rule, listing, "new", m, None).id,
                                     "risk_score": listing.risk_score,
                                 }
                             )

@@ -21,21 +21,32 @@ listing whose content is still its first version (`first_fingerprint`) counts as
 later version as changed. Alert ids (rule, listing, version) make it exactly once, so
 `crawler alerts test RULE` and the alerts raised agree.
 
+Cluster conditions (watched clusters, `cluster_growth`; docs/alerts.md) need facts about the
+listing's actor cluster: `evaluate_stored` reads them from the store (crawler.alerts.clusters)
+before the pure rule match, only for rules whose other conditions hold. When the store
+cannot give them (StoreError, or a listing it has not linked yet) the listing's marker is
+kept (written when there was none) and the other rules' alerts are raised at once; the
+marker is evaluated again by `catch_up()` at the end of the crawl and by `recover()`, so the
+cluster alert is raised late, not lost. A `cluster_growth` alert has its own id
+(rule, cluster, period) and counts its members in the outbox (Outbox.enqueue).
+
 Configuration: crawler.alerts.config.AlertsConfig (ALERTS_* settings).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crawler.alerts.alert import Alert, alert_id
+from crawler.alerts.alert import Alert, alert_id, growth_alert_id
+from crawler.alerts.clusters import ClusterFacts, ClusterLookup, NotLinked
 from crawler.alerts.config import AlertsConfig
 from crawler.alerts.courier import Courier
-from crawler.alerts.outbox import Outbox, owner_alive
+from crawler.alerts.outbox import Marker, Outbox, owner_alive
 from crawler.alerts.rules import AlertRule, RuleSet, load_rules
 from crawler.alerts.watchlist import Watchlist, load_watchlist
 from crawler.models import Listing, UpsertOutcome, UpsertResult, utcnow
@@ -53,8 +64,14 @@ def build_alert(
     rule: AlertRule, listing: Listing, outcome: str, match: Any, scraped_at: datetime | None
 ) -> Alert:
     fingerprint = listing.fingerprint or listing.compute_fingerprint()
-    return Alert(
-        id=alert_id(rule.name, listing.id, fingerprint),
+    growth = getattr(match, "growth", None)
+    if growth is not None:
+        # One growth alert per rule, cluster and period, whichever listing raises it.
+        ident = growth_alert_id(rule.name, match.cluster.id, match.period)
+    else:
+        ident = alert_id(rule.name, listing.id, fingerprint)
+    alert = Alert(
+        id=ident,
         rule=rule.name,
         rule_description=rule.description,
         listing_id=listing.id,
@@ -69,7 +86,42 @@ def build_alert(
         terms=match.terms,
         channels=list(rule.channels),
         scraped_at=scraped_at,
+        cluster=getattr(match, "cluster", None),
     )
+    return alert.with_growth(growth)
+
+
+async def cluster_context(
+    lookup: ClusterLookup,
+    rules: list[AlertRule],
+    watchlist: Watchlist,
+    listing: Listing,
+    counted: Callable[[str, list[str]], set[str]] | None = None,
+) -> tuple[dict[str, str | None] | None, ClusterFacts | None]:
+    """The store's facts these cluster rules need for one listing: the watched ids resolved
+    (when a rule watches clusters) and the listing's cluster (on a watched hit, or for
+    `cluster_growth`, with what `counted(rule, ids)` says the rule counted before).
+    Raises NotLinked (no cluster yet) or StoreError."""
+    if not listing.cluster_id:
+        raise NotLinked(listing.id)
+    clusters = None
+    hit = False
+    if any(r.watches_clusters(watchlist) for r in rules):
+        clusters = await lookup.resolved(listing.cluster_id)
+        hit = any(m.kind == "cluster" for m in watchlist.matches(listing, clusters))
+    growth = [r for r in rules if r.cluster_growth is not None]
+    if not hit and not growth:
+        return clusters, None
+    facts = await lookup.facts(listing, links=hit, growth=bool(growth))
+    if counted is not None and growth:
+        seen: dict[str, frozenset[str]] = {}
+        for r in growth:
+            assert r.cluster_growth is not None
+            start, end, _ = r.cluster_growth.window(listing)
+            window = [m for m, _ in facts.new_members(start, end, r.name)]
+            seen[r.name] = frozenset(counted(r.name, window))
+        facts = dataclasses.replace(facts, counted=seen)
+    return clusters, facts
 
 
 class AlertEngine:
@@ -92,6 +144,9 @@ class AlertEngine:
         self.stats = stats
         self._saved_error_logged = False
         self._intake_warned = False
+        self._clusters: ClusterLookup | None = None
+        self._cluster_warned = False
+        self._deferred: set[str] = set()  # markers kept because cluster facts were unreadable
 
     @classmethod
     def load(
@@ -124,20 +179,79 @@ class AlertEngine:
     # -- evaluation ----------------------------------------------------------------------
 
     def evaluate(
-        self, listing: Listing, outcome: UpsertOutcome | str, scraped_at: datetime | None = None
+        self,
+        listing: Listing,
+        outcome: UpsertOutcome | str,
+        scraped_at: datetime | None = None,
+        *,
+        clusters: Mapping[str, str | None] | None = None,
+        cluster: ClusterFacts | None = None,
+        skip_cluster_rules: bool = False,
     ) -> list[Alert]:
-        """The alerts the rules raise for a listing stored with this outcome (no side effects)."""
+        """The alerts the rules raise for a listing stored with this outcome (no side effects).
+
+        `clusters` (watched id -> cluster now) and `cluster` (the listing's cluster) are the
+        store's facts for the cluster conditions (`evaluate_stored` reads them);
+        `skip_cluster_rules` leaves out the rules that need them.
+        """
         outcome = str(outcome)
         rules = [r for r in self.rules.active if r.fires_on(outcome)]
+        if skip_cluster_rules:
+            rules = [r for r in rules if not r.needs_clusters(self.watchlist)]
         if not rules:
             return []
-        watch = self.watchlist.matches(listing)
+        watch = self.watchlist.matches(listing, clusters)
         out = []
         for rule in rules:
-            match = rule.match(listing, watch)
+            match = rule.match(listing, watch, cluster)
             if match is not None:
                 out.append(build_alert(rule, listing, outcome, match, scraped_at))
         return out
+
+    async def evaluate_stored(
+        self, listing: Listing, outcome: UpsertOutcome | str, scraped_at: datetime | None = None
+    ) -> list[Alert]:
+        """`evaluate` with the cluster facts read from the store, for the rules that need
+        them and whose other conditions hold. Raises StoreError (store unreadable) or
+        NotLinked (the listing has no cluster yet) when such a rule cannot be decided."""
+        outcome = str(outcome)
+        needing = [
+            r
+            for r in self.rules.active
+            if r.fires_on(outcome)
+            and r.needs_clusters(self.watchlist)
+            and r.match_listing(listing) is not None
+        ]
+        if not needing or self.store is None:
+            return self.evaluate(listing, outcome, scraped_at)
+        if self._clusters is None:
+            self._clusters = ClusterLookup(self.store, self.watchlist.clusters)
+        clusters, facts = await cluster_context(
+            self._clusters, needing, self.watchlist, listing, self.outbox.counted
+        )
+        return self.evaluate(listing, outcome, scraped_at, clusters=clusters, cluster=facts)
+
+    def _defer(
+        self, listing: Listing, outcome: str, scraped_at: float | None, exc: Exception
+    ) -> None:
+        """Cluster facts unreadable: keep a marker so the listing is evaluated again
+        (catch_up at the crawl's end, recover later). Nothing personal is logged."""
+        self.outbox.mark(
+            listing.id,
+            listing.platform,
+            None if outcome == "new" else "",
+            known=outcome != "new",
+            scraped_at=scraped_at,
+        )
+        self._deferred.add(listing.id)
+        self._inc("cluster_deferred")
+        if not self._cluster_warned:
+            self._cluster_warned = True
+            what = "not linked into a cluster yet" if isinstance(exc, NotLinked) else str(exc)
+            logger.warning(
+                "alerts: cluster conditions not evaluated yet (%s); kept for later (logged once)",
+                what,
+            )
 
     async def before_store(self, listing: Listing, scraped_at: float | None = None) -> None:
         if not self.active or self.store is None:
@@ -180,8 +294,15 @@ class AlertEngine:
             )
             scraped_at = min(scraped_at or marker.scraped_at, marker.scraped_at)
         when = datetime.fromtimestamp(scraped_at, UTC) if scraped_at else listing.last_seen
-        alerts = self.evaluate(listing, outcome, when)
-        fresh = self.outbox.enqueue(alerts, clear_marker=listing.id)
+        clear: str | None = listing.id
+        try:
+            alerts = await self.evaluate_stored(listing, outcome, when)
+        except (StoreError, NotLinked) as exc:
+            # The cluster rules wait for the marker's next evaluation; the others alert now.
+            self._defer(listing, outcome, scraped_at, exc)
+            alerts = self.evaluate(listing, outcome, when, skip_cluster_rules=True)
+            clear = None
+        fresh = self.outbox.enqueue(alerts, clear_marker=clear)
         self._inc("raised", len(fresh))
         if fresh:
             await self._save(fresh)
@@ -207,44 +328,61 @@ class AlertEngine:
             self.outbox.mark_saved(saved)
 
     async def catch_up(self) -> int:
-        """Evaluate the listings rescored since the last look (module docstring); returns
-        how many alerts that raised. The store being unreadable leaves it for next time."""
+        """Evaluate the listings rescored since the last look (module docstring), and the
+        markers this engine kept for their cluster conditions; returns how many alerts that
+        raised. The store being unreadable leaves it for next time."""
         if not self.active or self.store is None:
             return 0
+        deferred = await self._retry_deferred()
         # A fresh outbox starts here; an existing one without a watermark starts now, not
         # with every rescore ever made.
         self.outbox.set_meta(WATERMARK, utcnow().isoformat(), only_if_missing=True)
         since = datetime.fromisoformat(self.outbox.get_meta(WATERMARK) or utcnow().isoformat())
         raised = 0
-        while True:
+        done = False
+        while not done:
             try:
                 listings = await self.store.rescored_since(since - WATERMARK_MARGIN)
             except StoreError as exc:
                 logger.warning(
                     "alerts: rescored listings not read yet (store unavailable): %s", exc
                 )
-                return raised
+                break
             latest = since
             for listing in listings:
                 version = "new" if listing.fingerprint == listing.first_fingerprint else "changed"
                 if listing.first_fingerprint is None:
                     version = "new"  # stored before versions were recorded
-                alerts = self.evaluate(listing, version, listing.signals_at)
+                try:
+                    alerts = await self.evaluate_stored(listing, version, listing.signals_at)
+                except StoreError as exc:
+                    # Left for the next look: the watermark does not move past this page.
+                    logger.warning(
+                        "alerts: cluster facts not read yet (store unavailable): %s", exc
+                    )
+                    done = True
+                    break
+                except NotLinked as exc:
+                    self._defer(listing, version, None, exc)
+                    alerts = self.evaluate(
+                        listing, version, listing.signals_at, skip_cluster_rules=True
+                    )
                 fresh = self.outbox.enqueue(alerts)
                 if fresh:
                     raised += len(fresh)
                     await self._save(fresh)
                 if listing.signals_at is not None and listing.signals_at > latest:
                     latest = listing.signals_at
-            self.outbox.set_meta(WATERMARK, latest.isoformat())
-            if len(listings) < 10_000 or latest == since:
+            if done:
                 break
+            self.outbox.set_meta(WATERMARK, latest.isoformat())
+            done = len(listings) < 10_000 or latest == since
             since = latest
         self._inc("raised_after_rescore", raised)
-        self._inc("raised", raised)
-        if raised and self.courier is not None:
+        self._inc("raised", raised + deferred)
+        if (raised or deferred) and self.courier is not None:
             self.courier.wake()
-        return raised
+        return raised + deferred
 
     async def recover(self, max_marker_age: float = 3600.0) -> int:
         """Evaluate markers of dead crawls, save outbox alerts missing from the store, and
@@ -259,22 +397,12 @@ class AlertEngine:
                 continue  # a running crawl will finish it
             if self.store is None or not self.active:
                 break
-            try:
-                stored = await self.store.get(m.listing_id)
-            except StoreError as exc:
-                # Kept for the next recover(): the store is down, the crawl goes on.
-                logger.warning("alerts: markers of interrupted crawls kept for later: %s", exc)
+            got = await self._evaluate_marker(m, give_up_unlinked=self.config.max_age)
+            if got is None:
                 break
-            if stored is None:
-                # Killed before the upsert: the next crawl sees the listing as new again.
-                self.outbox.clear_marker(m.listing_id)
-                continue
-            outcome = _outcome_from(m.known, m.prev_fingerprint, stored.fingerprint, "unchanged")
-            alerts = self.evaluate(stored, outcome, datetime.fromtimestamp(m.scraped_at, UTC))
-            fresh = self.outbox.enqueue(alerts, clear_marker=m.listing_id)
-            raised += len(fresh)
-            if fresh:
-                logger.warning("recovered %d alert(s) from an interrupted crawl", len(fresh))
+            raised += got
+            if got:
+                logger.warning("recovered %d alert(s) from an interrupted crawl", got)
         unsaved = self.outbox.unsaved()
         if unsaved:
             await self._save(unsaved)
@@ -282,6 +410,62 @@ class AlertEngine:
         self._inc("recovered", raised)
         if raised and self.courier is not None:
             self.courier.wake()
+        return raised
+
+    async def _evaluate_marker(self, m: Marker, give_up_unlinked: float | None) -> int | None:
+        """Evaluate a marker from the stored listing; the alerts raised, or None when the
+        store cannot be read (the marker is kept). A listing the store has not linked yet
+        keeps its marker (the crawl that stores it again links it, and its after_store
+        evaluates the marker) until `give_up_unlinked` seconds, then its cluster rules are
+        given up on, with a warning."""
+        assert self.store is not None
+        try:
+            stored = await self.store.get(m.listing_id)
+        except StoreError as exc:
+            # Kept for the next recover(): the store is down, the crawl goes on.
+            logger.warning("alerts: markers of interrupted crawls kept for later: %s", exc)
+            return None
+        if stored is None:
+            # Killed before the upsert: the next crawl sees the listing as new again.
+            self.outbox.clear_marker(m.listing_id)
+            return 0
+        outcome = _outcome_from(m.known, m.prev_fingerprint, stored.fingerprint, "unchanged")
+        when = datetime.fromtimestamp(m.scraped_at, UTC)
+        try:
+            alerts = await self.evaluate_stored(stored, outcome, when)
+        except StoreError as exc:
+            logger.warning("alerts: markers kept for later (cluster facts unreadable): %s", exc)
+            return None
+        except NotLinked:
+            alerts = self.evaluate(stored, outcome, when, skip_cluster_rules=True)
+            if give_up_unlinked is None or time.time() - m.created_at < give_up_unlinked:
+                return len(self.outbox.enqueue(alerts))  # marker kept
+            self._inc("cluster_given_up")
+            logger.warning(
+                "alerts: a listing stored %.0f h ago is still not linked into a cluster: "
+                "its cluster conditions are not evaluated",
+                (time.time() - m.created_at) / 3600,
+            )
+        return len(self.outbox.enqueue(alerts, clear_marker=m.listing_id))
+
+    async def _retry_deferred(self) -> int:
+        """Markers this engine kept because cluster facts were unreadable: try them again."""
+        raised = 0
+        for listing_id in sorted(self._deferred):
+            m = self.outbox.marker(listing_id)
+            if m is None or self.store is None:
+                self._deferred.discard(listing_id)
+                continue
+            got = await self._evaluate_marker(m, give_up_unlinked=None)
+            if got is None:
+                break
+            raised += got
+            if self.outbox.marker(listing_id) is None:
+                self._deferred.discard(listing_id)
+        if raised:
+            unsaved = self.outbox.unsaved()
+            if unsaved:
+                await self._save(unsaved)
         return raised
 
     # -- delivery ------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Setting: ALERTS_OUTBOX (default CRAWLER_DATA_DIR/outbox.db). Shared by every pro
 machine (crawls, `crawler alerts deliver`, the scheduler): WAL journal, busy timeout, and
 `BEGIN IMMEDIATE` for every write, so concurrent processes never lose or double an entry.
 
-Three tables (and `meta`: the rescore watermark, see AlertEngine.catch_up):
+Three tables (and `meta`: the rescore watermark, see AlertEngine.catch_up; and
+`growth_counted`: the cluster members each `cluster_growth` rule has counted, see enqueue):
 - markers: "this listing is about to be upserted; before that the store held fingerprint X".
   Written before the store upsert and removed together with the alerts it produced, so a
   crash between the upsert and the evaluation is found and evaluated after a restart
@@ -28,7 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.alerts.alert import Alert, idempotency_key
+from crawler.alerts.alert import Alert, GrowthClaim, idempotency_key
+
+# Counted growth members first seen longer ago than this are forgotten: no window reaches
+# them any more (windows are at most a year long, rules.ClusterGrowthCondition).
+GROWTH_KEEP_SECONDS = 400 * 86400.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS markers (
@@ -63,6 +68,15 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (alert_id, channel)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_at);
+-- cluster_growth: a member counts toward one growth alert of a rule, never two (a merge
+-- brings counted members into another cluster; the window slides over counted ones).
+CREATE TABLE IF NOT EXISTS growth_counted (
+    rule TEXT NOT NULL,
+    listing_id TEXT NOT NULL,
+    alert_id TEXT NOT NULL,
+    first_seen REAL NOT NULL,          -- epoch seconds: rows older than any window are pruned
+    PRIMARY KEY (rule, listing_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -181,18 +195,27 @@ class Outbox:
     def enqueue(self, alerts: list[Alert], clear_marker: str | None = None) -> list[Alert]:
         """Persist alerts and their deliveries (and drop the marker) in one transaction.
 
-        Returns the alerts that were not in the outbox before (dedup on alert id).
+        Returns the alerts that were not in the outbox before (dedup on alert id). A
+        `cluster_growth` alert (one with a growth claim) is kept only when at least
+        `min_new` of its members have not been counted by the rule before, checked inside
+        the transaction, and its members are counted in the same transaction: another
+        process, a re-evaluation after a crash or a merge cannot count them again.
         """
         now = time.time()
         fresh: list[Alert] = []
         with self._write():
             for a in alerts:
+                claim = a.growth_claim
+                if claim is not None and not self._claimable(claim):
+                    continue
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO alerts (id, rule, listing_id, record, created_at) VALUES (?,?,?,?,?)",
                     (a.id, a.rule, a.listing_id, a.model_dump_json(), now),
                 )
                 if cur.rowcount == 0:
                     continue
+                if claim is not None:
+                    self._count(claim, a.id, now)
                 fresh.append(a)
                 for ch in a.channels:
                     self.db.execute(
@@ -202,6 +225,31 @@ class Outbox:
             if clear_marker is not None:
                 self.db.execute("DELETE FROM markers WHERE listing_id=?", (clear_marker,))
         return fresh
+
+    def counted(self, rule: str, listing_ids: list[str]) -> set[str]:
+        """Which of these listings a growth alert of the rule has counted already."""
+        if not listing_ids:
+            return set()
+        rows = self.db.execute(
+            "SELECT listing_id FROM growth_counted WHERE rule=? "
+            "AND listing_id IN (SELECT value FROM json_each(?))",
+            (rule, json.dumps(listing_ids)),
+        )
+        return {r[0] for r in rows}
+
+    def _claimable(self, claim: GrowthClaim) -> bool:
+        taken = self.counted(claim.rule, [m for m, _ in claim.members])
+        return sum(1 for m, _ in claim.members if m not in taken) >= claim.min_new
+
+    def _count(self, claim: GrowthClaim, alert_id: str, now: float) -> None:
+        self.db.executemany(
+            "INSERT OR IGNORE INTO growth_counted VALUES (?,?,?,?)",
+            [(claim.rule, m, alert_id, seen) for m, seen in claim.members],
+        )
+        self.db.execute(
+            "DELETE FROM growth_counted WHERE rule=? AND first_seen < ?",
+            (claim.rule, now - GROWTH_KEEP_SECONDS),
+        )
 
     def unsaved(self, limit: int = 1000) -> list[Alert]:
         rows = self.db.execute(

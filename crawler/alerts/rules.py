@@ -21,24 +21,44 @@ exists). Each file holds a mapping with `channels:` (name -> definition, see cha
         price: {max: 60, unit: 30min}        # amount_eur unless `currency` is given
         watchlist: {kinds: [phone, handle], tags: [case-0042]}   # or true: any subject
         channels: [analysts]
+      - name: watched-network            # a new listing joins a watched actor cluster
+        watchlist: {kinds: [cluster]}    # watchlist subjects `- cluster: cl-...`
+        channels: [analysts]
+      - name: fast-growing-network       # a cluster gains 5 members within 24 hours
+        cluster_growth: {min_new: 5, within_hours: 24}
+        channels: [analysts]
 
 All conditions given must hold. Everything is checked when loading; errors name the file,
 the field (rules.N.field) and the reason.
+
+The cluster conditions (watchlist subjects of kind `cluster`, `cluster_growth`) need facts
+from the store: the engine reads them (crawler.alerts.clusters) and passes them to `match`,
+which stays pure. docs/alerts.md says what they mean and how growth alerts are deduplicated.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from crawler.alerts.alert import MatchedIdentifier, MatchedIndicator
+from crawler.alerts.alert import AlertCluster, GrowthClaim, MatchedIdentifier, MatchedIndicator
 from crawler.alerts.channels import CHANNEL_TYPES, AlertChannel
-from crawler.alerts.watchlist import SUBJECT_KINDS, AlertConfigError, WatchlistMatch, read_yaml
+from crawler.alerts.watchlist import (
+    SUBJECT_KINDS,
+    AlertConfigError,
+    Watchlist,
+    WatchlistMatch,
+    read_yaml,
+)
 from crawler.models import PRICE_UNITS, Listing, UpsertOutcome
+
+if TYPE_CHECKING:
+    from crawler.alerts.clusters import ClusterFacts
 
 # The stable ids of docs/indicators.md; a rule naming another id is a typo that would never fire.
 KNOWN_INDICATORS = frozenset(
@@ -117,10 +137,31 @@ class WatchlistCondition(_Strict):
         return v
 
 
+class ClusterGrowthCondition(_Strict):
+    """A cluster gained at least `min_new` members first seen within `within_hours`."""
+
+    min_new: int = Field(ge=1, le=100_000)
+    within_hours: float = Field(24.0, gt=0, le=24 * 366)
+
+    def window(self, listing: Listing) -> tuple[datetime, datetime, int]:
+        """(start, end, period) for a listing just stored: the window ends when the store
+        saw it; the period numbers window-long slices of time since the epoch (UTC days
+        for 24 hours) and is part of the alert id."""
+        end = listing.last_seen or listing.first_seen or datetime.now(UTC)
+        end = end if end.tzinfo else end.replace(tzinfo=UTC)
+        span = timedelta(hours=self.within_hours)
+        return end - span, end, int(end.timestamp() // span.total_seconds())
+
+
 class RuleMatch(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     indicators: list[MatchedIndicator] = Field(default_factory=list)
     identifiers: list[MatchedIdentifier] = Field(default_factory=list)
     terms: list[str] = Field(default_factory=list)
+    cluster: AlertCluster | None = None
+    growth: GrowthClaim | None = None  # cluster_growth: the members it counts
+    period: int | None = None  # cluster_growth: the window slice (alert id)
 
 
 class AlertRule(_Strict):
@@ -135,6 +176,7 @@ class AlertRule(_Strict):
     terms: AnyAll | None = None
     price: PriceCondition | None = None
     watchlist: WatchlistCondition | bool | None = None
+    cluster_growth: ClusterGrowthCondition | None = None
     channels: list[str] = Field(default_factory=list)
     source_file: str | None = Field(None, exclude=True)
 
@@ -149,7 +191,7 @@ class AlertRule(_Strict):
     def _some_condition(self) -> AlertRule:
         if not any(
             (self.indicators, self.min_risk, self.platforms, self.categories, self.terms,
-             self.price, self.watchlist)
+             self.price, self.watchlist, self.cluster_growth)
         ):  # fmt: skip
             raise ValueError("a rule needs at least one condition (it would alert on everything)")
         return self
@@ -158,8 +200,74 @@ class AlertRule(_Strict):
         outcome = str(outcome)
         return outcome == "new" or (outcome == "changed" and self.on == "new_or_changed")
 
-    def match(self, listing: Listing, watch: list[WatchlistMatch]) -> RuleMatch | None:
-        """What made the rule match the listing, or None when a condition fails."""
+    def _admits(self, kind: str, tags: tuple[str, ...]) -> bool:
+        if not self.watchlist:
+            return False
+        cond = self.watchlist if isinstance(self.watchlist, WatchlistCondition) else None
+        return cond is None or (
+            (not cond.kinds or kind in cond.kinds)
+            and (not cond.tags or bool(set(cond.tags) & set(tags)))
+        )
+
+    def watches_clusters(self, watchlist: Watchlist) -> bool:
+        """Whether the rule's watchlist condition selects a watched cluster of this watchlist."""
+        return any(s.kind == "cluster" and self._admits(s.kind, s.tags) for s in watchlist.subjects)
+
+    def needs_clusters(self, watchlist: Watchlist) -> bool:
+        """Whether the rule needs facts about the listing's cluster from the store."""
+        return self.cluster_growth is not None or self.watches_clusters(watchlist)
+
+    def match(
+        self,
+        listing: Listing,
+        watch: list[WatchlistMatch],
+        cluster: ClusterFacts | None = None,
+    ) -> RuleMatch | None:
+        """What made the rule match the listing, or None when a condition fails.
+
+        `watch`: the watchlist subjects the listing carries (watched clusters resolved by
+        the engine); `cluster`: the listing's cluster, which `cluster_growth` needs (without
+        it that condition fails) and which names size and link reasons in the alert.
+        """
+        found = self.match_listing(listing)
+        if found is None:
+            return None
+        if self.watchlist:
+            chosen = [m for m in watch if self._admits(m.kind, m.tags)]
+            if not chosen:
+                return None
+            found.identifiers = [
+                MatchedIdentifier(kind=m.kind, value=m.value, label=m.label) for m in chosen
+            ]
+            watched = [m.value for m in chosen if m.kind == "cluster"]
+            if watched:
+                found.cluster = _cluster_info(listing, cluster, watched)
+        if self.cluster_growth is not None:
+            if cluster is None or cluster.first_seen is None:
+                return None
+            start, end, period = self.cluster_growth.window(listing)
+            new = cluster.new_members(start, end, self.name)
+            if len(new) < self.cluster_growth.min_new:
+                return None
+            info = found.cluster or _cluster_info(listing, cluster, [])
+            found.cluster = info.model_copy(
+                update={
+                    "new_members": len(new),
+                    "within_hours": self.cluster_growth.within_hours,
+                    "window_start": start,
+                    "window_end": end,
+                }
+            )
+            found.growth = GrowthClaim(
+                self.name,
+                self.cluster_growth.min_new,
+                tuple((m, seen.timestamp()) for m, seen in new),
+            )
+            found.period = period
+        return found
+
+    def match_listing(self, listing: Listing) -> RuleMatch | None:
+        """The conditions on the listing alone (all but watchlist and cluster_growth)."""
         if self.platforms and listing.platform not in self.platforms:
             return None
         if self.categories and (listing.category or "") not in self.categories:
@@ -188,23 +296,20 @@ class AlertRule(_Strict):
             found.terms = hits_all + [t for t in hits_any if t not in hits_all]
         if self.price is not None and not _price_ok(self.price, listing):
             return None
-        if self.watchlist:
-            cond = self.watchlist if isinstance(self.watchlist, WatchlistCondition) else None
-            chosen = [
-                m
-                for m in watch
-                if cond is None
-                or (
-                    (not cond.kinds or m.kind in cond.kinds)
-                    and (not cond.tags or set(cond.tags) & set(m.tags))
-                )
-            ]
-            if not chosen:
-                return None
-            found.identifiers = [
-                MatchedIdentifier(kind=m.kind, value=m.value, label=m.label) for m in chosen
-            ]
         return found
+
+
+def _cluster_info(listing: Listing, facts: ClusterFacts | None, watched: list[str]) -> AlertCluster:
+    if facts is None:  # a dry run without the store's facts: the listing's own fields
+        return AlertCluster(id=listing.cluster_id or "", size=listing.cluster_size, watched=watched)
+    merged = [line for w in watched for line in facts.merged_path(w)]
+    return AlertCluster(
+        id=facts.id,
+        size=facts.size,
+        watched=watched,
+        reasons=facts.reasons(listing.id) if watched else [],
+        merged=list(dict.fromkeys(merged)),
+    )
 
 
 def _term_in(term: str, text: str) -> bool:

@@ -13,6 +13,12 @@ Setting: ALERTS_WATCHLIST (a YAML file; default ./watchlist.yaml when it exists)
       - username: seller-name           # compared with the listing's seller, case-insensitive
       - keyword: "fresh arrivals"       # phrase in title or body, case-insensitive
       - location: rotterdam             # compared with the normalised or raw location
+      - cluster: cl-3739ab...           # an actor cluster (`crawler cluster ID`): its new members
+
+A `cluster` subject matches a listing stored in that cluster, or in the cluster that has
+absorbed it since (clusters merge; the older id is kept). The alert engine resolves the
+watched ids through the store (`AlertEngine`, crawler.alerts.clusters) and passes the result
+to `matches`; without it a cluster subject matches its own id only.
 
 Errors name the file, the field (subjects.N.kind) and the reason, before anything runs.
 """
@@ -20,6 +26,7 @@ Errors name the file, the field (subjects.N.kind) and the reason, before anythin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +37,11 @@ from crawler.config import ConfigError
 from crawler.config.yamlfile import read_yaml as read_config_yaml
 from crawler.models import Listing
 
-SUBJECT_KINDS = ("phone", "handle", "email", "wallet", "username", "keyword", "location")
+SUBJECT_KINDS = (
+    "phone", "handle", "email", "wallet", "username", "keyword", "location", "cluster",
+)  # fmt: skip
+# An actor cluster id as `crawler clusters` and `crawler cluster ID` print it.
+CLUSTER_ID = re.compile(r"cl-[0-9a-f]{6,64}")
 
 
 class AlertConfigError(ConfigError):
@@ -67,8 +78,19 @@ class Watchlist:
     def __len__(self) -> int:
         return len(self.subjects)
 
-    def matches(self, listing: Listing) -> list[WatchlistMatch]:
-        """Every subject the listing carries, in watchlist order."""
+    @property
+    def clusters(self) -> list[str]:
+        """The watched cluster ids, in watchlist order."""
+        return list(dict.fromkeys(s.value for s in self.subjects if s.kind == "cluster"))
+
+    def matches(
+        self, listing: Listing, clusters: Mapping[str, str | None] | None = None
+    ) -> list[WatchlistMatch]:
+        """Every subject the listing carries, in watchlist order.
+
+        `clusters`: watched cluster id -> the cluster holding it now (None: no such cluster),
+        as the engine resolved them; a watched id missing from it stands for itself.
+        """
         if not self.subjects:
             return []
         phones = set(listing.phones)
@@ -95,6 +117,10 @@ class Watchlist:
                     if wa == address and (not chain or chain == wc):
                         hit = f"{wc}:{wa}"
                         break
+            elif s.kind == "cluster":
+                now = clusters.get(s.value, s.value) if clusters is not None else s.value
+                if listing.cluster_id and now == listing.cluster_id:
+                    hit = s.value
             elif s.kind == "username" and seller and seller == s.value:
                 hit = listing.seller
             elif (
@@ -169,6 +195,14 @@ def _subject(path: Path | str, i: int, raw: Any) -> WatchlistSubject:
     elif kind == "wallet":
         chain, _, address = value.rpartition(":")
         value = f"{chain.lower()}:{address}"
+    elif kind == "cluster":
+        value = value.lower()
+        if not CLUSTER_ID.fullmatch(value):
+            raise AlertConfigError(
+                path,
+                f"{where}.cluster",
+                "not a cluster id (cl- and hex digits, as `crawler clusters` prints it)",
+            )
     else:  # username, keyword, location compare case-insensitively
         value = value.casefold()
     return WatchlistSubject(kind, value, label, tuple(tags))

@@ -37,6 +37,7 @@ def slack_payload(alert: Alert, channel: str | None = None) -> dict[str, Any]:
         )
     if alert.terms:
         lines.append("Terms: " + ", ".join(alert.terms))
+    lines += alert.cluster_lines()
     lines.append(f"Alert `{alert.id}`")
     payload: dict[str, Any] = {
         "text": f"{alert.subject()} {alert.url}",
