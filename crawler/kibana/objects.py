@@ -1,12 +1,15 @@
 """Kibana saved objects as NDJSON, importable into Kibana 8.8+ and 9.x.
 
 Objects (ids are stable, so importing again with overwrite=true updates them in place):
-  index-pattern  <prefix>-listings, <prefix>-alerts, <prefix>-jobs (data views)
+  index-pattern  <prefix>-listings, <prefix>-alerts, <prefix>-jobs (data views); listings
+                 labels and formats its actor-cluster fields (fieldAttrs, fieldFormatMap)
   search         high risk (risk_score >= 70), new in the last 24 h, one per indicator id,
-                 shared contacts (shared_identifiers >= 1)
+                 shared contacts (shared_identifiers >= 1), listings in actor clusters
+                 (cluster_size >= 2, largest clusters first)
   visualization  listings over time per platform, indicator counts, price distribution per
-                 unit, top shared phone numbers, risk histogram, crawl health
-  dashboard      the six visualizations, by reference (panelRefName/panel_N references),
+                 unit, top shared phone numbers, risk histogram, crawl health, largest actor
+                 clusters, fastest-growing actor clusters (new listings in the last 24 h)
+  dashboard      the eight visualizations, by reference (panelRefName/panel_N references),
                  the panel format every Kibana 8.x and 9.x import accepts
 Aggregation-based visualizations only use the flat fields of the listing mapping
 (indicator_ids, price_amount_eur, price_unit, phones...): Kibana cannot aggregate nested
@@ -33,6 +36,16 @@ TYPE_MIGRATION_VERSIONS = {
 HIGH_RISK = 70
 INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 LISTING_COLUMNS = ["platform", "title", "risk_score", "indicator_ids", "phones", "location"]
+# A listing's actor cluster (docs/clusters.md): cluster_id, and cluster_size, the number of
+# listings in it (1 for a listing alone). A cluster worth a look has at least two.
+CLUSTER_MIN_SIZE = 2
+IN_CLUSTER = f"cluster_size >= {CLUSTER_MIN_SIZE}"
+CLUSTER_COLUMNS = ["cluster_id", "cluster_size", "platform", "title", "risk_score", "first_seen"]
+# What the listings data view declares about its fields beyond the mapping: labels
+# (fieldAttrs customLabel) and formats (fieldFormatMap). Kibana reads the field list itself
+# from the index, so only fields with a label or a format are named here.
+LISTING_FIELD_LABELS = {"cluster_id": "Actor cluster", "cluster_size": "Cluster size"}
+LISTING_FIELD_FORMATS = {"cluster_size": {"id": "number", "params": {"pattern": "0,0"}}}
 
 
 def _obj(type_: str, id_: str, attributes: dict[str, Any], refs: list[dict[str, str]]) -> dict:
@@ -58,32 +71,59 @@ def _index_ref(data_view_id: str) -> list[dict[str, str]]:
     return [{"name": INDEX_REF, "type": "index-pattern", "id": data_view_id}]
 
 
+def _field_attrs(labels: dict[str, str], formats: dict[str, dict]) -> dict[str, str]:
+    """fieldAttrs and fieldFormatMap, JSON strings as Kibana stores them (none if empty)."""
+    out = {}
+    if labels:
+        out["fieldAttrs"] = json.dumps({f: {"customLabel": lab} for f, lab in labels.items()})
+    if formats:
+        out["fieldFormatMap"] = json.dumps(formats)
+    return out
+
+
 def data_views(prefix: str) -> list[dict]:
     spec = [
-        ("listings", "last_seen", "Flagwatch listings"),
-        ("alerts", "stored_at", "Flagwatch alerts"),
-        ("jobs", "started_at", "Flagwatch crawl jobs"),
+        (
+            "listings",
+            "last_seen",
+            "Flagwatch listings",
+            LISTING_FIELD_LABELS,
+            LISTING_FIELD_FORMATS,
+        ),
+        ("alerts", "stored_at", "Flagwatch alerts", {}, {}),
+        ("jobs", "started_at", "Flagwatch crawl jobs", {}, {}),
     ]
     return [
         _obj(
             "index-pattern",
             f"{prefix}-{name}",
-            {"title": f"{prefix}-{name}", "timeFieldName": time_field, "name": label},
+            {
+                "title": f"{prefix}-{name}",
+                "timeFieldName": time_field,
+                "name": label,
+                **_field_attrs(labels, formats),
+            },
             [],
         )
-        for name, time_field, label in spec
+        for name, time_field, label, labels, formats in spec
     ]
 
 
 def saved_searches(prefix: str) -> list[dict]:
     listings = f"{prefix}-listings"
 
-    def search(id_: str, title: str, query: str, sort_field: str) -> dict:
+    def search(
+        id_: str,
+        title: str,
+        query: str,
+        sort: tuple[str, ...],
+        columns: list[str] = LISTING_COLUMNS,
+    ) -> dict:
         attrs = {
             "title": title,
             "description": "",
-            "columns": LISTING_COLUMNS,
-            "sort": [[sort_field, "desc"]],
+            "columns": columns,
+            "sort": [[field, "desc"] for field in sort],
             "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source(query)},
         }
         return _obj("search", id_, attrs, _index_ref(listings))
@@ -93,17 +133,28 @@ def saved_searches(prefix: str) -> list[dict]:
             f"{prefix}-high-risk",
             f"High risk listings (risk >= {HIGH_RISK})",
             f"risk_score >= {HIGH_RISK}",
-            "risk_score",
+            ("risk_score",),
         ),
         # first_seen relative to now: Kibana evaluates "now-24h" in KQL date ranges.
         search(
-            f"{prefix}-new-24h", "New listings (last 24 h)", 'first_seen >= "now-24h"', "first_seen"
+            f"{prefix}-new-24h",
+            "New listings (last 24 h)",
+            'first_seen >= "now-24h"',
+            ("first_seen",),
         ),
         search(
             f"{prefix}-shared-contacts",
             "Listings sharing contacts with other listings",
             "shared_identifiers >= 1",
-            "last_seen",
+            ("last_seen",),
+        ),
+        # The largest clusters first, each cluster's newest listings first.
+        search(
+            f"{prefix}-clusters",
+            "Listings in actor clusters",
+            IN_CLUSTER,
+            ("cluster_size", "first_seen"),
+            CLUSTER_COLUMNS,
         ),
     ]
     out += [
@@ -111,7 +162,7 @@ def saved_searches(prefix: str) -> list[dict]:
             f"{prefix}-indicator-{ind}",
             f"Indicator: {ind}",
             f'indicator_ids : "{ind}"',
-            "risk_score",
+            ("risk_score",),
         )
         for ind in INDICATOR_IDS
     ]
@@ -119,7 +170,13 @@ def saved_searches(prefix: str) -> list[dict]:
 
 
 def _vis(
-    id_: str, title: str, vis_type: str, params: dict, aggs: list[dict], data_view: str
+    id_: str,
+    title: str,
+    vis_type: str,
+    params: dict,
+    aggs: list[dict],
+    data_view: str,
+    query: str = "",
 ) -> dict:
     state = {"title": title, "type": vis_type, "params": params, "aggs": aggs}
     attrs = {
@@ -128,7 +185,7 @@ def _vis(
         "visState": json.dumps(state),
         "uiStateJSON": "{}",
         "version": 1,
-        "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source()},
+        "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source(query)},
     }
     return _obj("visualization", id_, attrs, _index_ref(data_view))
 
@@ -155,6 +212,7 @@ def _terms(id_: str, field: str, schema: str, size: int) -> dict:
 def visualizations(prefix: str) -> list[dict]:
     listings, jobs = f"{prefix}-listings", f"{prefix}-jobs"
     count = _agg("1", "count", "metric")
+    table = {"perPage": 20, "showPartialRows": False, "showTotal": False}
     return [
         _vis(
             f"{prefix}-vis-listings-over-time",
@@ -192,7 +250,7 @@ def visualizations(prefix: str) -> list[dict]:
             f"{prefix}-vis-shared-phones",
             "Top shared phone numbers",
             "table",
-            {"perPage": 20, "showPartialRows": False, "showTotal": False},
+            table,
             [count, _terms("2", "phones", "bucket", 20)],
             listings,
         ),
@@ -216,6 +274,36 @@ def visualizations(prefix: str) -> list[dict]:
                 _terms("3", "platform", "group", 10),
             ],
             jobs,
+        ),
+        # One row per cluster, most listings first; platforms and the highest risk as columns
+        # (a platform split would turn the top 20 clusters into cluster x platform rows).
+        _vis(
+            f"{prefix}-vis-largest-clusters",
+            "Largest actor clusters",
+            "table",
+            table,
+            [
+                _agg("1", "count", "metric", customLabel="Listings"),
+                _agg("3", "cardinality", "metric", field="platform", customLabel="Platforms"),
+                _agg("4", "max", "metric", field="risk_score", customLabel="Highest risk"),
+                _terms("2", "cluster_id", "bucket", 20),
+            ],
+            listings,
+            IN_CLUSTER,
+        ),
+        # Growth: the cluster's listings first seen in the last 24 h, next to its size.
+        _vis(
+            f"{prefix}-vis-growing-clusters",
+            "Fastest-growing clusters",
+            "table",
+            table,
+            [
+                _agg("1", "count", "metric", customLabel="New listings (last 24 h)"),
+                _agg("3", "max", "metric", field="cluster_size", customLabel="Cluster size"),
+                _terms("2", "cluster_id", "bucket", 20),
+            ],
+            listings,
+            f'{IN_CLUSTER} and first_seen >= "now-24h"',
         ),
     ]
 
@@ -243,7 +331,9 @@ def dashboard(prefix: str, vis_ids: list[str]) -> dict:
         refs.append({"name": f"{index}:panel_{index}", "type": "visualization", "id": vis_id})
     attrs = {
         "title": "Flagwatch overview",
-        "description": "Listings, indicators, prices, shared contacts, risk and crawl health",
+        "description": (
+            "Listings, indicators, prices, shared contacts, risk, crawl health and actor clusters"
+        ),
         "panelsJSON": json.dumps(panels),
         "optionsJSON": json.dumps({"useMargins": True, "hidePanelTitles": False}),
         "timeRestore": False,
