@@ -42,6 +42,7 @@ PLATFORM_MODULES: tuple[str, ...] = (
     "crawler.demo.onion_market",
     "crawler.demo.social",
     "crawler.demo.hostile",
+    "crawler.demo.boards",
 )
 
 PLATFORM_CLASSES: dict[str, type[DemoPlatform]] = {}
