@@ -86,6 +86,8 @@ class ActorClusterer:
         shingle_words: int = SHINGLE_WORDS,
     ) -> None:
         self.shingle_words = shingle_words
+        # How a text is prepared (a caller linking a batch may pass a memoised one).
+        self.prepare = prepare_text
         self.index: ClusterIndex = index if index is not None else MemoryClusterIndex()
         self.boilerplate = boilerplate if boilerplate is not None else PlatformBoilerplate()
         self.text_threshold = text_threshold
@@ -105,12 +107,18 @@ class ActorClusterer:
         with fewer than `min_shingles` shingles keeps its signature (hub judgements compare
         short texts too) but gets no band keys: it never links by text.
         """
-        prepared = prepare_text(listing.title, listing.body, listing.location)
-        keys = [sentence_key(s) for s in prepared.sentences]
-        self.boilerplate.observe(listing.platform, keys)
-        skip = self.boilerplate.boilerplate(listing.platform, keys)
-        found = shingles(prepared.tokens(skip), self.shingle_words)
+        found = self.own_shingles(listing)
         return (signature(found) if found else None), len(found)
+
+    def own_shingles(self, listing: ClusterListing, observe: bool = True) -> set[str]:
+        """The shingles of a listing's own text: its platform's boilerplate left out (after
+        counting its sentences in the boilerplate table, unless `observe` is False)."""
+        prepared = self.prepare(listing.title, listing.body, listing.location)
+        keys = [sentence_key(s) for s in prepared.sentences]
+        if observe:
+            self.boilerplate.observe(listing.platform, keys)
+        skip = self.boilerplate.boilerplate(listing.platform, keys)
+        return shingles(prepared.tokens(skip), self.shingle_words)
 
     # -- adding -----------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from crawler.cluster.documents import (
 )
 from crawler.cluster.signature import band_keys, signature
 from crawler.cluster.summary import ClusterSummary
-from crawler.cluster.text import prepare_text, sentence_key, shingles
+from crawler.cluster.text import prepare_text, sentence_key
 from crawler.models import ClusterQuery, Listing, SearchQuery
 
 Fetch = Callable[[list[str]], Awaitable[dict[str, Document | None]]]
@@ -64,15 +64,16 @@ class ActorLinker:
         self.index = DocumentClusterIndex(self.docs)
         self.boilerplate = DocumentBoilerplate(self.docs)
         self.clusterer = ActorClusterer(self.index, self.boilerplate)
+        # Each listing's text is prepared once per batch: for the prefetch and for linking.
+        self.clusterer.prepare = functools.lru_cache(maxsize=4096)(prepare_text)
 
-    @staticmethod
-    def first_keys(listings: Sequence[ClusterListing]) -> list[str]:
+    def first_keys(self, listings: Sequence[ClusterListing]) -> list[str]:
         """The documents linking these listings reads first (fetched in one go)."""
         keys = ["seq"]
         for x in listings:
             keys.append(f"rec:{x.id}")
             keys += [f"ident:{k}:{v}" for k, v in x.identifiers]
-            sentences = prepare_text(x.title, x.body, x.location).sentences
+            sentences = self.clusterer.prepare(x.title, x.body, x.location).sentences
             keys += DocumentBoilerplate.keys_for(x.platform, [sentence_key(s) for s in sentences])
         return list(dict.fromkeys(keys))
 
@@ -117,10 +118,7 @@ class ActorLinker:
         def guess() -> list[str]:
             keys: list[str] = []
             for x in todo:
-                prepared = prepare_text(x.title, x.body, x.location)
-                sentences = [sentence_key(s) for s in prepared.sentences]
-                skip = self.boilerplate.boilerplate(x.platform, sentences)
-                found = shingles(prepared.tokens(skip), clusterer.shingle_words)
+                found = clusterer.own_shingles(x, observe=False)
                 if len(found) >= clusterer.min_shingles:
                     keys += [f"band:{k}" for k in band_keys(signature(found))]
             return keys
