@@ -206,6 +206,39 @@ class SearchPage(BaseModel):
     listings: list[Listing]
 
 
+HEALTH_STATUSES = ("healthy", "degraded", "failing")
+
+
+class HealthReason(BaseModel):
+    """Why a platform's run is not healthy: one finding of one monitor (crawler.health).
+
+    `message` and `advice` are written by our code from counts and the profile's own
+    names (selectors, thresholds); they never quote page text from the platform.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str  # stable id, e.g. "items_drop", "list_zero_entries", "login_wall", "flatline"
+    severity: Literal["degraded", "failing"]
+    message: str  # "selector list.item matched 0 entries on 3 list pages"
+    advice: str = ""  # "the layout may have changed: check the profile's selectors"
+    value: float | None = None  # the measured value, where there is one
+    threshold: float | None = None  # the threshold it crossed
+
+
+class CrawlHealth(BaseModel):
+    """One platform's health as judged at the end of one run (stored with the CrawlJob)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["healthy", "degraded", "failing"] = "healthy"
+    reasons: list[HealthReason] = Field(default_factory=list)
+    # The run's measurements the monitors read (counts, rates, coverage per field), so
+    # that later runs can compare against them.
+    metrics: dict[str, float] = Field(default_factory=dict)
+    checked_at: datetime | None = None
+
+
 class CrawlJob(BaseModel):
     """One crawl run of one platform: what the scheduler and Kibana's crawl-health panel read."""
 
@@ -240,3 +273,6 @@ class CrawlJob(BaseModel):
     # retried by the next runs ({"url", "listing_id", "attempts", "reason", "permanent"}).
     failed_list_pages: list[str] = Field(default_factory=list)
     failed_pages: list[dict[str, Any]] = Field(default_factory=list)
+    # The platform's health judged at the end of this run (crawler.health); None: not
+    # judged (a run still going, or one recorded before health monitoring existed).
+    health: CrawlHealth | None = None
