@@ -207,8 +207,8 @@ async def test_layout_in_the_browser_shows_every_post_in_markup_the_profile_miss
     feed, detail = rendered["layout"]
     assert list_entries(profile, base, feed) == []
     assert not any(detail_fields(profile, detail).values())
-    assert first.title in Selector(text=feed).xpath("string(//body)").get()
-    assert first.title in Selector(text=detail).xpath("string(//body)").get()
+    assert first.title in Selector(text=feed).xpath("string(//body)").get("")
+    assert first.title in Selector(text=detail).xpath("string(//body)").get("")
 
 
 # --- pages that replace the platform's own ----------------------------------------------------
