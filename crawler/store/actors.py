@@ -32,6 +32,7 @@ from crawler.cluster.documents import (
     DocumentBoilerplate,
     DocumentClusterIndex,
     Loader,
+    collector_paused,
     with_documents,
 )
 from crawler.cluster.signature import band_keys, signature
@@ -79,6 +80,10 @@ class ActorLinker:
 
     def link_sync(self, listings: Sequence[Listing]) -> LinkOutcome:
         """Link with the loader given (SQLite)."""
+        with collector_paused():
+            return self._link_sync(listings)
+
+    def _link_sync(self, listings: Sequence[Listing]) -> LinkOutcome:
         items = [ClusterListing.from_listing(x) for x in listings]
         self.docs.prefetch([f"rec:{x.id}" for x in items])
         todo = [x for x in items if not (self.docs.get(f"rec:{x.id}") or {}).get("cluster")]

@@ -471,9 +471,11 @@ class SqliteStore(ListingStore):
         """
         gen = self._bump_cluster_generation(conn)
         docs = None
-        if cache is not None and cache[0] == gen - 1 and cache[1].size() < CLUSTER_CACHE_DOCS:
+        if cache is not None and cache[0] == gen - 1:
             docs = cache[1]
             docs.loader = self._cluster_loader(conn)
+            if docs.size() > CLUSTER_CACHE_DOCS:
+                docs.trim(CLUSTER_CACHE_DOCS * 3 // 4)
         linker = ActorLinker(self._cluster_loader(conn), docs)
         outcome = linker.link_sync([r.listing for r in results])
         self._write_cluster_documents(conn, outcome.documents)
