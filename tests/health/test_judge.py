@@ -392,3 +392,15 @@ def test_twenty_unchanged_runs_raise_nothing():
         statuses.append(this.health.status)
         history.insert(0, this)
     assert statuses == ["healthy"] * 20
+
+
+def test_a_run_stopped_before_its_end_is_not_compared_with_whole_runs():
+    # The scheduler stopped the crawl half-way (SIGTERM: status interrupted): fewer listings
+    # found is not a drop, and the run does not become part of the baseline.
+    half = {"entries": 20, "entries_per_list_page": 20, "list_pages": 1, "listings": 20}
+    assert run(half, status="interrupted").status == "healthy"
+    assert codes(run(half)) == ["items_drop"]
+    interrupted = [job(n, status="interrupted") for n in range(1, 6)]
+    assert run(half, interrupted).status == "healthy"  # no whole runs: no baseline
+    stalled = run({**half, "stalled_s": 900}, status="interrupted")
+    assert codes(stalled) == ["stalled"]
