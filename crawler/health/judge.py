@@ -442,25 +442,25 @@ def check_stalled(ctx: RunContext) -> list[HealthReason]:
 
 
 def check_slow(ctx: RunContext) -> list[HealthReason]:
-    mean = ctx.m(M.LATENCY_MEAN_S)
-    if not mean:
+    median = ctx.m(M.LATENCY_S)
+    if not median:
         return []
-    usual = ctx.baseline(M.LATENCY_MEAN_S, same_mode=True)  # full runs queue more requests
+    usual = ctx.baseline(M.LATENCY_S, same_mode=True)  # full runs queue more requests
     if usual is None:
         return []
     t = ctx.thresholds
     limit = max(t.slow_factor * usual, t.slow_min_seconds)
-    if mean <= limit:
+    if median <= limit:
         return []
     return [
         _reason(
             "slow",
             "degraded",
-            f"responses took {_secs(mean)} on average; usually {_secs(usual)} "
+            f"responses took {_secs(median)} (median); usually {_secs(usual)} "
             f"(limit {t.slow_factor:g}x and at least {t.slow_min_seconds:g} s)",
             "the site is slowing the crawler down (throttling or load): slow down "
             "(politeness) or check the site by hand",
-            mean,
+            median,
             limit,
         )
     ]

@@ -32,7 +32,7 @@ HEALTHY = {
     "requests": 84,
     "retries": 0,
     "pages_checked": 84,
-    "latency_mean_s": 0.02,
+    "latency_median_s": 0.02,
     "stalled_s": 0,
     "coverage_title": 1.0,
     "coverage_body": 1.0,
@@ -213,7 +213,7 @@ CASES = [
     ),
     (
         "responses 100x slower than usual",
-        {"latency_mean_s": 2.0},
+        {"latency_median_s": 2.0},
         {},
         HISTORY,
         "degraded",
@@ -221,7 +221,15 @@ CASES = [
     ),
     (
         "10x slower but still fast in absolute terms",
-        {"latency_mean_s": 0.2},
+        {"latency_median_s": 0.2},
+        {},
+        HISTORY,
+        "healthy",
+        [],
+    ),
+    (
+        "1.2 s on a loaded machine: over 5x the usual but not over 1.5 s",
+        {"latency_median_s": 1.2},
         {},
         HISTORY,
         "healthy",
@@ -229,7 +237,7 @@ CASES = [
     ),
     (
         "slow without history is not judged",
-        {"latency_mean_s": 2.0},
+        {"latency_median_s": 2.0},
         {},
         [],
         "healthy",
