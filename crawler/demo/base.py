@@ -4,16 +4,31 @@ A demo platform is a deterministic, seeded synthetic site served by aiohttp on 1
 It keeps a ground-truth record of every listing it currently shows, can advance in time
 (new listings, price changes, removals) and counts the requests it serves, so that
 tests can compare a crawl against the truth and count what the crawler fetched.
+
+Every platform can also be put in a `condition` (crawler/demo/conditions.py: a new layout,
+a login wall, a CAPTCHA, 403s, slowness) by `DemoWorld.set_condition`; `serve_app()` adds
+the middleware that applies it to whatever `make_app()` builds, so platforms need no code
+for it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
+from crawler.demo.conditions import (
+    REPLACING,
+    check_condition,
+    relayout_html,
+    relayout_json_bytes,
+    replacement_page,
+)
 from crawler.models import Handle, Price, Wallet
 
 
@@ -47,6 +62,9 @@ class DemoPlatform(ABC):
     env_var: str = "DEMO_URL"  # the environment variable its profile reads its base URL from
     # False: only served when asked for by name (DemoWorld(platforms=[...])), never by `crawler run`.
     in_default_world: bool = True
+    # crawler/demo/conditions.py: "ok", "layout", "login_wall", "captcha", "forbidden", "slow".
+    condition: str = "ok"
+    slow_delay: float = 2.0  # seconds every response waits while the condition is "slow"
 
     def __init__(self, seed: int = 1, size: int = 200) -> None:
         self.seed = seed
@@ -67,3 +85,62 @@ class DemoPlatform(ABC):
     @abstractmethod
     def make_app(self) -> web.Application:
         """The aiohttp application serving the current state."""
+
+    # --- conditions ---------------------------------------------------------------------
+
+    def set_condition(self, condition: str, slow_delay: float | None = None) -> None:
+        """Serve from now on under `condition` ("ok" restores the platform as it was)."""
+        self.condition = check_condition(condition)
+        if slow_delay is not None:
+            if slow_delay < 0:
+                raise ValueError(f"slow_delay must be >= 0 seconds, not {slow_delay}")
+            self.slow_delay = slow_delay
+
+    def relayout_script(self, script: str) -> str:
+        """A JavaScript file in the "layout" condition; platforms whose pages are built by
+        a script override this so the script builds the new markup and reads the new keys."""
+        return script
+
+    def serve_app(self) -> web.Application:
+        """`make_app()` with the condition middleware: what DemoWorld serves."""
+        app = self.make_app()
+        # Innermost: a platform's own counting middleware still sees (and counts) every
+        # request, and so does a handler that counts, since the handler always runs.
+        app.middlewares.append(self._apply_condition)
+        return app
+
+    @web.middleware
+    async def _apply_condition(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        condition = self.condition
+        if condition == "slow":
+            await asyncio.sleep(self.slow_delay)
+            return await handler(request)
+        if condition == "ok" or request.path == "/robots.txt":
+            return await handler(request)
+        if condition in REPLACING:
+            # The platform's handler still runs (some platforms count requests there); its
+            # answer, or the HTTP error it raises, is dropped for the replacement page.
+            with contextlib.suppress(web.HTTPException):
+                await handler(request)
+            status, html = replacement_page(condition, self.name, request.path_qs)
+            return web.Response(status=status, text=html, content_type="text/html")
+        return self._relayout(await handler(request))  # "layout"
+
+    def _relayout(self, response: web.StreamResponse) -> web.StreamResponse:
+        if not isinstance(response, web.Response) or response.prepared:
+            return response  # streamed: not rewritten
+        body = response.body
+        if not isinstance(body, bytes):
+            return response
+        ctype = response.content_type
+        charset = response.charset or "utf-8"
+        if ctype == "text/html":
+            new = relayout_html(body.decode(charset, "replace")).encode(charset, "replace")
+        elif ctype == "application/json":
+            new = relayout_json_bytes(body)
+        elif ctype in ("application/javascript", "text/javascript"):
+            new = self.relayout_script(body.decode(charset, "replace")).encode(charset)
+        else:
+            return response
+        response.body = new
+        return response

@@ -6,6 +6,8 @@ Starts every registered demo platform (or the ones named with --platform) from -
 SIGTERM or SIGINT. SIGUSR1, or --advance-every SECONDS, moves the world one step in time.
 With --default-ports each platform listens on the port its profile's default base_url
 names (8701 classifieds, 8702 jobs, 8703 forum), so the profiles work without any env.
+--condition NAME=CONDITION serves one platform broken from the start (a new layout, a
+login wall, a CAPTCHA, 403s or slowness: crawler/demo/conditions.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
+from crawler.demo.conditions import CONDITIONS
 from crawler.demo.world import DemoWorld, platform_classes
 
 
@@ -43,6 +46,23 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--advance-every", type=float, metavar="SECONDS", help="advance the world periodically"
     )
+    parser.add_argument(
+        "--condition",
+        action="append",
+        dest="conditions",
+        type=_condition_arg,
+        metavar="NAME=CONDITION",
+        help=f"serve platform NAME in a condition ({', '.join(CONDITIONS)}); repeatable",
+    )
+
+
+def _condition_arg(value: str) -> tuple[str, str]:
+    name, sep, condition = value.partition("=")
+    if not sep or not name or condition not in CONDITIONS:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected NAME=CONDITION with CONDITION one of {', '.join(CONDITIONS)}"
+        )
+    return name, condition
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -54,6 +74,8 @@ def _write_atomically(path: Path, text: str) -> None:
 
 async def serve_world(args: argparse.Namespace) -> int:
     world = DemoWorld(seed=args.seed, size=args.size, platforms=args.platforms)
+    for name, condition in getattr(args, "conditions", None) or []:
+        world.set_condition(name, condition)
     ports = None
     if args.default_ports:
         classes = platform_classes()

@@ -355,6 +355,17 @@ class SocialPlatform(DemoPlatform):
         app.router.add_get("/robots.txt", self._robots)
         return app
 
+    def relayout_script(self, script: str) -> str:
+        """The "layout" condition: the client builds `v2-` classes and ids and reads the
+        API's `v2_` keys, so the rendered pages show every post in the new markup."""
+        return _LAYOUT_PRELUDE + (
+            script.replace('document.getElementById("app")', 'document.getElementById("v2-app")')
+            .replace("if (cls) e.className = cls;", 'if (cls) e.className = "v2-" + cls;')
+            .replace('button.id = "load-more";', 'button.id = "v2-load-more";')
+            .replace('feed.id = "feed";', 'feed.id = "v2-feed";')
+            .replace("await r.json()", "unv2(await r.json())")
+        )
+
     # -- HTTP -------------------------------------------------------------------------
 
     @web.middleware
@@ -439,6 +450,14 @@ body {{ font-family: "DemoSans", sans-serif; margin: 0 auto; max-width: 40em; }}
 </body></html>
 """
 
+
+# Prepended to the client in the "layout" condition: undoes the API's renamed keys.
+_LAYOUT_PRELUDE = r"""
+const unv2 = (x) => Array.isArray(x) ? x.map(unv2)
+  : (x && typeof x === "object")
+    ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k.replace(/^v2_/, ""), unv2(v)]))
+    : x;
+"""
 
 # The client: renders the feed and detail views from the JSON API, like a single-page app.
 _SCRIPT = r"""

@@ -1,7 +1,8 @@
 """The demo world: every registered synthetic platform, served together on 127.0.0.1.
 
 `crawler run`, the tests and the benchmark use it to get a deterministic set of flagged
-platforms to crawl. Each platform is a `DemoPlatform` (crawler/demo/base.py) registered
+platforms to crawl; `set_condition` (or `advance(conditions=...)`) breaks one of them the
+way real platforms break (new layout, login wall, CAPTCHA, 403s, slowness) and "ok" mends it. Each platform is a `DemoPlatform` (crawler/demo/base.py) registered
 here with `@register_platform`; the world builds one instance per platform from
 (seed, size), serves each on its own aiohttp site on a free port, and exposes the base
 URLs as the environment variables the platform profiles read (`DEMO_CLASSIFIEDS_URL`...).
@@ -33,6 +34,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from crawler.demo.base import DemoPlatform, GroundTruthListing
+from crawler.demo.conditions import check_condition
 
 # Modules whose import registers platforms; missing ones are skipped (not written yet).
 PLATFORM_MODULES: tuple[str, ...] = (
@@ -136,7 +138,7 @@ class DemoWorld:
         self._loop = asyncio.get_running_loop()
         try:
             for name, platform in self.platforms.items():
-                runner = web.AppRunner(platform.make_app(), access_log=None, handle_signals=False)
+                runner = web.AppRunner(platform.serve_app(), access_log=None, handle_signals=False)
                 await runner.setup()
                 self._runners.append(runner)
                 site = web.TCPSite(runner, host, (ports or {}).get(name, 0), reuse_address=True)
@@ -160,15 +162,41 @@ class DemoWorld:
         """{env_var: base URL}: what the demo platform profiles need to find the platforms."""
         return {self.platforms[name].env_var: url for name, url in self.urls.items()}
 
-    def advance(self, steps: int = 1) -> None:
-        """Move every platform `steps` steps in time (new, changed and removed listings)."""
+    def advance(self, steps: int = 1, conditions: dict[str, str] | None = None) -> None:
+        """Move every platform `steps` steps in time (new, changed and removed listings),
+        then put the platforms named in `conditions` in their condition ("ok" undoes)."""
+        self._check_conditions(conditions or {})
 
         def run() -> None:
             for _ in range(steps):
                 for platform in self.platforms.values():
                     platform.advance()
+            for name, condition in (conditions or {}).items():
+                self.platforms[name].set_condition(condition)
 
         self._on_loop(run)
+
+    def _check_conditions(self, conditions: dict[str, str]) -> None:
+        # Before anything moves: a typo must not leave the world half advanced.
+        unknown = [n for n in conditions if n not in self.platforms]
+        if unknown:
+            raise ValueError(
+                f"no demo platform {', '.join(unknown)} in this world; "
+                f"it has {', '.join(self.platforms)}"
+            )
+        for condition in conditions.values():
+            check_condition(condition)
+
+    def set_condition(self, name: str, condition: str, slow_delay: float | None = None) -> None:
+        """Serve platform `name` under `condition` from the next request on
+        (crawler/demo/conditions.py); "ok" restores it. `slow_delay` sets the delay of
+        "slow" in seconds."""
+        self._check_conditions({name: condition})
+        self._on_loop(lambda: self.platforms[name].set_condition(condition, slow_delay))
+
+    def conditions(self) -> dict[str, str]:
+        """{platform name: its current condition}."""
+        return self._on_loop(lambda: {n: p.condition for n, p in self.platforms.items()})
 
     def ground_truth(self) -> dict[str, list[GroundTruthListing]]:
         """{platform name: the listings it shows now}."""
@@ -252,8 +280,14 @@ class DemoWorldThread:
         return dict(self.world.urls)
 
     # The world itself hands these to the serving loop, so they are safe from any thread.
-    def advance(self, steps: int = 1) -> None:
-        self.world.advance(steps)
+    def advance(self, steps: int = 1, conditions: dict[str, str] | None = None) -> None:
+        self.world.advance(steps, conditions)
+
+    def set_condition(self, name: str, condition: str, slow_delay: float | None = None) -> None:
+        self.world.set_condition(name, condition, slow_delay)
+
+    def conditions(self) -> dict[str, str]:
+        return self.world.conditions()
 
     def ground_truth(self) -> dict[str, list[GroundTruthListing]]:
         return self.world.ground_truth()
