@@ -240,6 +240,109 @@ class TorOptions(_Strict):
     strict: bool = Field(False, description="OPSEC strict: every request through Tor or none")
 
 
+class HealthThresholds(_Strict):
+    """When a run is judged degraded or failing (crawler.health; docs/health.md).
+
+    The defaults here are the one place every threshold's default lives. Ratios are
+    shares (0.5: half); "history" is the platform's last `history_runs` healthy judged runs.
+    """
+
+    history_runs: int = Field(
+        10, ge=1, le=100, description="healthy judged runs whose median a run is compared with"
+    )
+    min_history: int = Field(
+        3, ge=1, le=100, description="judged runs needed before the drop and slow monitors apply"
+    )
+    items_drop: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="listings found on list pages fell by this share of the usual (same mode)",
+    )
+    entries_drop: float = Field(
+        0.5, gt=0, le=1, description="list entries per list page fell by this share of the usual"
+    )
+    coverage_drop: float = Field(
+        0.4,
+        gt=0,
+        le=1,
+        description="share of listings with a field (title, body, price, contact, posted_at) "
+        "fell by this much below the usual (0.4: from 90% to under 50%)",
+    )
+    coverage_min_listings: int = Field(
+        10, ge=1, description="listings a run must store before its field coverage is judged"
+    )
+    error_rate_max: float = Field(
+        0.2, ge=0, le=1, description="share of responses with HTTP status 4xx/5xx"
+    )
+    retry_rate_max: float = Field(0.2, ge=0, le=1, description="retries per request")
+    rate_min_requests: int = Field(
+        10, ge=1, description="requests a run must make before error and retry rates are judged"
+    )
+    list_zero_entries_allowed: int = Field(
+        0, ge=0, description="list pages with zero entries allowed beyond the usual number"
+    )
+    detail_no_match_allowed: int = Field(
+        0,
+        ge=0,
+        description="detail pages matching no field selector allowed beyond the usual number",
+    )
+    page_signal_failing: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="share of checked pages that look like a login wall, CAPTCHA, block page "
+        "or parked domain from which the platform is failing (any such page: degraded)",
+    )
+    tor_failure_rate_max: float = Field(
+        0.3, ge=0, le=1, description="tor requests failing (circuit, timeout, unreachable)"
+    )
+    browser_crashes_allowed: int = Field(0, ge=0, description="browser crashes in one run")
+    stalled_minutes: float = Field(
+        10.0,
+        gt=0,
+        description="minutes without a response, a failure or a stored listing after which "
+        "the run is stopped and judged stalled",
+    )
+    slow_factor: float = Field(
+        5.0, gt=1, description="mean response time this many times the usual is slow"
+    )
+    slow_min_seconds: float = Field(
+        1.0, ge=0, description="... and at least this many seconds (local sites answer in ms)"
+    )
+    flatline_factor: float = Field(
+        3.0,
+        gt=1,
+        description="no new listings for longer than this many times the median time between "
+        "runs that found new listings is a flatline",
+    )
+    flatline_min_runs: int = Field(
+        4, ge=2, description="runs that found new listings needed to learn the rhythm"
+    )
+
+
+class Expect(_Strict):
+    """CSS selectors that must match on every page of a kind (a login wall, a CAPTCHA or a
+    new layout lacks them): checked on every list and detail page, counted per selector."""
+
+    list_page: list[str] = Field(
+        default_factory=list, alias="list", description="must match on every list page"
+    )
+    detail: list[str] = Field(default_factory=list, description="must match on every detail page")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("list_page", "detail")
+    @classmethod
+    def _css(cls, v: list[str]) -> list[str]:
+        for i, selector in enumerate(v):
+            try:
+                _check_css(selector)
+            except ValueError as exc:
+                raise ValueError(f"selector {i}: {exc}") from None
+        return v
+
+
 class PlatformProfile(_Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -269,6 +372,8 @@ class PlatformProfile(_Strict):
     politeness: Politeness = Field(default_factory=Politeness)
     schedule: Schedule | None = None
     incremental: Incremental = Field(default_factory=Incremental)
+    health: HealthThresholds = Field(default_factory=HealthThresholds)
+    expect: Expect = Field(default_factory=Expect)
     source_file: str | None = Field(None, exclude=True)
 
     @field_validator("base_url")

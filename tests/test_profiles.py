@@ -70,7 +70,29 @@ CASES = [
     ("schedule", {"interval": 60, "cron": "* * * * *"}, "schedule", "exactly one of"),
     ("country", "Netherlands", "country", "pattern"),
     ("detail", ..., "(profile)", "needs list and detail selectors"),
+    # health thresholds and expect selectors (docs/health.md)
+    ("health.items_drop", 1.5, "health.items_drop", "less than or equal to 1"),
+    ("health.stalled_minutes", 0, "health.stalled_minutes", "greater than 0"),
+    ("health.flatline_factor", 1, "health.flatline_factor", "greater than 1"),
+    ("health.min_histroy", 3, "health.min_histroy", "unknown field"),
+    ("expect.list", ["nav.pager", "div[["], "expect.list", "selector 1: css selector does not"),
+    ("expect.detail", "h1", "expect.detail", "valid list"),
+    ("expect.pages", ["h1"], "expect.pages", "unknown field"),
 ]
+
+
+def test_health_thresholds_default_in_one_place_and_are_overridden_per_platform(tmp_path):
+    from crawler.profiles import HealthThresholds
+
+    default = load_profile(write(tmp_path, GOOD))
+    assert default.health == HealthThresholds()
+    assert default.expect.list_page == [] and default.expect.detail == []
+    data = with_change("health.items_drop", 0.3)
+    data["expect"] = {"list": ["nav.pager"], "detail": ["h1.title"]}
+    profile = load_profile(write(tmp_path, data))
+    assert profile.health.items_drop == 0.3
+    assert profile.health.entries_drop == HealthThresholds().entries_drop
+    assert profile.expect.list_page == ["nav.pager"] and profile.expect.detail == ["h1.title"]
 
 
 @pytest.mark.parametrize(("path", "value", "field", "reason"), CASES)
