@@ -369,3 +369,19 @@ def test_the_shipped_rules_enable_health_alerts() -> None:
     assert (
         yaml.safe_load((root / "rules" / "health.yaml").read_text())["rules"][0]["type"] == "health"
     )
+
+
+def test_chat_and_mail_texts_carry_every_reason_and_no_control_characters() -> None:
+    from crawler.alerts.channels.slack import slack_payload
+    from crawler.alerts.health import health_alerts
+    from crawler.alerts.rules import HealthRule
+
+    rule = HealthRule(name="crawl-health", type="health", channels=["chat"])
+    hostile = LAYOUT.model_copy(update={"message": "selector a\nb\x1b[31m matched 0 entries"})
+    [alert] = health_alerts([rule], job(2, "failing", hostile, LOGIN), job(1, "healthy"))
+    payload = slack_payload(alert)
+    text = payload["blocks"][0]["text"]["text"]
+    assert payload["text"] == alert.subject() and "<|" not in text
+    assert "selector a?b?[31m matched 0 entries" in text and "\x1b" not in text
+    assert f"What to do: {LOGIN.advice}" in text
+    assert "\x1b" not in alert.text() and "\x1b" not in alert.subject()
