@@ -84,7 +84,7 @@ EXTENSIONS = {
 # the profile's `health:` section. A run without progress for health.stalled_minutes is
 # stopped; the check runs every SPIDERMON_PERIODIC_MONITORS seconds.
 SPIDERMON_ENABLED = True
-SPIDERMON_PERIODIC_MONITORS = {"crawler.health.monitors.StalledMonitorSuite": 30}
+SPIDERMON_PERIODIC_MONITORS = {"crawler.health.monitors.StalledMonitorSuite": 60}
 
 ITEM_PIPELINES = {
     "pipelines.normalise.NormalisePipeline": 100,
