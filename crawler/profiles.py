@@ -301,8 +301,8 @@ class HealthThresholds(_Strict):
     stalled_minutes: float = Field(
         10.0,
         gt=0,
-        description="minutes without a response, a failure or a stored listing after which "
-        "the run is stopped and judged stalled",
+        description="minutes without a response or a stored listing after which the run is "
+        "stopped and judged stalled",
     )
     slow_factor: float = Field(
         5.0, gt=1, description="mean response time this many times the usual is slow"

@@ -74,7 +74,17 @@ MEMUSAGE_CHECK_INTERVAL_SECONDS = 10
 EXTENSIONS = {
     # The crawl's one store (spider, pipelines and alerts share it) and its job record.
     "crawler.crawl.store.CrawlStore": 0,
+    # Crawl health (crawler/health, docs/health.md): field coverage of the stored listings,
+    # and Spidermon for the periodic stalled monitor. The close monitors run when the job
+    # is finished (ListingSpider.finish_job -> crawler.health.monitors.monitor_run).
+    "crawler.health.metrics.HealthStats": 10,
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }
+# ---- SPIDERMON_*: Spidermon (crawler/health/monitors.py); thresholds are per platform in
+# the profile's `health:` section. A run without progress for health.stalled_minutes is
+# stopped; the check runs every SPIDERMON_PERIODIC_MONITORS seconds.
+SPIDERMON_ENABLED = True
+SPIDERMON_PERIODIC_MONITORS = {"crawler.health.monitors.StalledMonitorSuite": 60}
 
 ITEM_PIPELINES = {
     "pipelines.normalise.NormalisePipeline": 100,

@@ -30,6 +30,14 @@ page, unless the same pages failed in the run before too: then they are reported
 walked for ever). A failed detail page does not: it is recorded on the job and retried
 by the next runs, MAX_DETAIL_ATTEMPTS times at most, unless it is gone for good (404/410,
 not text, too large, out of scope).
+
+Health (crawler.health, docs/health.md): the spider counts what only it knows, under
+`health/`: list entries found, list pages whose entry selector matched nothing, detail pages
+matching no field selector, the profile's `expect:` selectors missing, response times, and
+the page classifier's verdict (login wall, CAPTCHA, block page, parked domain) on the pages
+that look off (no entries, no match, an HTTP error). `finish_job` runs the health monitors
+over the run's stats and the platform's earlier jobs and sets `job.health` before the job
+is recorded.
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
 from crawler.crawl.settings import profile_settings
 from crawler.crawl.store import CrawlStore
+from crawler.health import metrics as health_stats
 from crawler.models import CrawlJob, listing_id, utcnow
 from crawler.profiles import PlatformProfile, load_profiles
 from crawler.store import ListingStore
@@ -169,7 +178,7 @@ class ListingSpider(scrapy.Spider):
             self._report = Reporter(self.crawler.stats, logger)
         return self._report
 
-    def _inc(self, key: str, count: int = 1) -> None:
+    def _inc(self, key: str, count: float = 1) -> None:
         self.report.count(key, count)
 
     def _once(self, key: str, level: int, msg: str, *args: Any) -> None:
@@ -309,6 +318,49 @@ class ListingSpider(scrapy.Spider):
             url, callback=callback, errback=errback, meta=meta, dont_filter=kind != "detail"
         )
 
+    # ---- health measurements (crawler.health.metrics) ----------------------------------
+
+    def _measure(self, response: Response, kind: str) -> None:
+        """Response time, and the profile's `expect:` selectors on list and detail pages."""
+        latency = response.meta.get("download_latency")
+        if isinstance(latency, int | float):
+            self._inc(health_stats.STAT_LATENCY_SUM, float(latency))
+            self._inc(health_stats.STAT_LATENCY_COUNT)
+        expected = {"list": self.profile.expect.list_page, "detail": self.profile.expect.detail}
+        for index, css in enumerate(expected.get(kind, ())):
+            if not isinstance(response, TextResponse) or not response.css(css):
+                self._inc(f"{health_stats.STAT_EXPECT}{kind}/{index}")
+
+    def _classify(self, response: Response) -> None:
+        """Count the page as a login wall, CAPTCHA, block page or parked domain if it is one."""
+        from crawler.health.pages import classify_page
+
+        try:
+            text = response.text if isinstance(response, TextResponse) else ""
+        except (UnicodeDecodeError, AttributeError, ValueError):
+            text = ""
+        signal = classify_page(response.status, text, response.url)
+        if signal is None:
+            return
+        self._inc(f"{health_stats.STAT_PAGE}{signal.kind}")
+        self._inc(f"{health_stats.STAT_PAGE}{signal.kind}/{signal.rule}")
+        self._once(
+            f"page:{signal.kind}",
+            logging.WARNING,
+            "%s: a page looks like %s (heuristic %s); further ones are only counted",
+            self.platform,
+            signal.kind,
+            signal.rule,
+        )
+
+    def _failed_response(self, failure: Any) -> None:
+        """A page refused with an HTTP error: counted and classified (a 403 block page...)."""
+        from scrapy.spidermiddlewares.httperror import HttpError
+
+        if isinstance(failure.value, HttpError):
+            self._inc(health_stats.STAT_ERROR_PAGES)
+            self._classify(failure.value.response)
+
     # ---- list pages --------------------------------------------------------------------
 
     def _entries(self, response: Response) -> list[Selector]:
@@ -348,6 +400,7 @@ class ListingSpider(scrapy.Spider):
         self.broken_chains += 1
         self.open_chains -= 1
         self._inc("listing/list_parse_errors")
+        self._classify(response)
         self._record_list_failure(response.url)
         reason = f"{type(exc).__name__}: {exc}"[:300]
         self.crawler.stats.set_value("listing/list_parse_error", reason)
@@ -365,8 +418,13 @@ class ListingSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             raise ValueError(f"not a text page ({response.headers.get('Content-Type')!r})")
         self._inc("listing/list_pages")
+        self._measure(response, "list")
+        found = self._entries(response)
+        if not found:
+            self._inc(health_stats.STAT_LIST_ZERO)
+            self._classify(response)
         entries = []
-        for entry in self._entries(response):
+        for entry in found:
             href = read_field(entry, lp.link)
             if not href:
                 self._inc("listing/entries_without_link")
@@ -380,6 +438,7 @@ class ListingSpider(scrapy.Spider):
                 values = {"text": " ".join(entry.xpath(".//text()").getall()).strip()[:2000]}
             lid = listing_id(self.platform, key or canonicalize_url(url, keep_fragments=False))
             entries.append((lid, url, key, entry_fingerprint(values)))
+        self._inc(health_stats.STAT_ENTRIES, len(entries))
         self._inc("listing/list_pages_read")
         known = await self._known([e[0] for e in entries])
         fresh = 0
@@ -480,9 +539,13 @@ class ListingSpider(scrapy.Spider):
             self._detail_gone(response.request, response.url, "not a text page", permanent=True)
             return
         self._inc("listing/detail_pages")
+        self._measure(response, "detail")
         sel = Selector(text=response.text) if not hasattr(response, "css") else response
         jsonld = jsonld_objects(sel) if any(s.jsonld for s in dp.fields.values()) else None
         fields = {name: read_field(sel, spec, jsonld) for name, spec in dp.fields.items()}
+        if not any(fields.get(name) for name in dp.fields if dp.fields[name].const is None):
+            self._inc(health_stats.STAT_DETAIL_NO_MATCH)
+            self._classify(response)
         key = response.meta.get("listing_key") or fields.get("listing_key")
         lid = response.meta.get("listing_id") or listing_id(
             self.platform, key or canonicalize_url(response.url, keep_fragments=False)
@@ -540,6 +603,7 @@ class ListingSpider(scrapy.Spider):
         from crawler.crawl.api import parse_api_page
 
         self._inc("listing/api_pages")
+        self._measure(response, "api")
         try:
             data = json.loads(response.text)
         except (ValueError, RecursionError, AttributeError) as exc:
@@ -554,6 +618,9 @@ class ListingSpider(scrapy.Spider):
             self._list_unreadable(response, exc)
             return
         self._inc("listing/list_pages_read")
+        if not raws:
+            self._inc(health_stats.STAT_LIST_ZERO)
+            self._classify(response)
         entries = []
         for raw in raws[: self.profile.limits.max_entries_per_page]:
             key = raw.get("key")
@@ -565,6 +632,7 @@ class ListingSpider(scrapy.Spider):
                 if k not in {"key", "url"}
             }
             entries.append((lid, url, key, fields, entry_fingerprint(fields)))
+        self._inc(health_stats.STAT_ENTRIES, len(entries))
         if len(raws) > self.profile.limits.max_entries_per_page:
             self.limited = True
             self._inc("listing/entries_capped", len(raws) - len(entries))
@@ -611,6 +679,7 @@ class ListingSpider(scrapy.Spider):
         self.broken_chains += 1
         self.open_chains -= 1
         self._inc("listing/list_page_errors")
+        self._failed_response(failure)
         request = getattr(failure, "request", None)
         if request is not None:
             self._record_list_failure(request.url)
@@ -619,6 +688,7 @@ class ListingSpider(scrapy.Spider):
         logger.error("%s: list page failed: %s", self.platform, reason)
 
     def _detail_failed(self, failure: Any) -> None:
+        self._failed_response(failure)
         request = getattr(failure, "request", None)
         reason, permanent = failure_reason(failure)
         self._detail_gone(request, getattr(request, "url", "?"), reason, permanent)
@@ -691,6 +761,23 @@ class ListingSpider(scrapy.Spider):
         job.failed_list_pages = self.failed_list_pages
         job.failed_pages = list(self.failed_details.values())
         job.message = self._message(reason, job.status)
+        await self._judge(job, store)
+
+    async def _judge(self, job: CrawlJob, store: ListingStore) -> None:
+        """job.health: the health monitors over this run and the platform's earlier jobs."""
+        from crawler.health.monitors import HISTORY_JOBS, describe, monitor_run
+
+        try:
+            history = await store.jobs(self.platform, limit=HISTORY_JOBS)
+            job.health = monitor_run(self.crawler.stats.get_stats(), job, history, self.profile)
+        except Exception as exc:  # the job is recorded all the same, unjudged
+            logger.error("%s: the run's health could not be judged: %r", self.platform, exc)
+            return
+        self.crawler.stats.set_value("health/status", job.health.status)
+        level = logging.INFO if job.health.status == "healthy" else logging.WARNING
+        logger.log(level, "%s: health %s", self.platform, describe(job.health))
+        for r in job.health.reasons:
+            logger.log(level, "%s: %s: %s (%s)", self.platform, r.code, r.message, r.advice)
 
     def _message(self, reason: str, status: str) -> str:
         stats = self.crawler.stats

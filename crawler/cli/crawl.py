@@ -132,6 +132,9 @@ def _crawl(args: argparse.Namespace, profile: Any) -> int:
         "spooled": getattr(job, "spooled", 0),
         "errors": stats.get("log_count/ERROR", 0),
         "peak_rss_mb": peak_rss_mb(),
+        # healthy | degraded | failing (crawler.health; the reasons are in the log and in
+        # `crawler health`), or none when the run could not be judged
+        "health": job.health.status if job is not None and job.health is not None else None,
     }
     print("crawl " + " ".join(f"{k}={v}" for k, v in summary.items()), flush=True)
     return crawl_exit(args.platform, stats, job, reason)

@@ -156,7 +156,9 @@ def check_run_failed(ctx: RunContext) -> list[HealthReason]:
         return []
     failed = ctx.m(M.LIST_PAGE_ERRORS)
     if ctx.m(M.LIST_PAGES) == 0:
-        message = f"no list page could be read this run ({_n(failed)} list page(s) failed)"
+        message = "no list page could be read this run" + (
+            f" ({_n(failed)} list page(s) failed)" if failed else ""
+        )
     else:
         message = "the run failed: listings could not be stored"
     return [
@@ -410,7 +412,7 @@ def check_stalled(ctx: RunContext) -> list[HealthReason]:
         _reason(
             "stalled",
             "degraded",
-            f"no progress for {stalled / 60:.1f} minutes (no response, failure or stored "
+            f"no progress for {stalled / 60:.1f} minutes (no response and no stored "
             f"listing; limit {ctx.thresholds.stalled_minutes:g}); the run was stopped",
             "the site or the route hangs: check the site by hand and the tor or browser "
             "route; the next run resumes",
@@ -424,7 +426,7 @@ def check_slow(ctx: RunContext) -> list[HealthReason]:
     mean = ctx.m(M.LATENCY_MEAN_S)
     if not mean:
         return []
-    usual = ctx.baseline(M.LATENCY_MEAN_S)
+    usual = ctx.baseline(M.LATENCY_MEAN_S, same_mode=True)  # full runs queue more requests
     if usual is None:
         return []
     t = ctx.thresholds

@@ -99,6 +99,14 @@ class ListingStore(ABC):
         """Most recent first."""
 
     @abstractmethod
+    async def latest_judged_jobs(self) -> list[CrawlJob]:
+        """Every platform's most recent job with a health judgement (job.health), by platform.
+
+        What `crawler health` and `crawler status` show; a platform whose runs were never
+        judged (recorded before crawl health existed, or still running) is absent.
+        """
+
+    @abstractmethod
     async def summary(self) -> dict[str, Any]:
         """Counts per platform, top indicators, for `crawler run` and `crawler status`."""
 

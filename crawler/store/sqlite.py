@@ -710,6 +710,18 @@ class SqliteStore(ListingStore):
         rows = self._recent("jobs", "started_at DESC, rowid DESC", "platform", platform, limit)
         return [CrawlJob.model_validate_json(doc) for doc in rows]
 
+    async def latest_judged_jobs(self) -> list[CrawlJob]:
+        with self._errors("read jobs"):
+            rows = self._db.execute(
+                """SELECT j.doc FROM jobs j
+                   WHERE j.rowid = (SELECT j2.rowid FROM jobs j2
+                                    WHERE j2.platform = j.platform
+                                      AND json_extract(j2.doc, '$.health') IS NOT NULL
+                                    ORDER BY j2.started_at DESC, j2.rowid DESC LIMIT 1)
+                   ORDER BY j.platform"""
+            ).fetchall()
+        return [CrawlJob.model_validate_json(r[0]) for r in rows]
+
     def _recent(
         self, table: str, order: str, column: str, value: str | None, limit: int
     ) -> list[str]:

@@ -17,6 +17,7 @@ Elasticsearch is down at open(), it happens before the first write instead.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from elastic_transport import ConnectionError as TransportConnectionError
@@ -33,6 +34,8 @@ from crawler.store.elasticsearch.mappings import (
     job_mapping,
     listing_mapping,
 )
+
+logger = logging.getLogger(__name__)
 
 # `crawler status` pages through a platform's listings with large limits; allow them.
 MAX_RESULT_WINDOW = 200_000
@@ -83,6 +86,31 @@ class Indices:
         for index in (names.alerts, names.jobs, names.identifiers, names.clusters):
             if not await client.indices.exists(index=index):
                 await self._create_index(index)
+        await self._add_job_fields()
+
+    async def _add_job_fields(self) -> None:
+        """A jobs index made before crawl health gains the `health` fields' mapping.
+
+        Adding fields to a mapping is allowed in place; changing one is not: should
+        `health` already exist with other types, the index keeps them (said once), and jobs
+        are still written (the mapping is dynamic).
+        """
+        mapping = job_mapping()
+        try:
+            await self.conn.client.indices.put_mapping(
+                index=self.names.jobs,
+                properties={"health": mapping["properties"]["health"]},
+                dynamic_templates=mapping["dynamic_templates"],
+            )
+        except ApiError as exc:
+            if getattr(exc, "status_code", None) != 400:
+                raise
+            logger.warning(
+                "%s: the jobs index keeps its earlier mapping (%s); reindex it to get the "
+                "current one (crawl health fields)",
+                self.names.jobs,
+                str(exc)[:300],
+            )
 
     async def ensure_installed(self) -> None:
         """Install once; when Elasticsearch was down at open(), before the first write."""

@@ -179,6 +179,25 @@ class Queries:
         )
         return [CrawlJob.model_validate(h["_source"]) for h in resp["hits"]["hits"]]
 
+    async def latest_judged_jobs(self) -> list[CrawlJob]:
+        resp = await self.conn.read(
+            self.conn.client.search,
+            index=self.names.jobs,
+            query={"exists": {"field": "health.status"}},
+            size=0,
+            aggs={
+                "platforms": {
+                    "terms": {"field": "platform", "size": 10_000},
+                    "aggs": {"latest": {"top_hits": {"size": 1, "sort": [{"started_at": "desc"}]}}},
+                }
+            },
+        )
+        jobs = [
+            CrawlJob.model_validate(b["latest"]["hits"]["hits"][0]["_source"])
+            for b in resp["aggregations"]["platforms"]["buckets"]
+        ]
+        return sorted(jobs, key=lambda j: j.platform)
+
     async def list_alerts(self, limit: int = 50, rule: str | None = None) -> list[dict[str, Any]]:
         query = {"term": {"rule": rule}} if rule else {"match_all": {}}
         resp = await self.conn.read(

@@ -258,6 +258,9 @@ class ElasticsearchStore(ListingStore):
     async def jobs(self, platform: str | None = None, limit: int = 20) -> list[CrawlJob]:
         return await self.queries.jobs(platform, limit)
 
+    async def latest_judged_jobs(self) -> list[CrawlJob]:
+        return await self.queries.latest_judged_jobs()
+
     async def list_alerts(self, limit: int = 50, rule: str | None = None) -> list[dict[str, Any]]:
         return await self.queries.list_alerts(limit, rule)
 
