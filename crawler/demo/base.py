@@ -120,8 +120,11 @@ class DemoPlatform(ABC):
         if condition in REPLACING:
             # The platform's handler still runs (some platforms count requests there); its
             # answer, or the HTTP error it raises, is dropped for the replacement page.
+            answer: web.StreamResponse | None = None
             with contextlib.suppress(web.HTTPException):
-                await handler(request)
+                answer = await handler(request)
+            if answer is not None and answer.prepared:
+                return answer  # already streamed to the client: nothing left to replace
             status, html = replacement_page(condition, self.name, request.path_qs)
             return web.Response(status=status, text=html, content_type="text/html")
         return self._relayout(await handler(request))  # "layout"

@@ -82,9 +82,9 @@ def relayout_json(data: Any) -> Any:
 def relayout_json_bytes(body: bytes) -> bytes:
     try:
         data = json.loads(body)
-    except ValueError:
-        return body  # not JSON after all: served as it is
-    return json.dumps(relayout_json(data), ensure_ascii=False).encode()
+        return json.dumps(relayout_json(data), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):
+        return body  # not JSON after all, or nested past any reader: served as it is
 
 
 # --- the replacing pages ----------------------------------------------------------------

@@ -888,6 +888,7 @@ async def _fetch(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
         return resp.status, await resp.text()
 
 
+@pytest.mark.e2e  # real servers on 127.0.0.1
 async def test_every_demo_platform_page_classifies_as_ordinary():
     from crawler.demo.world import platform_classes
 
