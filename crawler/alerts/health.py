@@ -8,8 +8,9 @@ right after the finished job is recorded (crawler.crawl.store.CrawlStore) and:
    without a judgement, such as killed ones, are skipped);
 2. for each enabled health rule covering the platform (rules files, `type: health`,
    crawler.alerts.rules.HealthRule) decides with `health_change` whether this run changes
-   what the rule sees: the status (seen through the rule's `min_status`), or, at the same
-   not-healthy status, a reason code the previous run did not have;
+   what the rule sees: the status (seen through the rule's `min_status`), or, for a rule
+   with `new_reasons: true`, a reason code the previous run did not have at the same
+   not-healthy status;
 3. writes one alert per rule to the outbox with the id `health_alert_id(rule, platform,
    job id)`: a retry, a re-run of the notifier or a second process notifying for the same
    job finds the id there and adds nothing, so each change is delivered once (and the
@@ -58,12 +59,16 @@ def seen_as(health: CrawlHealth, min_status: str) -> tuple[str, frozenset[str]]:
 
 
 def health_change(
-    previous: CrawlHealth | None, current: CrawlHealth, min_status: str = "degraded"
+    previous: CrawlHealth | None,
+    current: CrawlHealth,
+    min_status: str = "degraded",
+    new_reasons: bool = False,
 ) -> tuple[str, list[str]] | None:
     """What a rule tells about `current` after `previous` (None: no earlier judgement):
     ("failing" | "degraded", new codes) when the status changes to one that is not
-    healthy, ("recovered", []) when it becomes healthy, ("reasons", new codes) when it
-    stays not healthy with a reason code the previous run did not have; else None."""
+    healthy, ("recovered", []) when it becomes healthy, and with `new_reasons`
+    ("reasons", new codes) when it stays not healthy with a reason code the previous run
+    did not have; else None."""
     now, codes = seen_as(current, min_status)
     if previous is None:
         return None if now == "healthy" else (now, sorted(codes))
@@ -71,7 +76,7 @@ def health_change(
     if now != before:
         return ("recovered", []) if now == "healthy" else (now, sorted(codes - old_codes))
     new = sorted(codes - old_codes)
-    if now != "healthy" and new:
+    if new_reasons and now != "healthy" and new:
         return "reasons", new
     return None
 
@@ -96,7 +101,7 @@ def health_alerts(rules: list[HealthRule], job: CrawlJob, previous: CrawlJob | N
     for rule in rules:
         if not rule.enabled or not rule.covers(job.platform):
             continue
-        change = health_change(before, current, rule.min_status)
+        change = health_change(before, current, rule.min_status, rule.new_reasons)
         if change is None:
             continue
         kind, new_codes = change

@@ -31,13 +31,14 @@ exists). Each file holds a mapping with `channels:` (name -> definition, see cha
         type: health
         platforms: [demo-classifieds]    # empty or left out: every platform
         min_status: degraded             # or failing: degraded runs count as healthy
+        new_reasons: false               # true: also a new reason code at the same status
         channels: [analysts]
 
 A rule is a listing rule (the default, `type: listing`) or a health rule (`type: health`,
 crawler.alerts.health: one alert when a platform's judged status changes, see
 docs/alerts.md); a health rule takes only name, description, enabled, platforms,
-min_status and channels. All conditions given must hold. Everything is checked when loading; errors name the file,
-the field (rules.N.field) and the reason.
+min_status, new_reasons and channels. All conditions given must hold. Everything is
+checked when loading; errors name the file, the field (rules.N.field) and the reason.
 
 The cluster conditions (watchlist subjects of kind `cluster`, `cluster_growth`) need facts
 from the store: the engine reads them (crawler.alerts.clusters) and passes them to `match`,
@@ -189,6 +190,11 @@ class HealthRule(_Strict):
     # degraded run counts as healthy (no alert for it, a recovery notice when a failing
     # platform is only degraded again).
     min_status: Literal["degraded", "failing"] = "degraded"
+    # Also tell when a platform that stays degraded or failing shows a reason code its
+    # previous run did not have. Off by default: secondary reasons come and go while a
+    # platform stays broken (a drop needs a baseline of the same crawl mode, for one), and
+    # each would be another alert for the same breakage.
+    new_reasons: bool = False
     channels: list[str] = Field(default_factory=list)
     source_file: str | None = Field(None, exclude=True)
     source_index: int | None = Field(None, exclude=True)  # its place in the file's rules
@@ -539,7 +545,7 @@ def parse_rules_file(data: Any, path: str | Path, environ: dict[str, str] | None
             if kind == "health" and err["type"] == "extra_forbidden":
                 reason = (
                     "not a field of a health rule (it takes name, description, enabled, "
-                    "platforms, min_status, channels)"
+                    "platforms, min_status, new_reasons, channels)"
                 )
             raise AlertConfigError(path, field_path.rstrip("."), reason) from None
         rule.source_file = path

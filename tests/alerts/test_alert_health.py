@@ -186,8 +186,9 @@ async def test_same_status_again_is_silent_recovery_is_told_once(
     await store.save_job(job(4, None))
     assert await finish(store, job(5, "degraded", COVERAGE)) == []
     assert len(webhook.deliveries) == 1
-    # A reason gone at the same status: nothing; a new reason code at the same status: told.
+    # A reason gone, or a new reason code, at the same status: nothing (by default).
     assert await finish(store, job(6, "degraded")) == []
+    assert await finish(store, job(61, "degraded", COVERAGE, LAYOUT)) == []
     assert len(webhook.deliveries) == 1
     # degraded -> failing: told; failing -> failing: nothing.
     await finish(store, job(7, "failing", LOGIN))
@@ -205,10 +206,14 @@ async def test_same_status_again_is_silent_recovery_is_told_once(
 
 
 @e2e
-async def test_a_new_reason_at_the_same_status_is_told(
+async def test_a_new_reason_at_the_same_status_is_told_when_asked(
     alerts_env: Path, store: ListingStore, webhook: WebhookReceiver
 ) -> None:
-    write_rules(alerts_env.parent / "rules" / "h.yaml", {"hook": hook(webhook)}, [health_rule()])
+    write_rules(
+        alerts_env.parent / "rules" / "h.yaml",
+        {"hook": hook(webhook)},
+        [health_rule(new_reasons=True)],
+    )
     await finish(store, job(1, "failing", LAYOUT))
     [again] = await finish(store, job(2, "failing", LAYOUT, LOGIN))
     assert again.health is not None
@@ -217,6 +222,7 @@ async def test_a_new_reason_at_the_same_status_is_told(
         "[flagwatch] crawl-health: demo-classifieds is still failing, for a new reason: "
         "4 of 4 list pages look like a login wall"
     )
+    assert await finish(store, job(3, "failing", LOGIN)) == []  # a reason gone: nothing
     assert len(webhook.deliveries) == 2
 
 
@@ -303,6 +309,7 @@ async def test_receiver_down_keeps_the_alert_for_the_next_delivery(
     ("before", "after", "min_status", "told"),
     [
         (None, health("healthy"), "degraded", None),
+        (health("degraded", COVERAGE), health("degraded", COVERAGE, LAYOUT), "degraded", None),
         (None, health("degraded", COVERAGE), "degraded", "degraded"),
         (None, health("degraded", COVERAGE), "failing", None),
         (health("healthy"), health("healthy"), "degraded", None),
@@ -310,8 +317,9 @@ async def test_receiver_down_keeps_the_alert_for_the_next_delivery(
         (health("failing", LAYOUT), health("degraded", COVERAGE), "degraded", "degraded"),
         (health("failing", LAYOUT), health("degraded", COVERAGE), "failing", "recovered"),
         (health("degraded", COVERAGE), health("degraded", COVERAGE), "degraded", None),
-        (health("degraded", COVERAGE), health("degraded", COVERAGE, LAYOUT), "degraded", "reasons"),
-        (health("degraded", COVERAGE, LAYOUT), health("degraded", COVERAGE), "degraded", None),
+        (health("degraded", COVERAGE), health("degraded", COVERAGE, LAYOUT), "new", "reasons"),
+        (health("degraded", COVERAGE, LAYOUT), health("degraded", COVERAGE), "new", None),
+        (health("failing", LAYOUT), health("failing", LAYOUT, COVERAGE), "failing+new", None),
         (health("degraded", COVERAGE), health("healthy"), "degraded", "recovered"),
         (health("degraded", COVERAGE), health("healthy"), "failing", None),
     ],
@@ -319,7 +327,12 @@ async def test_receiver_down_keeps_the_alert_for_the_next_delivery(
 def test_health_change(
     before: CrawlHealth | None, after: CrawlHealth, min_status: str, told: str | None
 ) -> None:
-    change = health_change(before, after, min_status)
+    # "new": min_status degraded with new_reasons; "failing+new": failing with new_reasons
+    # (a new degraded reason of a failing run does not count under min_status failing).
+    floor, new_reasons = {"new": ("degraded", True), "failing+new": ("failing", True)}.get(
+        min_status, (min_status, False)
+    )
+    change = health_change(before, after, floor, new_reasons)
     assert (change[0] if change else None) == told
 
 
