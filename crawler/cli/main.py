@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "clusters": "crawler.cli.clusters",
     "cluster": "crawler.cli.clusters",
     "status": "crawler.cli.status",
+    "health": "crawler.cli.health",
     "profiles": "crawler.cli.profiles",
     "purge": "crawler.cli.purge",
     "schedule": "crawler.cli.schedule",

@@ -1,4 +1,5 @@
-"""`crawler status`: what the store holds and the latest crawl jobs (and `print_summary`).
+"""`crawler status`: what the store holds, the latest crawl jobs and one line of health
+(every platform's latest judged status, crawler.cli.health), and `print_summary`.
 
 Jobs whose process died without recording their end are marked `killed` first
 (crawler.crawl.jobs), so that no killed run shows as running.
@@ -25,17 +26,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     from crawler.crawl.jobs import mark_dead_jobs
     from crawler.store import StoreError, open_store
 
-    async def go() -> tuple[dict[str, Any], list[Any], Any, StoreError | None]:
+    async def go() -> tuple[dict[str, Any], list[Any], list[Any], Any, StoreError | None]:
         async with open_store(args.settings) as store:
             pending = await store.pending_writes()  # replays what it can first
             await alert_after_replay(store, args.settings)
             try:
                 await mark_dead_jobs(store)
-                return await store.summary(), await store.jobs(limit=10), pending, None
+                summary, jobs = await store.summary(), await store.jobs(limit=10)
+                return summary, jobs, await store.latest_judged_jobs(), pending, None
             except StoreError as exc:
-                return {}, [], pending, exc
+                return {}, [], [], pending, exc
 
-    summary, jobs, pending, error = asyncio.run(go())
+    summary, jobs, judged, pending, error = asyncio.run(go())
     if args.json:
         spool = None
         if pending is not None:
@@ -50,6 +52,16 @@ def cmd_status(args: argparse.Namespace) -> int:
                 {
                     "summary": summary,
                     "jobs": [j.model_dump(mode="json") for j in jobs],
+                    # every platform's latest judged health (crawler health for more)
+                    "health": {
+                        j.platform: {
+                            "status": j.health.status,
+                            "reasons": [r.code for r in j.health.reasons],
+                            "job": j.id,
+                        }
+                        for j in judged
+                        if j.health is not None
+                    },
                     "spool": spool,
                     "error": str(error) if error else None,
                 },
@@ -58,7 +70,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     else:
         if not error:
+            from crawler.cli.health import health_line
+
             print_summary(summary, jobs)
+            print(printable(health_line(judged)))
         if pending is not None and pending.count:
             since = pending.oldest.strftime("%Y-%m-%d %H:%M:%S UTC") if pending.oldest else "?"
             print(

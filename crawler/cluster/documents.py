@@ -17,7 +17,8 @@ Keys and documents (all plain JSON; times are ISO 8601 UTC):
 - ``cl:<cluster>``: ``{"first_seen", "size", "members": [[listing, seq], ...], "merges"}``,
   or ``{"merged_into": kept}`` once absorbed (so a watched id can be followed);
 - ``bp:<platform>``: ``{"listings": n}``; ``bs:<platform>:<sentence>``: ``{"count": n,
-  "contexts": [...]}``, the boilerplate tables split per sentence (no pruning: the
+  "contexts": [...]}`` (``{"count": n, "wide": true}`` once it has BOILERPLATE_MIN_CONTEXTS
+  contexts: only that is ever asked), the boilerplate tables split per sentence (no pruning: the
   tables live on disk, not in memory).
 
 `ClusterDocuments` is the read/write layer. It loads documents through a `load(keys)`
@@ -81,6 +82,7 @@ class ClusterDocuments:
         self._known: dict[str, Document | None] = {}
         self._attempt: dict[str, Document | None] | None = None
         self._changed: dict[str, Document | None] = {}
+        self._decoded: dict[str, tuple[Document, Any]] = {}
 
     # -- reading ----------------------------------------------------------------------------
     def provide(self, docs: dict[str, Document | None]) -> None:
@@ -154,6 +156,19 @@ class ClusterDocuments:
             return self._attempt[key]
         return self._known.get(key)
 
+    def decoded(self, key: str, doc: Document, decode: Callable[[Document], T]) -> T:
+        """`decode(doc)`, remembered while `doc` is the document held under `key`.
+
+        Documents are replaced, never changed in place, so the same object decodes the same
+        way: linking reads the records of its candidates over and over, batch after batch.
+        """
+        cached = self._decoded.get(key)
+        if cached is not None and cached[0] is doc:
+            return cached[1]  # type: ignore[no-any-return]
+        value = decode(doc)
+        self._decoded[key] = (doc, value)
+        return value
+
     def held(self) -> list[str]:
         """The keys held (loaded or written)."""
         return list(self._known)
@@ -166,6 +181,7 @@ class ClusterDocuments:
         """Drop every loaded document (another process may have changed them)."""
         self._known = {}
         self._changed = {}
+        self._decoded = {}
 
 
 # -- the index ---------------------------------------------------------------------------------
@@ -310,7 +326,9 @@ class DocumentClusterIndex:
 
     def record(self, listing_id: str) -> ListingRecord | None:
         doc = self._rec(listing_id)
-        return record_from_doc(doc) if doc else None
+        if not doc:
+            return None
+        return self.docs.decoded(f"rec:{listing_id}", doc, record_from_doc)
 
     def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
         counts: dict[str, list[int]] = {}
@@ -535,12 +553,20 @@ class DocumentBoilerplate(PlatformBoilerplate):
         for key in keys:
             doc = got[f"bs:{platform}:{key}"] or {"count": 0, "contexts": []}
             count = int(doc["count"]) + 1
+            if doc.get("wide"):
+                docs.put(f"bs:{platform}:{key}", {"count": count, "wide": True})
+                continue
             contexts = list(doc["contexts"])
             if count >= 2 and len(contexts) < _CONTEXT_CAP:
                 # As PlatformBoilerplate: below the cap, every other sentence is added.
                 have = set(contexts)
                 contexts += [k for k in keys if k != key and k not in have]
-            docs.put(f"bs:{platform}:{key}", {"count": count, "contexts": contexts})
+            if len(contexts) >= self.min_contexts:
+                # Only "at least min_contexts" is ever asked, and contexts only grow: the
+                # list is no longer needed (a footer's document stays a few bytes).
+                docs.put(f"bs:{platform}:{key}", {"count": count, "wide": True})
+            else:
+                docs.put(f"bs:{platform}:{key}", {"count": count, "contexts": contexts})
 
     def boilerplate(self, platform: str, sentence_keys: Iterable[str]) -> frozenset[str]:
         keys = list(sentence_keys)
@@ -557,7 +583,10 @@ class DocumentBoilerplate(PlatformBoilerplate):
         return (
             count >= self.min_listings
             and count >= self.share * listings
-            and (listings < self.warmup or len(doc["contexts"] if doc else ()) >= self.min_contexts)
+            and (
+                listings < self.warmup
+                or bool(doc and (doc.get("wide") or len(doc["contexts"]) >= self.min_contexts))
+            )
         )
 
     def listings(self, platform: str) -> int:

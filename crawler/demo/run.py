@@ -129,6 +129,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         summary, jobs, top, stored = asyncio.run(report())
         print_summary(summary, jobs, top.listings)
+        from crawler.cli import console as out
+        from crawler.cli.health import health_line
+
+        judged: dict[str, Any] = {}
+        for job in jobs:  # most recent first: each platform's latest judged run
+            if job.health is not None:
+                judged.setdefault(job.platform, job)
+        console.print(out.text(health_line(list(judged.values()))))
         truth = world.ground_truth()
         for name in crawl_names:
             want = {t.key for t in truth.get(name, [])}

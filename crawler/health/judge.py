@@ -86,6 +86,13 @@ class RunContext:
     def m(self, name: str) -> float:
         return float(self.metrics.get(name, 0.0))
 
+    def layout_advice(self, where: str = "") -> str:
+        """Advice for pages without entries: a recognised wall explains them, else layout."""
+        seen = [PAGE_NAMES[kind] for kind in PAGE_KINDS if self.m(M.page(kind))]
+        if seen:
+            return f"the pages look like {' or '.join(seen)} (see that reason), not listings"
+        return LAYOUT_ADVICE + where
+
     @property
     def baseline_jobs(self) -> list[CrawlJob]:
         """The last `history_runs` healthy judged runs, most recent first."""
@@ -184,7 +191,7 @@ def check_items_drop(ctx: RunContext) -> list[HealthReason]:
                 "items_drop",
                 "failing",
                 f"no listings found on list pages; {ctx.job.mode} runs usually find {_n(usual)}",
-                LAYOUT_ADVICE + ", and whether the site still lists anything",
+                ctx.layout_advice(", and whether the site still lists anything"),
                 found,
                 limit,
             )
@@ -319,7 +326,7 @@ def check_list_zero_entries(ctx: RunContext) -> list[HealthReason]:
             "failing" if every else "degraded",
             f"selector {ctx.list_selector} matched 0 entries on {_n(zero)} list page(s)"
             + (" (every list page)" if every else f" of {_n(pages)}"),
-            LAYOUT_ADVICE,
+            ctx.layout_advice(),
             zero,
             allowed,
         )
@@ -340,7 +347,7 @@ def check_detail_no_match(ctx: RunContext) -> list[HealthReason]:
             "detail_no_match",
             "failing" if every else "degraded",
             f"{_n(none)} of {_n(pages)} detail page(s) matched none of the detail.fields selectors",
-            LAYOUT_ADVICE + " (detail.fields)",
+            ctx.layout_advice(" (detail.fields)"),
             none,
             allowed,
         )
@@ -437,7 +444,7 @@ def check_slow(ctx: RunContext) -> list[HealthReason]:
         _reason(
             "slow",
             "degraded",
-            f"responses took {mean:.2f} s on average; usually {usual:.2f} s "
+            f"responses took {_secs(mean)} on average; usually {_secs(usual)} "
             f"(limit {t.slow_factor:g}x and at least {t.slow_min_seconds:g} s)",
             "the site is slowing the crawler down (throttling or load): slow down "
             "(politeness) or check the site by hand",
@@ -545,6 +552,10 @@ CHECKS: tuple[Check, ...] = (
 
 def _aware(when: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _secs(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms"
 
 
 def _duration(seconds: float) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -37,6 +38,10 @@ from crawler.models import CrawlHealth, CrawlJob
 from crawler.profiles import HealthThresholds, PlatformProfile
 
 logger = logging.getLogger(__name__)
+
+# Spidermon 1.27's periodic runner logs through Spider.log(), which Scrapy 2.19 deprecates:
+# one warning per crawl process that says nothing to an analyst.
+warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated", module=r"spidermon\.")
 
 # Earlier jobs read for a judgement: enough for `history_runs` healthy ones among failed or
 # unjudged runs, and for the flatline rhythm.

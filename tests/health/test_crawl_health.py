@@ -159,3 +159,34 @@ def crawl_env_without_world(data_dir: Path) -> dict[str, str]:
     }
     env["CRAWLER_DATA_DIR"] = str(data_dir)
     return env
+
+
+def test_each_demo_condition_is_judged_with_its_reason_and_undone_is_healthy(data_dir):
+    """The demo world's conditions (crawler/demo/conditions.py), one after another, each
+    followed by the platform restored: the right reason, then healthy again."""
+    expected = {
+        "layout": ("failing", "list_zero_entries"),
+        "login_wall": ("failing", "login_wall"),
+        "captcha": ("failing", "captcha"),
+        "forbidden": ("failing", "block_page"),
+        "slow": ("degraded", "slow"),
+    }
+    seen = []
+    with running_world(seed=3, size=20, platforms=["demo-jobs"]) as world:
+        env = crawl_env(world, data_dir)
+        # three healthy incremental runs after the first: the history `slow` compares with
+        sequence = ["ok"] * 4 + [c for cond in expected for c in (cond, "ok")]
+        for condition in sequence:
+            world.set_condition("demo-jobs", condition)
+            run_crawl("demo-jobs", env)
+            job = stored_jobs(data_dir, "demo-jobs")[0]
+            assert job.health is not None
+            seen.append((condition, job.health.status, [r.code for r in job.health.reasons]))
+    for condition, status, codes in seen:
+        if condition == "ok":
+            assert (status, codes) == ("healthy", []), seen
+        else:
+            assert (status, codes[0]) == expected[condition], seen
+    forbidden = next(codes for condition, _, codes in seen if condition == "forbidden")
+    assert "http_errors" in forbidden and "run_failed" in forbidden
+    assert next(codes for c, _, codes in seen if c == "slow") == ["slow"]
