@@ -305,10 +305,10 @@ class HealthThresholds(_Strict):
         "stopped and judged stalled",
     )
     slow_factor: float = Field(
-        5.0, gt=1, description="mean response time this many times the usual is slow"
+        5.0, gt=1, description="median response time this many times the usual is slow"
     )
     slow_min_seconds: float = Field(
-        1.0, ge=0, description="... and at least this many seconds (local sites answer in ms)"
+        1.5, ge=0, description="... and more than this many seconds (local sites answer in ms)"
     )
     flatline_factor: float = Field(
         3.0,

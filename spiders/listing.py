@@ -46,6 +46,7 @@ import hashlib
 import json
 import logging
 import os
+import statistics
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urljoin
@@ -77,6 +78,7 @@ MAX_DETAIL_ATTEMPTS = 3  # runs in a row a failing detail page is tried
 MAX_RECORDED_FAILURES = 200  # failed pages kept on one job record, to retry
 MAX_RECORDED_GONE = 1000  # ... and pages gone for good, skipped until their list entry changes
 PERMANENT_STATUSES = frozenset({401, 403, 404, 410, 451})
+MAX_LATENCIES = 10_000  # response times kept for the run's median
 
 
 def _truthy(value: Any) -> bool:
@@ -141,6 +143,7 @@ class ListingSpider(scrapy.Spider):
         # too large, out of scope): skipped while their list entry stays the same.
         self.gone: dict[str, dict[str, Any]] = {}
         self.limited = False
+        self.latencies: list[float] = []  # response times, for their median (health)
         self._report: Reporter | None = None
         self._item_xpath = css2xpath(profile.list_page.item) if profile.list_page else ""
 
@@ -323,9 +326,8 @@ class ListingSpider(scrapy.Spider):
     def _measure(self, response: Response, kind: str) -> None:
         """Response time, and the profile's `expect:` selectors on list and detail pages."""
         latency = response.meta.get("download_latency")
-        if isinstance(latency, int | float):
-            self._inc(health_stats.STAT_LATENCY_SUM, float(latency))
-            self._inc(health_stats.STAT_LATENCY_COUNT)
+        if isinstance(latency, int | float) and len(self.latencies) < MAX_LATENCIES:
+            self.latencies.append(float(latency))
         expected = {"list": self.profile.expect.list_page, "detail": self.profile.expect.detail}
         for index, css in enumerate(expected.get(kind, ())):
             if not isinstance(response, TextResponse) or not response.css(css):
@@ -767,6 +769,9 @@ class ListingSpider(scrapy.Spider):
         """job.health: the health monitors over this run and the platform's earlier jobs."""
         from crawler.health.monitors import HISTORY_JOBS, describe, monitor_run
 
+        if self.latencies:
+            median = statistics.median(self.latencies)
+            self.crawler.stats.set_value(health_stats.STAT_LATENCY_MEDIAN, round(median, 4))
         try:
             history = await store.jobs(self.platform, limit=HISTORY_JOBS)
             job.health = monitor_run(self.crawler.stats.get_stats(), job, history, self.profile)

@@ -4,7 +4,7 @@ A platform's status is the health judged at the end of its latest judged run
 (crawler.health, docs/health.md): healthy, degraded or failing, with the reasons and what
 to do. Below each platform, its last N runs: when, how the run ended, its health, the
 listings found on list pages, the new ones and the errors. Platforms with a profile but no
-judged run yet are listed as "not judged". Everything shown is escaped for the terminal
+judged run yet are listed on one line as "not judged yet". Everything shown is escaped for the terminal
 (crawler.cli.console); `--json` prints the same as JSON.
 
 Exit codes: 0 shown (whatever the statuses), 2 unknown platform, 4 the store cannot be read.
@@ -117,6 +117,8 @@ def print_health(report: list[dict[str, Any]]) -> None:
         return
     con.print(out.text(health_line_of(report)))
     for entry in report:
+        if entry["status"] == "not judged" and not entry["runs"]:
+            continue  # listed on one line below
         con.print()
         checked = entry["checked_at"][:16].replace("T", " ") if entry["checked_at"] else "-"
         con.print(
@@ -149,6 +151,10 @@ def print_health(report: list[dict[str, Any]]) -> None:
                     ", ".join(run["reasons"]) or "-",
                 )
             con.print(t)
+    unjudged = [e["platform"] for e in report if e["status"] == "not judged" and not e["runs"]]
+    if unjudged:
+        con.print()
+        con.print(out.text(f"not judged yet (no judged run): {', '.join(unjudged)}"))
 
 
 def health_line_of(report: list[dict[str, Any]]) -> str:

@@ -11,7 +11,8 @@ tables of cases.
 - `history` is the platform's earlier jobs, most recent first. Drop, coverage and slow
   checks compare with the median of the last `history_runs` *healthy judged* runs (a
   broken platform's runs never become its new normal), and apply once `min_history` such
-  runs exist; the flatline check learns the platform's rhythm from every run that found
+  runs exist (runs that finished only: a run stopped half-way is neither compared nor a
+  baseline); the flatline check learns the platform's rhythm from every run that found
   new listings, judged or not.
 
 Messages and advice are written here from counts and the profile's own names
@@ -95,14 +96,23 @@ class RunContext:
 
     @property
     def baseline_jobs(self) -> list[CrawlJob]:
-        """The last `history_runs` healthy judged runs, most recent first."""
+        """The last `history_runs` healthy judged runs that ran to their end, most recent first."""
         if self._baseline_jobs is None:
             self._baseline_jobs = [
                 j
                 for j in self.history
-                if j.id != self.job.id and j.health is not None and j.health.status == "healthy"
+                if j.id != self.job.id
+                and j.status == "finished"
+                and j.health is not None
+                and j.health.status == "healthy"
             ][: self.thresholds.history_runs]
         return self._baseline_jobs
+
+    @property
+    def partial(self) -> bool:
+        """A run stopped before its end (shutdown, stalled, paused): its counts are partial
+        and not compared with whole runs (the stop itself is judged where it says something)."""
+        return self.job.status not in ("finished", "failed")
 
     def baseline(
         self,
@@ -180,6 +190,8 @@ def check_run_failed(ctx: RunContext) -> list[HealthReason]:
 
 
 def check_items_drop(ctx: RunContext) -> list[HealthReason]:
+    if ctx.partial:
+        return []
     usual = ctx.baseline(M.ENTRIES, same_mode=True)
     if usual is None or usual < 1:
         return []
@@ -215,7 +227,7 @@ def check_items_drop(ctx: RunContext) -> list[HealthReason]:
 
 def check_entries_drop(ctx: RunContext) -> list[HealthReason]:
     pages, entries = ctx.m(M.LIST_PAGES), ctx.m(M.ENTRIES)
-    if not pages or not entries:  # nothing at all: list_zero_entries and items_drop say so
+    if not pages or not entries or ctx.partial:  # nothing at all: other checks say so
         return []
     usual = ctx.baseline(M.ENTRIES_PER_LIST_PAGE)
     if usual is None or usual <= 0:
@@ -239,7 +251,7 @@ def check_entries_drop(ctx: RunContext) -> list[HealthReason]:
 
 def check_coverage(ctx: RunContext) -> list[HealthReason]:
     t = ctx.thresholds
-    if ctx.m(M.LISTINGS) < t.coverage_min_listings:
+    if ctx.m(M.LISTINGS) < t.coverage_min_listings or ctx.partial:
         return []
     out = []
     for name in M.COVERAGE_FIELDS:
@@ -268,7 +280,7 @@ def check_coverage(ctx: RunContext) -> list[HealthReason]:
 
 def check_http_errors(ctx: RunContext) -> list[HealthReason]:
     responses, errors = ctx.m(M.RESPONSES), ctx.m(M.HTTP_ERRORS)
-    if not errors:
+    if not errors or responses <= 0:
         return []
     if responses < ctx.thresholds.rate_min_requests and errors < responses:
         return []
@@ -430,25 +442,25 @@ def check_stalled(ctx: RunContext) -> list[HealthReason]:
 
 
 def check_slow(ctx: RunContext) -> list[HealthReason]:
-    mean = ctx.m(M.LATENCY_MEAN_S)
-    if not mean:
+    median = ctx.m(M.LATENCY_S)
+    if not median:
         return []
-    usual = ctx.baseline(M.LATENCY_MEAN_S, same_mode=True)  # full runs queue more requests
+    usual = ctx.baseline(M.LATENCY_S, same_mode=True)  # full runs queue more requests
     if usual is None:
         return []
     t = ctx.thresholds
     limit = max(t.slow_factor * usual, t.slow_min_seconds)
-    if mean <= limit:
+    if median <= limit:
         return []
     return [
         _reason(
             "slow",
             "degraded",
-            f"responses took {_secs(mean)} on average; usually {_secs(usual)} "
+            f"responses took {_secs(median)} (median); usually {_secs(usual)} "
             f"(limit {t.slow_factor:g}x and at least {t.slow_min_seconds:g} s)",
             "the site is slowing the crawler down (throttling or load): slow down "
             "(politeness) or check the site by hand",
-            mean,
+            median,
             limit,
         )
     ]

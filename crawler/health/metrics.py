@@ -24,8 +24,9 @@ STAT_DETAIL_NO_MATCH = "health/detail_no_match"  # detail pages where no field s
 STAT_ERROR_PAGES = "health/error_pages"  # failed pages with an HTTP response (4xx/5xx)
 STAT_PAGE = "health/page/"  # + kind (+ "/" + rule): pages the page classifier recognised
 STAT_EXPECT = "health/expect_missing/"  # + list|detail + "/" + index of the selector
-STAT_LATENCY_SUM = "health/latency_s"
-STAT_LATENCY_COUNT = "health/latency_count"
+# The median response time of list, detail and API pages (the spider sets it at the end:
+# a median, so that a few slow answers on a loaded machine are not a slow site).
+STAT_LATENCY_MEDIAN = "health/latency_median_s"
 STAT_STALLED = "health/stalled_s"  # longest time without progress (the stalled monitor)
 STAT_LISTINGS = "health/listings"  # listings stored this run (the coverage denominator)
 STAT_FIELD = "health/field/"  # + field: listings stored with that field
@@ -45,7 +46,7 @@ HTTP_ERRORS = "http_errors"
 REQUESTS = "requests"
 RETRIES = "retries"
 PAGES_CHECKED = "pages_checked"
-LATENCY_MEAN_S = "latency_mean_s"
+LATENCY_S = "latency_median_s"
 STALLED_S = "stalled_s"
 TOR_REQUESTS = "tor_requests"
 TOR_FAILURES = "tor_failures"
@@ -125,8 +126,8 @@ def run_metrics(stats: Mapping[str, Any]) -> dict[str, float]:
     }
     if list_pages and entries:
         out[ENTRIES_PER_LIST_PAGE] = entries / list_pages
-    if get(STAT_LATENCY_COUNT):
-        out[LATENCY_MEAN_S] = get(STAT_LATENCY_SUM) / get(STAT_LATENCY_COUNT)
+    if get(STAT_LATENCY_MEDIAN):
+        out[LATENCY_S] = get(STAT_LATENCY_MEDIAN)
     listings = out[LISTINGS]
     if listings:
         for name in COVERAGE_FIELDS:

@@ -190,3 +190,32 @@ def test_each_demo_condition_is_judged_with_its_reason_and_undone_is_healthy(dat
     forbidden = next(codes for condition, _, codes in seen if condition == "forbidden")
     assert "http_errors" in forbidden and "run_failed" in forbidden
     assert next(codes for c, _, codes in seen if c == "slow") == ["slow"]
+
+
+@pytest.mark.elasticsearch
+def test_health_is_judged_and_read_back_with_the_elasticsearch_store(es_server, data_dir):
+    import json
+    import subprocess
+    import sys
+    import uuid
+
+    store = {"STORE_URL": es_server.url, "STORE_INDEX_PREFIX": f"t{uuid.uuid4().hex[:10]}"}
+    with running_world(seed=1, size=20, platforms=["demo-jobs"]) as world:
+        env = crawl_env(world, data_dir, store)
+        first = run_crawl("demo-jobs", env)
+        world.set_condition("demo-jobs", "layout")
+        second = run_crawl("demo-jobs", env)
+    assert first.stat("health") == "healthy", first.output[-3000:]
+    assert second.stat("health") == "failing", second.output[-3000:]
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler", "health", "demo-jobs", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (entry,) = json.loads(proc.stdout)["platforms"]
+    assert entry["status"] == "failing"
+    assert entry["reasons"][0]["code"] == "list_zero_entries"
+    assert [r["health"] for r in entry["runs"]] == ["failing", "healthy"]

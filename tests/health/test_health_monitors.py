@@ -34,8 +34,7 @@ def stats_for(metrics: dict[str, float]) -> dict[str, float]:
         "tor/request_count": metrics.get("tor_requests", 0),
         "tor/failures/circuit": metrics.get("tor_failures", 0),
         "browser/disconnects": metrics.get("browser_crashes", 0),
-        M.STAT_LATENCY_SUM: metrics.get("latency_mean_s", 0) * 10,
-        M.STAT_LATENCY_COUNT: 10 if "latency_mean_s" in metrics else 0,
+        M.STAT_LATENCY_MEDIAN: metrics.get("latency_median_s", 0),
     }
     for field in M.COVERAGE_FIELDS:
         if M.coverage(field) in metrics:
@@ -95,8 +94,7 @@ def test_run_metrics_leave_robots_txt_out_and_compute_rates_and_coverage():
         M.STAT_PAGE + "captcha": 2,
         M.STAT_PAGE + "captcha/recaptcha_widget": 2,
         M.STAT_EXPECT + "detail/1": 3,
-        M.STAT_LATENCY_SUM: 2.0,
-        M.STAT_LATENCY_COUNT: 24,
+        M.STAT_LATENCY_MEDIAN: 0.05,
         "finish_reason": "finished",  # not a number: ignored
     }
     m = M.run_metrics(stats)
@@ -105,7 +103,7 @@ def test_run_metrics_leave_robots_txt_out_and_compute_rates_and_coverage():
     assert m["coverage_price"] == 0.25 and m["coverage_title"] == 0
     assert m["page_captcha"] == 2 and "page_captcha/recaptcha_widget" not in m
     assert m["expect_missing_detail_1"] == 3
-    assert m["latency_mean_s"] == pytest.approx(2.0 / 24)
+    assert m["latency_median_s"] == 0.05
     assert m["pages_checked"] == 24
 
 

@@ -32,7 +32,7 @@ HEALTHY = {
     "requests": 84,
     "retries": 0,
     "pages_checked": 84,
-    "latency_mean_s": 0.02,
+    "latency_median_s": 0.02,
     "stalled_s": 0,
     "coverage_title": 1.0,
     "coverage_body": 1.0,
@@ -213,7 +213,7 @@ CASES = [
     ),
     (
         "responses 100x slower than usual",
-        {"latency_mean_s": 2.0},
+        {"latency_median_s": 2.0},
         {},
         HISTORY,
         "degraded",
@@ -221,7 +221,15 @@ CASES = [
     ),
     (
         "10x slower but still fast in absolute terms",
-        {"latency_mean_s": 0.2},
+        {"latency_median_s": 0.2},
+        {},
+        HISTORY,
+        "healthy",
+        [],
+    ),
+    (
+        "1.2 s on a loaded machine: over 5x the usual but not over 1.5 s",
+        {"latency_median_s": 1.2},
         {},
         HISTORY,
         "healthy",
@@ -229,7 +237,7 @@ CASES = [
     ),
     (
         "slow without history is not judged",
-        {"latency_mean_s": 2.0},
+        {"latency_median_s": 2.0},
         {},
         [],
         "healthy",
@@ -392,3 +400,15 @@ def test_twenty_unchanged_runs_raise_nothing():
         statuses.append(this.health.status)
         history.insert(0, this)
     assert statuses == ["healthy"] * 20
+
+
+def test_a_run_stopped_before_its_end_is_not_compared_with_whole_runs():
+    # The scheduler stopped the crawl half-way (SIGTERM: status interrupted): fewer listings
+    # found is not a drop, and the run does not become part of the baseline.
+    half = {"entries": 20, "entries_per_list_page": 20, "list_pages": 1, "listings": 20}
+    assert run(half, status="interrupted").status == "healthy"
+    assert codes(run(half)) == ["items_drop"]
+    interrupted = [job(n, status="interrupted") for n in range(1, 6)]
+    assert run(half, interrupted).status == "healthy"  # no whole runs: no baseline
+    stalled = run({**half, "stalled_s": 900}, status="interrupted")
+    assert codes(stalled) == ["stalled"]
