@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from crawler.models import utcnow
+from crawler.models import HealthReason, utcnow
 
 
 def alert_id(rule: str, listing_id: str, fingerprint: str) -> str:
@@ -30,6 +30,12 @@ def growth_alert_id(rule: str, cluster_id: str, period: int) -> str:
     return hashlib.sha256(
         f"{rule}\x1fcluster_growth\x1f{cluster_id}\x1f{period}".encode()
     ).hexdigest()[:32]
+
+
+def health_alert_id(rule: str, platform: str, job_id: str) -> str:
+    """One health alert per rule, platform and judged run (crawler.alerts.health): a retry,
+    a second process or a re-run of the notifier for the same job finds it in the outbox."""
+    return hashlib.sha256(f"{rule}\x1fhealth\x1f{platform}\x1f{job_id}".encode()).hexdigest()[:32]
 
 
 def idempotency_key(alert_id: str, channel: str) -> str:
@@ -65,6 +71,22 @@ class AlertCluster(BaseModel):
     window_end: datetime | None = None
 
 
+class AlertHealth(BaseModel):
+    """What a health alert is about (crawler.alerts.health): a platform's status changed
+    between two judged runs. Messages and advice are our own words (crawler.health), never
+    page text."""
+
+    job_id: str  # the run whose judgement changed the status
+    status: str  # healthy | degraded | failing, as the rule sees it (its min_status)
+    judged: str  # the run's own status (differs from `status` under min_status: failing)
+    previous: str | None = None  # the previous judged run's status; None: first judged run
+    previous_job_id: str | None = None
+    change: str  # failing | degraded | recovered | reasons (same status, new reason code)
+    reasons: list[HealthReason] = Field(default_factory=list)
+    new_codes: list[str] = Field(default_factory=list)  # reason codes the previous run lacked
+    finished_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class GrowthClaim:
     """The members a `cluster_growth` alert counts: the outbox keeps them with the alert, in
@@ -93,6 +115,7 @@ class Alert(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     scraped_at: datetime | None = None  # when the listing was seen: for latency accounting
     cluster: AlertCluster | None = None  # cluster conditions: the cluster it is about
+    health: AlertHealth | None = None  # health rules: the platform's change of status
     _growth: GrowthClaim | None = PrivateAttr(default=None)
 
     @property
@@ -109,6 +132,8 @@ class Alert(BaseModel):
         return self.model_dump(mode="json")
 
     def subject(self) -> str:
+        if self.health is not None:
+            return f"[flagwatch] {self.rule}: {health_headline(self.platform, self.health)}"
         c = self.cluster
         if c is not None and c.new_members is not None:
             return (
@@ -142,8 +167,32 @@ class Alert(BaseModel):
             )
         return lines
 
+    def health_lines(self) -> list[str]:
+        """What a health alert says below its subject: every reason with what to do."""
+        h = self.health
+        if h is None:
+            return []
+        was = f" (was {h.previous})" if h.previous else " (first judged run)"
+        lines = [f"Platform: {self.platform}", f"Status: {h.judged}{was}", f"Run: {h.job_id}"]
+        shown = [r for r in h.reasons if h.change != "recovered"]
+        if shown:
+            lines.append("Reasons:")
+            for r in shown:
+                new = " (new)" if r.code in h.new_codes and h.change == "reasons" else ""
+                lines.append(f"- [{r.severity}] {r.code}{new}: {printable(r.message)}")
+                if r.advice:
+                    lines.append(f"  What to do: {printable(r.advice)}")
+        lines.append(f"Details: crawler health {self.platform} (docs/health.md)")
+        return lines
+
     def text(self) -> str:
         """Plain-text body for e-mail and chat channels."""
+        if self.health is not None:
+            lines = [self.subject(), *self.health_lines()]
+            if self.rule_description:
+                lines.append(f"Rule: {self.rule} - {self.rule_description}")
+            lines.append(f"Alert id: {self.id}")
+            return "\n".join(lines)
         lines = [self.subject(), f"Listing: {self.url}"]
         if self.rule_description:
             lines.append(f"Rule: {self.rule} - {self.rule_description}")
@@ -166,3 +215,35 @@ class Alert(BaseModel):
         lines += self.cluster_lines()
         lines.append(f"Alert id: {self.id}")
         return "\n".join(lines)
+
+
+def printable(text: str) -> str:
+    """One line of our own words, with any control character (a newline, an escape
+    sequence) replaced: what reaches a terminal, a mail or a chat stays one plain line."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def health_headline(platform: str, h: AlertHealth) -> str:
+    """'demo-x is failing: selector list.item matched 0 entries on 3 list pages; the layout
+    may have changed' (the first, most severe reason; the body lists them all)."""
+    if h.change == "recovered":
+        if h.judged == "healthy":
+            return f"{platform} is healthy again (was {h.previous})"
+        return f"{platform} is no longer {h.previous} (now {h.judged})"
+    order = {"failing": 0, "degraded": 1}
+    reasons = sorted(h.reasons, key=lambda r: order.get(r.severity, 2))
+    if h.change == "reasons":
+        fresh = [r for r in reasons if r.code in h.new_codes]
+        reasons = fresh + [r for r in reasons if r.code not in h.new_codes]
+    head = f"{platform} is {h.status}"
+    if h.change == "reasons":
+        head = f"{platform} is still {h.status}, for a new reason"
+    if not reasons:
+        return head
+    first = reasons[0]
+    line = f"{head}: {printable(first.message)}"
+    if first.advice:
+        line += f"; {printable(first.advice)}"
+    if len(reasons) > 1:
+        line += f" (+{len(reasons) - 1} more)"
+    return line

@@ -90,7 +90,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     except AlertConfigError as exc:
         return _fail(exc)
     print(
-        f"ok: {len(rules.rules)} rule(s) ({len(rules.active)} enabled) in {len(rules.sources)} file(s), "
+        f"ok: {len(rules.rules)} rule(s) ({len(rules.active)} enabled), "
+        f"{len(rules.health_rules)} health rule(s) in {len(rules.sources)} file(s), "
         f"{len(channels)} channel(s) in use, {len(watchlist)} watchlist subject(s)"
     )
     return 0
@@ -106,6 +107,13 @@ def cmd_test(args: argparse.Namespace) -> int:
     except AlertConfigError as exc:
         return _fail(exc)
     rule = rules.get(args.rule)
+    if rule is None and rules.named(args.rule) is not None:
+        return _fail(
+            ValueError(
+                f"{args.rule!r} is a health rule: it alerts when a platform's crawl health "
+                "changes, not on listings (`crawler health` shows each platform's status)"
+            )
+        )
     if rule is None:
         return _fail(
             ValueError(
@@ -203,12 +211,14 @@ def cmd_list(args: argparse.Namespace) -> int:
             continue
         ds = " ".join(f"{d['channel']}={d['state']}" for d in deliveries) or "(no delivery)"
         when = str(r.get("created_at", ""))[:19].replace("T", " ")
-        print(
-            printable(
-                f"{when}  {r.get('rule')}  {r.get('outcome')}  risk {r.get('risk_score')}  "
-                f"{r.get('url')}  {ds}"
-            )
+        health = r.get("health")
+        what = (
+            f"{r.get('platform')} {health.get('change')}: {health.get('judged')} "
+            f"(was {health.get('previous') or 'not judged'})"
+            if isinstance(health, dict)
+            else f"risk {r.get('risk_score')}  {r.get('url')}"
         )
+        print(printable(f"{when}  {r.get('rule')}  {r.get('outcome')}  {what}  {ds}"))
     if not args.json:
         line = f"{len(records)} alert(s) shown"
         if counts is not None:

@@ -27,9 +27,18 @@ exists). Each file holds a mapping with `channels:` (name -> definition, see cha
       - name: fast-growing-network       # a cluster gains 5 members within 24 hours
         cluster_growth: {min_new: 5, within_hours: 24}
         channels: [analysts]
+      - name: crawl-health               # a platform's crawl health changes (docs/health.md)
+        type: health
+        platforms: [demo-classifieds]    # empty or left out: every platform
+        min_status: degraded             # or failing: degraded runs count as healthy
+        new_reasons: false               # true: also a new reason code at the same status
+        channels: [analysts]
 
-All conditions given must hold. Everything is checked when loading; errors name the file,
-the field (rules.N.field) and the reason.
+A rule is a listing rule (the default, `type: listing`) or a health rule (`type: health`,
+crawler.alerts.health: one alert when a platform's judged status changes, see
+docs/alerts.md); a health rule takes only name, description, enabled, platforms,
+min_status, new_reasons and channels. All conditions given must hold. Everything is
+checked when loading; errors name the file, the field (rules.N.field) and the reason.
 
 The cluster conditions (watchlist subjects of kind `cluster`, `cluster_growth`) need facts
 from the store: the engine reads them (crawler.alerts.clusters) and passes them to `match`,
@@ -164,8 +173,52 @@ class RuleMatch(BaseModel):
     period: int | None = None  # cluster_growth: the window slice (alert id)
 
 
+RULE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+HEALTH_LEVELS = {"healthy": 0, "degraded": 1, "failing": 2}
+
+
+class HealthRule(_Strict):
+    """A health rule: tell the channels when a platform's crawl health changes
+    (crawler.alerts.health decides when; docs/alerts.md)."""
+
+    name: str = Field(pattern=RULE_NAME)
+    type: Literal["health"]
+    description: str | None = None
+    enabled: bool = True
+    platforms: list[str] = Field(default_factory=list)  # empty: every platform
+    # The least severe status that counts as "not healthy" for this rule: with `failing`, a
+    # degraded run counts as healthy (no alert for it, a recovery notice when a failing
+    # platform is only degraded again).
+    min_status: Literal["degraded", "failing"] = "degraded"
+    # Also tell when a platform that stays degraded or failing shows a reason code its
+    # previous run did not have. Off by default: secondary reasons come and go while a
+    # platform stays broken (a drop needs a baseline of the same crawl mode, for one), and
+    # each would be another alert for the same breakage.
+    new_reasons: bool = False
+    channels: list[str] = Field(default_factory=list)
+    source_file: str | None = Field(None, exclude=True)
+    source_index: int | None = Field(None, exclude=True)  # its place in the file's rules
+
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, v: list[str]) -> list[str]:
+        if any(not p.strip() for p in v):
+            raise ValueError("platform names must not be empty strings")
+        return v
+
+    @model_validator(mode="after")
+    def _delivers(self) -> HealthRule:
+        if not self.channels:
+            raise ValueError("a health rule needs at least one channel (it would tell nobody)")
+        return self
+
+    def covers(self, platform: str) -> bool:
+        return not self.platforms or platform in self.platforms
+
+
 class AlertRule(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+    name: str = Field(pattern=RULE_NAME)
+    type: Literal["listing"] = "listing"
     description: str | None = None
     enabled: bool = True
     on: Literal["new", "new_or_changed"] = "new"
@@ -179,6 +232,7 @@ class AlertRule(_Strict):
     cluster_growth: ClusterGrowthCondition | None = None
     channels: list[str] = Field(default_factory=list)
     source_file: str | None = Field(None, exclude=True)
+    source_index: int | None = Field(None, exclude=True)  # its place in the file's rules
 
     @field_validator("terms")
     @classmethod
@@ -366,20 +420,40 @@ class ChannelDefinition:
 
 @dataclass
 class RuleSet:
-    rules: list[AlertRule] = field(default_factory=list)
+    rules: list[AlertRule] = field(default_factory=list)  # listing rules
     channels: dict[str, ChannelDefinition] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    health_rules: list[HealthRule] = field(default_factory=list)
 
     def get(self, name: str) -> AlertRule | None:
         return next((r for r in self.rules if r.name == name), None)
 
+    def named(self, name: str) -> AlertRule | HealthRule | None:
+        """A listing or health rule of this name."""
+        return self.get(name) or next((r for r in self.health_rules if r.name == name), None)
+
     @property
     def active(self) -> list[AlertRule]:
+        """The enabled listing rules (the engine evaluates them on stored listings)."""
         return [r for r in self.rules if r.enabled]
 
-    def build_channels(self, environ: dict[str, str] | None = None) -> dict[str, AlertChannel]:
-        """Every channel an enabled rule uses; AlertConfigError when one cannot run (no secret)."""
-        used = {c for r in self.active for c in r.channels}
+    def every(self, enabled: bool = False) -> list[AlertRule | HealthRule]:
+        """Listing and health rules (only the enabled ones with `enabled`)."""
+        rules: list[AlertRule | HealthRule] = [*self.rules, *self.health_rules]
+        return [r for r in rules if r.enabled] if enabled else rules
+
+    @property
+    def active_health(self) -> list[HealthRule]:
+        return [r for r in self.health_rules if r.enabled]
+
+    def build_channels(
+        self, environ: dict[str, str] | None = None, only: list[str] | None = None
+    ) -> dict[str, AlertChannel]:
+        """Every channel an enabled rule (listing or health) uses, or those of `only`;
+        AlertConfigError when one cannot run (no secret)."""
+        used = {c for r in self.every(enabled=True) for c in r.channels}
+        if only is not None:
+            used &= set(only)
         return {n: d.build(environ) for n, d in self.channels.items() if n in used}
 
 
@@ -455,14 +529,31 @@ def parse_rules_file(data: Any, path: str | Path, environ: dict[str, str] | None
     if not isinstance(rules, list):
         raise AlertConfigError(path, "rules", "must be a list of rules")
     for i, raw in enumerate(rules):
+        raw = _fix_yaml_on(raw)
+        kind = raw.get("type", "listing") if isinstance(raw, dict) else "listing"
+        if kind not in ("listing", "health"):
+            raise AlertConfigError(
+                path, f"rules.{i}.type", f"unknown rule type {kind!r}; one of listing, health"
+            )
+        model: type[AlertRule] | type[HealthRule] = HealthRule if kind == "health" else AlertRule
         try:
-            rule = AlertRule.model_validate(_fix_yaml_on(raw))
+            rule = model.model_validate(raw)
         except ValidationError as exc:
             err = exc.errors()[0]
             field_path = f"rules.{i}." + _loc(err["loc"]) if err["loc"] else f"rules.{i}"
-            raise AlertConfigError(path, field_path.rstrip("."), _reason(err)) from None
+            reason = _reason(err)
+            if kind == "health" and err["type"] == "extra_forbidden":
+                reason = (
+                    "not a field of a health rule (it takes name, description, enabled, "
+                    "platforms, min_status, new_reasons, channels)"
+                )
+            raise AlertConfigError(path, field_path.rstrip("."), reason) from None
         rule.source_file = path
-        out.rules.append(rule)
+        rule.source_index = i
+        if isinstance(rule, HealthRule):
+            out.health_rules.append(rule)
+        else:
+            out.rules.append(rule)
     return out
 
 
@@ -488,21 +579,22 @@ def load_rules(path: str | Path | None, environ: dict[str, str] | None = None) -
                     f, f"channels.{name}", f"already defined in {merged.channels[name].source_file}"
                 )
             merged.channels[name] = definition
-        for rule in part.rules:
-            earlier = merged.get(rule.name)
+        for rule in part.every():
+            earlier = merged.named(rule.name)
             if earlier is not None:
                 raise AlertConfigError(
                     f,
-                    f"rules.{part.rules.index(rule)}.name",
+                    f"rules.{rule.source_index}.name",
                     f"rule {rule.name!r} already defined in {earlier.source_file}",
                 )
-            merged.rules.append(rule)
-    for rule in merged.rules:
+            if isinstance(rule, HealthRule):
+                merged.health_rules.append(rule)
+            else:
+                merged.rules.append(rule)
+    for rule in merged.every():
         for j, ch in enumerate(rule.channels):
             if ch not in merged.channels:
-                idx = [r.name for r in merged.rules if r.source_file == rule.source_file].index(
-                    rule.name
-                )
+                idx = rule.source_index
                 raise AlertConfigError(
                     rule.source_file or "?",
                     f"rules.{idx}.channels.{j}",

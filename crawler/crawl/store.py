@@ -10,7 +10,8 @@ after recording the end of the crawl job. Components get the store with
 The crawl job: `previous_jobs(platform)` marks this host's dead `running` jobs of the
 platform as killed (crawler.crawl.jobs) and returns the earlier jobs; `start_job(platform,
 mode)` saves a `running` job with this process's id; at the close, the spider's `finish_job(job, reason)` fills in how the run went and
-the job is saved again. A crawl killed before that stays `running` until the next run or
+the job is saved again; then its health alerts, if its judgement changed the platform's
+status (crawler.alerts.health.notify_health). A crawl killed before that stays `running` until the next run or
 `crawler status` marks it killed.
 """
 
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.alerts.health import notify_health
 from crawler.crawl.jobs import mark_dead_jobs, own_process
 from crawler.models import CrawlJob, utcnow
 from crawler.store import ListingStore, open_store
@@ -123,5 +125,8 @@ class CrawlStore:
                         pending.where,
                     )
                 await store.save_job(self.job)
+                await notify_health(
+                    store, self.job, self.crawler.settings, stats=self.crawler.stats
+                )
         finally:
             await store.close()

@@ -5,15 +5,19 @@ Objects (ids are stable, so importing again with overwrite=true updates them in 
                  labels and formats its actor-cluster fields (fieldAttrs, fieldFormatMap)
   search         high risk (risk_score >= 70), new in the last 24 h, one per indicator id,
                  shared contacts (shared_identifiers >= 1), listings in actor clusters
-                 (cluster_size >= 2, largest clusters first)
+                 (cluster_size >= 2, largest clusters first); on the jobs: degraded
+                 platforms (runs judged degraded or failing, newest first, with the reasons)
   visualization  listings over time per platform, indicator counts, price distribution per
-                 unit, top shared phone numbers, risk histogram, crawl health, largest actor
-                 clusters, fastest-growing actor clusters (new listings in the last 24 h)
-  dashboard      the eight visualizations, by reference (panelRefName/panel_N references),
+                 unit, top shared phone numbers, risk histogram, crawl health (items and
+                 errors; health status per platform over time; the reasons per platform),
+                 largest actor clusters, fastest-growing actor clusters (new listings in the
+                 last 24 h)
+  dashboard      the ten visualizations, by reference (panelRefName/panel_N references),
                  the panel format every Kibana 8.x and 9.x import accepts
 Aggregation-based visualizations only use the flat fields of the listing mapping
 (indicator_ids, price_amount_eur, price_unit, phones...): Kibana cannot aggregate nested
-fields. Versions are declared (coreMigrationVersion, typeMigrationVersion) and kept at old
+fields; a job's health reasons are an array of objects (not nested) for that reason, so
+`health.reasons.code` aggregates as one keyword per reason. Versions are declared (coreMigrationVersion, typeMigrationVersion) and kept at old
 releases on purpose: Kibana migrates older objects forward but rejects newer ones.
 
 The index prefix comes from STORE_INDEX_PREFIX (default "flagwatch"), as for the store.
@@ -46,6 +50,18 @@ CLUSTER_COLUMNS = ["cluster_id", "cluster_size", "platform", "title", "risk_scor
 # from the index, so only fields with a label or a format are named here.
 LISTING_FIELD_LABELS = {"cluster_id": "Actor cluster", "cluster_size": "Cluster size"}
 LISTING_FIELD_FORMATS = {"cluster_size": {"id": "number", "params": {"pattern": "0,0"}}}
+# Crawl health (docs/health.md): each judged job carries health.status (healthy, degraded,
+# failing) and health.reasons (code, severity, message, advice).
+NOT_HEALTHY = 'health.status : "degraded" or health.status : "failing"'
+HEALTH_COLUMNS = [
+    "platform",
+    "health.status",
+    "health.reasons.code",
+    "health.reasons.message",
+    "health.reasons.advice",
+    "items",
+    "errors",
+]
 
 
 def _obj(type_: str, id_: str, attributes: dict[str, Any], refs: list[dict[str, str]]) -> dict:
@@ -141,6 +157,19 @@ def saved_searches(prefix: str) -> list[dict]:
             "New listings (last 24 h)",
             'first_seen >= "now-24h"',
             ("first_seen",),
+        ),
+        # Runs judged not healthy, newest first: the platforms that need a look, and why.
+        _obj(
+            "search",
+            f"{prefix}-degraded-platforms",
+            {
+                "title": "Degraded platforms",
+                "description": "crawl jobs judged degraded or failing (docs/health.md)",
+                "columns": HEALTH_COLUMNS,
+                "sort": [["started_at", "desc"]],
+                "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source(NOT_HEALTHY)},
+            },
+            _index_ref(f"{prefix}-jobs"),
         ),
         search(
             f"{prefix}-shared-contacts",
@@ -274,6 +303,54 @@ def visualizations(prefix: str) -> list[dict]:
                 _terms("3", "platform", "group", 10),
             ],
             jobs,
+        ),
+        # Each platform's runs over time, coloured by their health status: a platform's row
+        # turning from healthy to degraded or failing is the change the health alerts tell.
+        _vis(
+            f"{prefix}-vis-health-status",
+            "Crawl health: status per platform over time",
+            "histogram",
+            _xy("histogram"),
+            [
+                _agg("1", "count", "metric", customLabel="Runs"),
+                _agg("2", "date_histogram", "segment", field="started_at", interval="auto"),
+                _agg(
+                    "3",
+                    "terms",
+                    "group",
+                    field="health.status",
+                    size=3,
+                    order="desc",
+                    orderBy="_key",
+                ),
+                _agg(
+                    "4",
+                    "terms",
+                    "split",
+                    field="platform",
+                    size=20,
+                    order="asc",
+                    orderBy="_key",
+                    row=True,
+                ),
+            ],
+            jobs,
+            "health.status : *",
+        ),
+        # Why: one row per platform and reason code over the runs not judged healthy.
+        _vis(
+            f"{prefix}-vis-health-reasons",
+            "Crawl health: reasons per platform",
+            "table",
+            table,
+            [
+                _agg("1", "count", "metric", customLabel="Runs"),
+                _agg("4", "max", "metric", field="started_at", customLabel="Last run"),
+                _terms("2", "platform", "bucket", 20),
+                _terms("3", "health.reasons.code", "bucket", 20),
+            ],
+            jobs,
+            NOT_HEALTHY,
         ),
         # One row per cluster, most listings first; platforms and the highest risk as columns
         # (a platform split would turn the top 20 clusters into cluster x platform rows).

@@ -102,11 +102,12 @@ def test_objects_have_the_shape_kibana_import_expects(objects: list[dict]) -> No
         "sharing contacts",
         "Indicator: movement",
         "actor clusters",
+        "Degraded platforms",
     ):
         assert needed in titles
     [dash] = by_type["dashboard"]
     panels = json.loads(dash["attributes"]["panelsJSON"])
-    assert len(panels) == len(by_type["visualization"]) == 8
+    assert len(panels) == len(by_type["visualization"]) == 10
     for p in panels:
         assert {"gridData", "panelIndex", "panelRefName", "embeddableConfig"} <= set(p)
         assert p["gridData"]["i"] == p["panelIndex"]

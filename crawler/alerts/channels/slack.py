@@ -24,6 +24,15 @@ class SlackConfig(ChannelConfig):
 
 
 def slack_payload(alert: Alert, channel: str | None = None) -> dict[str, Any]:
+    if alert.health is not None:  # a health alert: no listing to link to
+        lines = [f"*{alert.subject()}*", *alert.health_lines(), f"Alert `{alert.id}`"]
+        payload: dict[str, Any] = {
+            "text": alert.subject(),
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}],
+        }
+        if channel:
+            payload["channel"] = channel
+        return payload
     lines = [f"*<{alert.url}|{alert.subject()}>*"]
     if alert.indicators:
         lines.append("Indicators: " + ", ".join(f"`{i.id}`" for i in alert.indicators))
@@ -39,7 +48,7 @@ def slack_payload(alert: Alert, channel: str | None = None) -> dict[str, Any]:
         lines.append("Terms: " + ", ".join(alert.terms))
     lines += alert.cluster_lines()
     lines.append(f"Alert `{alert.id}`")
-    payload: dict[str, Any] = {
+    payload = {
         "text": f"{alert.subject()} {alert.url}",
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}],
     }

@@ -35,11 +35,14 @@ async def write_touch(conn: Connection, ids: Sequence[str], seen_at: datetime) -
 
 
 async def write_job(conn: Connection, job: CrawlJob) -> None:
+    # Visible to the next read of the platform's jobs (the health alerts' previous judged
+    # run, the next run's history) without waiting for the index refresh; two writes a run.
     await conn.retrying(
         conn.client.index,
         index=conn.names.jobs,
         id=job.id,
         document=job.model_dump(mode="json"),
+        refresh=True,
     )
 
 
