@@ -282,6 +282,13 @@ class HealthThresholds(_Strict):
     list_zero_entries_allowed: int = Field(
         0, ge=0, description="list pages with zero entries allowed beyond the usual number"
     )
+    list_zero_entries_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of a run's list pages that must yield zero entries before the "
+        "platform is judged degraded (an emptied category alone is not a layout change)",
+    )
     detail_no_match_allowed: int = Field(
         0,
         ge=0,

@@ -93,8 +93,17 @@ CASES = [
         ["list_zero_entries", "items_drop"],
     ),
     (
+        # An emptied category (a forum section with no thread left) is ordinary.
         "one list page of four with zero entries",
         {"entries": 60, "entries_per_list_page": 15, "list_zero_entries": 1},
+        {},
+        HISTORY,
+        "healthy",
+        [],
+    ),
+    (
+        "two list pages of four with zero entries",
+        {"entries": 40, "entries_per_list_page": 10, "list_zero_entries": 2},
         {},
         HISTORY,
         "degraded",
