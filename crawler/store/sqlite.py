@@ -65,7 +65,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from crawler.cluster.documents import ClusterDocuments
+from crawler.cluster.documents import ClusterDocuments, collector_paused
 from crawler.models import (
     CrawlJob,
     Listing,
@@ -298,7 +298,9 @@ class SqliteStore(ListingStore):
             return []
         seen_at = _utc(seen_at)
         cache, self._cluster_cache = self._cluster_cache, None  # back only after a commit
-        with self._transaction() as conn:
+        # The collector would walk the cached linking documents on every pass (see
+        # collector_paused); a batch makes no reference cycles worth collecting early.
+        with collector_paused(), self._transaction() as conn:
             results = [self._upsert_one(conn, listing, seen_at) for listing in listings]
             cache = self._link_actors(conn, results, cache)
         self._cluster_cache = cache
