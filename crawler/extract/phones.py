@@ -16,6 +16,8 @@ import functools
 import re
 
 import phonenumbers
+from phonenumbers import phonenumberutil
+from phonenumbers.re_util import re_compile
 
 from crawler.extract.language import TextWords
 from crawler.extract.normalise import clean, fold
@@ -236,9 +238,72 @@ def _valid_e164(digits: str, international: bool, region: str | None) -> str | N
             return None
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(num):
+    if not _is_valid_number(num):
         return None
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Number types other than mobile, in phonenumbers' order (phonenumberutil._number_type_helper).
+_OTHER_TYPES = ("fixed_line", "premium_rate", "toll_free", "shared_cost", "voip",
+                "personal_number", "pager", "uan", "voicemail")  # fmt: skip
+
+
+def _has_type(nsn: str, metadata: phonenumbers.PhoneMetadata) -> bool:
+    """Whether phonenumbers gives the national number a type other than UNKNOWN in this
+    region (what is_valid_number asks of _number_type_helper).
+
+    _number_type_helper tries premium, toll-free, shared-cost, VoIP, personal, pager, UAN,
+    voicemail and fixed-line patterns before mobile, and any match is a type: trying mobile
+    first (the numbers ads carry) answers the same question after two patterns instead of
+    about ten. Mobile is tried only where _number_type_helper tries it (when its pattern is
+    not the fixed-line one, which comes later in the list anyway).
+    """
+    matches = phonenumberutil._is_number_matching_desc
+    if not matches(nsn, metadata.general_desc):
+        return False
+    if not metadata.same_mobile_and_fixed_line_pattern and matches(nsn, metadata.mobile):
+        return True
+    return any(matches(nsn, getattr(metadata, kind)) for kind in _OTHER_TYPES)
+
+
+def _is_valid_number(num: phonenumbers.PhoneNumber) -> bool:
+    """phonenumbers.is_valid_number(num), step by step as phonenumbers 9 takes it
+    (region_code_for_number, then is_valid_number_for_region), with the number type tested
+    by _has_type. tests/extract/test_extract_phones.py compares the two."""
+    country_code = num.country_code
+    if country_code is None:
+        return False  # no region has it: phonenumbers finds none either
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
+    if regions is None:
+        return False
+    nsn = phonenumbers.national_significant_number(num)
+    region = regions[0] if len(regions) == 1 else _region_of(nsn, regions)
+    if region is None:
+        return False
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, region.upper()
+    )
+    if metadata is None or (
+        region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
+        and country_code != phonenumbers.country_code_for_valid_region(region)
+    ):
+        return False
+    return _has_type(nsn, metadata)
+
+
+def _region_of(nsn: str, regions: tuple[str, ...]) -> str | None:
+    """phonenumberutil._region_code_for_number_from_list: the first region of a shared
+    country code whose leading digits, or else whose patterns, take the number."""
+    for region in regions:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            if re_compile(metadata.leading_digits).match(nsn):
+                return region
+        elif _has_type(nsn, metadata):
+            return region
+    return None
 
 
 def _tokens(candidate: str) -> list[str]:

@@ -144,3 +144,39 @@ CASES = [
 )
 def test_extract_phones(text: str, region: str | None, expected: list[str]) -> None:
     assert extract_phones(text, region) == expected
+
+
+def test_is_valid_number_agrees_with_phonenumbers() -> None:
+    # _is_valid_number reorders phonenumbers' own steps (mobile tried first); it must
+    # accept exactly what phonenumbers.is_valid_number accepts.
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    from crawler.extract.phones import _is_valid_number
+
+    rng = random.Random(5)
+    types = [getattr(PhoneNumberType, a) for a in dir(PhoneNumberType) if a.isupper()]
+    numbers = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in types:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            nsn = phonenumbers.national_significant_number(example)
+            i = rng.randrange(len(nsn))
+            for digits in (nsn, nsn[:i] + str(rng.randint(0, 9)) + nsn[i + 1 :], nsn[:-1]):
+                numbers.append(f"+{example.country_code}{digits}")
+    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        for _ in range(5):
+            numbers.append(f"+{code}" + "".join(rng.choices("0123456789", k=rng.randint(4, 14))))
+    checked = 0
+    for text in numbers:
+        try:
+            num = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException:
+            continue
+        assert _is_valid_number(num) == phonenumbers.is_valid_number(num), text
+        checked += 1
+    assert checked > 3000
