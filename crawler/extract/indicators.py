@@ -934,39 +934,39 @@ def _word_starts(key: str, whole: bool) -> re.Pattern[str]:
     return re.compile(rf"{k}(?<![^\W_]{k})" + (r"(?![^\W_])" if whole else ""))
 
 
-def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int, _Index, str]]:
-    """(position, index, key) of every place a key of the table starts a word, in order;
-    a key is looked for only when the text holds an anchor of one of its phrases."""
-    out: list[tuple[int, _Index, str]] = []
+def _candidates(
+    table: _Table, folded: str, words: TextWords
+) -> list[tuple[int, int, str, int, _Index]]:
+    """(position, -length, key, kind, index) of every place a key of the table starts a
+    word, in order (kind: 0 for a word key, 1 for a stem key); a key is looked for only
+    when the text holds an anchor of one of its phrases."""
+    out: list[tuple[int, int, str, int, _Index]] = []
+    append = out.append
     unique, prefixes = words.unique, words.prefixes
-    anchor_of = table.anchor_of
-    for index, keys, is_stem in (
-        (table.words, unique & table.word_keys, False),
-        (table.stems, prefixes & table.stem_keys, True),
+    for index, keys, anchors, kind in (
+        (table.words, unique & table.word_keys, table.word_anchors, 0),
+        (table.stems, prefixes & table.stem_keys, table.stem_anchors, 1),
     ):
         starts = index.starts
         for key in keys:
-            anchor = anchor_of(key, is_stem)
-            if (
-                anchor is not None
-                and anchor[0].isdisjoint(unique)
-                and anchor[1].isdisjoint(prefixes)
-            ):
-                continue
+            anchor = anchors.get(key)  # _Table.anchor_of, inline: it runs for every key
+            if anchor is not None:
+                if anchor.__class__ is list:
+                    anchor = table.anchor_of(key, kind == 1)
+                if anchor[0].isdisjoint(unique) and anchor[1].isdisjoint(prefixes):
+                    continue
             pattern = starts.get(key)
             if pattern is None:
-                pattern = starts[key] = _word_starts(key, not is_stem)
+                pattern = starts[key] = _word_starts(key, not kind)
+            size = -len(key)
             for m in pattern.finditer(folded):
-                out.append((m.start(), index, key))
-    # Position first; at one position the longer key, then the key itself: a fixed order,
-    # never the iteration order of a set, which changes with the process's hash seed (the
-    # same text gave different evidence in two runs).
-    out.sort(key=_candidate_order)
+                append((m.start(), size, key, kind, index))
+    # Position first; at one position the longer key, then the key itself, then word keys
+    # before stem keys: a fixed order, never the iteration order of a set, which changes
+    # with the process's hash seed (the same text gave different evidence in two runs).
+    # The tuples sort so by themselves (no two share position, key and kind).
+    out.sort()
     return out
-
-
-def _candidate_order(candidate: tuple[int, _Index, str]) -> tuple[int, int, str]:
-    return candidate[0], -len(candidate[2]), candidate[2]
 
 
 _LAST_CLAUSE_END = re.compile(r"(?s:.*)[.!?;:,\n()]")  # match(): up to the last one
@@ -1128,8 +1128,11 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     # The words to test anchors, guards and contexts against, hashtags' words included.
     seen_words = words if unique is words.unique else TextWords(folded, folded, [], unique)
     candidates = _candidates(table, folded, seen_words)
-    for pos, index, key in candidates:
-        for group in index.groups_of(key):
+    for pos, _, key, _, index in candidates:
+        groups: list[_Group] = index.groups[key]
+        if groups and groups[0].__class__ is not _Group:
+            groups = index.groups_of(key)
+        for group in groups:
             ind = group.indicator
             if pos < covered.get(ind, 0):
                 continue
@@ -1206,14 +1209,20 @@ def _match_concepts(
     # An indicator the phrases found at full weight needs no second look: concepts are
     # there for the wordings the phrases miss.
     done_ids = {h.id for _, _, h in hits if h.weight >= 1.0}
+    concepts = table.concepts
     for n in sorted(todo):
-        concept = table.concept(n)
+        concept = concepts[n]
+        if concept.__class__ is not _Concept:
+            concept = table.concept(n)
         if concept.indicator in done_ids:
             continue
-        if not all(  # _WordList.may_match, inline: this runs for every concept woken up
-            c.always or not c.words.isdisjoint(unique) or not c.stems.isdisjoint(prefixes)
-            for c in concept.classes
-        ):
+        # _WordList.may_match of every list, inline: this runs for every concept woken up.
+        missing = False
+        for wl in concept.classes:
+            if not wl.always and wl.words.isdisjoint(unique) and wl.stems.isdisjoint(prefixes):
+                missing = True
+                break
+        if missing:
             continue
         langs = {concept.lang, lang or concept.lang, "en"}
         if concept.needs and not any(
