@@ -16,7 +16,6 @@ import functools
 import re
 
 import phonenumbers
-from phonenumbers import phonenumberutil
 from phonenumbers.re_util import re_compile
 
 from crawler.extract.language import TextWords
@@ -258,12 +257,35 @@ def _has_type(nsn: str, metadata: phonenumbers.PhoneMetadata) -> bool:
     about ten. Mobile is tried only where _number_type_helper tries it (when its pattern is
     not the fixed-line one, which comes later in the list anyway).
     """
-    matches = phonenumberutil._is_number_matching_desc
+    matches = _matches_desc
     if not matches(nsn, metadata.general_desc):
         return False
     if not metadata.same_mobile_and_fixed_line_pattern and matches(nsn, metadata.mobile):
         return True
     return any(matches(nsn, getattr(metadata, kind)) for kind in _OTHER_TYPES)
+
+
+_DESC_PATTERNS: dict[str, re.Pattern[str]] = {}  # national number pattern -> compiled
+
+
+def _matches_desc(nsn: str, desc: phonenumbers.PhoneNumberDesc | None) -> bool:
+    """phonenumberutil._is_number_matching_desc(nsn, desc): the possible lengths, then the
+    national number pattern matched in full. Its steps (_match_national_number, re_compile,
+    re.compile's cache, match then fullmatch) cost more than the match itself: here the
+    compiled pattern is kept, and a full match alone decides (a pattern that matches the
+    whole number also matches at its start)."""
+    if desc is None:
+        return False
+    lengths = desc.possible_length
+    if lengths and len(nsn) not in lengths:
+        return False
+    source = desc.national_number_pattern
+    if not source:
+        return False
+    pattern = _DESC_PATTERNS.get(source)
+    if pattern is None:
+        pattern = _DESC_PATTERNS[source] = re.compile(source)
+    return pattern.fullmatch(nsn) is not None
 
 
 def _is_valid_number(num: phonenumbers.PhoneNumber) -> bool:

@@ -180,3 +180,34 @@ def test_is_valid_number_agrees_with_phonenumbers() -> None:
         assert _is_valid_number(num) == phonenumbers.is_valid_number(num), text
         checked += 1
     assert checked > 3000
+
+
+def test_matches_desc_agrees_with_phonenumbers() -> None:
+    # _matches_desc keeps compiled patterns and tests a full match only; it must answer as
+    # phonenumberutil._is_number_matching_desc for every description of every region.
+    import random
+
+    import phonenumbers
+    from phonenumbers import phonenumberutil
+
+    from crawler.extract.phones import _matches_desc
+
+    rng = random.Random(7)
+    kinds = ("general_desc", "fixed_line", "mobile", "premium_rate", "toll_free",
+             "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail")  # fmt: skip
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        assert metadata is not None
+        samples = ["".join(rng.choices("0123456789", k=rng.randint(3, 14))) for _ in range(6)]
+        for kind in kinds:
+            desc = getattr(metadata, kind)
+            if desc is not None and desc.example_number:
+                samples.append(desc.example_number)
+        for kind in kinds:
+            desc = getattr(metadata, kind)
+            for nsn in samples:
+                expected = phonenumberutil._is_number_matching_desc(nsn, desc)
+                assert _matches_desc(nsn, desc) == expected, (region, kind, nsn)
+                checked += 1
+    assert checked > 20000
