@@ -302,9 +302,10 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     scores: dict[str, float] = {}
     # In sorted order: float sums depend on the order of the terms, and a set's order
     # changes with the hash seed (a near tie between cs and sk went either way).
-    for w in sorted(unique & table.keys()):
-        for lang, weight in table[w]:
-            scores[lang] = scores.get(lang, 0.0) + weight
+    get = scores.get
+    for entries in map(table.__getitem__, sorted(unique & table.keys())):
+        for lang, weight in entries:
+            scores[lang] = get(lang, 0.0) + weight
     marks: dict[str, float] = {}
     for ch in _MARK_RE.findall(sample) if not sample.isascii() else ():
         langs, weight = _MARKS[_MARK_OF[ch]]
@@ -333,11 +334,15 @@ def detect_languages(
         scores[hint] *= HINT_FACTOR
     if not scores:
         return [hint] if hint and _hint_fits(text, hint) else []
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    # Best score first, ties by language code: sorted by code, then stably by score (no
+    # Python-level key function; reverse=True keeps the code order of equal scores).
+    ranked = sorted(scores.items())
+    ranked.sort(key=itemgetter(1), reverse=True)
     top = ranked[0][1]
     if top < 0.5 or (len(ranked) > 1 and ranked[1][1] == top and top < 2.0):
         return [hint] if hint and _hint_fits(text, hint) else []
-    return [lang for lang, s in ranked if s >= max(0.5, 0.5 * top)][:3]
+    floor = max(0.5, 0.5 * top)
+    return [lang for lang, s in ranked if s >= floor][:3]
 
 
 def _hint_fits(text: str, hint: str) -> bool:
