@@ -1128,6 +1128,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     # The words to test anchors, guards and contexts against, hashtags' words included.
     seen_words = words if unique is words.unique else TextWords(folded, folded, [], unique)
     candidates = _candidates(table, folded, seen_words)
+    guards = table.guards
     for pos, _, key, _, index in candidates:
         groups: list[_Group] = index.groups[key]
         if groups and groups[0].__class__ is not _Group:
@@ -1149,11 +1150,18 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 _context(table, c, langs, seen_words, folded, contexts) for c in info.needs
             ):
                 continue
-            if any(_context(table, c, langs, seen_words, folded, contexts) for c in info.unless):
+            if info.unless and any(
+                _context(table, c, langs, seen_words, folded, contexts) for c in info.unless
+            ):
                 continue
             if _negated(folded, start, end, _negations(table, info.lang, lang), info.own_words):
                 continue
-            if any(_guarded(table, g, ind, seen_words, folded, start, end) for g in langs):
+            guarded = False
+            for g in langs:  # only the languages that have guards for the indicator
+                if (g, ind) in guards and _guarded(table, g, ind, seen_words, folded, start, end):
+                    guarded = True
+                    break
+            if guarded:
                 continue
             if ind == "movement" and _asks(folded, end):
                 continue  # "New in town?" asks the reader, it does not describe anyone
@@ -1229,7 +1237,9 @@ def _match_concepts(
             _context(table, c, langs, words, folded, contexts) for c in concept.needs
         ):
             continue
-        if any(_context(table, c, langs, words, folded, contexts) for c in concept.unless):
+        if concept.unless and any(
+            _context(table, c, langs, words, folded, contexts) for c in concept.unless
+        ):
             continue
         first = concept.classes[0].spans(words, folded)
         if not first:
