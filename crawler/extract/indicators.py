@@ -970,7 +970,9 @@ def _candidates(
 
 
 _LAST_CLAUSE_END = re.compile(r"(?s:.*)[.!?;:,\n()]")  # match(): up to the last one
-_SENTENCE_END = re.compile(r"[!?;\n]|\.(?!\d)")
+# Alternatives that each open with a literal: the engine then skips ahead to one of these
+# characters (written "[!?;\n]|\.(?!\d)", it would try the whole pattern at every position).
+_SENTENCE_END = re.compile(r"\.(?!\d)|!|\?|;|\n")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # Hits of the key's indicator are not counted in the same sentence as the value's: the
 # housing and the nationality of a refugee lure are the lure ("Ukrainian women who fled

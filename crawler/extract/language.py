@@ -125,6 +125,7 @@ _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _LATIN_RUNS = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 # Scanning the first KB or so is enough to decide; long pages cost no more than short ones.
 _SAMPLE = 1200
+_DIGIT_RUN = re.compile(r"[0-9][0-9]*")  # not [0-9]+: a leading class lets search skip ahead
 _SAMPLE_WORDS = 150
 
 
@@ -151,6 +152,17 @@ class TextWords:
         return frozenset(
             set(map(_FIRST3, unique)).union(map(_FIRST4, unique), map(_FIRST5, unique))
         )
+
+    @functools.cached_property
+    def digit_runs(self) -> tuple[list[int], list[int]]:
+        """Starts and ends of the runs of ASCII digits in `text`, in order: one scan shared
+        by the price and phone extractors, which look for numbers from each digit on."""
+        starts: list[int] = []
+        ends: list[int] = []
+        for m in _DIGIT_RUN.finditer(self.text):
+            starts.append(m.start())
+            ends.append(m.end())
+        return starts, ends
 
     @functools.cached_property
     def scripts(self) -> tuple[str, ...]:

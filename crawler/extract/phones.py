@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 
 import phonenumbers
 from phonenumbers.re_util import re_compile
@@ -408,11 +409,24 @@ def extract_phones(
         decoded = _mask_ibans(decoded)
     out: list[str] = []
     pos = 0
+    # Digits are looked up in the runs TextWords found, while the text is still the one
+    # it split (not after spelled-out digits were decoded or account numbers masked).
+    split = words.text if words is not None else None
+    starts, ends = words.digit_runs if words is not None and decoded is split else ([], [])
     while True:
-        seed = _DIGIT.search(decoded, pos)
-        if seed is None:
-            break
-        at = seed.start()
+        if decoded is split:
+            i = bisect_right(starts, pos) - 1  # the last run that starts at or before pos
+            if i >= 0 and pos < ends[i]:
+                at = pos
+            elif i + 1 < len(starts):
+                at = starts[i + 1]
+            else:
+                break
+        else:
+            seed = _DIGIT.search(decoded, pos)
+            if seed is None:
+                break
+            at = seed.start()
         # _LEAD can only end in one of these (or in a space after "+"): skip it otherwise.
         before = decoded[at - 1 : at] if at else ""
         lead = (
@@ -420,14 +434,14 @@ def extract_phones(
             if before in _LEAD_ENDS or (before.isspace() and decoded[at - 2 : at - 1] == "+")
             else None
         )
-        m = _CANDIDATE.match(decoded, lead.start() if lead else seed.start())
+        m = _CANDIDATE.match(decoded, lead.start() if lead else at)
         if m is None:
-            m = _CANDIDATE.match(decoded, seed.start())
+            m = _CANDIDATE.match(decoded, at)
         if m is None:
             # A digit glued to a word ("abc123"): skip the whole word.
-            rest = _WORD_REST.match(decoded, seed.start())
-            word_end = rest.end() if rest else seed.start() + 1
-            pos = max(word_end, seed.start() + 1)
+            rest = _WORD_REST.match(decoded, at)
+            word_end = rest.end() if rest else at + 1
+            pos = max(word_end, at + 1)
             continue
         pos = m.end()
         cand = m.group(0)

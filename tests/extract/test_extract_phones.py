@@ -211,3 +211,22 @@ def test_matches_desc_agrees_with_phonenumbers() -> None:
                 assert _matches_desc(nsn, desc) == expected, (region, kind, nsn)
                 checked += 1
     assert checked > 20000
+
+
+def test_phones_with_words_agree() -> None:
+    # Given the text's TextWords, extract_phones takes digits from its digit runs while the
+    # text is unchanged: the same numbers as the regex scan, also when an IBAN is masked
+    # or spelled-out digits are decoded.
+    from crawler.extract.language import TextWords
+
+    texts = [
+        "Call 06 12345678 or +31 6 1234 5678, 150 EUR. abc123 06-87654321",
+        "IBAN NL91 ABNA 0417 1643 00 and tel 0612345678",
+        "acc NL91ABNA0417164300 tel 06 12345678",
+        "zero six one two three four five six seven eight",
+        "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3",
+    ]
+    for text in texts:
+        assert extract_phones(text, "NL", words=TextWords.of(text)) == extract_phones(text, "NL"), (
+            text
+        )
