@@ -116,13 +116,15 @@ _MARK_OF = {
 _MARK_RE = re.compile("[" + "".join(sorted(_MARK_OF)) + "]")
 
 # Runs of each script's letters (counted by their lengths: fewer strings than one a letter).
+# (Written "[a][a]*", not "[a]+": a pattern that opens with a class lets the engine skip
+# ahead to that class, one that opens with a repeat is tried at every position.)
 _SCRIPT_RUNS = {
-    "cyrillic": re.compile(r"[\u0400-\u04ff]+"),
-    "greek": re.compile(r"[\u0370-\u03ff]+"),
-    "georgian": re.compile(r"[\u10a0-\u10ff]+"),
+    "cyrillic": re.compile(r"[\u0400-\u04ff][\u0400-\u04ff]*"),
+    "greek": re.compile(r"[\u0370-\u03ff][\u0370-\u03ff]*"),
+    "georgian": re.compile(r"[\u10a0-\u10ff][\u10a0-\u10ff]*"),
 }
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_LATIN_RUNS = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+_LATIN_RUNS = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f]*")
 # Scanning the first KB or so is enough to decide; long pages cost no more than short ones.
 _SAMPLE = 1200
 _DIGIT_RUN = re.compile(r"[0-9][0-9]*")  # not [0-9]+: a leading class lets search skip ahead
