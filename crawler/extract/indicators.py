@@ -896,11 +896,38 @@ AGE_FIELDS = frozenset(
 )  # fmt: skip
 
 
-def _stated_minor_ages(folded: str) -> list[tuple[int, int]]:
-    """(start, end) of stated ages under 18 in the folded text."""
+def _age_numbers(folded: str, runs: tuple[list[int], list[int]]) -> list[tuple[int, int]]:
+    """The spans _AGE_NUMBER.finditer(folded) finds, read off the text's runs of ASCII
+    digits (TextWords.digit_runs: fold keeps every ASCII digit where it is): a match is a
+    run of two digits "10" to "17" with no other decimal digit next to it (\\d and
+    str.isdecimal are the same test), no ".,:/+-" before it and no ".,:/" and digit after."""
+    out: list[tuple[int, int]] = []
+    n = len(folded)
+    for start, end in zip(*runs, strict=True):
+        if end - start != 2 or folded[start] != "1" or folded[start + 1] not in "01234567":
+            continue
+        if start and (folded[start - 1] in ".,:/+-" or folded[start - 1].isdecimal()):
+            continue
+        if end < n:
+            after = folded[end]
+            if after.isdecimal() or (after in ".,:/" and folded[end + 1 : end + 2].isdecimal()):
+                continue
+        out.append((start, end))
+    return out
+
+
+def _stated_minor_ages(
+    folded: str, runs: tuple[list[int], list[int]] | None = None
+) -> list[tuple[int, int]]:
+    """(start, end) of stated ages under 18 in the folded text (`runs`: its TextWords'
+    digit_runs, when known)."""
     hits: list[tuple[int, int]] = []
-    for m in _AGE_NUMBER.finditer(folded):
-        start, end = m.span()
+    spans = (
+        _age_numbers(folded, runs)
+        if runs is not None
+        else [m.span() for m in _AGE_NUMBER.finditer(folded)]
+    )
+    for start, end in spans:
         before = _AGE_BEFORE.search(folded, max(0, start - 16), start)
         after = _AGE_AFTER.match(folded, end, end + 14)
         if not before and not after:
@@ -1186,7 +1213,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 )
             )
     _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
-    for start, end in _stated_minor_ages(words.lower):
+    for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
             seen.add(("minor_age_stated", evidence.lower()))
