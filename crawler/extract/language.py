@@ -114,6 +114,7 @@ _MARK_OF = {
     if c.lower() in _MARKS
 }
 _MARK_RE = re.compile("[" + "".join(sorted(_MARK_OF)) + "]")
+_MARK_INFO = {c: _MARKS[low] for c, low in _MARK_OF.items()}  # _MARKS[_MARK_OF[c]]
 
 # Runs of each script's letters (counted by their lengths: fewer strings than one a letter).
 # (Written "[a][a]*", not "[a]+": a pattern that opens with a class lets the engine skip
@@ -321,10 +322,19 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
         for lang, weight in entries:
             scores[lang] = get(lang, 0.0) + weight
     marks: dict[str, float] = {}
+    # A mark whose languages all reached the cap of 3.0 below changes nothing more.
+    capped: set[str] = set()
     for ch in _MARK_RE.findall(sample) if not sample.isascii() else ():
-        langs, weight = _MARKS[_MARK_OF[ch]]
+        if ch in capped:
+            continue
+        langs, weight = _MARK_INFO[ch]
+        done = True
         for lang in langs:
-            marks[lang] = marks.get(lang, 0.0) + weight
+            value = marks[lang] = marks.get(lang, 0.0) + weight
+            if value < 3.0:
+                done = False
+        if done:
+            capped.add(ch)
     for lang, value in marks.items():
         if script == "cyrillic" and lang not in ("uk", "ru", "sr"):
             continue
