@@ -56,16 +56,9 @@ _RARE_20XX = tuple(
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u20e3"
 )
 _RARE_BLOCKS = (
-    0x06,
-    0x07,
-    *range(0x09, 0x11),
-    *range(0x17, 0x1D),
-    0xA6,
-    *range(0xA8, 0xAC),
-    0xFE,
-    0xFF,
+    b"\x06\x07\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x17\x18\x19\x1a\x1b\x1c\xa6\xa8\xa9\xaa\xab\xfe\xff"
 )
-_NOT_RARE_BLOCK = bytes(b for b in range(256) if b not in _RARE_BLOCKS)
+_NOT_RARE_BLOCK = bytes(range(256)).translate(None, _RARE_BLOCKS)  # what translate deletes
 
 
 def _may_be_rare(text: str) -> bool:
