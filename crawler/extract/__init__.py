@@ -181,7 +181,7 @@ def extract(
     region = country.upper() if country else _LANG_REGION.get(language or "")
     risk, explanation = score(indicators, extras=extras)
     return Extraction(
-        prices=prices_in_clean(full, language, country=region),
+        prices=prices_in_clean(full, language, country=region, words=words),
         phones=extract_phones(full, region, words=words),
         emails=extract_emails(full, words=words),
         handles=extract_handles(full, region, words=words),

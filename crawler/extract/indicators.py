@@ -896,11 +896,38 @@ AGE_FIELDS = frozenset(
 )  # fmt: skip
 
 
-def _stated_minor_ages(folded: str) -> list[tuple[int, int]]:
-    """(start, end) of stated ages under 18 in the folded text."""
+def _age_numbers(folded: str, runs: tuple[list[int], list[int]]) -> list[tuple[int, int]]:
+    """The spans _AGE_NUMBER.finditer(folded) finds, read off the text's runs of ASCII
+    digits (TextWords.digit_runs: fold keeps every ASCII digit where it is): a match is a
+    run of two digits "10" to "17" with no other decimal digit next to it (\\d and
+    str.isdecimal are the same test), no ".,:/+-" before it and no ".,:/" and digit after."""
+    out: list[tuple[int, int]] = []
+    n = len(folded)
+    for start, end in zip(*runs, strict=True):
+        if end - start != 2 or folded[start] != "1" or folded[start + 1] not in "01234567":
+            continue
+        if start and (folded[start - 1] in ".,:/+-" or folded[start - 1].isdecimal()):
+            continue
+        if end < n:
+            after = folded[end]
+            if after.isdecimal() or (after in ".,:/" and folded[end + 1 : end + 2].isdecimal()):
+                continue
+        out.append((start, end))
+    return out
+
+
+def _stated_minor_ages(
+    folded: str, runs: tuple[list[int], list[int]] | None = None
+) -> list[tuple[int, int]]:
+    """(start, end) of stated ages under 18 in the folded text (`runs`: its TextWords'
+    digit_runs, when known)."""
     hits: list[tuple[int, int]] = []
-    for m in _AGE_NUMBER.finditer(folded):
-        start, end = m.span()
+    spans = (
+        _age_numbers(folded, runs)
+        if runs is not None
+        else [m.span() for m in _AGE_NUMBER.finditer(folded)]
+    )
+    for start, end in spans:
         before = _AGE_BEFORE.search(folded, max(0, start - 16), start)
         after = _AGE_AFTER.match(folded, end, end + 14)
         if not before and not after:
@@ -934,43 +961,45 @@ def _word_starts(key: str, whole: bool) -> re.Pattern[str]:
     return re.compile(rf"{k}(?<![^\W_]{k})" + (r"(?![^\W_])" if whole else ""))
 
 
-def _candidates(table: _Table, folded: str, words: TextWords) -> list[tuple[int, _Index, str]]:
-    """(position, index, key) of every place a key of the table starts a word, in order;
-    a key is looked for only when the text holds an anchor of one of its phrases."""
-    out: list[tuple[int, _Index, str]] = []
+def _candidates(
+    table: _Table, folded: str, words: TextWords
+) -> list[tuple[int, int, str, int, _Index]]:
+    """(position, -length, key, kind, index) of every place a key of the table starts a
+    word, in order (kind: 0 for a word key, 1 for a stem key); a key is looked for only
+    when the text holds an anchor of one of its phrases."""
+    out: list[tuple[int, int, str, int, _Index]] = []
+    append = out.append
     unique, prefixes = words.unique, words.prefixes
-    anchor_of = table.anchor_of
-    for index, keys, is_stem in (
-        (table.words, unique & table.word_keys, False),
-        (table.stems, prefixes & table.stem_keys, True),
+    for index, keys, anchors, kind in (
+        (table.words, unique & table.word_keys, table.word_anchors, 0),
+        (table.stems, prefixes & table.stem_keys, table.stem_anchors, 1),
     ):
         starts = index.starts
         for key in keys:
-            anchor = anchor_of(key, is_stem)
-            if (
-                anchor is not None
-                and anchor[0].isdisjoint(unique)
-                and anchor[1].isdisjoint(prefixes)
-            ):
-                continue
+            anchor = anchors.get(key)  # _Table.anchor_of, inline: it runs for every key
+            if anchor is not None:
+                if anchor.__class__ is list:
+                    anchor = table.anchor_of(key, kind == 1)
+                if anchor[0].isdisjoint(unique) and anchor[1].isdisjoint(prefixes):
+                    continue
             pattern = starts.get(key)
             if pattern is None:
-                pattern = starts[key] = _word_starts(key, not is_stem)
+                pattern = starts[key] = _word_starts(key, not kind)
+            size = -len(key)
             for m in pattern.finditer(folded):
-                out.append((m.start(), index, key))
-    # Position first; at one position the longer key, then the key itself: a fixed order,
-    # never the iteration order of a set, which changes with the process's hash seed (the
-    # same text gave different evidence in two runs).
-    out.sort(key=_candidate_order)
+                append((m.start(), size, key, kind, index))
+    # Position first; at one position the longer key, then the key itself, then word keys
+    # before stem keys: a fixed order, never the iteration order of a set, which changes
+    # with the process's hash seed (the same text gave different evidence in two runs).
+    # The tuples sort so by themselves (no two share position, key and kind).
+    out.sort()
     return out
 
 
-def _candidate_order(candidate: tuple[int, _Index, str]) -> tuple[int, int, str]:
-    return candidate[0], -len(candidate[2]), candidate[2]
-
-
 _LAST_CLAUSE_END = re.compile(r"(?s:.*)[.!?;:,\n()]")  # match(): up to the last one
-_SENTENCE_END = re.compile(r"[!?;\n]|\.(?!\d)")
+# Alternatives that each open with a literal: the engine then skips ahead to one of these
+# characters (written "[!?;\n]|\.(?!\d)", it would try the whole pattern at every position).
+_SENTENCE_END = re.compile(r"\.(?!\d)|!|\?|;|\n")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # Hits of the key's indicator are not counted in the same sentence as the value's: the
 # housing and the nationality of a refugee lure are the lure ("Ukrainian women who fled
@@ -1128,8 +1157,12 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     # The words to test anchors, guards and contexts against, hashtags' words included.
     seen_words = words if unique is words.unique else TextWords(folded, folded, [], unique)
     candidates = _candidates(table, folded, seen_words)
-    for pos, index, key in candidates:
-        for group in index.groups_of(key):
+    guards = table.guards
+    for pos, _, key, _, index in candidates:
+        groups: list[_Group] = index.groups[key]
+        if groups and groups[0].__class__ is not _Group:
+            groups = index.groups_of(key)
+        for group in groups:
             ind = group.indicator
             if pos < covered.get(ind, 0):
                 continue
@@ -1146,11 +1179,18 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 _context(table, c, langs, seen_words, folded, contexts) for c in info.needs
             ):
                 continue
-            if any(_context(table, c, langs, seen_words, folded, contexts) for c in info.unless):
+            if info.unless and any(
+                _context(table, c, langs, seen_words, folded, contexts) for c in info.unless
+            ):
                 continue
             if _negated(folded, start, end, _negations(table, info.lang, lang), info.own_words):
                 continue
-            if any(_guarded(table, g, ind, seen_words, folded, start, end) for g in langs):
+            guarded = False
+            for g in langs:  # only the languages that have guards for the indicator
+                if (g, ind) in guards and _guarded(table, g, ind, seen_words, folded, start, end):
+                    guarded = True
+                    break
+            if guarded:
                 continue
             if ind == "movement" and _asks(folded, end):
                 continue  # "New in town?" asks the reader, it does not describe anyone
@@ -1173,7 +1213,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 )
             )
     _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
-    for start, end in _stated_minor_ages(words.lower):
+    for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
             seen.add(("minor_age_stated", evidence.lower()))
@@ -1206,21 +1246,29 @@ def _match_concepts(
     # An indicator the phrases found at full weight needs no second look: concepts are
     # there for the wordings the phrases miss.
     done_ids = {h.id for _, _, h in hits if h.weight >= 1.0}
+    concepts = table.concepts
     for n in sorted(todo):
-        concept = table.concept(n)
+        concept = concepts[n]
+        if concept.__class__ is not _Concept:
+            concept = table.concept(n)
         if concept.indicator in done_ids:
             continue
-        if not all(  # _WordList.may_match, inline: this runs for every concept woken up
-            c.always or not c.words.isdisjoint(unique) or not c.stems.isdisjoint(prefixes)
-            for c in concept.classes
-        ):
+        # _WordList.may_match of every list, inline: this runs for every concept woken up.
+        missing = False
+        for wl in concept.classes:
+            if not wl.always and wl.words.isdisjoint(unique) and wl.stems.isdisjoint(prefixes):
+                missing = True
+                break
+        if missing:
             continue
         langs = {concept.lang, lang or concept.lang, "en"}
         if concept.needs and not any(
             _context(table, c, langs, words, folded, contexts) for c in concept.needs
         ):
             continue
-        if any(_context(table, c, langs, words, folded, contexts) for c in concept.unless):
+        if concept.unless and any(
+            _context(table, c, langs, words, folded, contexts) for c in concept.unless
+        ):
             continue
         first = concept.classes[0].spans(words, folded)
         if not first:

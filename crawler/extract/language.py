@@ -114,17 +114,21 @@ _MARK_OF = {
     if c.lower() in _MARKS
 }
 _MARK_RE = re.compile("[" + "".join(sorted(_MARK_OF)) + "]")
+_MARK_INFO = {c: _MARKS[low] for c, low in _MARK_OF.items()}  # _MARKS[_MARK_OF[c]]
 
 # Runs of each script's letters (counted by their lengths: fewer strings than one a letter).
+# (Written "[a][a]*", not "[a]+": a pattern that opens with a class lets the engine skip
+# ahead to that class, one that opens with a repeat is tried at every position.)
 _SCRIPT_RUNS = {
-    "cyrillic": re.compile(r"[\u0400-\u04ff]+"),
-    "greek": re.compile(r"[\u0370-\u03ff]+"),
-    "georgian": re.compile(r"[\u10a0-\u10ff]+"),
+    "cyrillic": re.compile(r"[\u0400-\u04ff][\u0400-\u04ff]*"),
+    "greek": re.compile(r"[\u0370-\u03ff][\u0370-\u03ff]*"),
+    "georgian": re.compile(r"[\u10a0-\u10ff][\u10a0-\u10ff]*"),
 }
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_LATIN_RUNS = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+_LATIN_RUNS = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f]*")
 # Scanning the first KB or so is enough to decide; long pages cost no more than short ones.
 _SAMPLE = 1200
+_DIGIT_RUN = re.compile(r"[0-9][0-9]*")  # not [0-9]+: a leading class lets search skip ahead
 _SAMPLE_WORDS = 150
 
 
@@ -151,6 +155,17 @@ class TextWords:
         return frozenset(
             set(map(_FIRST3, unique)).union(map(_FIRST4, unique), map(_FIRST5, unique))
         )
+
+    @functools.cached_property
+    def digit_runs(self) -> tuple[list[int], list[int]]:
+        """Starts and ends of the runs of ASCII digits in `text`, in order: one scan shared
+        by the price and phone extractors, which look for numbers from each digit on."""
+        starts: list[int] = []
+        ends: list[int] = []
+        for m in _DIGIT_RUN.finditer(self.text):
+            starts.append(m.start())
+            ends.append(m.end())
+        return starts, ends
 
     @functools.cached_property
     def scripts(self) -> tuple[str, ...]:
@@ -302,14 +317,24 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     scores: dict[str, float] = {}
     # In sorted order: float sums depend on the order of the terms, and a set's order
     # changes with the hash seed (a near tie between cs and sk went either way).
-    for w in sorted(unique & table.keys()):
-        for lang, weight in table[w]:
-            scores[lang] = scores.get(lang, 0.0) + weight
+    get = scores.get
+    for entries in map(table.__getitem__, sorted(unique & table.keys())):
+        for lang, weight in entries:
+            scores[lang] = get(lang, 0.0) + weight
     marks: dict[str, float] = {}
+    # A mark whose languages all reached the cap of 3.0 below changes nothing more.
+    capped: set[str] = set()
     for ch in _MARK_RE.findall(sample) if not sample.isascii() else ():
-        langs, weight = _MARKS[_MARK_OF[ch]]
+        if ch in capped:
+            continue
+        langs, weight = _MARK_INFO[ch]
+        done = True
         for lang in langs:
-            marks[lang] = marks.get(lang, 0.0) + weight
+            value = marks[lang] = marks.get(lang, 0.0) + weight
+            if value < 3.0:
+                done = False
+        if done:
+            capped.add(ch)
     for lang, value in marks.items():
         if script == "cyrillic" and lang not in ("uk", "ru", "sr"):
             continue
@@ -333,11 +358,15 @@ def detect_languages(
         scores[hint] *= HINT_FACTOR
     if not scores:
         return [hint] if hint and _hint_fits(text, hint) else []
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    # Best score first, ties by language code: sorted by code, then stably by score (no
+    # Python-level key function; reverse=True keeps the code order of equal scores).
+    ranked = sorted(scores.items())
+    ranked.sort(key=itemgetter(1), reverse=True)
     top = ranked[0][1]
     if top < 0.5 or (len(ranked) > 1 and ranked[1][1] == top and top < 2.0):
         return [hint] if hint and _hint_fits(text, hint) else []
-    return [lang for lang, s in ranked if s >= max(0.5, 0.5 * top)][:3]
+    floor = max(0.5, 0.5 * top)
+    return [lang for lang, s in ranked if s >= floor][:3]
 
 
 def _hint_fits(text: str, hint: str) -> bool:

@@ -46,6 +46,31 @@ _RARE = re.compile(
 )
 
 
+# A cheap test that must pass before _RARE can match (a character-class scan tests every
+# character; these are C-speed byte and substring tests). Every character of _RARE is in
+# the Basic Multilingual Plane, so the high byte of its UTF-16 code unit says its block
+# of 256: U+00xx holds only the soft hyphen of them, U+20xx (also the block of dashes,
+# quotes and the euro sign) twenty, and the other blocks below hold the rest.
+_RARE_20XX = tuple(
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u20e3"
+)
+_RARE_BLOCKS = (
+    b"\x06\x07\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x17\x18\x19\x1a\x1b\x1c\xa6\xa8\xa9\xaa\xab\xfe\xff"
+)
+_NOT_RARE_BLOCK = bytes(range(256)).translate(None, _RARE_BLOCKS)  # what translate deletes
+
+
+def _may_be_rare(text: str) -> bool:
+    """False only when _RARE.search(text) finds nothing."""
+    blocks = text.encode("utf-16-le", "surrogatepass")[1::2]
+    return (
+        bool(blocks.translate(None, _NOT_RARE_BLOCK))
+        or "\u00ad" in text
+        or (b"\x20" in blocks and any(map(text.__contains__, _RARE_20XX)))
+    )
+
+
 def _ascii_digit(m: re.Match[str]) -> str:
     return str(unicodedata.digit(m.group(0), 0))
 
@@ -54,7 +79,7 @@ def clean(text: str) -> str:
     """`text` without format characters, keycaps, compatibility forms or non-ASCII digits."""
     if not text or text.isascii():
         return text or ""
-    special = _RARE.search(text) is not None  # one scan for the three rare cases
+    special = _may_be_rare(text) and _RARE.search(text) is not None  # the three rare cases
     if special:
         text = _FORMAT.sub("", text)
         if "\u20e3" in text:

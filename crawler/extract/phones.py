@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 
 import phonenumbers
+from phonenumbers.re_util import re_compile
 
 from crawler.extract.language import TextWords
 from crawler.extract.normalise import clean, fold
@@ -236,9 +238,95 @@ def _valid_e164(digits: str, international: bool, region: str | None) -> str | N
             return None
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(num):
+    if not _is_valid_number(num):
         return None
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Number types other than mobile, in phonenumbers' order (phonenumberutil._number_type_helper).
+_OTHER_TYPES = ("fixed_line", "premium_rate", "toll_free", "shared_cost", "voip",
+                "personal_number", "pager", "uan", "voicemail")  # fmt: skip
+
+
+def _has_type(nsn: str, metadata: phonenumbers.PhoneMetadata) -> bool:
+    """Whether phonenumbers gives the national number a type other than UNKNOWN in this
+    region (what is_valid_number asks of _number_type_helper).
+
+    _number_type_helper tries premium, toll-free, shared-cost, VoIP, personal, pager, UAN,
+    voicemail and fixed-line patterns before mobile, and any match is a type: trying mobile
+    first (the numbers ads carry) answers the same question after two patterns instead of
+    about ten. Mobile is tried only where _number_type_helper tries it (when its pattern is
+    not the fixed-line one, which comes later in the list anyway).
+    """
+    matches = _matches_desc
+    if not matches(nsn, metadata.general_desc):
+        return False
+    if not metadata.same_mobile_and_fixed_line_pattern and matches(nsn, metadata.mobile):
+        return True
+    return any(matches(nsn, getattr(metadata, kind)) for kind in _OTHER_TYPES)
+
+
+_DESC_PATTERNS: dict[str, re.Pattern[str]] = {}  # national number pattern -> compiled
+
+
+def _matches_desc(nsn: str, desc: phonenumbers.PhoneNumberDesc | None) -> bool:
+    """phonenumberutil._is_number_matching_desc(nsn, desc): the possible lengths, then the
+    national number pattern matched in full. Its steps (_match_national_number, re_compile,
+    re.compile's cache, match then fullmatch) cost more than the match itself: here the
+    compiled pattern is kept, and a full match alone decides (a pattern that matches the
+    whole number also matches at its start)."""
+    if desc is None:
+        return False
+    lengths = desc.possible_length
+    if lengths and len(nsn) not in lengths:
+        return False
+    source = desc.national_number_pattern
+    if not source:
+        return False
+    pattern = _DESC_PATTERNS.get(source)
+    if pattern is None:
+        pattern = _DESC_PATTERNS[source] = re.compile(source)
+    return pattern.fullmatch(nsn) is not None
+
+
+def _is_valid_number(num: phonenumbers.PhoneNumber) -> bool:
+    """phonenumbers.is_valid_number(num), step by step as phonenumbers 9 takes it
+    (region_code_for_number, then is_valid_number_for_region), with the number type tested
+    by _has_type. tests/extract/test_extract_phones.py compares the two."""
+    country_code = num.country_code
+    if country_code is None:
+        return False  # no region has it: phonenumbers finds none either
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
+    if regions is None:
+        return False
+    nsn = phonenumbers.national_significant_number(num)
+    region = regions[0] if len(regions) == 1 else _region_of(nsn, regions)
+    if region is None:
+        return False
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, region.upper()
+    )
+    if metadata is None or (
+        region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
+        and country_code != phonenumbers.country_code_for_valid_region(region)
+    ):
+        return False
+    return _has_type(nsn, metadata)
+
+
+def _region_of(nsn: str, regions: tuple[str, ...]) -> str | None:
+    """phonenumberutil._region_code_for_number_from_list: the first region of a shared
+    country code whose leading digits, or else whose patterns, take the number."""
+    for region in regions:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            if re_compile(metadata.leading_digits).match(nsn):
+                return region
+        elif _has_type(nsn, metadata):
+            return region
+    return None
 
 
 def _tokens(candidate: str) -> list[str]:
@@ -321,11 +409,24 @@ def extract_phones(
         decoded = _mask_ibans(decoded)
     out: list[str] = []
     pos = 0
+    # Digits are looked up in the runs TextWords found, while the text is still the one
+    # it split (not after spelled-out digits were decoded or account numbers masked).
+    split = words.text if words is not None else None
+    starts, ends = words.digit_runs if words is not None and decoded is split else ([], [])
     while True:
-        seed = _DIGIT.search(decoded, pos)
-        if seed is None:
-            break
-        at = seed.start()
+        if decoded is split:
+            i = bisect_right(starts, pos) - 1  # the last run that starts at or before pos
+            if i >= 0 and pos < ends[i]:
+                at = pos
+            elif i + 1 < len(starts):
+                at = starts[i + 1]
+            else:
+                break
+        else:
+            seed = _DIGIT.search(decoded, pos)
+            if seed is None:
+                break
+            at = seed.start()
         # _LEAD can only end in one of these (or in a space after "+"): skip it otherwise.
         before = decoded[at - 1 : at] if at else ""
         lead = (
@@ -333,14 +434,14 @@ def extract_phones(
             if before in _LEAD_ENDS or (before.isspace() and decoded[at - 2 : at - 1] == "+")
             else None
         )
-        m = _CANDIDATE.match(decoded, lead.start() if lead else seed.start())
+        m = _CANDIDATE.match(decoded, lead.start() if lead else at)
         if m is None:
-            m = _CANDIDATE.match(decoded, seed.start())
+            m = _CANDIDATE.match(decoded, at)
         if m is None:
             # A digit glued to a word ("abc123"): skip the whole word.
-            rest = _WORD_REST.match(decoded, seed.start())
-            word_end = rest.end() if rest else seed.start() + 1
-            pos = max(word_end, seed.start() + 1)
+            rest = _WORD_REST.match(decoded, at)
+            word_end = rest.end() if rest else at + 1
+            pos = max(word_end, at + 1)
             continue
         pos = m.end()
         cand = m.group(0)

@@ -20,8 +20,10 @@ data and must not be read as such. No settings.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache, lru_cache
 
+from crawler.extract.language import TextWords
 from crawler.extract.normalise import clean, fold
 from crawler.models import Price
 
@@ -280,6 +282,24 @@ def _sale_nearby(text: str, start: int) -> bool:
     return _sale_words().search(fold(text[max(0, start - 120) : start])) is not None
 
 
+def _amounts_at(text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """_AMOUNT_RE.finditer(text), given where the runs of digits start.
+
+    An amount starts with a digit that follows no digit (nor ".", ",", "+" or a letter:
+    the look-behind after its first digit), so only a run's start can open one; each is
+    tried from the end of the amount before, as finditer does.
+    """
+    end = 0
+    match = _AMOUNT_RE.match
+    for start in starts:
+        if start < end:
+            continue
+        m = match(text, start)
+        if m is not None:
+            end = m.end()
+            yield m
+
+
 def extract_prices(text: str, lang: str | None = None, country: str | None = None) -> list[Price]:
     """Prices found in `text`, in order, without duplicates (same amount, currency and unit).
 
@@ -290,13 +310,31 @@ def extract_prices(text: str, lang: str | None = None, country: str | None = Non
     return prices_in_clean(clean(text), lang, country) if text else []
 
 
-def prices_in_clean(text: str, lang: str | None = None, country: str | None = None) -> list[Price]:
-    """extract_prices() for text that crawler.extract.normalise.clean() has cleaned."""
-    if not text or not _ANY_DIGIT.search(text):
+def prices_in_clean(
+    text: str,
+    lang: str | None = None,
+    country: str | None = None,
+    *,
+    words: TextWords | None = None,
+) -> list[Price]:
+    """extract_prices() for text that crawler.extract.normalise.clean() has cleaned.
+
+    `words` is TextWords.of(text) when the caller has it: its digit runs then stand in
+    for a scan of the whole text."""
+    if not text:
         return []
+    if words is not None and words.text is text:
+        starts = words.digit_runs[0]
+        if not starts:
+            return []
+        found = _amounts_at(text, starts)
+    elif not _ANY_DIGIT.search(text):
+        return []
+    else:
+        found = _AMOUNT_RE.finditer(text)
     region = (country or _LANG_REGION.get(lang or "") or "").upper() or None
     amounts: list[dict] = []
-    for m in _AMOUNT_RE.finditer(text):
+    for m in found:
         value = _parse_amount(m.group("num"))
         if value is None:
             continue

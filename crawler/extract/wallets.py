@@ -258,7 +258,7 @@ def _split_addresses(text: str) -> list[tuple[int, Wallet]]:
         head = hint.group(0)
         if head[0] in "bB0" and not head.startswith(("bc1", "BC1", "0x")):
             continue
-        if head[0] == "T" and not any(c.isdigit() or c.isupper() for c in head[1:12]):
+        if head[0] == "T" and not _DIGIT_OR_CAPITAL.search(head, 1, 12):
             continue  # "Termine sind": a word, not the start of a Tron address
         chunks = []
         for chunk in _CHUNK.finditer(text, hint.start()):
@@ -329,3 +329,5 @@ _SPLIT_HINT = re.compile(
     + r")[ \t\n]{1,2}[0-9A-Za-z]{3,}"
 )
 _ALNUM = re.compile(r"[0-9A-Za-z]")
+# A digit or capital (a hint is ASCII letters and digits: str.isdigit and str.isupper).
+_DIGIT_OR_CAPITAL = re.compile(r"[0-9A-Z]")

@@ -417,3 +417,18 @@ def test_sentence_around_cuts_sentences_as_the_whole_text_split_does() -> None:
         for at in range(len(text)):
             k = bisect.bisect_right(ends, at) - 1
             assert _sentence_around(text, at, {}) == (ends[k], ends[k + 1]), (text, at)
+
+
+def test_age_numbers_from_digit_runs_match_the_regex() -> None:
+    import random
+
+    from crawler.extract.indicators import _AGE_NUMBER, _age_numbers
+    from crawler.extract.language import TextWords
+
+    rng = random.Random(5)
+    alphabet = "1111100234567789.,:/+-- ab\n\u0661\U0001e951é–"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        words = TextWords.of(text)
+        expected = [m.span() for m in _AGE_NUMBER.finditer(words.lower)]
+        assert _age_numbers(words.lower, words.digit_runs) == expected, text

@@ -141,3 +141,14 @@ def test_pathological_input_stays_fast(text: str) -> None:
     t0 = time.process_time()
     extract(text, country="NL")
     assert time.process_time() - t0 < 5.0
+
+
+def test_the_rare_character_pretest_passes_every_rare_character() -> None:
+    # clean skips the _RARE scan when _may_be_rare says no: it must never say no wrongly.
+    from crawler.extract.normalise import _RARE, _may_be_rare
+
+    for cp in range(0x110000):
+        ch = chr(cp)
+        if _RARE.match(ch):
+            assert _may_be_rare(f"Квартира € – {ch} ok"), hex(cp)
+    assert not _may_be_rare("Квартира € – ’ ok, ș ł ñ")

@@ -144,3 +144,89 @@ CASES = [
 )
 def test_extract_phones(text: str, region: str | None, expected: list[str]) -> None:
     assert extract_phones(text, region) == expected
+
+
+def test_is_valid_number_agrees_with_phonenumbers() -> None:
+    # _is_valid_number reorders phonenumbers' own steps (mobile tried first); it must
+    # accept exactly what phonenumbers.is_valid_number accepts.
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    from crawler.extract.phones import _is_valid_number
+
+    rng = random.Random(5)
+    types = [getattr(PhoneNumberType, a) for a in dir(PhoneNumberType) if a.isupper()]
+    numbers = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in types:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            nsn = phonenumbers.national_significant_number(example)
+            i = rng.randrange(len(nsn))
+            for digits in (nsn, nsn[:i] + str(rng.randint(0, 9)) + nsn[i + 1 :], nsn[:-1]):
+                numbers.append(f"+{example.country_code}{digits}")
+    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        for _ in range(5):
+            numbers.append(f"+{code}" + "".join(rng.choices("0123456789", k=rng.randint(4, 14))))
+    checked = 0
+    for text in numbers:
+        try:
+            num = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException:
+            continue
+        assert _is_valid_number(num) == phonenumbers.is_valid_number(num), text
+        checked += 1
+    assert checked > 3000
+
+
+def test_matches_desc_agrees_with_phonenumbers() -> None:
+    # _matches_desc keeps compiled patterns and tests a full match only; it must answer as
+    # phonenumberutil._is_number_matching_desc for every description of every region.
+    import random
+
+    import phonenumbers
+    from phonenumbers import phonenumberutil
+
+    from crawler.extract.phones import _matches_desc
+
+    rng = random.Random(7)
+    kinds = ("general_desc", "fixed_line", "mobile", "premium_rate", "toll_free",
+             "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail")  # fmt: skip
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        assert metadata is not None
+        samples = ["".join(rng.choices("0123456789", k=rng.randint(3, 14))) for _ in range(6)]
+        for kind in kinds:
+            desc = getattr(metadata, kind)
+            if desc is not None and desc.example_number:
+                samples.append(desc.example_number)
+        for kind in kinds:
+            desc = getattr(metadata, kind)
+            for nsn in samples:
+                expected = phonenumberutil._is_number_matching_desc(nsn, desc)
+                assert _matches_desc(nsn, desc) == expected, (region, kind, nsn)
+                checked += 1
+    assert checked > 20000
+
+
+def test_phones_with_words_agree() -> None:
+    # Given the text's TextWords, extract_phones takes digits from its digit runs while the
+    # text is unchanged: the same numbers as the regex scan, also when an IBAN is masked
+    # or spelled-out digits are decoded.
+    from crawler.extract.language import TextWords
+
+    texts = [
+        "Call 06 12345678 or +31 6 1234 5678, 150 EUR. abc123 06-87654321",
+        "IBAN NL91 ABNA 0417 1643 00 and tel 0612345678",
+        "acc NL91ABNA0417164300 tel 06 12345678",
+        "zero six one two three four five six seven eight",
+        "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3",
+    ]
+    for text in texts:
+        assert extract_phones(text, "NL", words=TextWords.of(text)) == extract_phones(text, "NL"), (
+            text
+        )

@@ -79,3 +79,22 @@ def test_amount_eur_uses_reference_rates() -> None:
     assert price.amount_eur == pytest.approx(300 * REFERENCE_RATES_EUR["USD"], abs=0.01)
     (eur,) = extract_prices("150€/h")
     assert eur.amount_eur == 150.0
+
+
+def test_prices_with_words_agree() -> None:
+    # Given the text's TextWords, prices_in_clean tries amounts at the digit runs it found
+    # instead of scanning the text: the same prices either way.
+    from crawler.extract.language import TextWords
+    from crawler.extract.prices import prices_in_clean
+
+    texts = [
+        "150€/h, 1.200,50 zł/miesiąc, 300 USD/hour, 1h: 120€ and 800 to 2,000 USD",
+        "abc123 4.5.6 €100-150 +31 20 000 Ft, 30 до 40 тис. грн, 0.05 BTC",
+        "12,3456 7 8 EUR 1h 150 R$ 3.500,00 £1,500.00 20 000 Ft 1.5k EUR",
+        "",
+        "no digits here",
+    ]
+    for text in texts:
+        assert prices_in_clean(text, None, "NL", words=TextWords.of(text)) == prices_in_clean(
+            text, None, "NL"
+        ), text
