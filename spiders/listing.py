@@ -70,7 +70,7 @@ from crawler.crawl.store import CrawlStore
 from crawler.health import metrics as health_stats
 from crawler.models import CrawlJob, listing_id, utcnow
 from crawler.profiles import PlatformProfile, load_profiles
-from crawler.store import ListingStore
+from crawler.store import ListingStore, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -775,6 +775,14 @@ class ListingSpider(scrapy.Spider):
         try:
             history = await store.jobs(self.platform, limit=HISTORY_JOBS)
             job.health = monitor_run(self.crawler.stats.get_stats(), job, history, self.profile)
+        except StoreError as exc:  # our own store is down (spooling): no history to judge by
+            logger.warning(
+                "%s: the run's health is not judged: the store cannot be read (%s); the job "
+                "is recorded unjudged",
+                self.platform,
+                exc,
+            )
+            return
         except Exception as exc:  # the job is recorded all the same, unjudged
             logger.error("%s: the run's health could not be judged: %r", self.platform, exc)
             return
