@@ -32,7 +32,6 @@ from crawler.cluster.documents import (
     DocumentBoilerplate,
     DocumentClusterIndex,
     Loader,
-    collector_paused,
     with_documents,
 )
 from crawler.cluster.signature import band_keys, signature
@@ -79,11 +78,7 @@ class ActorLinker:
         return list(dict.fromkeys(keys))
 
     def link_sync(self, listings: Sequence[Listing]) -> LinkOutcome:
-        """Link with the loader given (SQLite)."""
-        with collector_paused():
-            return self._link_sync(listings)
-
-    def _link_sync(self, listings: Sequence[Listing]) -> LinkOutcome:
+        """Link with the loader given (SQLite, whose upsert pauses the cycle collector)."""
         items = [ClusterListing.from_listing(x) for x in listings]
         self.docs.prefetch([f"rec:{x.id}" for x in items])
         todo = [x for x in items if not (self.docs.get(f"rec:{x.id}") or {}).get("cluster")]
