@@ -69,9 +69,30 @@ class Extraction(BaseModel):
     language: str | None = None
 
 
+class EvidenceRef(BaseModel):
+    """Where the bytes a listing (or one version of it) was read from are archived.
+
+    A WARC response record written by crawler.evidence.capture: `file` is relative to
+    EVIDENCE_DIR (`<platform>/<job id>/<name>.warc.gz`), `offset` and `length` are those of
+    the record's gzip member in that file, `record_id` its WARC-Record-ID and `sha256` the
+    hex SHA-256 of the record's payload (the HTTP body as the server sent it).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str
+    offset: int
+    length: int
+    record_id: str
+    sha256: str
+    uri: str
+    captured_at: datetime
+
+
 class PricePoint(BaseModel):
     at: datetime
     prices: list[Price]
+    evidence: EvidenceRef | None = None  # the capture this version was read from
 
 
 class Listing(BaseModel):
@@ -118,6 +139,15 @@ class Listing(BaseModel):
     cluster_id: str | None = None
     cluster_size: int | None = None
     evidence_sha256: str | None = None  # sha256 of the raw response body the listing came from
+    # The capture of the latest fetch the listing was read from (crawler.evidence); None
+    # when capture is off (EVIDENCE_ENABLED) or the listing predates it.
+    evidence: EvidenceRef | None = None
+    # Removed listings (crawler.evidence.removed): a complete full walk of the platform that
+    # does not find the listing is a miss; STORE_REMOVED_AFTER_MISSES misses in a row set
+    # removed_at (the first miss's time). Seen again: removed_at is cleared, returned_at set.
+    missed_walks: int = 0
+    removed_at: datetime | None = None
+    returned_at: datetime | None = None
     fields: dict[str, Any] = Field(default_factory=dict)  # other profile fields, as scraped
     # What the crawler changed in what the page showed, and why (hostile or oversized pages):
     # "body: cut at 100,000 characters (3,000,000 on the page)", "text: 4 invisible

@@ -133,6 +133,10 @@ STORE_QUEUE_SIZE = 64
 STORE_SPOOL_DIR = ""  # empty: CRAWLER_DATA_DIR/spool
 STORE_SPOOL_RETRY_INTERVAL = 5.0
 
+# A listing a complete full walk of its platform did not find this many times in a row is
+# marked removed (removed_at); runs judged failing (crawl health) do not count as walks.
+STORE_REMOVED_AFTER_MISSES = 2
+
 # ---- ELASTICSEARCH_*: connecting to Elasticsearch (crawler/store/elasticsearch) ----------
 # Credentials come from the environment (or a secrets file it names), never from -s.
 ELASTICSEARCH_API_KEY = ""
@@ -165,6 +169,19 @@ BROWSER_MAX_PAGES = 0  # open pages per context; 0: the profile's concurrency
 BROWSER_NAVIGATION_TIMEOUT_MS = 30000
 BROWSER_RETRY_TIMES = 3  # retries of a request failed by a browser that died
 BROWSER_USER_AGENT = ""  # empty: the profile's, else desktop Chrome's
+
+# ---- EVIDENCE_*: captures, manifests, signatures, case exports (crawler/evidence) ---------
+# Every text response (HTML, JSON) on every route is written to WARC files (capture.py).
+EVIDENCE_ENABLED = True
+EVIDENCE_DIR = ""  # empty: CRAWLER_DATA_DIR/evidence
+EVIDENCE_WARC_MAX_BYTES = 100 * 1024 * 1024  # a run's WARC file rolls over at this size
+# -- capture (crawler/evidence/capture.py)
+# -- manifests and signatures (crawler/evidence/chain.py, keys.py): the Ed25519 signing
+# key is a secret: from the environment (EVIDENCE_SIGNING_KEY, base64) or a key file
+# written by `crawler evidence keygen` (EVIDENCE_SIGNING_KEY_FILE), never from -s.
+EVIDENCE_SIGNING_KEY = ""
+EVIDENCE_SIGNING_KEY_FILE = ""  # empty: CRAWLER_DATA_DIR/keys/evidence-signing.key
+# -- case exports (crawler/evidence/export.py)
 
 # ---- ALERTS_*: rules, watchlist, outbox, delivery (crawler/alerts) -----------------------
 ALERTS_ENABLED = True

@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "health": "crawler.cli.health",
     "profiles": "crawler.cli.profiles",
     "purge": "crawler.cli.purge",
+    "evidence": "crawler.cli.evidence",
+    "timeline": "crawler.cli.timeline",
     "schedule": "crawler.cli.schedule",
     "alerts": "crawler.alerts.cli",
     "extract": "crawler.extract.cli",

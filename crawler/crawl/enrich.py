@@ -108,6 +108,7 @@ def build_listing(raw: RawListing) -> Listing:
         stated_age=parse_age(text.get("age")),
         list_fingerprint=raw.list_fingerprint,
         evidence_sha256=raw.evidence_sha256,
+        evidence=raw.evidence,
         fields={k: v for k, v in text.items() if k not in KNOWN_FIELDS and v is not None},
         alterations=alterations,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.models import Listing, UpsertResult
+from crawler.models import EvidenceRef, Listing, UpsertResult
 
 
 @dataclass
@@ -25,6 +25,7 @@ class RawListing:
     key: str | None = None
     list_fingerprint: str | None = None  # of its entry on a list page
     evidence_sha256: str | None = None  # of the response body it was read from
+    evidence: EvidenceRef | None = None  # its capture (crawler.evidence), when capture is on
     network: str = "clearnet"
     category: str | None = None
     country: str | None = None

@@ -68,6 +68,7 @@ from pydantic import TypeAdapter
 from crawler.cluster.documents import ClusterDocuments, collector_paused
 from crawler.models import (
     CrawlJob,
+    EvidenceRef,
     Listing,
     Price,
     PricePoint,
@@ -324,7 +325,7 @@ class SqliteStore(ListingStore):
                     if listing.first_seen
                     else seen_at,
                     "last_seen": seen_at,
-                    "price_history": [_price_point(seen_at, listing.prices)],
+                    "price_history": [_price_point(seen_at, listing.prices, listing.evidence)],
                 },
             )
             stored.cluster_id = None  # linked after the batch is written (_link_actors)
@@ -342,6 +343,8 @@ class SqliteStore(ListingStore):
         if previous_fingerprint == fingerprint:
             old.last_seen = last_seen
             old.list_fingerprint = list_fingerprint
+            if listing.evidence is not None and last_seen == seen_at:
+                old.evidence = listing.evidence  # the latest capture of the same content
             self._update_listing(conn, num, old)
             return UpsertResult(
                 id=listing.id,
@@ -352,7 +355,7 @@ class SqliteStore(ListingStore):
 
         history = list(old.price_history)
         if not history or _price_key(history[-1].prices) != _price_key(listing.prices):
-            history.append(_price_point(seen_at, listing.prices))
+            history.append(_price_point(seen_at, listing.prices, listing.evidence))
         stored = listing.model_copy(
             update={
                 "fingerprint": fingerprint,
@@ -987,8 +990,8 @@ def fts_match_expression(text: str) -> str | None:
     return " ".join(parts) or None
 
 
-def _price_point(at: datetime, prices: list[Price]) -> PricePoint:
-    return PricePoint(at=at, prices=[p.model_copy() for p in prices])
+def _price_point(at: datetime, prices: list[Price], evidence: EvidenceRef | None) -> PricePoint:
+    return PricePoint(at=at, prices=[p.model_copy() for p in prices], evidence=evidence)
 
 
 def _price_key(prices: list[Price]) -> list[tuple[float, str, str]]:

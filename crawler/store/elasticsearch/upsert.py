@@ -212,7 +212,9 @@ class ListingWrites:
             new.first_seen = min(aware(new.first_seen), seen_at) if new.first_seen else seen_at
             new.last_seen = seen_at
             new.price_history = (
-                [PricePoint.model_construct(at=seen_at, prices=new.prices)] if new.prices else []
+                [PricePoint.model_construct(at=seen_at, prices=new.prices, evidence=new.evidence)]
+                if new.prices
+                else []
             )
             new.cluster_id = None  # actor linking sets it once the batch is written
             meta = {"create": {"_index": self.index, "_id": new.id}}
@@ -243,14 +245,18 @@ class ListingWrites:
             new.price_history = list(old.price_history)
             last_prices = old.price_history[-1].prices if old.price_history else old.prices
             if new.prices and price_key(new.prices) != price_key(last_prices):
-                new.price_history.append(PricePoint.model_construct(at=seen_at, prices=new.prices))
+                new.price_history.append(
+                    PricePoint.model_construct(at=seen_at, prices=new.prices, evidence=new.evidence)
+                )
             if new.list_fingerprint is None:
                 new.list_fingerprint = old.list_fingerprint
         else:
             # As in the SQLite store, the stored document stays (its platform-level signals
             # and risk score included): only when it was seen and its list entry move.
             list_fingerprint = new.list_fingerprint or old.list_fingerprint
+            evidence = new.evidence or old.evidence  # the latest capture of the same content
             new = old
+            new.evidence = evidence
             new.last_seen = seen_at
             new.list_fingerprint = list_fingerprint
         # Actor linking owns them (linking.py).
