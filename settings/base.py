@@ -56,6 +56,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.politeness.RetryAfterMiddleware": 570,
     # After HttpCompressionMiddleware (590) has inflated the body (bounded by DOWNLOAD_MAXSIZE).
     "crawler.crawl.pages.PageBoundsMiddleware": 585,
+    # Evidence (crawler/evidence/capture.py): last before the download handler, so every
+    # route's responses are written as the server sent them (before 590 inflates a gzip
+    # body, before 585 flattens a hostile page).
+    "crawler.evidence.capture.EvidenceCapture": 950,
 }
 # crawler.crawl.politeness: the longest Retry-After waited for (a longer one pauses the
 # platform for the run; profiles set politeness.retry_after_max), and backoff without one.
@@ -176,6 +180,9 @@ EVIDENCE_ENABLED = True
 EVIDENCE_DIR = ""  # empty: CRAWLER_DATA_DIR/evidence
 EVIDENCE_WARC_MAX_BYTES = 100 * 1024 * 1024  # a run's WARC file rolls over at this size
 # -- capture (crawler/evidence/capture.py)
+# Seconds a browser page waits, after its page actions, for the bodies of the responses it
+# loaded (its XHR/fetch JSON) to be written before it is closed.
+EVIDENCE_BROWSER_CAPTURE_TIMEOUT = 10.0
 # -- manifests and signatures (crawler/evidence/chain.py, keys.py): the Ed25519 signing
 # key is a secret: from the environment (EVIDENCE_SIGNING_KEY, base64) or a key file
 # written by `crawler evidence keygen` (EVIDENCE_SIGNING_KEY_FILE), never from -s.

@@ -67,8 +67,10 @@ from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
 from crawler.crawl.settings import profile_settings
 from crawler.crawl.store import CrawlStore
+from crawler.evidence.capture import META_REF as CAPTURE_META
+from crawler.evidence.capture import EvidenceCapture
 from crawler.health import metrics as health_stats
-from crawler.models import CrawlJob, listing_id, utcnow
+from crawler.models import CrawlJob, EvidenceRef, listing_id, utcnow
 from crawler.profiles import PlatformProfile, load_profiles
 from crawler.store import ListingStore, StoreError
 
@@ -560,6 +562,7 @@ class ListingSpider(scrapy.Spider):
             response.meta.get("list_fingerprint"),
             hashlib.sha256(response.body).hexdigest(),
             list(response.meta.get("alterations", [])),
+            response.meta.get(CAPTURE_META),
         )
 
     def _item(
@@ -571,6 +574,7 @@ class ListingSpider(scrapy.Spider):
         list_fingerprint: str | None,
         evidence: str,
         alterations: list[str] | None = None,
+        capture: EvidenceRef | None = None,
     ) -> ListingItem:
         alterations = alterations or []
         limit = self.profile.limits.max_text_chars
@@ -591,6 +595,7 @@ class ListingSpider(scrapy.Spider):
                 fields=fields,
                 list_fingerprint=list_fingerprint,
                 evidence_sha256=evidence,
+                evidence=capture,
                 network=self.profile.network,
                 category=fields.get("category") or self.profile.category,
                 country=self.profile.country,
@@ -641,13 +646,16 @@ class ListingSpider(scrapy.Spider):
         known = await self._known([e[0] for e in entries])
         fresh = 0
         body_sha = hashlib.sha256(response.body).hexdigest()
+        capture = response.meta.get(CAPTURE_META)  # every listing of the page points to it
         for lid, url, key, fields, lfp in entries:
             if lid in known and known[lid] == lfp:
                 self.to_touch.append(lid)
                 self._inc("listing/skipped_known")
                 continue
             fresh += 1
-            yield self._item(url, lid, None if key is None else str(key), fields, lfp, body_sha)
+            yield self._item(
+                url, lid, None if key is None else str(key), fields, lfp, body_sha, None, capture
+            )
         if next_url:
             next_url = self._follow(response.url, next_url)
         if (
@@ -737,6 +745,8 @@ class ListingSpider(scrapy.Spider):
         tried = self.open_chains + read + self.broken_chains
         if tried and not read:
             return "failed"
+        if stats.get_value("evidence/error"):
+            return "failed"  # a capture that could not be written stops the run
         if stats.get_value("store/errors", 0):
             return "failed"
         return "finished" if reason == "finished" else "interrupted"
@@ -745,6 +755,9 @@ class ListingSpider(scrapy.Spider):
         """Fill in how the run went (crawler.crawl.store.CrawlStore saves the job)."""
         self.store = store
         await self._flush_touch()
+        capture = EvidenceCapture.of(self.crawler)
+        if capture is not None:  # close and seal the run's WARC files, whatever the outcome
+            capture.finish(job, self.profile)
         stats = self.crawler.stats
         job.finished_at = utcnow()
         job.status = self._status(reason)
@@ -796,6 +809,8 @@ class ListingSpider(scrapy.Spider):
         stats = self.crawler.stats
         if status == "paused":
             return f"paused: the site asked to wait {stats.get_value('politeness/paused_for_s')} s"
+        if status == "failed" and stats.get_value("evidence/error"):
+            return str(stats.get_value("evidence/error"))
         if status == "failed" and stats.get_value("store/errors", 0):
             return f"{stats.get_value('store/errors')} listing(s) could not be stored"
         if status == "failed":

@@ -33,6 +33,16 @@ connects only to the platform's hosts, chained to the context's own proxy (tor) 
 has one. On top, the page router aborts what the page asks for outside the scope (and
 media) before Chromium tries, counted under `scope/refused/<reason>`.
 
+Evidence (crawler.evidence.capture, when EVIDENCE_ENABLED): every page gets a
+`requestfinished` listener that writes each text response the page loaded (the page's own
+HTML as the network delivered it, and its XHR/fetch JSON) as request and response records.
+After the page actions, the page waits for those writes (EVIDENCE_BROWSER_CAPTURE_TIMEOUT)
+before its content is read and it is closed, and the request's meta gets the reference of
+the page's network response, which the rendered DOM's record refers to. Chromium hands
+over bodies decoded: the records keep the server's Content-Encoding and Content-Length as
+X-Archive-Orig-* headers and say the length of what they hold. A body the browser could
+not give (the page closed first) is counted in `evidence/browser_lost`, logged once.
+
 Everything else is scrapy-playwright's, driven by its PLAYWRIGHT_* settings.
 """
 
@@ -56,6 +66,31 @@ from crawler.browser.fence import ScopeFence
 from crawler.config import get_bool
 from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
+from crawler.evidence.capture import META_NETWORK, EvidenceCapture
+from crawler.evidence.warc import HttpExchange, text_media_type
+from crawler.models import EvidenceRef
+
+
+def decoded_body_headers(headers: list[dict[str, str]], length: int) -> list[tuple[str, str]]:
+    """Response headers in front of a body the browser decoded, agreeing with it: the
+    framing and the encoding of the wire (Transfer-Encoding; Content-Encoding and the
+    encoded Content-Length) kept as X-Archive-Orig-*, Content-Length the recorded body's."""
+    encoded = any(h["name"].lower() == "content-encoding" for h in headers)
+    renamed = (
+        {"transfer-encoding", "content-encoding", "content-length"}
+        if encoded
+        else {"transfer-encoding"}
+    )
+    out = []
+    for h in headers:
+        name, value = h["name"], h["value"]
+        if name.startswith(":"):
+            continue  # HTTP/2 pseudo-headers: the status line says it
+        out.append((f"X-Archive-Orig-{name}", value) if name.lower() in renamed else (name, value))
+    if not any(k.lower() == "content-length" for k, _ in out):
+        out.append(("Content-Length", str(length)))
+    return out
+
 
 _HANDLERS: WeakKeyDictionary[Crawler, BrowserDownloadHandler] = WeakKeyDictionary()
 
@@ -85,6 +120,11 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.fences: dict[str | None, ScopeFence] = {}
         self.report = Reporter(self.stats, logging.getLogger(__name__))
         self.abort_request = self._abort_request
+        self._evidence_crawler = crawler  # the capture middleware may be built after us
+        # page -> (its capture writes in flight, the refs of its main-frame documents)
+        self._page_captures: WeakKeyDictionary[Any, tuple[set[asyncio.Task], list]] = (
+            WeakKeyDictionary()
+        )
 
     def _abort_request(self, playwright_request: Any) -> bool:
         """PLAYWRIGHT_ABORT_REQUEST of every page: media (docs/safety.md), and anything out of scope."""
@@ -157,6 +197,84 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         wrapper = await super()._create_browser_context(name, kwargs, spider)
         wrapper.context.on("close", lambda *_: self._wake_waiters(wrapper))
         return wrapper
+
+    # ---- evidence: what the page loaded ------------------------------------------------
+
+    async def _create_page(self, request: Request, spider: Spider) -> Any:
+        page = await super()._create_page(request, spider)
+        if EvidenceCapture.of(self._evidence_crawler) is not None:
+            state: tuple[set[asyncio.Task], list[EvidenceRef]] = (set(), [])
+            self._page_captures[page] = state
+            page.on("requestfinished", lambda r: self._page_response(state, r))
+        return page
+
+    def _page_response(
+        self, state: tuple[set[asyncio.Task], list], playwright_request: Any
+    ) -> None:
+        pending, documents = state
+        task = asyncio.ensure_future(self._capture_page_response(playwright_request, documents))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    async def _capture_page_response(self, pw_request: Any, documents: list) -> None:
+        capture = EvidenceCapture.of(self._evidence_crawler)
+        if capture is None:
+            return
+        try:
+            response = await pw_request.response()
+            if response is None:
+                return
+            status = response.status
+            bodiless = 300 <= status < 400 or status in (204, 304)
+            content_type = await response.header_value("content-type")
+            if not bodiless and text_media_type(content_type) is None:
+                capture.skip("browser_non_text")  # scripts, stylesheets (media is aborted)
+                return
+            body = b"" if bodiless else await response.body()
+            request_headers = await pw_request.headers_array()
+            response_headers = await response.headers_array()
+            main_document = (
+                pw_request.is_navigation_request() and pw_request.frame.parent_frame is None
+            )
+        except PlaywrightError as exc:
+            capture.report.problem(
+                "browser_lost",
+                logging.WARNING,
+                "evidence: a response the page loaded could not be read from the browser (%s)",
+                type(exc).__name__,
+            )
+            return
+        ref = capture.record_exchange(
+            HttpExchange(
+                url=response.url,
+                method=pw_request.method,
+                request_headers=[
+                    (h["name"], h["value"])
+                    for h in request_headers
+                    if not h["name"].startswith(":")
+                ],
+                request_body=pw_request.post_data_buffer or b"",
+                status=status,
+                reason=response.status_text,
+                response_headers=decoded_body_headers(response_headers, len(body)),
+                body=body,
+            )
+        )
+        if ref is not None and main_document:
+            documents.append(ref)
+
+    async def _apply_page_methods(self, page: Any, request: Request, spider: Spider) -> None:
+        await super()._apply_page_methods(page, request, spider)
+        state = self._page_captures.get(page)
+        if state is None:
+            return
+        pending, documents = state
+        capture = EvidenceCapture.of(self._evidence_crawler)
+        if pending and capture is not None:
+            # The page's responses are written before its content is read and it is closed.
+            await asyncio.wait(set(pending), timeout=capture.config.browser_timeout)
+        if documents:
+            request.meta[META_NETWORK] = documents[-1]
 
     def _wake_waiters(self, wrapper: BrowserContextWrapper) -> None:
         # Releasing a plain asyncio.Semaphore past its start value is allowed; the wrapper is

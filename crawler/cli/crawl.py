@@ -71,6 +71,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     # A setting this platform's crawl cannot use (TOR_STRICT=maybe, a bad TOR_SOCKS_URL...)
     # is a ConfigError here, one line and exit 2, before a lock, a store or a request.
     profile_settings(profiles[args.platform], settings)
+    from crawler.evidence.capture import check_settings as check_capture_settings
+
+    check_capture_settings(settings)  # EVIDENCE_ENABLED=maybe, a missing signing key
     lock = None
     if "SCHEDULER_LOCK_FD" not in os.environ:  # the scheduler hands its own lock down
         lock = PlatformLock.for_settings(settings, args.platform)
@@ -170,7 +173,13 @@ def crawl_exit(platform: str, stats: dict[str, Any], job: Any, reason: str) -> i
             "not yet in Elasticsearch; they are replayed when it is back"
         )
     if status == "failed":
-        stage = "store" if stats.get("store/errors") else "parse"
+        stage = (
+            "evidence"
+            if stats.get("evidence/error")
+            else "store"
+            if stats.get("store/errors")
+            else "parse"
+        )
         _err(f"{platform}: {stage}: {job.message}")
         return EXIT_FAILED
     if status == "paused":
