@@ -31,6 +31,12 @@ walked for ever). A failed detail page does not: it is recorded on the job and r
 by the next runs, MAX_DETAIL_ATTEMPTS times at most, unless it is gone for good (404/410,
 not text, too large, out of scope).
 
+Evidence (crawler.evidence.capture, docs/evidence.md): each raw listing carries the
+`EvidenceRef` of the WARC record its page was read from (response.meta["evidence"]; every
+listing of a JSON page points to that page), and `finish_job` has the run's WARC files
+closed and sealed first, whatever the outcome; a capture that could not be written makes
+the job `failed` with its message.
+
 Health (crawler.health, docs/health.md): the spider counts what only it knows, under
 `health/`: list entries found, list pages whose entry selector matched nothing, detail pages
 matching no field selector, the profile's `expect:` selectors missing, response times, and

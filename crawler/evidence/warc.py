@@ -477,7 +477,6 @@ def read_capture(root: Path, ref: EvidenceRef) -> CapturedRecord:
         raise ValueError(f"{ref.file} at offset {ref.offset}: {len(records)} records, not one")
     if records[0].record_id != ref.record_id:
         raise ValueError(
-            f"{ref.file} at offset {ref.offset}: record {records[0].record_id}, "
-            f"not {ref.record_id}"
+            f"{ref.file} at offset {ref.offset}: record {records[0].record_id}, not {ref.record_id}"
         )
     return records[0]
