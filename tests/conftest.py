@@ -17,7 +17,6 @@ from crawler.testing.elasticsearch import (
     default_home,
 )
 
-
 # Every crawl a test starts (subprocesses inherit the environment) seals its evidence with a
 # signing key (crawler.evidence.chain.require_signing_key): a fresh one per session, only in
 # this process's environment, never on disk, never a developer's own key. Tests of the

@@ -237,7 +237,7 @@ def cmd_hold(args: argparse.Namespace) -> int:
         _err("hold", str(exc))
         return 1
     files = holds.evidence_files(listings)
-    uncaptured = sum(1 for x in listings if x.evidence is None and not x.price_history)
+    uncaptured = sum(1 for x in listings if not holds.evidence_files([x]))
     print(
         f"hold {printable(args.name)}: {len(listings)} listing(s), {len(files)} WARC file(s) "
         f"kept from every purge; recorded in {manifest}"

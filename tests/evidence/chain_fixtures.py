@@ -13,12 +13,13 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from crawler.evidence.layout import RunCapture, WarcFile, relative, warc_dir
-from crawler.models import EvidenceRef
+from crawler.models import EvidenceRef, Listing, Price, listing_id
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -48,9 +49,7 @@ def page(i: int) -> bytes:
     ).encode()
 
 
-def write_run(
-    root: Path, platform: str, job: str, pages: int = 3, at: datetime = T0
-) -> WrittenRun:
+def write_run(root: Path, platform: str, job: str, pages: int = 3, at: datetime = T0) -> WrittenRun:
     directory = warc_dir(root, platform, job)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{platform}-{job}-00001.warc.gz"
@@ -65,7 +64,9 @@ def write_run(
         request = writer.create_warc_record(
             uri,
             "request",
-            payload=io.BytesIO(f"GET /{platform}/ad/{i} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()),
+            payload=io.BytesIO(
+                f"GET /{platform}/ad/{i} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+            ),
             warc_headers_dict={"WARC-Date": date},
         )
         writer.write_record(request)
@@ -121,3 +122,106 @@ def flip_byte(path: Path, offset: int) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= 0x01
     path.write_bytes(bytes(data))
+
+
+# -- stores ------------------------------------------------------------------------------------
+
+PHONE = "+447400123456"  # libphonenumber's example GB mobile: belongs to nobody
+OTHER_PHONE = "+31612345678"  # its example NL mobile
+
+
+def store_environment(kind: str, tmp_path: Path, es_url: str | None = None) -> dict[str, str]:
+    """The environment of the commands of a test: its own data dir, evidence dir and store
+    (the embedded SQLite store, or an index prefix of its own on the test Elasticsearch)."""
+    import uuid
+
+    env = {
+        "CRAWLER_DATA_DIR": str(tmp_path / "data"),
+        "EVIDENCE_DIR": str(tmp_path / "evidence"),
+    }
+    if kind == "elasticsearch":
+        assert es_url
+        env.update(
+            STORE_URL=es_url,
+            STORE_INDEX_PREFIX=f"t{uuid.uuid4().hex[:10]}",
+            STORE_SPOOL_DIR=str(tmp_path / "spool"),
+        )
+    return env
+
+
+def configure(request: Any, tmp_path: Path, monkeypatch: Any) -> dict[str, str]:
+    """For an `environment` fixture parametrized with the store kind: that store's
+    environment, set in os.environ for the commands the test runs in-process."""
+    kind = request.param
+    url = request.getfixturevalue("es_server").url if kind == "elasticsearch" else None
+    env = store_environment(kind, tmp_path, url)
+    for name in ("STORE_URL", "STORE_INDEX_PREFIX", "STORE_SPOOL_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def cli(capsys: Any, *argv: str) -> tuple[int, str]:
+    """`crawler ARGV` in this process: the exit code and everything it printed."""
+    from crawler.cli.main import main
+
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def make_listing(
+    key: str,
+    ref: EvidenceRef | None,
+    *,
+    platform: str = "demo-classifieds",
+    phone: str | None = None,
+    title: str = "Warehouse work",
+    body: str = "accommodation arranged by the employer",
+    amount: float = 12.0,
+) -> Listing:
+    return Listing(
+        id=listing_id(platform, key),
+        platform=platform,
+        url=f"http://127.0.0.1:8080/{platform}/ad/{key}",
+        title=f"{title} {key}",
+        body=body,
+        phones=[phone] if phone else [],
+        prices=[Price(amount=amount, currency="EUR", unit="hour", amount_eur=amount)],
+        evidence=ref,
+    )
+
+
+def upsert(env: dict[str, str], batches: list[tuple[list[Listing], datetime]]) -> None:
+    """Upsert each batch at its time into the store `env` names, then make it searchable."""
+    import asyncio
+
+    from crawler.config import crawler_settings
+    from crawler.store import open_store
+
+    async def go() -> None:
+        async with open_store(crawler_settings(env)) as store:
+            for listings, at in batches:
+                for x in listings:
+                    x.fingerprint = x.compute_fingerprint()
+                await store.upsert(listings, at)
+            refresh = getattr(store, "refresh", None)
+            if refresh is not None:
+                await refresh()
+
+    asyncio.run(go())
+
+
+def stored(env: dict[str, str], ids: list[str]) -> set[str]:
+    """Which of the ids the store still has."""
+    import asyncio
+
+    from crawler.config import crawler_settings
+    from crawler.store import open_store
+
+    async def go() -> set[str]:
+        async with open_store(crawler_settings(env)) as store:
+            return {x.id for x in await store.get_many(ids)}
+
+    return asyncio.run(go())

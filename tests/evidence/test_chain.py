@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from chain_fixtures import T0, write_run
+from chain_fixtures import write_run
 
 from crawler.config import ConfigError, crawler_settings
 from crawler.evidence import chain, keys

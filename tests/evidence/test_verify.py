@@ -107,8 +107,7 @@ def test_an_edited_manifest_is_named_with_the_broken_link(evidence, capsys) -> N
     found = errors(lines)
     assert any("manifests/00000001-run.json: bad signature" in x for x in found), found
     assert any(
-        "manifests/00000002-run.json: broken link" in x and "00000001-run.json" in x
-        for x in found
+        "manifests/00000002-run.json: broken link" in x and "00000001-run.json" in x for x in found
     ), found
 
 
@@ -162,9 +161,9 @@ def test_an_unsealed_file_is_a_note_not_a_failure(evidence, capsys) -> None:
     orphan = write_run(root, "demo-jobs", "job-died", pages=1)
     code, lines = run_verify(capsys)
     assert code == 0
-    assert any(
-        x.startswith("note: ") and orphan.path in x and "not sealed" in x for x in lines
-    ), lines
+    assert any(x.startswith("note: ") and orphan.path in x and "not sealed" in x for x in lines), (
+        lines
+    )
 
 
 def test_a_bad_pin_is_a_one_line_error(evidence, capsys, tmp_path) -> None:
