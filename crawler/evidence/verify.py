@@ -370,10 +370,19 @@ def _check_files(
         )
     warc = root / "warc"
     if warc.is_dir():
-        for full in sorted(p for p in warc.rglob("*") if p.is_file()):
-            path = full.relative_to(root).as_posix()
-            if path in sealed:
-                continue
+        unsealed = [
+            full.relative_to(root).as_posix()
+            for full in sorted(p for p in warc.rglob("*") if p.is_file())
+            if full.relative_to(root).as_posix() not in sealed
+        ]
+        if unsealed and not report.manifests and not subset:
+            # Not one manifest for all these files: the chain was removed, or no run has
+            # ever finished. Either way nothing vouches for anything here.
+            report.problems.append(
+                f"manifests/: no manifest, but {len(unsealed)} WARC file(s) under warc/ "
+                "(the chain is missing, or no run has finished yet)"
+            )
+        for path in unsealed:
             if subset:
                 report.problems.append(f"{path}: not sealed by any manifest in this package")
             else:

@@ -146,3 +146,26 @@ def test_processes_sealing_at_once_keep_one_gapless_chain(tmp_path: Path) -> Non
     report = verify(root)
     assert report.ok, report.problems
     assert report.files == workers * each
+
+
+def test_the_demo_creates_a_key_in_its_data_dir_once_and_says_so(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from crawler.demo.run import _ensure_signing_key
+
+    data = tmp_path / "data"
+    settings = crawler_settings(environ={}, overrides={"CRAWLER_DATA_DIR": str(data)})
+    out = io.StringIO()
+    console = Console(file=out, width=300)
+    _ensure_signing_key(settings, console)
+    path = data / "keys" / "evidence-signing.key"
+    assert path.stat().st_mode & 0o777 == 0o600
+    [line] = out.getvalue().splitlines()
+    assert line.startswith(f"created evidence signing key {path}") and "fingerprint" in line
+    assert path.read_text().strip() not in line
+    secret = path.read_text()
+    _ensure_signing_key(settings, console)  # there is one now: nothing said, nothing changed
+    assert len(out.getvalue().splitlines()) == 1 and path.read_text() == secret
+    chain.require_signing_key(settings)

@@ -190,3 +190,13 @@ def test_keygen_writes_a_private_file_once_and_prints_only_the_fingerprint(
     err = capsys.readouterr().err
     assert str(out) in err and "never overwritten" in err
     assert out.read_text().strip() == secret
+
+
+def test_removing_the_whole_chain_is_a_problem_not_a_note(evidence, capsys) -> None:
+    import shutil
+
+    root, _ = evidence
+    shutil.rmtree(root / "manifests")
+    code, lines = run_verify(capsys)
+    assert code == 1
+    assert any("no manifest, but 3 WARC file(s)" in x for x in errors(lines)), lines
