@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,12 @@ from crawler.testing.elasticsearch import (
     ElasticsearchServerError,
     default_home,
 )
+
+# Every crawl a test starts (subprocesses inherit the environment) seals its evidence with a
+# signing key (crawler.evidence.chain.require_signing_key): a fresh one per session, only in
+# this process's environment, never on disk, never a developer's own key. Tests of the
+# missing-key path remove it from their own environment.
+os.environ["EVIDENCE_SIGNING_KEY"] = base64.b64encode(os.urandom(32)).decode()
 
 
 @pytest.fixture

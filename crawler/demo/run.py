@@ -62,6 +62,25 @@ def _crawlable(
     return ok, skipped
 
 
+def _ensure_signing_key(settings: Any, console: Any) -> None:
+    """The crawls seal their evidence (crawler.evidence.chain): with capture on and no key
+    configured, create one in the data directory, once, and say so."""
+    from crawler.config import parse_bool
+    from crawler.evidence import keys
+
+    if not parse_bool(settings.get("EVIDENCE_ENABLED", True), "EVIDENCE_ENABLED"):
+        return
+    if keys.load_signing_key(settings) is not None:
+        return
+    path = keys.key_file(settings)
+    key = keys.generate_key_file(path)
+    console.print(
+        f"created evidence signing key {path} (fingerprint "
+        f"{keys.fingerprint(keys.public_bytes(key))}; keep it secret)",
+        markup=False,
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -86,6 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides = [*args.set_global, *args.set]
         profiles = load_profiles(environ=env, settings=settings)
         report_broken(profiles)
+        _ensure_signing_key(crawler_settings(env, overrides), console)
         onion = [n for n in names if n in profiles and profiles[n].network == "tor"]
         tor_bin = str(settings.get("TOR_BINARY") or "tor")
         if onion and not args.no_tor and _which(tor_bin) and _which("tor-gencert"):

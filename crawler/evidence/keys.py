@@ -42,24 +42,66 @@ def _decode(text: str, source: str | Path, field: str) -> Ed25519PrivateKey:
 
 
 def load_signing_key(settings: Any) -> Ed25519PrivateKey | None:
-    """The signing key from the environment setting or the key file; None when neither."""
+    """The signing key from the environment setting or the key file; None when neither.
+
+    ConfigError (naming the setting or the file) when one is there but cannot be used: not
+    a key, or a file that cannot be read."""
     text = settings.get("EVIDENCE_SIGNING_KEY") or ""
     if text.strip():
         return _decode(text, "environment", "EVIDENCE_SIGNING_KEY")
     path = key_file(settings)
-    if not path.exists():
+    try:
+        content = path.read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
         return None
-    return _decode(path.read_text(encoding="ascii", errors="replace"), path, "key")
+    except OSError as exc:
+        raise ConfigError(
+            path, "EVIDENCE_SIGNING_KEY_FILE", f"cannot be read ({exc.strerror or exc})"
+        ) from None
+    return _decode(content, path, "key")
+
+
+def public_key_file(path: Path) -> Path:
+    """Where keygen writes the public half of the key file `path`: `path` + ".pub"."""
+    return path.with_name(path.name + ".pub")
+
+
+def load_public_key(path: Path) -> bytes:
+    """A public key file (base64 of the 32-byte raw Ed25519 public key, as keygen writes
+    it), or ConfigError naming the file."""
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except OSError as exc:
+        raise ConfigError(path, "--public-key", f"cannot be read ({exc.strerror or exc})") from None
+    return decode_public(text, path, "--public-key")
+
+
+def decode_public(text: str, source: str | Path, field: str) -> bytes:
+    """The raw public key from its base64 text, or ConfigError."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+        Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError):
+        raise ConfigError(source, field, "not an Ed25519 public key (base64 of 32 bytes)") from None
+    return raw
+
+
+def encode_public(public: bytes) -> str:
+    return base64.b64encode(public).decode()
 
 
 def generate_key_file(path: Path) -> Ed25519PrivateKey:
-    """Write a new key to `path` (mode 0600, never over an existing file)."""
+    """Write a new key to `path` (mode 0600, never over an existing file: FileExistsError)
+    and its public key to `path`.pub (public_key_file)."""
     key = Ed25519PrivateKey.generate()
     raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, serialization_none())
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(base64.b64encode(raw).decode() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    public_key_file(path).write_text(encode_public(public_bytes(key)) + "\n", encoding="ascii")
     return key
 
 

@@ -9,7 +9,7 @@ updated). Alerts and change tracking depend on this.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,8 +119,14 @@ class ListingStore(ABC):
         """Most recent first."""
 
     @abstractmethod
-    async def purge(self, not_seen_since: datetime) -> int:
-        """Retention: delete listings not seen since the date; returns how many."""
+    async def purge(self, not_seen_since: datetime, keep: Collection[str] = ()) -> int:
+        """Retention: delete listings not seen since the date, except the ids in `keep`
+        (legal holds, crawler.evidence.holds); returns how many were deleted."""
+
+    @abstractmethod
+    async def evidence_files(self) -> set[str]:
+        """Every WARC file (EvidenceRef.file) a stored listing or one of its price-history
+        versions points to: the evidence a purge must keep."""
 
     @abstractmethod
     async def update_platform_signals(self, platform: str) -> int:

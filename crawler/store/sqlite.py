@@ -57,7 +57,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -840,11 +840,14 @@ class SqliteStore(ListingStore):
         rows = self._recent("alerts", "created_at DESC, num DESC", "rule", rule, limit)
         return [json.loads(doc) for doc in rows]
 
-    async def purge(self, not_seen_since: datetime) -> int:
+    async def purge(self, not_seen_since: datetime, keep: Collection[str] = ()) -> int:
         cutoff = _column_time(not_seen_since)
+        kept = json.dumps(sorted(set(keep)))
         with self._transaction() as conn:
             doomed = conn.execute(
-                "SELECT num, id, cluster_id FROM listings WHERE last_seen < ?", (cutoff,)
+                """SELECT num, id, cluster_id FROM listings
+                   WHERE last_seen < ? AND id NOT IN (SELECT value FROM json_each(?))""",
+                (cutoff, kept),
             ).fetchall()
             if not doomed:
                 return 0
@@ -874,6 +877,18 @@ class SqliteStore(ListingStore):
             cutoff,
         )
         return len(doomed)
+
+    async def evidence_files(self) -> set[str]:
+        with self._errors("read evidence references"):
+            rows = self._db.execute(
+                """SELECT json_extract(doc, '$.evidence.file') FROM listings
+                   WHERE json_extract(doc, '$.evidence.file') IS NOT NULL
+                   UNION
+                   SELECT json_extract(p.value, '$.evidence.file')
+                   FROM listings, json_each(listings.doc, '$.price_history') p
+                   WHERE json_extract(p.value, '$.evidence.file') IS NOT NULL"""
+            ).fetchall()
+        return {str(r[0]) for r in rows}
 
     # -- platform-level signals ----------------------------------------------------------------
 

@@ -10,7 +10,7 @@ Settings: STORE_BULK_DOCS (documents per bulk).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -62,9 +62,12 @@ async def write_alert(conn: Connection, alert: dict[str, Any]) -> bool:
     return True
 
 
-async def purge(conn: Connection, not_seen_since: datetime) -> list[str]:
-    """Delete listings not seen since the date; returns their ids."""
+async def purge(
+    conn: Connection, not_seen_since: datetime, keep: Collection[str] = ()
+) -> list[str]:
+    """Delete listings not seen since the date, except the ids in `keep`; returns their ids."""
     index = conn.names.listings
+    kept = set(keep)
     ids = [
         hit["_id"]
         async for hit in helpers.async_scan(
@@ -73,6 +76,7 @@ async def purge(conn: Connection, not_seen_since: datetime) -> list[str]:
             query={"query": {"range": {"last_seen": {"lt": aware(not_seen_since).isoformat()}}}},
             _source=False,
         )
+        if hit["_id"] not in kept
     ]
     chunk = conn.config.bulk_docs
     for start in range(0, len(ids), chunk):
@@ -83,3 +87,21 @@ async def purge(conn: Connection, not_seen_since: datetime) -> list[str]:
             ],
         )
     return ids
+
+
+async def evidence_files(conn: Connection) -> set[str]:
+    """Every EvidenceRef.file of the stored listings and their price-history versions."""
+    files: set[str] = set()
+    async for hit in helpers.async_scan(
+        conn.client,
+        index=conn.names.listings,
+        query={"query": {"match_all": {}}},
+        _source=["evidence.file", "price_history.evidence.file"],
+    ):
+        source = hit.get("_source") or {}
+        refs = [source.get("evidence")]
+        refs += [
+            p.get("evidence") for p in source.get("price_history") or [] if isinstance(p, dict)
+        ]
+        files.update(str(r["file"]) for r in refs if isinstance(r, dict) and r.get("file"))
+    return files

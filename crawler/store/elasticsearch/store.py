@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch
+from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
 from crawler.models import CrawlJob, Listing, SearchPage, SearchQuery, UpsertResult
 from crawler.store.base import ListingStore, PendingWrites, StoreError
@@ -180,9 +180,10 @@ class ElasticsearchStore(ListingStore):
         )
         return stored is not False
 
-    async def purge(self, not_seen_since: datetime) -> int:
-        """Delete listings not seen since the date (client-side: no _delete_by_query here)."""
-        ids = await records.purge(self.conn, not_seen_since)
+    async def purge(self, not_seen_since: datetime, keep: Collection[str] = ()) -> int:
+        """Delete listings not seen since the date, except the ids in `keep` (client-side:
+        no _delete_by_query here)."""
+        ids = await records.purge(self.conn, not_seen_since, keep)
         for lid in ids:
             self.memory.forget(lid)
         # Retention covers the actor-linking state (records, identifier carriers, members).
@@ -194,6 +195,20 @@ class ElasticsearchStore(ListingStore):
                 f"actor-linking records not yet ({exc.cause}); run the purge again"
             ) from None
         return len(ids)
+
+    async def evidence_files(self) -> set[str]:
+        """Read after every queued write and delete (a refresh first): what a purge keeps."""
+        await self.queue.drain()
+        try:
+            await self.conn.retrying(
+                self.conn.client.indices.refresh, index=self.conn.names.listings
+            )
+            return await records.evidence_files(self.conn)
+        except (Unreachable, ApiError, TransportError) as exc:
+            raise StoreError(
+                f"Elasticsearch at {self.config.url}: evidence references could not be read "
+                f"({getattr(exc, 'cause', exc)})"
+            ) from None
 
     async def update_platform_signals(self, platform: str) -> int:
         """Add or refresh `shared_contact` and `price_anomaly` on the platform's listings;
