@@ -202,6 +202,8 @@ async def build_case(tmp: Path, store: object) -> Case:
     await store.upsert(  # type: ignore[attr-defined]
         [a.model_copy(update={"phones": [PHONE], "prices": newer, "evidence": ra2})], T0 + 3 * DAY
     )
+    if hasattr(store, "refresh"):  # Elasticsearch: searchable now, not within a second
+        await store.refresh()
     manifests = root / "manifests"
     manifests.mkdir(parents=True)
     (manifests / "000001-job-0001.json").write_text('{"files": []}\n')
