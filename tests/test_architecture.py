@@ -25,6 +25,7 @@ COMMAND_MODULES = {
     "crawler.extract.cli",
     "crawler.kibana.cli",
     "crawler.tor.cli",
+    "crawler.evidence.export",  # `crawler evidence export` registers its own arguments
 }
 
 

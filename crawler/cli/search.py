@@ -24,10 +24,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_search)
 
 
-def add_filter_arguments(p: argparse.ArgumentParser, of_a_member: bool = False) -> None:
-    """The listing filters (crawler.models.SearchFilters) of `search` and `clusters`."""
+def add_filter_arguments(
+    p: argparse.ArgumentParser, of_a_member: bool = False, text_option: str | None = None
+) -> None:
+    """The listing filters (crawler.models.SearchFilters) of `search`, `clusters` and
+    `evidence export`; text_option: the full-text query is that option, not a positional."""
     member = "a member " if of_a_member else ""
-    p.add_argument("text", nargs="?", help=f"full-text query{' (on a member)' if member else ''}")
+    text_help = f"full-text query{' (on a member)' if member else ''}"
+    if text_option:
+        p.add_argument(text_option, dest="text", metavar="TEXT", help=text_help)
+    else:
+        p.add_argument("text", nargs="?", help=text_help)
     p.add_argument("--platform")
     p.add_argument("--category")
     p.add_argument("--indicator", help="indicator id, e.g. movement")
