@@ -64,9 +64,10 @@ def test_taken_down_listing_is_removed_told_once_and_returns(tmp_path: Path) -> 
     data.mkdir()
     rules = tmp_path / "rules"
     rules.mkdir()
-    with WebhookReceiver(secret=SECRET) as hook, running_world(
-        seed=5, size=24, platforms=[PLATFORM]
-    ) as world:
+    with (
+        WebhookReceiver(secret=SECRET) as hook,
+        running_world(seed=5, size=24, platforms=[PLATFORM]) as world,
+    ):
         env = crawl_env(
             world,
             data,
@@ -80,7 +81,9 @@ def test_taken_down_listing_is_removed_told_once_and_returns(tmp_path: Path) -> 
         assert target.evidence is None or target.evidence.uri == url
         channel = {"type": "webhook", "url": hook.url, "secret_env": "ALERTS_WEBHOOK_SECRET"}
         rule = {"name": "case-ad", "type": "removed", "listings": [target.id], "channels": ["hook"]}
-        (rules / "r.yaml").write_text(yaml.safe_dump({"channels": {"hook": channel}, "rules": [rule]}))
+        (rules / "r.yaml").write_text(
+            yaml.safe_dump({"channels": {"hook": channel}, "rules": [rule]})
+        )
         world.take_down(PLATFORM, truth.key)
 
         # Blocked: every page a CAPTCHA. Not a walk: no listing is missed.
