@@ -146,6 +146,9 @@ class Listing(BaseModel):
     # does not find the listing is a miss; STORE_REMOVED_AFTER_MISSES misses in a row set
     # removed_at (the first miss's time). Seen again: removed_at is cleared, returned_at set.
     missed_walks: int = 0
+    # When the current series of misses began: the start of the first complete full walk
+    # that did not find the listing (None while it is found); it becomes removed_at.
+    missed_since: datetime | None = None
     removed_at: datetime | None = None
     returned_at: datetime | None = None
     fields: dict[str, Any] = Field(default_factory=dict)  # other profile fields, as scraped
@@ -209,6 +212,8 @@ class SearchFilters(BaseModel):
     min_risk: int | None = None
     seen_since: datetime | None = None
     category: str | None = None
+    # True: only listings marked removed (removed_at set); False: only those that are not.
+    removed: bool | None = None
 
     def filters(self) -> dict[str, Any]:
         """The filter fields only (to build the other kind of query)."""
@@ -306,3 +311,9 @@ class CrawlJob(BaseModel):
     # The platform's health judged at the end of this run (crawler.health); None: not
     # judged (a run still going, or one recorded before health monitoring existed).
     health: CrawlHealth | None = None
+    # Removed listings (crawler.evidence.removed): stored listings of the platform this
+    # run counted a miss for, and those it marked removed; None: the run did not count
+    # as a complete full walk (removed_note says why) or ended before the count.
+    missed: int | None = None
+    removed: int | None = None
+    removed_note: str | None = None

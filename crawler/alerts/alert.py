@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from crawler.models import HealthReason, utcnow
+from crawler.models import EvidenceRef, HealthReason, utcnow
 
 
 def alert_id(rule: str, listing_id: str, fingerprint: str) -> str:
@@ -36,6 +36,13 @@ def health_alert_id(rule: str, platform: str, job_id: str) -> str:
     """One health alert per rule, platform and judged run (crawler.alerts.health): a retry,
     a second process or a re-run of the notifier for the same job finds it in the outbox."""
     return hashlib.sha256(f"{rule}\x1fhealth\x1f{platform}\x1f{job_id}".encode()).hexdigest()[:32]
+
+
+def removed_alert_id(rule: str, listing_id: str, removed_at: datetime) -> str:
+    """One removed alert per rule, listing and removal (crawler.alerts.removed): a listing
+    that returns and is removed again has a new removed_at, so it is told again."""
+    when = removed_at.isoformat()
+    return hashlib.sha256(f"{rule}\x1fremoved\x1f{listing_id}\x1f{when}".encode()).hexdigest()[:32]
 
 
 def idempotency_key(alert_id: str, channel: str) -> str:
@@ -87,6 +94,17 @@ class AlertHealth(BaseModel):
     finished_at: datetime | None = None
 
 
+class AlertRemoval(BaseModel):
+    """What a removed alert is about (crawler.alerts.removed): a listing complete walks of
+    its platform no longer found. Times and counts, and where its last capture is kept."""
+
+    removed_at: datetime  # the start of the first walk that did not find it
+    last_seen: datetime | None = None  # the last time a crawl found it online
+    missed_walks: int = 0  # complete full walks in a row that did not find it
+    job_id: str | None = None  # the run that marked it removed
+    evidence: EvidenceRef | None = None  # its last capture (crawler.evidence), kept
+
+
 @dataclass(frozen=True)
 class GrowthClaim:
     """The members a `cluster_growth` alert counts: the outbox keeps them with the alert, in
@@ -116,6 +134,7 @@ class Alert(BaseModel):
     scraped_at: datetime | None = None  # when the listing was seen: for latency accounting
     cluster: AlertCluster | None = None  # cluster conditions: the cluster it is about
     health: AlertHealth | None = None  # health rules: the platform's change of status
+    removal: AlertRemoval | None = None  # removed rules: the listing's removal
     _growth: GrowthClaim | None = PrivateAttr(default=None)
 
     @property
@@ -135,6 +154,10 @@ class Alert(BaseModel):
         if self.health is not None:
             return f"[flagwatch] {self.rule}: {health_headline(self.platform, self.health)}"
         c = self.cluster
+        if self.removal is not None:
+            where = f" (watched cluster {c.id})" if c is not None and c.watched else ""
+            since = _minute(self.removal.removed_at)
+            return f"[flagwatch] {self.rule}: Listing removed from {self.platform}{where} since {since}"
         if c is not None and c.new_members is not None:
             return (
                 f"[flagwatch] {self.rule}: cluster {c.id} grew by {c.new_members} in "
@@ -185,6 +208,26 @@ class Alert(BaseModel):
         lines.append(f"Details: crawler health {self.platform} (docs/health.md)")
         return lines
 
+    def removal_lines(self) -> list[str]:
+        """What a removed alert says about the removal (empty for other alerts)."""
+        r = self.removal
+        if r is None:
+            return []
+        last = _minute(r.last_seen) if r.last_seen else "?"
+        lines = [
+            f"Removed: not found by {r.missed_walks} complete walk(s) in a row since "
+            f"{_minute(r.removed_at)}; last seen {last}",
+        ]
+        if r.evidence is not None:
+            e = r.evidence
+            lines.append(
+                f"Last capture: {e.file} record {e.record_id} sha256 {e.sha256} "
+                f"(captured {_minute(e.captured_at)})"
+            )
+        else:
+            lines.append("Last capture: none (capture was off when it was last fetched)")
+        return lines
+
     def text(self) -> str:
         """Plain-text body for e-mail and chat channels."""
         if self.health is not None:
@@ -193,7 +236,7 @@ class Alert(BaseModel):
                 lines.append(f"Rule: {self.rule} - {self.rule_description}")
             lines.append(f"Alert id: {self.id}")
             return "\n".join(lines)
-        lines = [self.subject(), f"Listing: {self.url}"]
+        lines = [self.subject(), f"Listing: {self.url}", *self.removal_lines()]
         if self.rule_description:
             lines.append(f"Rule: {self.rule} - {self.rule_description}")
         if self.category:
@@ -215,6 +258,13 @@ class Alert(BaseModel):
         lines += self.cluster_lines()
         lines.append(f"Alert id: {self.id}")
         return "\n".join(lines)
+
+
+def _minute(value: datetime) -> str:
+    """A time as alerts show it: '2026-11-02 06:00 UTC'."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def printable(text: str) -> str:

@@ -91,7 +91,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         return _fail(exc)
     print(
         f"ok: {len(rules.rules)} rule(s) ({len(rules.active)} enabled), "
-        f"{len(rules.health_rules)} health rule(s) in {len(rules.sources)} file(s), "
+        f"{len(rules.health_rules)} health rule(s), {len(rules.removed_rules)} removed "
+        f"rule(s) in {len(rules.sources)} file(s), "
         f"{len(channels)} channel(s) in use, {len(watchlist)} watchlist subject(s)"
     )
     return 0
@@ -107,7 +108,15 @@ def cmd_test(args: argparse.Namespace) -> int:
     except AlertConfigError as exc:
         return _fail(exc)
     rule = rules.get(args.rule)
-    if rule is None and rules.named(args.rule) is not None:
+    other = rules.named(args.rule) if rule is None else None
+    if other is not None and other.type == "removed":
+        return _fail(
+            ValueError(
+                f"{args.rule!r} is a removed rule: it alerts when a listing it watches is "
+                "marked removed (`crawler search --removed` lists the removed listings)"
+            )
+        )
+    if other is not None:
         return _fail(
             ValueError(
                 f"{args.rule!r} is a health rule: it alerts when a platform's crawl health "

@@ -183,40 +183,43 @@ async def notify_health(
             stats.inc_value("alerts/health_raised", len(fresh))
         for alert in fresh:
             logger.warning("health alert %s: %s", alert.rule, alert.subject())
-        await _save(store, outbox, fresh)
+        await save_alerts(store, outbox, fresh)
         if deliver:
-            await _deliver(outbox, rules, alerts, config, env, stats)
+            await deliver_alerts(outbox, rules, alerts, config, env, stats)
     finally:
         outbox.close()
     return fresh
 
 
-async def _save(store: ListingStore, outbox: Outbox, alerts: list[Alert]) -> None:
+async def save_alerts(
+    store: ListingStore, outbox: Outbox, alerts: list[Alert], what: str = "health"
+) -> None:
     saved = []
     for alert in alerts:
         try:
             await store.save_alert(alert.record())
             saved.append(alert.id)
         except Exception as exc:  # noqa: BLE001 - kept in the outbox; recover() saves it
-            logger.error("saving health alert %s in the store failed: %s", alert.id, exc)
+            logger.error("saving %s alert %s in the store failed: %s", what, alert.id, exc)
     if saved:
         outbox.mark_saved(saved)
 
 
-async def _deliver(
+async def deliver_alerts(
     outbox: Outbox,
     rules: RuleSet,
     alerts: list[Alert],
     config: AlertsConfig,
     env: dict[str, str] | None,
     stats: Any,
+    what: str = "health",
 ) -> None:
     """Send what is due on these alerts' channels (their own or another process's)."""
     names = sorted({c for a in alerts for c in a.channels})
     try:
         channels = rules.build_channels(env, only=names)
     except AlertConfigError as exc:
-        logger.error("health alerts kept in the outbox, not delivered: %s", exc)
+        logger.error("%s alerts kept in the outbox, not delivered: %s", what, exc)
         return
     courier = Courier(outbox, channels, config, stats)
     try:

@@ -33,12 +33,21 @@ exists). Each file holds a mapping with `channels:` (name -> definition, see cha
         min_status: degraded             # or failing: degraded runs count as healthy
         new_reasons: false               # true: also a new reason code at the same status
         channels: [analysts]
+      - name: watched-listing-removed    # a watched listing is taken down (docs/alerts.md)
+        type: removed
+        listings: [4f1c0a9e2b7d5c3a1e0f9b8d]   # listing ids (`crawler search --json`)
+        clusters: [cl-3739ab...]         # or any listing of these actor clusters
+        watchlist: {tags: [case-0042]}   # or any listing carrying these watchlist subjects
+        channels: [analysts]
 
-A rule is a listing rule (the default, `type: listing`) or a health rule (`type: health`,
+A rule is a listing rule (the default, `type: listing`), a health rule (`type: health`,
 crawler.alerts.health: one alert when a platform's judged status changes, see
-docs/alerts.md); a health rule takes only name, description, enabled, platforms,
-min_status, new_reasons and channels. All conditions given must hold. Everything is
-checked when loading; errors name the file, the field (rules.N.field) and the reason.
+docs/alerts.md) or a removed rule (`type: removed`, crawler.alerts.removed: one alert when
+a listing it watches is marked removed); a health rule takes only name, description,
+enabled, platforms, min_status, new_reasons and channels. All conditions of a listing rule
+must hold; the subjects of a removed rule (listings, clusters, watchlist) are alternatives.
+Everything is checked when loading; errors name the file, the field (rules.N.field) and the
+reason.
 
 The cluster conditions (watchlist subjects of kind `cluster`, `cluster_growth`) need facts
 from the store: the engine reads them (crawler.alerts.clusters) and passes them to `match`,
@@ -48,6 +57,7 @@ which stays pure. docs/alerts.md says what they mean and how growth alerts are d
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,6 +68,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from crawler.alerts.alert import AlertCluster, GrowthClaim, MatchedIdentifier, MatchedIndicator
 from crawler.alerts.channels import CHANNEL_TYPES, AlertChannel
 from crawler.alerts.watchlist import (
+    CLUSTER_ID,
     SUBJECT_KINDS,
     AlertConfigError,
     Watchlist,
@@ -216,6 +227,107 @@ class HealthRule(_Strict):
         return not self.platforms or platform in self.platforms
 
 
+def _admitted(cond: WatchlistCondition | bool | None, kind: str, tags: tuple[str, ...]) -> bool:
+    """Whether a rule's watchlist condition selects a subject of this kind and tags."""
+    if not cond:
+        return False
+    chosen = cond if isinstance(cond, WatchlistCondition) else None
+    return chosen is None or (
+        (not chosen.kinds or kind in chosen.kinds)
+        and (not chosen.tags or bool(set(chosen.tags) & set(tags)))
+    )
+
+
+class RemovedRule(_Strict):
+    """A removed rule: tell the channels when a watched listing, or a listing of a watched
+    cluster, is marked removed (crawler.alerts.removed; docs/alerts.md)."""
+
+    name: str = Field(pattern=RULE_NAME)
+    type: Literal["removed"]
+    description: str | None = None
+    enabled: bool = True
+    platforms: list[str] = Field(default_factory=list)  # empty: every platform
+    listings: list[str] = Field(default_factory=list)  # listing ids
+    clusters: list[str] = Field(default_factory=list)  # actor cluster ids (cl-...)
+    # A listing carrying a watchlist subject this selects (true: any subject).
+    watchlist: WatchlistCondition | bool | None = None
+    channels: list[str] = Field(default_factory=list)
+    source_file: str | None = Field(None, exclude=True)
+    source_index: int | None = Field(None, exclude=True)
+
+    @field_validator("platforms", "listings")
+    @classmethod
+    def _not_empty(cls, v: list[str]) -> list[str]:
+        if any(not x.strip() for x in v):
+            raise ValueError("must not hold empty strings")
+        return [x.strip() for x in v]
+
+    @field_validator("clusters")
+    @classmethod
+    def _cluster_ids(cls, v: list[str]) -> list[str]:
+        out = [x.strip().lower() for x in v]
+        for x in out:
+            if not CLUSTER_ID.fullmatch(x):
+                raise ValueError(
+                    f"{x!r} is not a cluster id (cl- and hex digits, as `crawler clusters` "
+                    "prints it)"
+                )
+        return out
+
+    @model_validator(mode="after")
+    def _watches_and_delivers(self) -> RemovedRule:
+        if not (self.listings or self.clusters or self.watchlist):
+            raise ValueError(
+                "a removed rule needs listings, clusters or watchlist (it would alert on "
+                "every removal)"
+            )
+        if not self.channels:
+            raise ValueError("a removed rule needs at least one channel (it would tell nobody)")
+        return self
+
+    def covers(self, platform: str) -> bool:
+        return not self.platforms or platform in self.platforms
+
+    def match(
+        self,
+        listing: Listing,
+        watch: list[WatchlistMatch],
+        clusters: Mapping[str, str | None] | None = None,
+    ) -> RuleMatch | None:
+        """What makes the removed listing one this rule watches, or None (pure).
+
+        `watch`: the watchlist subjects the listing carries; `clusters`: watched cluster
+        id -> the cluster holding it now, as the notifier resolved them (a missing id
+        stands for itself).
+        """
+        if not self.covers(listing.platform):
+            return None
+        found = RuleMatch()
+        hit = False
+        if listing.id in self.listings:
+            hit = True
+            found.identifiers.append(MatchedIdentifier(kind="listing", value=listing.id))
+        now = clusters or {}
+        watched = [
+            c for c in self.clusters if listing.cluster_id and now.get(c, c) == listing.cluster_id
+        ]
+        chosen = [m for m in watch if _admitted(self.watchlist, m.kind, m.tags)]
+        if chosen:
+            hit = True
+            found.identifiers += [
+                MatchedIdentifier(kind=m.kind, value=m.value, label=m.label) for m in chosen
+            ]
+            watched += [m.value for m in chosen if m.kind == "cluster"]
+        if watched:
+            hit = True
+            found.cluster = AlertCluster(
+                id=listing.cluster_id or "",
+                size=listing.cluster_size,
+                watched=list(dict.fromkeys(watched)),
+            )
+        return found if hit else None
+
+
 class AlertRule(_Strict):
     name: str = Field(pattern=RULE_NAME)
     type: Literal["listing"] = "listing"
@@ -255,13 +367,7 @@ class AlertRule(_Strict):
         return outcome == "new" or (outcome == "changed" and self.on == "new_or_changed")
 
     def _admits(self, kind: str, tags: tuple[str, ...]) -> bool:
-        if not self.watchlist:
-            return False
-        cond = self.watchlist if isinstance(self.watchlist, WatchlistCondition) else None
-        return cond is None or (
-            (not cond.kinds or kind in cond.kinds)
-            and (not cond.tags or bool(set(cond.tags) & set(tags)))
-        )
+        return _admitted(self.watchlist, kind, tags)
 
     def watches_clusters(self, watchlist: Watchlist) -> bool:
         """Whether the rule's watchlist condition selects a watched cluster of this watchlist."""
@@ -353,6 +459,14 @@ class AlertRule(_Strict):
         return found
 
 
+AnyRule = AlertRule | HealthRule | RemovedRule
+RULE_TYPES: dict[str, type[AnyRule]] = {
+    "listing": AlertRule,
+    "health": HealthRule,
+    "removed": RemovedRule,
+}
+
+
 def _cluster_info(listing: Listing, facts: ClusterFacts | None, watched: list[str]) -> AlertCluster:
     if facts is None:  # a dry run without the store's facts: the listing's own fields
         return AlertCluster(id=listing.cluster_id or "", size=listing.cluster_size, watched=watched)
@@ -424,32 +538,45 @@ class RuleSet:
     channels: dict[str, ChannelDefinition] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     health_rules: list[HealthRule] = field(default_factory=list)
+    removed_rules: list[RemovedRule] = field(default_factory=list)
 
     def get(self, name: str) -> AlertRule | None:
         return next((r for r in self.rules if r.name == name), None)
 
-    def named(self, name: str) -> AlertRule | HealthRule | None:
-        """A listing or health rule of this name."""
-        return self.get(name) or next((r for r in self.health_rules if r.name == name), None)
+    def named(self, name: str) -> AnyRule | None:
+        """A listing, health or removed rule of this name."""
+        return next((r for r in self.every() if r.name == name), None)
 
     @property
     def active(self) -> list[AlertRule]:
         """The enabled listing rules (the engine evaluates them on stored listings)."""
         return [r for r in self.rules if r.enabled]
 
-    def every(self, enabled: bool = False) -> list[AlertRule | HealthRule]:
-        """Listing and health rules (only the enabled ones with `enabled`)."""
-        rules: list[AlertRule | HealthRule] = [*self.rules, *self.health_rules]
+    def every(self, enabled: bool = False) -> list[AnyRule]:
+        """Listing, health and removed rules (only the enabled ones with `enabled`)."""
+        rules: list[AnyRule] = [*self.rules, *self.health_rules, *self.removed_rules]
         return [r for r in rules if r.enabled] if enabled else rules
+
+    def add(self, rule: AnyRule) -> None:
+        if isinstance(rule, HealthRule):
+            self.health_rules.append(rule)
+        elif isinstance(rule, RemovedRule):
+            self.removed_rules.append(rule)
+        else:
+            self.rules.append(rule)
 
     @property
     def active_health(self) -> list[HealthRule]:
         return [r for r in self.health_rules if r.enabled]
 
+    @property
+    def active_removed(self) -> list[RemovedRule]:
+        return [r for r in self.removed_rules if r.enabled]
+
     def build_channels(
         self, environ: dict[str, str] | None = None, only: list[str] | None = None
     ) -> dict[str, AlertChannel]:
-        """Every channel an enabled rule (listing or health) uses, or those of `only`;
+        """Every channel an enabled rule (listing, health or removed) uses, or those of `only`;
         AlertConfigError when one cannot run (no secret)."""
         used = {c for r in self.every(enabled=True) for c in r.channels}
         if only is not None:
@@ -531,11 +658,13 @@ def parse_rules_file(data: Any, path: str | Path, environ: dict[str, str] | None
     for i, raw in enumerate(rules):
         raw = _fix_yaml_on(raw)
         kind = raw.get("type", "listing") if isinstance(raw, dict) else "listing"
-        if kind not in ("listing", "health"):
+        if kind not in RULE_TYPES:
             raise AlertConfigError(
-                path, f"rules.{i}.type", f"unknown rule type {kind!r}; one of listing, health"
+                path,
+                f"rules.{i}.type",
+                f"unknown rule type {kind!r}; one of {', '.join(RULE_TYPES)}",
             )
-        model: type[AlertRule] | type[HealthRule] = HealthRule if kind == "health" else AlertRule
+        model: type[AnyRule] = RULE_TYPES[kind]
         try:
             rule = model.model_validate(raw)
         except ValidationError as exc:
@@ -547,13 +676,15 @@ def parse_rules_file(data: Any, path: str | Path, environ: dict[str, str] | None
                     "not a field of a health rule (it takes name, description, enabled, "
                     "platforms, min_status, new_reasons, channels)"
                 )
+            if kind == "removed" and err["type"] == "extra_forbidden":
+                reason = (
+                    "not a field of a removed rule (it takes name, description, enabled, "
+                    "platforms, listings, clusters, watchlist, channels)"
+                )
             raise AlertConfigError(path, field_path.rstrip("."), reason) from None
         rule.source_file = path
         rule.source_index = i
-        if isinstance(rule, HealthRule):
-            out.health_rules.append(rule)
-        else:
-            out.rules.append(rule)
+        out.add(rule)
     return out
 
 
@@ -587,10 +718,7 @@ def load_rules(path: str | Path | None, environ: dict[str, str] | None = None) -
                     f"rules.{rule.source_index}.name",
                     f"rule {rule.name!r} already defined in {earlier.source_file}",
                 )
-            if isinstance(rule, HealthRule):
-                merged.health_rules.append(rule)
-            else:
-                merged.rules.append(rule)
+            merged.add(rule)
     for rule in merged.every():
         for j, ch in enumerate(rule.channels):
             if ch not in merged.channels:

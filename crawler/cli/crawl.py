@@ -9,7 +9,8 @@ process with the command's settings (crawler.config: module, environment, `-s`),
   1  incomplete: some list pages failed, or the run was stopped or paused (the rest is stored)
   2  configuration: the profile or a setting is broken; nothing was crawled
   3  locked: another process is crawling this platform
-  4  failed: no list page could be read, or the store cannot be written
+  4  failed: no list page could be read, or the store cannot be written (nor count the
+     walk's missed listings: crawler.evidence.removed)
   5  spooled: the run is complete but some of its writes wait in the Elasticsearch spool
      (Elasticsearch was down at the end); they are replayed when it is back
 
@@ -181,6 +182,10 @@ def crawl_exit(platform: str, stats: dict[str, Any], job: Any, reason: str) -> i
             else "parse"
         )
         _err(f"{platform}: {stage}: {job.message}")
+        return EXIT_FAILED
+    if stats.get("removed/errors"):
+        # The walk is stored, but its misses could not be counted (crawler.evidence.removed).
+        _err(f"{platform}: store: removed listings: {job.removed_note}")
         return EXIT_FAILED
     if status == "paused":
         _err(f"{platform}: politeness: {job.message}; the next run resumes")

@@ -2,7 +2,8 @@
 
 Reads the store the settings name (STORE_URL / CRAWLER_DATA_DIR). Untrusted text (titles,
 identifiers) is printed through crawler.cli.console: escaped, never read as markup; `--json`
-prints each listing exactly as stored.
+prints each listing exactly as stored. `--removed` lists only the listings complete walks
+no longer find (crawler.evidence.removed), each with "removed <date>" in the table.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from crawler.models import SearchQuery
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("search", help="search stored listings (full text plus filters)")
     add_filter_arguments(p)
+    add_removed_argument(p)
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true", help="JSON lines output")
     p.set_defaults(func=cmd_search)
@@ -45,6 +47,29 @@ def add_filter_arguments(
     p.add_argument("--since", help=f"{member}seen since: ISO date or a duration like 24h, 7d")
 
 
+def add_removed_argument(p: argparse.ArgumentParser) -> None:
+    """`--removed`: only listings marked removed (SearchFilters.removed)."""
+    p.add_argument(
+        "--removed",
+        action="store_true",
+        help="only listings complete walks no longer find (marked removed; docs/evidence.md)",
+    )
+
+
+def removed_filter(args: argparse.Namespace) -> bool | None:
+    """SearchFilters.removed from the arguments: True with --removed, else no filter."""
+    return True if getattr(args, "removed", False) else None
+
+
+def seen_text(listing: Any) -> str:
+    """The "last seen" cell: when a crawl last found the listing, and when it was found
+    gone for a removed one ("removed 2026-11-02 06:00")."""
+    seen = listing.last_seen.strftime("%Y-%m-%d %H:%M") if listing.last_seen else ""
+    if listing.removed_at is None:
+        return seen
+    return f"{seen}\nremoved {listing.removed_at.strftime('%Y-%m-%d %H:%M')}".strip()
+
+
 def filters_from(args: argparse.Namespace) -> dict[str, Any]:
     """The SearchFilters fields from parsed filter arguments (ValueError: a bad --since)."""
     return {
@@ -55,6 +80,7 @@ def filters_from(args: argparse.Namespace) -> dict[str, Any]:
         "identifier": args.identifier,
         "min_risk": args.min_risk,
         "seen_since": parse_since(args.since),
+        "removed": removed_filter(args),
     }
 
 
@@ -111,7 +137,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             _price_text(lst),
             ", ".join(sorted({h.id for h in lst.indicators})),
             ", ".join(v for _, v in lst.identifiers()[:3]),
-            lst.last_seen.strftime("%Y-%m-%d %H:%M") if lst.last_seen else "",
+            seen_text(lst),
         )
     out.console().print(table)
     return 0

@@ -14,6 +14,7 @@ from typing import Any
 
 from crawler.browser import needs_browser
 from crawler.crawl.scope import PlatformScope
+from crawler.evidence.removed import removed_after_misses
 from crawler.profiles import PlatformProfile
 from crawler.tor import tor_strict
 
@@ -42,6 +43,7 @@ def profile_settings(profile: PlatformProfile, settings: Any) -> dict[str, Any]:
     if pol.user_agent:
         out["USER_AGENT"] = pol.user_agent
     strict = tor_strict(profile, settings)
+    removed_after_misses(settings)  # checked before the crawl, not at its end
     out["CRAWL_SCOPE"] = PlatformScope.of(
         profile, tor_routed=strict or profile.network == "tor"
     ).to_setting()

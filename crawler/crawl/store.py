@@ -13,6 +13,14 @@ mode)` saves a `running` job with this process's id; at the close, the spider's 
 the job is saved again; then its health alerts, if its judgement changed the platform's
 status (crawler.alerts.health.notify_health). A crawl killed before that stays `running` until the next run or
 `crawler status` marks it killed.
+
+Removed listings (crawler.evidence.removed): once the job is judged and saved, a run that
+counts as a complete full walk (`walk_counts`) has the store count a miss on each of the
+platform's listings it did not see (`ListingStore.mark_missed`, STORE_REMOVED_AFTER_MISSES
+in a row mark one removed); the counts go on the job (`missed`, `removed`, or
+`removed_note` saying why the run did not count), the stats (`removed/missed`,
+`removed/marked`, `removed/errors`) and the log, and the removed rules are told
+(crawler.alerts.removed.notify_removed).
 """
 
 from __future__ import annotations
@@ -27,9 +35,11 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.alerts.health import notify_health
+from crawler.alerts.removed import notify_removed
 from crawler.crawl.jobs import mark_dead_jobs, own_process
-from crawler.models import CrawlJob, utcnow
-from crawler.store import ListingStore, open_store
+from crawler.evidence.removed import WalkVerdict, removed_after_misses, walk_counts
+from crawler.models import CrawlJob, Listing, utcnow
+from crawler.store import ListingStore, StoreError, open_store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -49,6 +59,7 @@ class CrawlStore:
         # rescored listings only after it (pipelines close in parallel).
         self.signals_expected = False
         self.signals_done = asyncio.Event()
+        self.removed_after = removed_after_misses(crawler.settings)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -112,6 +123,7 @@ class CrawlStore:
             if self.job is not None and finish is not None:
                 await finish(self.job, reason, store)
                 pending = await store.pending_writes()
+                held = pending.count if pending is not None else 0
                 if pending is not None and pending.count:
                     self.job.spooled = pending.count
                     self.crawler.stats.set_value("store/spooled_at_end", pending.count)
@@ -125,8 +137,53 @@ class CrawlStore:
                         pending.where,
                     )
                 await store.save_job(self.job)
+                removed = await self._count_misses(store, self.job, held)
+                await store.save_job(self.job)
                 await notify_health(
                     store, self.job, self.crawler.settings, stats=self.crawler.stats
                 )
+                await notify_removed(
+                    store,
+                    removed,
+                    self.crawler.settings,
+                    job_id=self.job.id,
+                    stats=self.crawler.stats,
+                )
         finally:
             await store.close()
+
+    async def _count_misses(self, store: ListingStore, job: CrawlJob, held: int) -> list[Listing]:
+        """Count this run's misses when it is a walk that counts; the newly removed listings."""
+        stats = self.crawler.stats
+        try:
+            verdict = walk_counts(job, stored=await store.count(job.platform), pending_writes=held)
+        except StoreError as exc:
+            verdict = WalkVerdict(False, f"the store cannot be read ({exc})")
+        if not verdict.counts:
+            job.removed_note = f"misses not counted: {verdict.why}"
+            logger.info("%s: removed listings: %s", job.platform, job.removed_note)
+            return []
+        # Listed by this walk, but their detail pages failed: seen, not missed.
+        spare = [str(f["listing_id"]) for f in job.failed_pages if f.get("listing_id")]
+        try:
+            misses = await store.mark_missed(
+                job.platform, job.started_at, self.removed_after, spare
+            )
+        except StoreError as exc:
+            job.removed_note = f"misses not counted: {exc}"
+            stats.inc_value("removed/errors")
+            logger.error("%s: removed listings: misses not counted: %s", job.platform, exc)
+            return []
+        job.missed, job.removed = misses.missed, len(misses.removed)
+        stats.set_value("removed/missed", misses.missed)
+        stats.set_value("removed/marked", len(misses.removed))
+        if misses.missed:
+            logger.info(
+                "%s: removed listings: %d stored listing(s) not found by this full walk, "
+                "%d marked removed (%d misses in a row)",
+                job.platform,
+                misses.missed,
+                len(misses.removed),
+                self.removed_after,
+            )
+        return misses.removed

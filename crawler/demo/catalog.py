@@ -7,7 +7,9 @@ generate a listing (`draft`) and render HTML (`render_list`, `render_detail`).
 Behaviour the crawler relies on:
 - list pages hold `page_size` (20) entries and show the most recently added OR updated
   listings first; a price change bumps a listing to the top and raises its version;
-- a removed listing leaves every list page and its detail page answers 404;
+- a removed listing leaves every list page and its detail page answers 404; besides the
+  random removals of `advance()`, `take_down(key)` removes one chosen listing now and
+  `restore(key)` brings it back unchanged (the removed-listings tests);
 - robots.txt allows everything but /admin;
 - detail pages may reference one placeholder image under /static/ that is counted as
   an "asset" request, so tests can prove the crawler never fetches media.
@@ -72,6 +74,7 @@ class CatalogPlatform(DemoPlatform):
         self.contacts = ContactBook(f"{seed}:{self.name}")
         self.entries: dict[str, CatalogEntry] = {}
         self.removed: set[str] = set()
+        self._taken_down: dict[str, CatalogEntry] = {}
         self.clock = EPOCH
         self._seq = 0
         self._next_index = 0
@@ -176,6 +179,24 @@ class CatalogPlatform(DemoPlatform):
             entry.html = None
         for _ in range(max(1, round(self.size * NEW_SHARE))):
             self._add()
+        self._invalidate()
+
+    def take_down(self, key: str) -> None:
+        """Remove the listing `key` now (ValueError when no such listing is online)."""
+        entry = self.entries.pop(key, None)
+        if entry is None:
+            raise ValueError(f"{self.name}: no listing {key!r} online")
+        self._taken_down[key] = entry
+        self.removed.add(key)
+        self._invalidate()
+
+    def restore(self, key: str) -> None:
+        """Put a listing taken down with `take_down` back, as it was, in its place."""
+        entry = self._taken_down.pop(key, None)
+        if entry is None:
+            raise ValueError(f"{self.name}: listing {key!r} was not taken down")
+        self.removed.discard(key)
+        self.entries[key] = entry
         self._invalidate()
 
     def truth_of(self, entry: CatalogEntry) -> GroundTruthListing:

@@ -29,11 +29,14 @@ import importlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from aiohttp import web
 
 from crawler.demo.base import DemoPlatform, GroundTruthListing
+
+if TYPE_CHECKING:
+    from crawler.demo.catalog import CatalogPlatform
 from crawler.demo.conditions import check_condition
 
 # Modules whose import registers platforms; missing ones are skipped (not written yet).
@@ -176,6 +179,22 @@ class DemoWorld:
 
         self._on_loop(run)
 
+    def take_down(self, name: str, key: str) -> None:
+        """Take listing `key` of platform `name` down now (a catalog platform: classifieds,
+        jobs, forum); `restore` brings it back. ValueError for another platform or key."""
+        self._on_loop(lambda: self._catalog(name).take_down(key))
+
+    def restore(self, name: str, key: str) -> None:
+        self._on_loop(lambda: self._catalog(name).restore(key))
+
+    def _catalog(self, name: str) -> CatalogPlatform:
+        from crawler.demo.catalog import CatalogPlatform
+
+        platform = self.platforms.get(name)
+        if not isinstance(platform, CatalogPlatform):
+            raise ValueError(f"{name}: not a catalog platform of this world (cannot take down)")
+        return platform
+
     def _check_conditions(self, conditions: dict[str, str]) -> None:
         # Before anything moves: a typo must not leave the world half advanced.
         unknown = [n for n in conditions if n not in self.platforms]
@@ -285,6 +304,12 @@ class DemoWorldThread:
 
     def set_condition(self, name: str, condition: str, slow_delay: float | None = None) -> None:
         self.world.set_condition(name, condition, slow_delay)
+
+    def take_down(self, name: str, key: str) -> None:
+        self.world.take_down(name, key)
+
+    def restore(self, name: str, key: str) -> None:
+        self.world.restore(name, key)
 
     def conditions(self) -> dict[str, str]:
         return self.world.conditions()

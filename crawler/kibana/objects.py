@@ -5,7 +5,8 @@ Objects (ids are stable, so importing again with overwrite=true updates them in 
                  labels and formats its actor-cluster fields (fieldAttrs, fieldFormatMap)
   search         high risk (risk_score >= 70), new in the last 24 h, one per indicator id,
                  shared contacts (shared_identifiers >= 1), listings in actor clusters
-                 (cluster_size >= 2, largest clusters first); on the jobs: degraded
+                 (cluster_size >= 2, largest clusters first), removed listings (removed_at
+                 set, latest removal first, with their last capture); on the jobs: degraded
                  platforms (runs judged degraded or failing, newest first, with the reasons)
   visualization  listings over time per platform, indicator counts, price distribution per
                  unit, top shared phone numbers, risk histogram, crawl health (items and
@@ -53,6 +54,19 @@ LISTING_FIELD_FORMATS = {"cluster_size": {"id": "number", "params": {"pattern": 
 # Crawl health (docs/health.md): each judged job carries health.status (healthy, degraded,
 # failing) and health.reasons (code, severity, message, advice).
 NOT_HEALTHY = 'health.status : "degraded" or health.status : "failing"'
+# Removed listings (docs/evidence.md): complete walks no longer find them; removed_at is the
+# start of the first walk that did not, and `evidence` points at the last capture, kept.
+REMOVED = "removed_at : *"
+REMOVED_COLUMNS = [
+    "platform",
+    "title",
+    "removed_at",
+    "last_seen",
+    "missed_walks",
+    "evidence.file",
+    "evidence.record_id",
+    "evidence.sha256",
+]
 HEALTH_COLUMNS = [
     "platform",
     "health.status",
@@ -184,6 +198,14 @@ def saved_searches(prefix: str) -> list[dict]:
             IN_CLUSTER,
             ("cluster_size", "first_seen"),
             CLUSTER_COLUMNS,
+        ),
+        # The latest removals first, with where each listing's last capture is kept.
+        search(
+            f"{prefix}-removed",
+            "Removed listings",
+            REMOVED,
+            ("removed_at",),
+            REMOVED_COLUMNS,
         ),
     ]
     out += [

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.cluster.summary import ClusterSummary
+from crawler.evidence.removed import Misses
 from crawler.models import (
     ClusterQuery,
     CrawlJob,
@@ -80,6 +81,24 @@ class ListingStore(ABC):
     @abstractmethod
     async def touch(self, platform: str, ids: Sequence[str], seen_at: datetime) -> None:
         """Mark known listings as seen without re-fetching them."""
+
+    @abstractmethod
+    async def mark_missed(
+        self,
+        platform: str,
+        walk_started_at: datetime,
+        threshold: int,
+        spare: Sequence[str] = (),
+    ) -> Misses:
+        """Count a miss on each stored listing of the platform that a complete full walk
+        started at `walk_started_at` did not see (last_seen earlier, not removed yet; the
+        ids in `spare` excepted: listings the walk listed but could not fetch), marking
+        removed those reaching `threshold` misses in a row (crawler.evidence.removed).
+
+        Upsert and touch undo it: a listing seen again has its misses reset and, when it
+        was removed, `removed_at` cleared and `returned_at` set; its evidence is kept.
+        Call it only for a walk that counts (crawler.evidence.removed.walk_counts).
+        """
 
     @abstractmethod
     async def get(self, listing_id: str) -> Listing | None: ...

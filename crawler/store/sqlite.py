@@ -66,6 +66,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from crawler.cluster.documents import ClusterDocuments, collector_paused
+from crawler.evidence.removed import Misses, record_miss, record_seen, was_missed
 from crawler.models import (
     CrawlJob,
     EvidenceRef,
@@ -125,6 +126,9 @@ _SCHEMA = (
     # When platform signals last changed a listing (ISO text, or NULL): the alert engine's
     # catch-up reads the listings rescored since it last looked.
     "CREATE INDEX IF NOT EXISTS listings_signals_at ON listings(json_extract(doc, '$.signals_at'))",
+    # Removed listings (crawler.evidence.removed): `crawler search --removed` reads them.
+    """CREATE INDEX IF NOT EXISTS listings_removed ON listings(json_extract(doc, '$.removed_at'))
+       WHERE json_extract(doc, '$.removed_at') IS NOT NULL""",
     """CREATE TABLE IF NOT EXISTS identifiers (
         listing_id TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -345,6 +349,8 @@ class SqliteStore(ListingStore):
             old.list_fingerprint = list_fingerprint
             if listing.evidence is not None and last_seen == seen_at:
                 old.evidence = listing.evidence  # the latest capture of the same content
+            if last_seen == seen_at:
+                record_seen(old, seen_at)  # found again: misses reset, a removed one returned
             self._update_listing(conn, num, old)
             return UpsertResult(
                 id=listing.id,
@@ -366,8 +372,14 @@ class SqliteStore(ListingStore):
                 "price_history": history,
                 "cluster_id": old.cluster_id,
                 "cluster_size": old.cluster_size,
+                "missed_walks": old.missed_walks,
+                "missed_since": old.missed_since,
+                "removed_at": old.removed_at,
+                "returned_at": old.returned_at,
             },
         )
+        if last_seen == seen_at:
+            record_seen(stored, seen_at)
         self._update_listing(conn, num, stored)
         self._write_indicators(conn, stored, replace=True)
         self._write_fts(conn, num, stored, replace=True)
@@ -612,13 +624,49 @@ class SqliteStore(ListingStore):
             return
         seen_at = _utc(seen_at)
         with self._transaction() as conn:
-            # Never move last_seen backwards (a late touch from a slow process).
+            # Never move last_seen backwards (a late touch from a slow process). Seen again:
+            # the misses start over, and a removed listing is marked returned
+            # (crawler.evidence.removed.record_seen; json_set reads the document as it was).
             conn.execute(
-                """UPDATE listings SET last_seen = ?1, doc = json_set(doc, '$.last_seen', ?2)
+                """UPDATE listings SET last_seen = ?1, doc = json_set(doc,
+                       '$.last_seen', ?2, '$.missed_walks', 0, '$.missed_since', NULL,
+                       '$.returned_at', CASE WHEN json_extract(doc, '$.removed_at') IS NULL
+                                        THEN json_extract(doc, '$.returned_at') ELSE ?2 END,
+                       '$.removed_at', NULL)
                    WHERE platform = ?3 AND last_seen < ?1
                      AND id IN (SELECT value FROM json_each(?4))""",
                 (_column_time(seen_at), _json_time(seen_at), platform, json.dumps(list(ids))),
             )
+
+    async def mark_missed(
+        self,
+        platform: str,
+        walk_started_at: datetime,
+        threshold: int,
+        spare: Sequence[str] = (),
+    ) -> Misses:
+        started = _utc(walk_started_at)
+        spared = set(spare)
+        missed = 0
+        removed: list[Listing] = []
+        with self._transaction() as conn:
+            rows = conn.execute(
+                """SELECT num, doc FROM listings
+                   WHERE platform = ? AND last_seen < ?
+                     AND json_extract(doc, '$.removed_at') IS NULL""",
+                (platform, _column_time(started)),
+            ).fetchall()
+            for num, doc in rows:
+                listing = Listing.model_validate_json(doc)
+                if listing.id in spared or not was_missed(listing, started):
+                    continue
+                missed += 1
+                if record_miss(listing, started, threshold):
+                    removed.append(listing)
+                conn.execute(
+                    "UPDATE listings SET doc = ? WHERE num = ?", (listing.model_dump_json(), num)
+                )
+        return Misses(missed=missed, removed=removed)
 
     async def get(self, listing_id: str) -> Listing | None:
         with self._errors("read listing"):
@@ -677,6 +725,9 @@ class SqliteStore(ListingStore):
         if query.seen_since is not None:
             where.append("l.last_seen >= ?")
             params.append(_column_time(query.seen_since))
+        if query.removed is not None:
+            null = "IS NOT NULL" if query.removed else "IS NULL"
+            where.append(f"json_extract(l.doc, '$.removed_at') {null}")
         sql_where = f"WHERE {' AND '.join(where)}" if where else ""
         try:
             total = self._db.execute(

@@ -33,7 +33,7 @@ def slack_payload(alert: Alert, channel: str | None = None) -> dict[str, Any]:
         if channel:
             payload["channel"] = channel
         return payload
-    lines = [f"*<{alert.url}|{alert.subject()}>*"]
+    lines = [f"*<{alert.url}|{alert.subject()}>*", *alert.removal_lines()]
     if alert.indicators:
         lines.append("Indicators: " + ", ".join(f"`{i.id}`" for i in alert.indicators))
     if alert.identifiers:

@@ -134,6 +134,9 @@ class Queries:
             filters.append({"range": {"risk_score": {"gte": query.min_risk}}})
         if query.seen_since is not None:
             filters.append({"range": {"last_seen": {"gte": aware(query.seen_since).isoformat()}}})
+        if query.removed is not None:
+            removed = {"exists": {"field": "removed_at"}}
+            filters.append(removed if query.removed else {"bool": {"must_not": [removed]}})
         return {"bool": {"must": must or [{"match_all": {}}], "filter": filters}}
 
     async def search(self, query: SearchQuery) -> SearchPage:

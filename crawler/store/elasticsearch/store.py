@@ -18,6 +18,7 @@ from typing import Any
 
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
+from crawler.evidence.removed import Misses
 from crawler.models import CrawlJob, Listing, SearchPage, SearchQuery, UpsertResult
 from crawler.store.base import ListingStore, PendingWrites, StoreError
 from crawler.store.elasticsearch import records
@@ -166,6 +167,34 @@ class ElasticsearchStore(ListingStore):
         await self.spooler.spool_or_run(
             record, lambda: records.write_touch(self.conn, list(ids), seen_at)
         )
+
+    async def mark_missed(
+        self,
+        platform: str,
+        walk_started_at: datetime,
+        threshold: int,
+        spare: Sequence[str] = (),
+    ) -> Misses:
+        """Count a complete walk's misses (base class; records.mark_missed). Never while
+        writes wait in the spool: "not seen" would then be a guess."""
+        await self.queue.drain()
+        if self.spool.pending():
+            raise StoreError(
+                f"Elasticsearch at {self.config.url}: writes still wait in the spool "
+                f"{self.config.spool_dir}; misses not counted"
+            )
+        try:
+            return await records.mark_missed(
+                self.conn, platform, aware(walk_started_at), threshold, spare
+            )
+        except Unreachable as exc:
+            raise StoreError(
+                f"Elasticsearch at {self.config.url} unavailable: {exc.cause}; misses not counted"
+            ) from None
+        except (ApiError, TransportError) as exc:
+            raise StoreError(
+                f"Elasticsearch at {self.config.url}: counting misses failed: {exc}"
+            ) from None
 
     async def save_job(self, job: CrawlJob) -> None:
         record = {"op": "job", "job": job.model_dump(mode="json")}

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from crawler.evidence.removed import record_seen
 from crawler.models import Listing, PricePoint, UpsertOutcome, UpsertResult
 from crawler.store.base import StoreError
 from crawler.store.elasticsearch.connection import Connection
@@ -250,6 +251,8 @@ class ListingWrites:
                 )
             if new.list_fingerprint is None:
                 new.list_fingerprint = old.list_fingerprint
+            new.missed_walks, new.missed_since = old.missed_walks, old.missed_since
+            new.removed_at, new.returned_at = old.removed_at, old.returned_at
         else:
             # As in the SQLite store, the stored document stays (its platform-level signals
             # and risk score included): only when it was seen and its list entry move.
@@ -259,6 +262,8 @@ class ListingWrites:
             new.evidence = evidence
             new.last_seen = seen_at
             new.list_fingerprint = list_fingerprint
+        # Found again: the misses start over, a removed listing is marked returned.
+        record_seen(new, seen_at)
         # Actor linking owns them (linking.py).
         new.cluster_id, new.cluster_size = old.cluster_id, old.cluster_size
         shared = sum(1 for _, first in linked if first != new.id)

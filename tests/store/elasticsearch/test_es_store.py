@@ -12,6 +12,7 @@ from crawler.config import ConfigError, crawler_settings
 from crawler.models import SearchQuery, UpsertOutcome
 from crawler.store import open_store
 from crawler.store.elasticsearch import (
+    MAPPING_VERSION,
     ElasticsearchStore,
     StoreConfig,
     listing_mapping,
@@ -35,13 +36,14 @@ async def test_template_install_is_idempotent(make_store, es_server) -> None:
     await second.install()
     try:
         aliases = await second.client.indices.get_alias(name=second.listings_alias)
-        assert list(aliases.body) == [f"{second.listings_alias}-v1"]
+        assert list(aliases.body) == [f"{second.listings_alias}-v{MAPPING_VERSION}"]
         mapping_after = await second.client.indices.get_mapping(index=second.listings_alias)
         assert mapping_after.body == mapping_before.body
         assert (await second.get(make_listing(1).id)) is not None
         # The test server has no language analyzers: no language sub-fields were added.
         assert second.languages == []
-        props = mapping_after.body[f"{second.listings_alias}-v1"]["mappings"]["properties"]
+        index = f"{second.listings_alias}-v{MAPPING_VERSION}"
+        props = mapping_after.body[index]["mappings"]["properties"]
         assert set(props["title"]["fields"]) == {"keyword"}
         # On a cluster that has them, the detected analyzers become sub-fields.
         richer = listing_mapping(["en", "nl"])["properties"]["body"]["fields"]
@@ -314,8 +316,8 @@ async def test_migration_moves_alias_to_new_versioned_index(store: Elasticsearch
     await store.upsert([make_listing(i) for i in range(120)], T0)
     await store.refresh()
     old, new, copied = await migrate_listings(store.client, store.config.index_prefix)
-    assert (old, copied) == (f"{store.listings_alias}-v1", 120)
-    assert new == f"{store.listings_alias}-v2"
+    assert (old, copied) == (f"{store.listings_alias}-v{MAPPING_VERSION}", 120)
+    assert new == f"{store.listings_alias}-v{MAPPING_VERSION + 1}"
     aliases = await store.client.indices.get_alias(name=store.listings_alias)
     assert list(aliases.body) == [new]
     assert await store.count() == 120

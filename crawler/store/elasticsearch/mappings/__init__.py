@@ -15,6 +15,13 @@
 language whose analyzer the cluster has (the test server has none; indices.py asks the
 cluster with _analyze). Each call returns a fresh dict. A change here is a new
 MAPPING_VERSION and a migration (migration.py).
+
+Versions: 1 the first; 2 adds the evidence reference (`evidence`: file, record_id, sha256,
+uri as keywords, offset and length as longs, captured_at a date) and the removed-listing
+fields (`missed_walks` integer, `missed_since`, `removed_at`, `returned_at` dates;
+crawler.evidence.removed). A version-1 index maps them dynamically (the dates as dates,
+the counts as long), so searches and the Kibana objects work on it too; `migrate_listings`
+copies it into a version-2 index with the exact types.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 # Language analyzers we add sub-fields for when the cluster has them (ISO code -> analyzer).
 LANGUAGE_ANALYZERS = {
     "en": "english",
