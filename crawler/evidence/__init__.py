@@ -5,7 +5,8 @@ Under EVIDENCE_DIR (layout.py has the paths):
 - capture.py: every text response of a crawl (Scrapy HTTP, the tor handler, the browser's
   rendered DOM and the JSON it loaded) is written to gzip WARC files with warcio, one
   directory per platform and run; each listing and price-history version points to its
-  record (models.EvidenceRef).
+  record (models.EvidenceRef); warc.py is the writer (sha256 digests, one gzip member per
+  record, files rolled at EVIDENCE_WARC_MAX_BYTES) and reads a record back by its ref.
 - chain.py, keys.py: at the end of a run its WARC files are sealed in a manifest that holds
   the previous manifest's hash (an append-only chain) and is signed with Ed25519;
   `crawler evidence verify` checks every file, record, signature and link; holds and

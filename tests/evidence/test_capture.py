@@ -300,6 +300,7 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         yield {"envs": envs, "runs": runs, "sent": sent, "blocker": blocker, "base": base}
 
 
+@pytest.mark.e2e  # crawl processes
 def test_every_listing_points_to_the_record_of_what_the_server_sent(crawls: dict) -> None:
     run, _ = crawls["runs"]["on"]
     assert run.returncode == 0, run.output[-3000:]
@@ -319,6 +320,7 @@ def test_every_listing_points_to_the_record_of_what_the_server_sent(crawls: dict
         assert listing.price_history[-1].evidence == ref
 
 
+@pytest.mark.e2e  # crawl processes
 def test_the_run_files_check_clean_and_hold_requests_and_text_only(crawls: dict) -> None:
     env = crawls["envs"]["on"]
     root = Path(env["CRAWLER_DATA_DIR"]) / "evidence"
@@ -344,6 +346,7 @@ def test_the_run_files_check_clean_and_hold_requests_and_text_only(crawls: dict)
     assert "'evidence/responses'" in run.output and "'evidence/error'" not in run.output
 
 
+@pytest.mark.e2e  # crawl processes
 def test_capture_off_writes_nothing_and_listings_have_no_evidence(crawls: dict) -> None:
     run, _ = crawls["runs"]["off"]
     assert run.returncode == 0, run.output[-3000:]
@@ -353,6 +356,7 @@ def test_capture_off_writes_nothing_and_listings_have_no_evidence(crawls: dict) 
     assert len(listings) == 20 and all(listing.evidence is None for listing in listings)
 
 
+@pytest.mark.e2e  # crawl processes
 def test_a_capture_that_cannot_be_written_fails_the_run_naming_the_file(crawls: dict) -> None:
     run, err = crawls["runs"]["unwritable"]
     blocker = crawls["blocker"]
