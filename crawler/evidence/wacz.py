@@ -386,8 +386,10 @@ def check_wacz(path: Path, *, warc_check: Callable[[BinaryIO, str], Any] = check
         for res in resources_of(package):
             name = res["path"]
             listed.add(name)
-            if member_name_problem(name):
-                continue  # reported above when present; never opened
+            why = member_name_problem(name)
+            if why:  # never opened
+                problems.append(f"{name!r}: refused path in {DATAPACKAGE} ({why})")
+                continue
             if name not in present:
                 problems.append(f"{name}: listed in {DATAPACKAGE} but missing from the package")
                 continue

@@ -406,6 +406,13 @@ def test_a_changed_listing_file_or_datapackage_is_named(exported: Path, tmp_path
     problems = check_package(rewrite(exported, tmp_path / "b.wacz", {"datapackage.json": dp}))
     assert any(p.startswith("datapackage.json: sha256 is") for p in problems)
     assert any("in the package but not listed" in p for p in problems)
+    package["resources"].append({"path": "../outside.txt", "hash": "sha256:00", "bytes": 1})
+    dp = json.dumps(package).encode()
+    problems = check_package(rewrite(exported, tmp_path / "d.wacz", {"datapackage.json": dp}))
+    assert (
+        "'../outside.txt': refused path in datapackage.json (an empty, '.' or '..' path component)"
+        in problems
+    )
     extra = rewrite(exported, tmp_path / "c.wacz", {}, {"notes.txt": b"x"})
     assert check_package(extra) == ["notes.txt: in the package but not listed in datapackage.json"]
 
