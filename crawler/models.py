@@ -73,7 +73,8 @@ class EvidenceRef(BaseModel):
     """Where the bytes a listing (or one version of it) was read from are archived.
 
     A WARC response record written by crawler.evidence.capture: `file` is relative to
-    EVIDENCE_DIR (`<platform>/<job id>/<name>.warc.gz`), `offset` and `length` are those of
+    EVIDENCE_DIR
+    (`warc/<platform>/<job id>/<job id>-00001.warc.gz`), `offset` and `length` are those of
     the record's gzip member in that file, `record_id` its WARC-Record-ID and `sha256` the
     hex SHA-256 of the record's payload (the HTTP body as the server sent it).
     """

@@ -20,7 +20,7 @@ text are written (and bodiless responses such as redirects); anything else is co
 `RunCapture.skipped` and `evidence/skipped/...` (media never gets this far: it is blocked
 before the request and aborted in the browser).
 
-Files: `EVIDENCE_DIR/warc/<platform>/<job id>/<platform>-<job id>-00001.warc.gz`, rolled at
+Files: `EVIDENCE_DIR/warc/<platform>/<job id>/<job id>-00001.warc.gz`, rolled at
 EVIDENCE_WARC_MAX_BYTES; the platform is the profile's name and the job id ours
 (crawler.crawl.store), never anything a platform sent. They are opened with the first
 capture of a run that has a job (a trial crawl, spiders/trial.py, has none and is not

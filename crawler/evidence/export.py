@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config import ConfigError
+from crawler.evidence import chain
 from crawler.evidence import keys as signing
 from crawler.evidence.layout import evidence_dir, safe_component
 from crawler.evidence.wacz import (
@@ -445,7 +446,7 @@ def _manifest_files(root: Path) -> list[tuple[str, Path]]:
     for path in sorted(base.rglob("*")):
         if path.is_symlink():
             raise ExportError(f"{path}: a symbolic link in the manifests directory (refused)")
-        if not path.is_file():
+        if not path.is_file() or path.name == chain.LOCK_NAME:  # the chain's lock: not evidence
             continue
         rel = path.relative_to(base).as_posix()
         for part in rel.split("/"):

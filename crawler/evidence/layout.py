@@ -1,7 +1,7 @@
 """Where evidence lives under EVIDENCE_DIR, and what a finished run hands to the chain.
 
     EVIDENCE_DIR/
-      warc/<platform>/<job id>/<platform>-<job id>-00001.warc.gz   (capture.py; rolled at
+      warc/<platform>/<job id>/<job id>-00001.warc.gz   (capture.py; rolled at
                                                                    EVIDENCE_WARC_MAX_BYTES)
       manifests/...                                               (chain.py)
 

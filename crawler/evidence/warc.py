@@ -1,7 +1,8 @@
 """Writing one run's captures to gzip WARC files (warcio), with sha256 digests.
 
 `RunWarcWriter(root, platform, job_id, max_bytes)` writes the run's records under
-`layout.warc_dir(root, platform, job_id)` as `<platform>-<job id>-00001.warc.gz`, the next
+`layout.warc_dir(root, platform, job_id)` as `<job id>-00001.warc.gz` (the job id begins
+with the platform's name; another gets it in front), the next
 file (`-00002`) starting when one more record would take the current file past
 `max_bytes`. Pure: no Scrapy; capture.py feeds it what the routes fetched.
 
@@ -176,7 +177,11 @@ class RunWarcWriter:
     # ---- files -----------------------------------------------------------------------
 
     def _name(self, number: int) -> str:
-        return f"{self.platform}-{self.job_id}-{number:05d}.warc.gz"
+        # Our job ids begin with the platform's name (crawler.crawl.store): not twice.
+        stem = self.job_id
+        if not stem.startswith(f"{self.platform}-"):
+            stem = f"{self.platform}-{stem}"
+        return f"{stem}-{number:05d}.warc.gz"
 
     def _open_next(self) -> None:
         number = len(self.files) + 1

@@ -86,8 +86,8 @@ def test_records_are_sha256_gzip_members_addressed_by_their_reference(tmp_path: 
     # Rolled at the size, named by the platform and job id, numbered from 00001.
     assert len(files) > 1
     assert [Path(f.path).name for f in files][:2] == [
-        "demo-x-demo-x-20261202T000000000001-00001.warc.gz",
-        "demo-x-demo-x-20261202T000000000001-00002.warc.gz",
+        "demo-x-20261202T000000000001-00001.warc.gz",
+        "demo-x-20261202T000000000001-00002.warc.gz",
     ]
     assert all(f.size <= 64 * 1024 for f in files)
     for f in files:
@@ -128,8 +128,7 @@ def test_a_hostile_platform_cannot_name_a_file(tmp_path: Path) -> None:
     writer.close()
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert written == [
-        "warc/demo-hostile/demo-hostile-20261202T1/"
-        "demo-hostile-demo-hostile-20261202T1-00001.warc.gz"
+        "warc/demo-hostile/demo-hostile-20261202T1/demo-hostile-20261202T1-00001.warc.gz"
     ]
     record = read_capture(tmp_path, ref)
     # The injected lines stayed inside their own header values: one record, one type.
@@ -153,7 +152,11 @@ def test_only_text_media_types_are_kept() -> None:
 @pytest.fixture
 def capture(tmp_path: Path) -> Iterator[tuple[EvidenceCapture, CrawlJob]]:
     crawler = get_crawler(
-        settings_dict={"EVIDENCE_DIR": str(tmp_path), "TWISTED_REACTOR_ENABLED": False}
+        settings_dict={
+            "EVIDENCE_DIR": str(tmp_path),
+            "EVIDENCE_SIGNING_KEY": os.environ["EVIDENCE_SIGNING_KEY"],  # tests/conftest.py
+            "TWISTED_REACTOR_ENABLED": False,
+        }
     )
     cap = EvidenceCapture.from_crawler(crawler)
     job = CrawlJob(id="demo-m-20261202T1", platform="demo-m", started_at=utcnow())
@@ -230,7 +233,11 @@ def test_a_write_that_fails_stops_handing_on_responses(tmp_path: Path) -> None:
     blocker = tmp_path / "evidence"
     blocker.write_text("not a directory")
     crawler = get_crawler(
-        settings_dict={"EVIDENCE_DIR": str(blocker), "TWISTED_REACTOR_ENABLED": False}
+        settings_dict={
+            "EVIDENCE_DIR": str(blocker),
+            "EVIDENCE_SIGNING_KEY": os.environ["EVIDENCE_SIGNING_KEY"],  # tests/conftest.py
+            "TWISTED_REACTOR_ENABLED": False,
+        }
     )
     cap = EvidenceCapture.from_crawler(crawler)
     cap.writer = RunWarcWriter(blocker, "demo-f", "demo-f-1", 1 << 20)
