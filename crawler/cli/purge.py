@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,13 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from crawler.alerts.engine import alert_after_replay
-    from crawler.cli.console import printable
     from crawler.config import ConfigError, parse_bool
-    from crawler.evidence import chain, holds
+    from crawler.evidence import chain
     from crawler.evidence.layout import evidence_dir
-    from crawler.store import open_store
-    from crawler.store.base import StoreError
 
     settings = args.settings
     if args.days < 0:
@@ -44,6 +45,25 @@ def cmd_purge(args: argparse.Namespace) -> int:
     has_chain = bool(chain.list_manifests(root))
     enabled = parse_bool(settings.get("EVIDENCE_ENABLED", True), "EVIDENCE_ENABLED")
     key = chain.signing_key(settings) if (has_chain or enabled) else None
+    # The chain's lock from reading the holds to the purge manifest: a hold placed meanwhile
+    # waits, and is never missed by a purge already under way.
+    with chain.chain_lock(root) if key is not None else contextlib.nullcontext(root):
+        return _purge(args, settings, root, key, cutoff)
+
+
+def _purge(
+    args: argparse.Namespace,
+    settings: Any,
+    root: Path,
+    key: Ed25519PrivateKey | None,
+    cutoff: datetime,
+) -> int:
+    from crawler.alerts.engine import alert_after_replay
+    from crawler.cli.console import printable
+    from crawler.evidence import holds
+    from crawler.store import open_store
+    from crawler.store.base import StoreError
+
     try:
         active = holds.active_holds(root)
     except holds.HoldError as exc:
@@ -77,6 +97,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         listings_removed=removed,
         referenced=referenced,
         holds=active,
+        locked=True,
     )
     print(
         f"deleted {len(outcome.deleted)} evidence file(s) ({_size(outcome.bytes_deleted)})"

@@ -22,6 +22,7 @@ Settings: EVIDENCE_ENABLED, EVIDENCE_DIR, EVIDENCE_SIGNING_KEY, EVIDENCE_SIGNING
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -272,15 +273,17 @@ def append(
     *,
     before: Callable[[], None] | None = None,
     now: datetime | None = None,
+    locked: bool = False,
 ) -> Path:
     """Write the next manifest of kind `kind` (its own fields in `body`), signed and linked
     to the head; return its path. `before` runs under the chain lock first (a check that
-    must see the head as it is, e.g. "this hold is not active"; it raises to refuse)."""
+    must see the head as it is, e.g. "this hold is not active"; it raises to refuse).
+    locked: the caller holds chain_lock(root) already (the lock is not reentrant)."""
     if kind not in KINDS:
         raise ValueError(f"unknown manifest kind {kind!r}")
     public = keys.public_bytes(key)
     fp = keys.fingerprint(public)
-    with chain_lock(root) as directory:
+    with contextlib.nullcontext(manifests_dir(root)) if locked else chain_lock(root) as directory:
         if before is not None:
             before()
         chain = list_manifests(root)

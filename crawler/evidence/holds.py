@@ -210,39 +210,53 @@ def purge_evidence(
     listings_removed: int,
     referenced: Collection[str],
     holds: dict[str, Hold],
+    locked: bool = False,
 ) -> PurgeOutcome:
     """Record and delete the sealed files nothing needs any more (see the module docstring).
 
     `referenced`: every EvidenceRef.file of the listings left in the store (after their
-    purge); `holds`: the active holds. Writes no manifest when nothing was removed."""
+    purge); `holds`: the active holds. Writes no manifest when nothing was removed.
+    locked: the caller holds chain.chain_lock(root) (from reading the holds on, so that no
+    hold is placed between reading them and deleting)."""
+    if not locked:
+        with chain.chain_lock(root):
+            return purge_evidence(
+                root,
+                key,
+                cutoff=cutoff,
+                days=days,
+                listings_removed=listings_removed,
+                referenced=referenced,
+                holds=holds,
+                locked=True,
+            )
     outcome = PurgeOutcome(listings_removed)
     keep = _referenced(referenced)
     held = _referenced({f for h in holds.values() for f in h.files})
     cut = chain.timestamp(cutoff)
     doomed: list[tuple[str, str, int]] = []
-    with chain.chain_lock(root):
-        sealed = chain.sealed_files(root)
-        purged = chain.purged_files(root)
-        for path, entry in sorted(sealed.items()):
-            full = root / path
-            if path in purged:
-                if full.is_file():  # recorded by a purge that did not finish
-                    _delete(full, path, outcome)
-                continue
-            if path in keep or not _older(entry.last_date, cutoff):
-                continue
-            if path in held:
-                outcome.kept_held += 1
-                continue
-            if not chain.safe_relative(path) or not full.is_file():
-                continue  # verify reports it (missing, or a manifest naming no file of ours)
-            if chain.sha256_file(full) != entry.sha256:
-                outcome.refused.append(
-                    f"{path}: not deleted: its sha256 no longer matches manifests/"
-                    f"{entry.manifest} (run `crawler evidence verify`)"
-                )
-                continue
-            doomed.append((path, entry.sha256, entry.size))
+    sealed = chain.sealed_files(root)
+    purged = chain.purged_files(root)
+    for path, entry in sorted(sealed.items()):
+        full = root / path
+        if path in purged:
+            if full.is_file():  # recorded by a purge that did not finish
+                _delete(full, path, outcome)
+            continue
+        if path in keep or not _older(entry.last_date, cutoff):
+            continue
+        if path in held:
+            outcome.kept_held += 1
+            continue
+        if not chain.safe_relative(path) or not full.is_file():
+            continue  # verify reports it (missing, or a manifest naming no file of ours)
+        if chain.sha256_file(full) != entry.sha256:
+            outcome.refused.append(
+                f"{path}: not deleted: its sha256 no longer matches manifests/"
+                f"{entry.manifest} (run `crawler evidence verify`)"
+            )
+            continue
+        doomed.append((path, entry.sha256, entry.size))
     # The manifest is written before the files go: a purge cut short leaves files the chain
     # already calls deleted (verify notes them, the next purge removes them), never files
     # gone without a record.
@@ -256,7 +270,7 @@ def purge_evidence(
                 "holds": sorted(holds),
             }
         }
-        outcome.manifest = chain.append(root, key, "purge", body)
+        outcome.manifest = chain.append(root, key, "purge", body, locked=True)
     for path, _sha, size in doomed:
         if _delete(root / path, path, outcome):
             outcome.bytes_deleted += size
