@@ -21,10 +21,6 @@ Each problem is one line naming the file (and the record or link); the file is r
 from __future__ import annotations
 
 import hashlib
-import io
-import re
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,7 +37,7 @@ from crawler.evidence.chain import (
     manifests_dir,
     safe_relative,
 )
-from crawler.evidence.records import RecordProblem, check_warc
+from crawler.evidence.records import RecordProblem, check_warc, first_bad_member
 
 RECORD_PROBLEMS_PER_FILE = 10
 
@@ -437,65 +433,10 @@ def _where(problem: RecordProblem) -> str:
     return f"{where} (record {problem.record_id or 'id unreadable'})"
 
 
-_GZIP_MAGIC = b"\x1f\x8b"
-_RECORD_ID = re.compile(rb"WARC-Record-ID:[ \t]*(<[^>\r\n]{1,200}>)", re.IGNORECASE)
-_CHUNK = 1 << 20
-_SLICE = 64  # small: a member that breaks still yields its headers
-
-
 def first_bad_record(full: Path, name: str) -> RecordProblem | None:
-    """The first record of a gzip WARC file that does not read back or whose digests fail:
-    its gzip member's offset and WARC-Record-ID (as far as the member still decompresses).
-
-    warcio, reading the file as a whole, blames a member that no longer inflates on the
-    record before it; here each member is inflated on its own, so the offset is the bad
-    member's. None when every member reads and checks (or the file is not gzip)."""
+    """The first bad record of a gzip WARC file (records.first_bad_member)."""
     with full.open("rb") as f:
-        if f.read(2) != _GZIP_MAGIC:
-            return None
-        f.seek(0)
-        for offset, record, error in _gzip_members(f):
-            found = _RECORD_ID.search(record[:65536])
-            record_id = found.group(1).decode("ascii", "replace") if found else None
-            if error is not None:
-                return RecordProblem(name, offset, record_id, error)
-            check = check_warc(io.BytesIO(record), name)
-            if check.problems:
-                reasons = "; ".join(p.reason for p in check.problems)
-                return RecordProblem(name, offset, record_id, reasons[:300])
-    return None
-
-
-def _gzip_members(f: BinaryIO) -> Iterator[tuple[int, bytes, str | None]]:
-    """(offset, inflated bytes, error) for each gzip member of `f`, up to the first bad one.
-
-    Fed in small slices, so that a member that breaks midway still yields what inflated
-    before the break (its WARC headers, with the record id)."""
-    offset = 0
-    buf = f.read(_CHUNK)
-    while buf:
-        start = offset
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out: list[bytes] = []
-        try:
-            while True:
-                piece, buf = buf[:_SLICE], buf[_SLICE:]
-                out.append(inflater.decompress(piece))
-                if inflater.eof:
-                    rest = inflater.unused_data
-                    offset += len(piece) - len(rest)
-                    buf = rest + buf or f.read(_CHUNK)
-                    break
-                offset += len(piece)
-                if not buf:
-                    buf = f.read(_CHUNK)
-                if not buf:
-                    yield start, b"".join(out), "cut short: the gzip member does not end"
-                    return
-        except zlib.error as exc:
-            yield start, b"".join(out), f"does not inflate (not the gzip member written): {exc}"
-            return
-        yield start, b"".join(out), None
+        return first_bad_member(f, name)
 
 
 def _check_holds(chain: list[_Read], report: VerifyReport) -> None:

@@ -29,7 +29,8 @@ from crawler.cli.main import main
 from crawler.config import crawler_settings
 from crawler.evidence import chain, export
 from crawler.evidence.export import PackageError, Selection, check_package, unpack
-from crawler.evidence.keys import fingerprint, generate_key_file, public_bytes
+from crawler.evidence.keys import fingerprint, load_signing_key, public_bytes
+from crawler.evidence.layout import RunCapture, WarcFile
 from crawler.models import EvidenceRef, Listing, Price, listing_id
 from crawler.store.sqlite import SqliteStore
 
@@ -70,6 +71,31 @@ class WarcRun:
     @property
     def rel(self) -> str:
         return f"warc/{self.platform}/{self.job}/{self.platform}-{self.job}-00001.warc.gz"
+
+    def capture(self) -> RunCapture:
+        """The run as capture hands it to chain.seal_run."""
+        path = self.root / self.rel
+        data = path.read_bytes()
+        dates = [ref.captured_at for ref in self.refs]
+        return RunCapture(
+            platform=self.platform,
+            job_id=self.job,
+            started_at=min(dates),
+            finished_at=max(dates),
+            crawler_version="0.test",
+            profile_sha256="",
+            files=[
+                WarcFile(
+                    path=self.rel,
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    size=len(data),
+                    records=2 * len(self.refs),
+                    responses=len(self.refs),
+                    first_date=min(dates),
+                    last_date=max(dates),
+                )
+            ],
+        )
 
     def write(self, pages: list[tuple[str, bytes, datetime]]) -> list[EvidenceRef]:
         path = self.root / self.rel
@@ -173,7 +199,12 @@ async def build_case(tmp: Path, store: object) -> Case:
     capture was off."""
     data = tmp / "data"
     root = data / "evidence"
-    key = generate_key_file(data / "keys" / "evidence-signing.key")
+    # The session's signing key (tests/conftest.py): the one export and verify find.
+    settings = crawler_settings(
+        overrides={"CRAWLER_DATA_DIR": str(data), "EVIDENCE_DIR": str(root)}
+    )
+    key = load_signing_key(settings)
+    assert key is not None
     runs = [
         WarcRun(root, "demo-classifieds", "job-0001"),
         WarcRun(root, "demo-classifieds", "job-0002"),
@@ -204,10 +235,8 @@ async def build_case(tmp: Path, store: object) -> Case:
     )
     if hasattr(store, "refresh"):  # Elasticsearch: searchable now, not within a second
         await store.refresh()
-    manifests = root / "manifests"
-    manifests.mkdir(parents=True)
-    (manifests / "000001-job-0001.json").write_text('{"files": []}\n')
-    (manifests / "000001-job-0001.json.sig").write_text("c2lnbmF0dXJl\n")
+    for run in runs:  # sealed as a crawl seals its run: signed manifests, one chain
+        chain.seal_run(settings, run.capture())
     return Case(
         root=root,
         data=data,
@@ -282,8 +311,9 @@ def test_the_package_is_a_wacz_replay_tools_can_index(case: Case, exported: Path
             "pages/pages.jsonl",
             "README.txt",
             "listings/index.csv",
-            "evidence/manifests/000001-job-0001.json",
-            "evidence/manifests/000001-job-0001.json.sig",
+            "evidence/manifests/00000001-run.json",
+            "evidence/manifests/00000001-run.json.sig",
+            "evidence/manifests/00000003-run.json",
             "evidence/signing-key.pub",
         ):
             assert name in names
@@ -347,10 +377,8 @@ def test_unpack_lays_the_package_out_as_an_evidence_dir(
     root = unpack(exported, tmp_path / "unpacked")
     for run in case.runs:
         assert (root / run.rel).read_bytes() == (case.root / run.rel).read_bytes()
-    assert sorted(p.name for p in (root / "manifests").iterdir()) == [
-        "000001-job-0001.json",
-        "000001-job-0001.json.sig",
-    ]
+    sealed = sorted(p.name for p in (case.root / "manifests").iterdir() if p.name != ".lock")
+    assert sorted(p.name for p in (root / "manifests").iterdir()) == sealed
     assert chain.verify(root, case.public_key, subset=True).ok
     assert export.package_public_key(exported) == case.public_key
     with pytest.raises(PackageError, match="not an empty directory"):
