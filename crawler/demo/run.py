@@ -62,6 +62,32 @@ def _crawlable(
     return ok, skipped
 
 
+def _print_evidence(settings: Any, console: Any) -> int:
+    """One line on the run's evidence, checked as `crawler evidence verify` checks it;
+    1 when capture is on and it does not verify (the main job then fails)."""
+    from crawler.cli import console as out
+    from crawler.config import get_bool
+    from crawler.evidence.chain import verify
+    from crawler.evidence.layout import evidence_dir
+
+    if not get_bool(settings, "EVIDENCE_ENABLED"):
+        console.print("evidence: capture is off (EVIDENCE_ENABLED)")
+        return 0
+    root = evidence_dir(settings)
+    report = verify(root)
+    size = sum(p.stat().st_size for p in root.rglob("*.warc.gz"))
+    verdict = "verify OK" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
+    console.print(
+        f"evidence: {verdict}: {report.manifests} signed manifest(s), {report.files} WARC "
+        f"file(s), {report.records} record(s), {size / 1e6:.1f} MB in {out.text(str(root))} "
+        "(crawler evidence verify)",
+        soft_wrap=True,
+    )
+    for problem in report.problems[:5]:
+        console.print(out.text(f"  {problem}"))
+    return 0 if report.ok else 1
+
+
 def _ensure_signing_key(settings: Any, console: Any) -> None:
     """The crawls seal their evidence (crawler.evidence.chain): with capture on and no key
     configured, create one in the data directory, once, and say so."""
@@ -157,6 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if job.health is not None:
                 judged.setdefault(job.platform, job)
         console.print(out.text(health_line(list(judged.values()))))
+        failures += _print_evidence(crawler_settings(env, overrides), console)
         truth = world.ground_truth()
         for name in crawl_names:
             want = {t.key for t in truth.get(name, [])}

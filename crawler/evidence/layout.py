@@ -53,7 +53,7 @@ class WarcFile:
     sha256: str  # of the whole file as written
     size: int
     records: int  # WARC records in it (requests, responses, metadata)
-    responses: int  # response records (captured pages and JSON)
+    responses: int  # captured pages and JSON: response and resource (rendered DOM) records
     first_date: datetime
     last_date: datetime
 

@@ -20,6 +20,10 @@ from typing import BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+# The record types that hold a captured page: an HTTP response, or (crawler.browser) the
+# DOM a browser rendered, a `resource` record. WarcFile.responses counts both.
+CAPTURE_TYPES = ("response", "resource")
+
 
 @dataclass(frozen=True)
 class RecordProblem:
@@ -56,7 +60,7 @@ def check_warc(stream: BinaryIO, name: str) -> WarcCheck:
             while stream_.read(65536):
                 pass
             records += 1
-            if record.rec_type == "response":
+            if record.rec_type in CAPTURE_TYPES:
                 responses += 1
             checker = record.digest_checker
             if checker.passed is False:

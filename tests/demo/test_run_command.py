@@ -42,3 +42,7 @@ def test_crawler_run_crawls_every_demo_platform_and_checks_ground_truth(tmp_path
     for heading in ("Listings per platform", "Top indicators", "Highest-risk listings"):
         assert heading in out
     assert "Round 2" in out
+    # Each platform's health, and the run's evidence checked as `crawler evidence verify` does.
+    assert "health: 5 healthy" in out, out[-3000:]
+    evidence = next(ln for ln in out.splitlines() if ln.startswith("evidence: "))
+    assert "verify OK" in evidence and " 0 WARC file(s)" not in evidence, evidence

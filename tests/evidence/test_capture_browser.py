@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.config import crawler_settings
 from crawler.crawl.media import is_media_url
+from crawler.evidence import chain
 from crawler.evidence.records import check_warc
 from crawler.evidence.warc import read_capture, text_media_type
 from crawler.models import SearchQuery
@@ -121,6 +122,9 @@ def test_the_browser_run_checks_clean_and_holds_no_media(rendered: dict) -> None
     root = rendered["root"]
     for path in root.rglob("*.warc.gz"):
         assert check_warc(path.open("rb"), path.name).problems == []
+    # The sealed run verifies: the manifest's counts (rendered DOMs included) match the file.
+    report = chain.verify(root)
+    assert report.ok and report.files >= 1, report.problems
     records = rendered["records"].values()
     assert all(text_media_type(r["content_type"]) for r in records if r["type"] == "response"), {
         r["content_type"] for r in records
