@@ -176,16 +176,33 @@ async def notify_health(
     alerts = health_alerts(covering, job, previous)
     if not alerts:
         return []
+    return await raise_alerts(store, alerts, rules, config, env, stats, deliver, what="health")
+
+
+async def raise_alerts(
+    store: ListingStore,
+    alerts: list[Alert],
+    rules: RuleSet,
+    config: AlertsConfig,
+    env: dict[str, str] | None,
+    stats: Any,
+    deliver: bool,
+    *,
+    what: str,
+) -> list[Alert]:
+    """Put `what` alerts (health, removed: alerts that are not about one new listing) in the
+    outbox, record the new ones in the store and, with `deliver`, deliver them; returns the
+    alerts new to the outbox (an id it already holds is not raised twice)."""
     outbox = Outbox(config.outbox_path)
     try:
         fresh = outbox.enqueue(alerts)
         if stats is not None and fresh:
-            stats.inc_value("alerts/health_raised", len(fresh))
+            stats.inc_value(f"alerts/{what}_raised", len(fresh))
         for alert in fresh:
-            logger.warning("health alert %s: %s", alert.rule, alert.subject())
-        await save_alerts(store, outbox, fresh)
+            logger.warning("%s alert %s: %s", what, alert.rule, alert.subject())
+        await save_alerts(store, outbox, fresh, what=what)
         if deliver:
-            await deliver_alerts(outbox, rules, alerts, config, env, stats)
+            await deliver_alerts(outbox, rules, alerts, config, env, stats, what=what)
     finally:
         outbox.close()
     return fresh

@@ -31,8 +31,7 @@ from typing import Any
 
 from crawler.alerts.alert import Alert, AlertRemoval, removed_alert_id
 from crawler.alerts.config import AlertsConfig
-from crawler.alerts.health import deliver_alerts, save_alerts
-from crawler.alerts.outbox import Outbox
+from crawler.alerts.health import raise_alerts
 from crawler.alerts.rules import RemovedRule, RuleMatch, RuleSet, load_rules
 from crawler.alerts.watchlist import AlertConfigError, Watchlist, load_watchlist
 from crawler.models import Listing
@@ -143,16 +142,4 @@ async def notify_removed(
     alerts = removed_alerts(active, listings, watchlist, clusters, job_id)
     if not alerts:
         return []
-    outbox = Outbox(config.outbox_path)
-    try:
-        fresh = outbox.enqueue(alerts)
-        if stats is not None and fresh:
-            stats.inc_value("alerts/removed_raised", len(fresh))
-        for alert in fresh:
-            logger.warning("removed alert %s: %s", alert.rule, alert.subject())
-        await save_alerts(store, outbox, fresh, what="removed")
-        if deliver:
-            await deliver_alerts(outbox, rules, alerts, config, env, stats, what="removed")
-    finally:
-        outbox.close()
-    return fresh
+    return await raise_alerts(store, alerts, rules, config, env, stats, deliver, what="removed")
