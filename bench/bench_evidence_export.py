@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import io
 import random
 import shutil
 import sys
@@ -33,10 +32,6 @@ import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.utils import Digester
-from warcio.warcwriter import WARCWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,6 +42,7 @@ from crawler.evidence.keys import generate_key_file, public_bytes  # noqa: E402
 from crawler.evidence.layout import RunCapture, WarcFile  # noqa: E402
 from crawler.models import EvidenceRef, Listing, Price, listing_id  # noqa: E402
 from crawler.store.sqlite import SqliteStore  # noqa: E402
+from crawler.testing.warcs import Sha256WarcWriter, write_page  # noqa: E402
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 RUNS = 10
@@ -55,12 +51,6 @@ SENTENCE = (
     "Cleaning staff wanted for hotels in the city centre, accommodation arranged by the "
     "employer, travel costs are deducted from wages, start this week. "
 )
-
-
-class Sha256WarcWriter(WARCWriter):
-    @staticmethod
-    def _create_digester() -> Digester:
-        return Digester("sha256")
 
 
 WORDS = sorted(set(SENTENCE.replace(",", "").split())) + [
@@ -115,40 +105,10 @@ def build(base: Path, count: int, page_bytes: int) -> tuple[object, list[str], P
                         url = f"http://{platform}.test/ad/{n}"
                         body = page(n, version, page_bytes)
                         at = started + timedelta(seconds=n)
-                        date = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-                        req = w.create_warc_record(
-                            url,
-                            "request",
-                            payload=io.BytesIO(b""),
-                            http_headers=StatusAndHeaders(
-                                "GET / HTTP/1.1",
-                                [("Host", f"{platform}.test")],
-                                is_http_request=True,
-                            ),
-                            warc_headers_dict={"WARC-Date": date},
+                        refs[(n, version)] = write_page(
+                            w, f, rel, url, body, at, host=f"{platform}.test"
                         )
-                        resp = w.create_warc_record(
-                            url,
-                            "response",
-                            payload=io.BytesIO(body),
-                            http_headers=StatusAndHeaders(
-                                "200 OK", [("Content-Type", "text/html; charset=utf-8")], "HTTP/1.1"
-                            ),
-                            warc_headers_dict={"WARC-Date": date},
-                        )
-                        w.write_record(req)
-                        offset = f.tell()
-                        w.write_record(resp)
                         records += 2
-                        refs[(n, version)] = EvidenceRef(
-                            file=rel,
-                            offset=offset,
-                            length=f.tell() - offset,
-                            record_id=resp.rec_headers.get_header("WARC-Record-ID"),
-                            sha256=hashlib.sha256(body).hexdigest(),
-                            uri=url,
-                            captured_at=at,
-                        )
                 raw = path.read_bytes()
                 chain.seal_run(
                     settings,

@@ -15,21 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from warcio.utils import Digester
-from warcio.warcwriter import WARCWriter
-
 from crawler.evidence.layout import RunCapture, WarcFile, relative, warc_dir
 from crawler.models import EvidenceRef, Listing, Price, listing_id
+from crawler.testing.warcs import Sha256WarcWriter
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-
-
-class Sha256Writer(WARCWriter):
-    """warcio's writer with sha256 digests (it writes sha1 by default)."""
-
-    @staticmethod
-    def _create_digester() -> Digester:
-        return Digester("sha256")
 
 
 @dataclass
@@ -54,7 +44,7 @@ def write_run(root: Path, platform: str, job: str, pages: int = 3, at: datetime 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{platform}-{job}-00001.warc.gz"
     out = io.BytesIO()
-    writer = Sha256Writer(out, gzip=True, warc_version="1.1")
+    writer = Sha256WarcWriter(out, gzip=True, warc_version="1.1")
     refs = []
     for i in range(pages):
         uri = f"http://127.0.0.1:8080/{platform}/ad/{job}-{i}"

@@ -21,9 +21,6 @@ from pathlib import Path
 import phonenumbers
 import pytest
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.utils import Digester
-from warcio.warcwriter import WARCWriter
 
 from crawler.cli.main import main
 from crawler.config import crawler_settings
@@ -33,6 +30,7 @@ from crawler.evidence.keys import fingerprint, load_signing_key, public_bytes
 from crawler.evidence.layout import RunCapture, WarcFile
 from crawler.models import EvidenceRef, Listing, Price, listing_id
 from crawler.store.sqlite import SqliteStore
+from crawler.testing.warcs import Sha256WarcWriter, write_page
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -48,14 +46,6 @@ OTHER_TEXT = (  # another poster's ad: the store must not link it to AD_TEXT's
     "Warehouse pickers needed for night shifts near the harbour. Own transport helps. "
     "Contract through an agency, weekly pay, overtime on request."
 )
-
-
-class Sha256WarcWriter(WARCWriter):
-    """warcio's writer with sha256 block and payload digests (as capture.py writes)."""
-
-    @staticmethod
-    def _create_digester() -> Digester:
-        return Digester("sha256")
 
 
 @dataclass
@@ -104,38 +94,8 @@ class WarcRun:
         with path.open("ab") as f:
             writer = Sha256WarcWriter(f, gzip=True)
             for url, body, at in pages:
-                date = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-                request = writer.create_warc_record(
-                    url,
-                    "request",
-                    payload=io.BytesIO(b""),
-                    http_headers=StatusAndHeaders(
-                        "GET / HTTP/1.1", [("Host", "demo.test")], is_http_request=True
-                    ),
-                    warc_headers_dict={"WARC-Date": date},
-                )
-                response = writer.create_warc_record(
-                    url,
-                    "response",
-                    payload=io.BytesIO(body),
-                    http_headers=StatusAndHeaders(
-                        "200 OK", [("Content-Type", "text/html; charset=utf-8")], "HTTP/1.1"
-                    ),
-                    warc_headers_dict={"WARC-Date": date},
-                )
-                writer.write_record(request)
-                offset = f.tell()
-                writer.write_record(response)
-                rid = response.rec_headers.get_header("WARC-Record-ID")
-                ref = EvidenceRef(
-                    file=self.rel,
-                    offset=offset,
-                    length=f.tell() - offset,
-                    record_id=rid,
-                    sha256=hashlib.sha256(body).hexdigest(),
-                    uri=url,
-                    captured_at=at,
-                )
+                ref = write_page(writer, f, self.rel, url, body, at)
+                rid = ref.record_id
                 self.bodies[rid] = body
                 out.append(ref)
         self.refs += out
