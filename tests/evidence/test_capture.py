@@ -334,9 +334,11 @@ def test_the_run_files_check_clean_and_hold_requests_and_text_only(crawls: dict)
     [job] = _jobs(env)
     files = sorted((root / "warc").rglob("*"))
     warcs = [p for p in files if p.is_file()]
-    # One directory per platform and run, the file named by both.
+    # One directory per platform and run, the file named by the job id (it begins with the
+    # platform's name).
+    assert job.id.startswith(f"{PLATFORM}-")
     assert [p.relative_to(root).as_posix() for p in warcs] == [
-        f"warc/{PLATFORM}/{job.id}/{PLATFORM}-{job.id}-00001.warc.gz"
+        f"warc/{PLATFORM}/{job.id}/{job.id}-00001.warc.gz"
     ]
     check = check_warc(warcs[0].open("rb"), warcs[0].name)
     assert check.problems == []
