@@ -18,6 +18,8 @@ import pytest
 import yaml
 
 from crawler.config import crawler_settings
+from crawler.evidence import chain
+from crawler.evidence.warc import read_capture
 from crawler.models import SearchQuery
 from crawler.profiles import load_profiles
 from crawler.store import open_store
@@ -138,5 +140,14 @@ async def test_crawl_survives_elasticsearch_restart_and_matches_sqlite(
         assert _analysis(listings) == _analysis(reference)
         signals = {h.id for x in listings for h in x.indicators}
         assert {"shared_contact", "price_anomaly"} <= signals
+        # Evidence (docs/evidence.md) holds through the outage: every listing, spooled ones
+        # included, points to the capture of its own page, and the sealed run verifies.
+        root = tmp_path / "es-data" / "evidence"
+        assert all(x.evidence is not None for x in listings)
+        for x in listings[:: max(1, len(listings) // 20)]:
+            assert x.evidence is not None
+            assert read_capture(root, x.evidence).target_uri == x.url
+        report = chain.verify(root)
+        assert report.ok and report.files >= 1, report.problems
     finally:
         await es.close()
