@@ -350,6 +350,121 @@ class Expect(_Strict):
         return v
 
 
+class PageCheck(_Strict):
+    """A test on a page: a CSS selector that matches, or a text the page contains."""
+
+    css: str | None = None
+    text: str | None = Field(None, description="case-insensitive text of the page")
+
+    @model_validator(mode="after")
+    def _one(self) -> PageCheck:
+        if (self.css is None) == (self.text is None):
+            raise ValueError("give exactly one of css or text")
+        if self.css is not None:
+            _check_css(self.css)
+        return self
+
+
+def _check(value: Any) -> Any:
+    # A bare string is shorthand for a CSS selector.
+    return {"css": value} if isinstance(value, str) else value
+
+
+class Credentials(_Strict):
+    """Where the account's secrets come from: never the profile itself.
+
+    Either environment variables (their names here), or a key of the secrets file
+    (AUTH_SECRETS_FILE; default key: the platform name) holding username, password and,
+    for an extra step, the answer it asks (pin).
+    """
+
+    username_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    password_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    extra_env: str | None = Field(
+        None, pattern=r"^[A-Z_][A-Z0-9_]*$", description="the extra step's answer (a PIN)"
+    )
+    secrets_key: str | None = Field(
+        None, description="key in AUTH_SECRETS_FILE (default: the platform name)"
+    )
+
+    @model_validator(mode="after")
+    def _pairs(self) -> Credentials:
+        if (self.username_env is None) != (self.password_env is None):
+            raise ValueError("give both username_env and password_env, or neither")
+        if self.username_env is not None and self.secrets_key is not None:
+            raise ValueError("give environment variables or a secrets_key, not both")
+        return self
+
+
+class ExtraStep(_Strict):
+    """A second login page (a PIN, a security question the account owner answered)."""
+
+    when: PageCheck = Field(description="the page after the first form asks for this step")
+    form: str | None = Field(None, description="CSS selector of its form (default: the first)")
+    field: str = Field(description="name of the input that takes the answer")
+
+    _when = field_validator("when", mode="before")(lambda v: _check(v))
+
+
+class FormLogin(_Strict):
+    url: str = Field(description="the login page, relative to base_url or absolute")
+    form: str | None = Field(
+        None, description="CSS selector of the login form (default: the form with a password input)"
+    )
+    username_field: str = Field("username", description="name of the username input")
+    password_field: str = Field("password", description="name of the password input")
+    extra: ExtraStep | None = None
+
+    _form = field_validator("form")(lambda v: v if v is None else _check_css(v))
+
+
+class Auth(_Strict):
+    """How the crawler gets into a members-only platform (crawler/auth, docs/auth.md)."""
+
+    login: FormLogin | None = Field(None, description="log in with a form")
+    credentials: Credentials = Field(default_factory=Credentials)
+    session_import: str | None = Field(
+        None,
+        alias="import",
+        description="a session to start from: Netscape cookies.txt, a browser's JSON "
+        "cookie export, or a Playwright storage state (the format is recognised)",
+    )
+    logged_in: PageCheck | None = Field(
+        None, description="present only when logged in (checked on every list page)"
+    )
+    logged_out: PageCheck | None = Field(
+        None, description="present only when logged out (checked on every list page)"
+    )
+    human: list[PageCheck] = Field(
+        default_factory=list,
+        description="pages the crawler cannot answer (a CAPTCHA, a question): besides the "
+        "page classifier's CAPTCHA signs, these stop the platform as needs_login",
+    )
+    max_logins: int = Field(
+        2, ge=1, le=10, description="login attempts per run at most (never more: lockouts)"
+    )
+    session_max_age: float | None = Field(
+        None, gt=0, description="seconds after which a stored session is not reused"
+    )
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    _checks = field_validator("logged_in", "logged_out", mode="before")(lambda v: _check(v))
+
+    @field_validator("human", mode="before")
+    @classmethod
+    def _humans(cls, v: Any) -> Any:
+        return [_check(x) for x in v] if isinstance(v, list) else v
+
+    @model_validator(mode="after")
+    def _way_in(self) -> Auth:
+        if self.login is None and self.session_import is None:
+            raise ValueError("give a login form (login) or a session to import (import)")
+        if self.logged_in is None and self.logged_out is None:
+            raise ValueError("give logged_in or logged_out: how a page shows the session")
+        return self
+
+
 class PlatformProfile(_Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -381,6 +496,7 @@ class PlatformProfile(_Strict):
     incremental: Incremental = Field(default_factory=Incremental)
     health: HealthThresholds = Field(default_factory=HealthThresholds)
     expect: Expect = Field(default_factory=Expect)
+    auth: Auth | None = Field(None, description="members-only platforms: how to log in")
     source_file: str | None = Field(None, exclude=True)
 
     @field_validator("base_url")

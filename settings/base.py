@@ -190,6 +190,12 @@ EVIDENCE_SIGNING_KEY = ""
 EVIDENCE_SIGNING_KEY_FILE = ""  # empty: CRAWLER_DATA_DIR/keys/evidence-signing.key
 # -- case exports (crawler/evidence/export.py)
 
+# ---- AUTH_*: members-only platforms: logins and sessions (crawler/auth, docs/auth.md) ----
+# Account secrets are never in a profile: the profile names environment variables, or a
+# key of this secrets file (YAML: {key: {username, password, pin}}; refused unless mode 0600).
+AUTH_SECRETS_FILE = ""
+AUTH_SESSIONS_DIR = ""  # empty: CRAWLER_DATA_DIR/sessions (one <platform>.json, mode 0600)
+
 # ---- ALERTS_*: rules, watchlist, outbox, delivery (crawler/alerts) -----------------------
 ALERTS_ENABLED = True
 ALERTS_RULES = ""  # rules file or directory; empty: ./rules when it exists
