@@ -545,6 +545,7 @@ def parse_profile(
         raise ProfileError(
             path, "(environment)", f"variable {exc.args[0]} is not set and has no default"
         ) from None
+    _refuse_secrets(data, path)
     try:
         profile = PlatformProfile.model_validate(data)
     except ValidationError as exc:
@@ -557,6 +558,49 @@ def parse_profile(
         raise ProfileError(path, _loc(err["loc"]), reason) from None
     profile.source_file = str(path)
     return profile
+
+
+# Keys that would put an account's secret in the profile (a committed file): refused with a
+# message that says where secrets go instead, before the schema's "unknown field".
+SECRET_KEYS = frozenset(
+    {
+        "username",
+        "user",
+        "password",
+        "passwd",
+        "pass",
+        "pin",
+        "secret",
+        "token",
+        "answer",
+        "cookie",
+        "cookies",
+    }
+)
+SECRETS_ELSEWHERE = (
+    "secrets never go in a profile: name environment variables in auth.credentials "
+    "or use AUTH_SECRETS_FILE"
+)
+
+
+def _refuse_secrets(data: dict[str, Any], path: str | Path) -> None:
+    auth = data.get("auth")
+    if not isinstance(auth, dict):
+        return
+    login = auth.get("login")
+    extra = login.get("extra") if isinstance(login, dict) else None
+    places = [
+        ("auth", auth),
+        ("auth.login", login),
+        ("auth.login.extra", extra),
+        ("auth.credentials", auth.get("credentials")),
+    ]
+    for where, section in places:
+        if not isinstance(section, dict):
+            continue
+        for key in section:
+            if isinstance(key, str) and key.lower() in SECRET_KEYS:
+                raise ProfileError(path, f"{where}.{key}", SECRETS_ELSEWHERE)
 
 
 def load_profile(path: str | Path, environ: Mapping[str, str] | None = None) -> PlatformProfile:
