@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import time
@@ -51,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from crawler.auth.checks import matches, page_state
+from crawler.auth.checks import page_state
 from crawler.auth.secrets import AuthConfigError
 from crawler.auth.sessions import SessionStore, StoredSession, read_session_file
 from crawler.crawl.scope import PlatformScope
@@ -90,21 +91,26 @@ class WindowResult:
 
 
 def cookie_in_scope(domain: str, scope: PlatformScope) -> bool:
-    """Whether a cookie of `domain` would be sent to one of the platform's hosts.
+    """Whether a browser would send a cookie of `domain` to one of the platform's hosts.
 
-    Ports do not matter to cookies. A domain cookie (".example.org") belongs when a host of
-    the platform is that domain or under it, and a platform's `*.domain` entry takes its
-    subdomains' cookies. A bare top-level name (".org") never matches a domain below it.
+    Ports do not matter to cookies. A host cookie ("forum.example.org") belongs when it is
+    a host of the platform, or under one of the profile's `*.domain` entries; a domain
+    cookie (".example.org") also when a host of the platform is under it. A bare top-level
+    name (".org") never matches what is under it.
     """
-    d = domain.strip().lstrip(".").lower()
-    if not d:
+    raw = domain.strip().lower()
+    name = raw.lstrip(".")
+    if not name:
         return False
     hosts = {host for host, _ in scope.origins}
-    if d in hosts:
+    if name in hosts or any(name.endswith(suffix) for suffix in scope.domains):
         return True
-    if "." in d and any(host.endswith("." + d) for host in hosts):
-        return True
-    return any(d == suffix[1:] or d.endswith(suffix) for suffix in scope.domains)
+    if not raw.startswith(".") or "." not in name:
+        return False
+    under = "." + name
+    return any(host.endswith(under) for host in hosts) or any(
+        suffix == under or suffix.endswith(under) for suffix in scope.domains
+    )
 
 
 def platform_state(state: dict[str, Any], scope: PlatformScope) -> tuple[dict[str, Any], list[str]]:
@@ -166,20 +172,57 @@ def import_session(
 
 # -- the window -------------------------------------------------------------------------------
 
-# Focus the first empty field of a form when nothing on the page has the focus yet.
-_FOCUS_FIRST_FIELD = """(selector) => {
-  const form = document.querySelector(selector);
-  if (!form) return false;
-  const active = document.activeElement;
-  if (active && active !== document.body && active !== document.documentElement) return false;
+# In every page of the window, at DOMContentLoaded (in the page, so that the field has the
+# focus before the analyst sees the page): when nothing has the keyboard focus, focus the
+# first empty field of the first form of FORMS present on the page ({form, when}: a CSS
+# selector, and an optional {css} or {text} check the page must pass, as the profile's
+# extra step says). It reads no field and sends nothing.
+_FOCUS_SCRIPT = """(() => {
+  if (window.top !== window) return;
+  const forms = %s;
   const skip = new Set(["hidden", "submit", "button", "reset", "checkbox", "radio", "image"]);
-  for (const el of form.querySelectorAll("input, textarea")) {
-    if (skip.has((el.type || "").toLowerCase()) || el.disabled || el.value) continue;
-    el.focus();
-    return true;
+  const norm = (t) => (t || "").split(/\\s+/).join(" ").trim().toLowerCase();
+  const holds = (when) => !when
+    || (when.css ? !!document.querySelector(when.css)
+                 : norm(document.body && document.body.innerText).includes(norm(when.text)));
+  const focus = () => {
+    const active = document.activeElement;
+    if (active && active !== document.body && active !== document.documentElement) return;
+    for (const f of forms) {
+      let form = null;
+      try { form = holds(f.when) ? document.querySelector(f.form) : null; } catch (e) {}
+      if (!form) continue;
+      for (const el of form.querySelectorAll("input, textarea")) {
+        if (skip.has((el.type || "").toLowerCase()) || el.disabled || el.value) continue;
+        el.focus();
+        return;
+      }
+    }
+  };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focus, {once: true});
+  } else {
+    focus();
   }
-  return false;
-}"""
+})();"""
+
+
+def focus_script(profile: PlatformProfile) -> str | None:
+    """The window's focus help for this profile's login forms (None without a login form)."""
+    login = profile.auth.login if profile.auth is not None else None
+    if login is None:
+        return None
+    forms: list[dict[str, Any]] = []
+    if login.extra is not None:
+        when = login.extra.when
+        forms.append(
+            {
+                "form": login.extra.form or "form",
+                "when": {"css": when.css} if when.css is not None else {"text": when.text},
+            }
+        )
+    forms.append({"form": login.form or "form:has(input[type=password])", "when": None})
+    return _FOCUS_SCRIPT % json.dumps(forms)
 
 
 def require_display(environ: dict[str, str] | None = None) -> str:
@@ -292,18 +335,24 @@ class LoginWindow:
         finally:
             await fence.close()
 
-    async def _in_browser(self, browser: Any, options: dict[str, Any], timeout: float) -> WindowResult:
+    async def _in_browser(
+        self, browser: Any, options: dict[str, Any], timeout: float
+    ) -> WindowResult:
         from crawler.browser import navigation_timeout_ms
 
         disconnected = asyncio.Event()
         browser.on("disconnected", lambda *_: disconnected.set())
         context = await browser.new_context(**options)
         await context.route("**/*", self._route)
-        context.on("page", self._watch_page)
+        script = focus_script(self.profile)
+        if script is not None:
+            await context.add_init_script(script)
         page = await context.new_page()
         try:
             await page.goto(
-                self.url, wait_until="domcontentloaded", timeout=navigation_timeout_ms(self.profile, self.settings)
+                self.url,
+                wait_until="domcontentloaded",
+                timeout=navigation_timeout_ms(self.profile, self.settings),
             )
         except Exception as exc:
             if disconnected.is_set() or page.is_closed():
@@ -353,25 +402,6 @@ class LoginWindow:
             await route.abort()
         else:
             await route.continue_()
-
-    def _watch_page(self, page: Any) -> None:
-        page.on("domcontentloaded", lambda *_: asyncio.ensure_future(self._focus_form(page)))
-
-    def _form_selectors(self, html: str) -> list[str]:
-        login = self.auth.login
-        if login is None:
-            return []
-        selectors = [login.form or "form:has(input[type=password])"]
-        if login.extra is not None and matches(html, login.extra.when):
-            selectors.insert(0, login.extra.form or "form")
-        return selectors
-
-    async def _focus_form(self, page: Any) -> None:
-        with contextlib.suppress(Exception):
-            html = await page.content()
-            for selector in self._form_selectors(html):
-                if await page.evaluate(_FOCUS_FIRST_FIELD, selector):
-                    return
 
 
 def _first_line(exc: BaseException) -> str:

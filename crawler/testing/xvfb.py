@@ -54,9 +54,13 @@ class XvfbDisplay:
             self.process = subprocess.Popen(
                 [
                     binary,
-                    "-displayfd", str(write_fd),
-                    "-screen", "0", f"{self.width}x{self.height}x{self.depth}",
-                    "-nolisten", "tcp",
+                    "-displayfd",
+                    str(write_fd),
+                    "-screen",
+                    "0",
+                    f"{self.width}x{self.height}x{self.depth}",
+                    "-nolisten",
+                    "tcp",
                     "-noreset",
                 ],  # fmt: skip
                 pass_fds=(write_fd,),
@@ -89,7 +93,9 @@ class XvfbDisplay:
                     raise XvfbError(f"Xvfb did not report a display within {timeout:.0f} s")
                 if not sel.select(min(left, 0.5)):
                     if self.process.poll() is not None:
-                        raise XvfbError(f"Xvfb exited ({self.process.returncode}): {self._stderr()}")
+                        raise XvfbError(
+                            f"Xvfb exited ({self.process.returncode}): {self._stderr()}"
+                        )
                     continue
                 chunk = os.read(fd, 64)
                 if not chunk:  # Xvfb closed the pipe without a number: it failed
