@@ -8,7 +8,7 @@ process needs (`DISPLAY`). Nothing listens on TCP (`-nolisten tcp`).
 
 `Xdotool` drives the display as a person at the keyboard would: it finds a window
 (`wait_for_window`, with a deadline), gives it the input focus, moves the pointer and
-clicks, types text and presses keys. There is no window manager: xdotool's
+clicks, types text, presses keys and closes the window. There is no window manager: xdotool's
 `windowactivate` needs one, `windowfocus` (XSetInputFocus) does not, and XTEST input
 (`type`, `key`, `click` without `--window`) goes to the focused window as real key
 presses (Chromium ignores synthetic XSendEvent input, which `--window` would use).
@@ -225,5 +225,10 @@ class Xdotool:
         self.run("key", "--delay", "30", *keys)
 
     def close(self, window: str) -> None:
-        """Close the window as its close button would (the application is asked to close it)."""
-        self.run("windowclose", window, check=False)
+        """Close the window as the analyst would from the keyboard (Chromium's Ctrl+Shift+W).
+
+        Without a window manager there is no close button (and xdotool's `windowclose`, an
+        XDestroyWindow, goes unnoticed by Chromium).
+        """
+        self.focus(window)
+        self.key("ctrl+shift+w")

@@ -184,7 +184,9 @@ def test_nothing_typed_and_no_cookie_value_reaches_the_terminal(
 def test_closing_the_window_saves_nothing(
     members: DemoWorldThread, display: XvfbDisplay, tmp_path: Path
 ) -> None:
-    command = LoginCommand(login_env(members, display, tmp_path), tmp_path / "out.txt", "demo-members")
+    command = LoginCommand(
+        login_env(members, display, tmp_path), tmp_path / "out.txt", "demo-members"
+    )
     try:
         command.wait_for_output("A Chromium window is open")
         xdo = Xdotool(str(display.display))
@@ -203,11 +205,11 @@ def test_closing_the_window_saves_nothing(
 # -- --import and the errors (in this process: no browser) -------------------------------------
 
 
-def http_login(world: DemoWorldThread) -> http.cookiejar.MozillaCookieJar:
+def http_login(world: DemoWorldThread) -> http.cookiejar.CookieJar:
     """A member's session over plain HTTP (the CAPTCHA word read from the world)."""
     base = world.urls["demo-members"]
     account = world.members.account
-    jar = http.cookiejar.MozillaCookieJar()
+    jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/login", timeout=10).read().decode()
     csrf = Selector(text=page).css("form#login input[name=csrf]::attr(value)").get()
@@ -224,6 +226,19 @@ def http_login(world: DemoWorldThread) -> http.cookiejar.MozillaCookieJar:
     return jar
 
 
+def cookies_txt(jar: http.cookiejar.CookieJar) -> str:
+    """The jar as curl writes a cookies.txt (#HttpOnly_ lines, expiry 0 for session cookies)."""
+    lines = ["# Netscape HTTP Cookie File"]
+    for c in jar:
+        prefix = "#HttpOnly_" if c.has_nonstandard_attr("HttpOnly") else ""
+        flag = "TRUE" if c.domain.startswith(".") else "FALSE"
+        secure = "TRUE" if c.secure else "FALSE"
+        lines.append(
+            f"{prefix}{c.domain}\t{flag}\t{c.path}\t{secure}\t{c.expires or 0}\t{c.name}\t{c.value}"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def test_import_keeps_only_the_platforms_cookies_and_the_site_serves_them(
     members: DemoWorldThread,
     tmp_path: Path,
@@ -231,17 +246,18 @@ def test_import_keeps_only_the_platforms_cookies_and_the_site_serves_them(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     jar = http_login(members)
-    cookies_txt = tmp_path / "cookies.txt"
-    jar.save(str(cookies_txt), ignore_discard=True, ignore_expires=True)
-    with cookies_txt.open("a") as f:
-        f.write(".tracker.example.org\tTRUE\t/\tFALSE\t0\tvisitor\tforeign-cookie-value\n")
+    cookie_file = tmp_path / "cookies.txt"
+    cookie_file.write_text(
+        cookies_txt(jar)
+        + ".tracker.example.org\tTRUE\t/\tFALSE\t0\tvisitor\tforeign-cookie-value\n"
+    )
     for name, value in members.env().items():
         monkeypatch.setenv(name, value)
     sessions = tmp_path / "sessions"
     monkeypatch.setenv("AUTH_SESSIONS_DIR", str(sessions))
     monkeypatch.setenv("CRAWLER_DATA_DIR", str(tmp_path / "data"))
 
-    code = main(["login", "demo-members", "--import", str(cookies_txt)])
+    code = main(["login", "demo-members", "--import", str(cookie_file)])
 
     out = capsys.readouterr()
     session_file = sessions / "demo-members.json"
