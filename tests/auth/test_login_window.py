@@ -292,6 +292,8 @@ def _run(
         (["demo-members"], {"DISPLAY": None}, "DISPLAY: not set"),
         (["demo-members", "--import", "/nonexistent/cookies.txt"], {}, "cookies.txt"),
         (["demo-members", "--timeout", "0"], {}, "--timeout must be more than 0"),
+        # A tor profile's window never goes around tor: no tor, no window.
+        (["demo-members-onion"], {"TOR_SOCKS_URL": "socks5h://127.0.0.1:9"}, "does not answer"),
     ],
 )
 def test_what_cannot_run_says_why_in_one_line_and_exits_2(
