@@ -405,10 +405,10 @@ class LoginWindow:
 
 
 def _first_line(exc: BaseException) -> str:
-    from crawler.cli.console import one_line
-
-    text = str(exc).strip().splitlines()
-    return one_line(text[0] if text else type(exc).__name__, 300)
+    """The first line of an error, cut short (the CLI escapes it for the terminal)."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= 300 else text[:299] + "…"
 
 
 def open_login_window(
