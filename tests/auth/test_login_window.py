@@ -202,6 +202,32 @@ def test_closing_the_window_saves_nothing(
     xdo.wait_for_window(name="^Members login", gone=True, timeout=10)
 
 
+@pytest.mark.browser
+def test_no_login_before_the_timeout_saves_nothing_and_keeps_the_stored_session(
+    members: DemoWorldThread, display: XvfbDisplay, tmp_path: Path
+) -> None:
+    from crawler.auth.sessions import SessionStore
+
+    earlier = SessionStore(tmp_path / "sessions").save(
+        "demo-members", {"cookies": [], "origins": []}, "import", now=1000.0
+    )
+    before = earlier.path.read_bytes()
+    command = LoginCommand(
+        login_env(members, display, tmp_path),
+        tmp_path / "out.txt",
+        "demo-members",
+        "--timeout",
+        "1",
+    )
+    try:
+        code = command.wait()
+    finally:
+        command.stop()
+    assert code == 1, command.output[-3000:]
+    assert "no login seen on demo-members within 1 s: nothing saved" in command.output
+    assert earlier.path.read_bytes() == before
+
+
 # -- --import and the errors (in this process: no browser) -------------------------------------
 
 
