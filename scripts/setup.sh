@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything on a fresh machine of this kind (Debian, root, Python 3.11):
 #   scripts/setup.sh          system packages for crawling (Chromium) + the virtualenv
-#   scripts/setup.sh --test   also tor and the Elasticsearch test server (cached in ~/.cache)
+#   scripts/setup.sh --test   also tor, Xvfb and xdotool (the `crawler login` window tests) and
+#                             the Elasticsearch test server (cached in ~/.cache)
 # Idempotent and quick when nothing changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
 apt_pkgs=(chromium tor)
+# A virtual display and a keyboard for the real Chromium window of `crawler login` (tests only).
+(( want_test )) && apt_pkgs+=(xvfb xdotool)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

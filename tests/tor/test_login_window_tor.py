@@ -1,0 +1,112 @@
+"""`crawler login` of a tor platform: the window reaches the onion service through tor.
+
+The members-only demo site's onion twin (`demo-members-onion`) is only reachable through
+the private tor network's onion service: a login that ends with a session for the .onion
+host, served as a member's through tor, went through tor. The analyst's typing is done
+with xdotool in the real Chromium window on a virtual display (crawler.testing.xvfb).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+from aiohttp_socks import ProxyConnector, ProxyType
+
+from crawler.demo.world import DemoWorldThread
+from crawler.testing.xvfb import Xdotool, XvfbDisplay, running_xvfb
+from crawler.tor.private_network import TorTestNetwork
+
+pytestmark = [pytest.mark.tor, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[XvfbDisplay]:
+    with running_xvfb() as xvfb:
+        yield xvfb
+
+
+async def _board(socks_url: str, base: str, cookies: list[dict]) -> str:
+    parts = urlsplit(socks_url)
+    connector = ProxyConnector(
+        proxy_type=ProxyType.SOCKS5, host=parts.hostname, port=parts.port, rdns=True
+    )
+    header = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
+    async with (
+        aiohttp.ClientSession(
+            connector=connector, timeout=aiohttp.ClientTimeout(total=60)
+        ) as session,
+        session.get(base + "/board", headers={"Cookie": header}) as resp,
+    ):
+        return await resp.text()
+
+
+def test_the_window_of_a_tor_platform_logs_in_through_tor(
+    tornet: TorTestNetwork,
+    tor_world: DemoWorldThread,
+    tor_env: dict[str, str],
+    display: XvfbDisplay,
+    tmp_path: Path,
+) -> None:
+    env = display.env(tor_env)
+    env["AUTH_SESSIONS_DIR"] = str(tmp_path / "sessions")
+    for name in ("DEMO_MEMBERS_USERNAME", "DEMO_MEMBERS_PASSWORD", "DEMO_MEMBERS_PIN"):
+        env.pop(name, None)  # the analyst types them
+    base = env["DEMO_MEMBERS_ONION_URL"]
+    out = tmp_path / "out.txt"
+    account = tor_world.members.account
+    with out.open("w") as f:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "login", "demo-members-onion", "--timeout", "120"],
+            env=env,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while "A Chromium window is open" not in out.read_text():
+                assert proc.poll() is None, out.read_text()[-2000:]
+                assert time.monotonic() < deadline, out.read_text()[-2000:]
+                time.sleep(0.1)
+            xdo = Xdotool(str(display.display))
+            window = xdo.wait_for_window(name="^Members login")[-1]
+            xdo.focus(window)
+            xdo.type(account.username)
+            xdo.key("Tab")
+            xdo.type(account.password)
+            if tor_world.members.captcha_always:  # another test may have left it on
+                xdo.key("Tab")
+                xdo.type(tor_world.members.captcha_word)
+            xdo.key("Return")
+            window = xdo.wait_for_window(name="^PIN", timeout=60)[-1]
+            xdo.focus(window)
+            xdo.type(account.pin or "")
+            xdo.key("Return")
+            code = proc.wait(90)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+    output = out.read_text()
+    assert code == 0, output[-3000:]
+    session_file = tmp_path / "sessions" / "demo-members-onion.json"
+    assert f"saved to {session_file}" in output
+    saved = json.loads(session_file.read_text())
+    onion_host = urlsplit(base).hostname
+    assert {c["domain"] for c in saved["cookies"]} == {onion_host}
+    assert saved["flagwatch"]["source"] == "human"
+    page = asyncio.run(_board(tornet.socks_url, base, saved["cookies"]))
+    assert 'class="logout"' in page
+    for value in [account.username, account.password, account.pin or ""] + [
+        c["value"] for c in saved["cookies"]
+    ]:
+        assert not value or value not in output
