@@ -473,7 +473,8 @@ def _netscape(path: Path, raw: bytes) -> dict[str, Any]:
                 path, where, "the flags (2nd and 4th fields) must be TRUE or FALSE"
             )
         try:
-            expires = int(expiry)
+            # Python's MozillaCookieJar writes an empty expiry for a session cookie.
+            expires = int(expiry) if expiry.strip() else 0
         except ValueError:
             raise SessionFileError(path, where, "the expiry (5th field) is not a number") from None
         if _FLAGS[subdomains.upper()] and not domain.startswith("."):

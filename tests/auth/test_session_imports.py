@@ -199,3 +199,33 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(SessionFileError) as info:
         read_session_file(tmp_path / "nope.txt")
     assert info.value.source == str(tmp_path / "nope.txt") and "does not exist" in info.value.reason
+
+
+def test_cookies_txt_saved_by_pythons_mozilla_cookie_jar(tmp_path: Path) -> None:
+    # MozillaCookieJar.save writes a session cookie with an empty expiry field.
+    import http.cookiejar
+
+    jar = http.cookiejar.MozillaCookieJar(str(tmp_path / "jar.txt"))
+    jar.set_cookie(
+        http.cookiejar.Cookie(
+            0,
+            "members_sid",
+            SID,
+            None,
+            False,
+            "127.0.0.1",
+            False,
+            False,
+            "/",
+            True,
+            False,
+            None,
+            True,
+            None,
+            None,
+            {},
+        )
+    )
+    jar.save(ignore_discard=True)
+    cookies = _by_name(read_session_file(tmp_path / "jar.txt"))
+    assert cookies["members_sid"]["value"] == SID and cookies["members_sid"]["expires"] == -1
