@@ -66,7 +66,12 @@ from crawler.browser.fence import ScopeFence
 from crawler.config import get_bool
 from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
-from crawler.evidence.capture import META_NETWORK, EvidenceCapture
+from crawler.evidence.capture import (
+    META_AUTH_SECRET,
+    META_NETWORK,
+    WITHHELD_LOGIN,
+    EvidenceCapture,
+)
 from crawler.evidence.warc import HttpExchange, text_media_type
 from crawler.models import EvidenceRef
 
@@ -205,18 +210,24 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         if EvidenceCapture.of(self._evidence_crawler) is not None:
             state: tuple[set[asyncio.Task], list[EvidenceRef]] = (set(), [])
             self._page_captures[page] = state
-            page.on("requestfinished", lambda r: self._page_response(state, r))
+            # A login page (meta auth_secret): what it sends (the form's POST) is not written.
+            secret = bool(request.meta.get(META_AUTH_SECRET))
+            page.on("requestfinished", lambda r: self._page_response(state, r, secret))
         return page
 
     def _page_response(
-        self, state: tuple[set[asyncio.Task], list], playwright_request: Any
+        self, state: tuple[set[asyncio.Task], list], playwright_request: Any, secret: bool = False
     ) -> None:
         pending, documents = state
-        task = asyncio.ensure_future(self._capture_page_response(playwright_request, documents))
+        task = asyncio.ensure_future(
+            self._capture_page_response(playwright_request, documents, secret)
+        )
         pending.add(task)
         task.add_done_callback(pending.discard)
 
-    async def _capture_page_response(self, pw_request: Any, documents: list) -> None:
+    async def _capture_page_response(
+        self, pw_request: Any, documents: list, secret: bool = False
+    ) -> None:
         capture = EvidenceCapture.of(self._evidence_crawler)
         if capture is None:
             return
@@ -258,6 +269,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 reason=response.status_text,
                 response_headers=decoded_body_headers(response_headers, len(body)),
                 body=body,
+                withheld=WITHHELD_LOGIN if secret and pw_request.method != "GET" else None,
             )
         )
         if ref is not None and main_document:

@@ -14,6 +14,10 @@ the tor handler, the browser handler). For each response it writes (crawler.evid
   handler captured (`record_exchange`) with every other text response the page loaded
   itself (its XHR/fetch JSON).
 
+Secrets are not written (crawler.evidence.warc): Cookie, Set-Cookie, Authorization and
+Proxy-Authorization values are redacted on every record, and a request whose meta has
+`auth_secret` (a login form's POST, crawler.auth.login) is written without its bodies.
+
 The response's meta gets `evidence`: the `EvidenceRef` of the record a listing read from
 it points to (ListingSpider copies it onto the listing). Only HTML, JSON, XML and plain
 text are written (and bodiless responses such as redirects); anything else is counted in
@@ -77,6 +81,10 @@ logger = logging.getLogger(__name__)
 MIDDLEWARE = "crawler.evidence.capture.EvidenceCapture"
 META_REF = "evidence"  # response.meta: the EvidenceRef of the record the page was read from
 META_NETWORK = "evidence_network"  # browser pages: the ref of the page's network response
+# request.meta: a request that carries an account's secrets (a login form's POST; set by
+# crawler.auth.login): its record keeps the headers, never the bodies (warc: `withheld`).
+META_AUTH_SECRET = "auth_secret"
+WITHHELD_LOGIN = "login form"
 
 _CAPTURES: weakref.WeakKeyDictionary[Crawler, EvidenceCapture] = weakref.WeakKeyDictionary()
 
@@ -307,6 +315,7 @@ class EvidenceCapture:
                 body=response.body,
                 protocol=getattr(response, "protocol", None) or "HTTP/1.1",
                 ip_address=str(response.ip_address) if response.ip_address else None,
+                withheld=WITHHELD_LOGIN if request.meta.get(META_AUTH_SECRET) else None,
             )
         )
 

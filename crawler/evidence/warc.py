@@ -16,6 +16,12 @@ file (`-00002`) starting when one more record would take the current file past
   `EvidenceRef.sha256` is the same payload digest in hex.
 - An HTTP exchange is a `response` record and its `request` record (WARC-Concurrent-To);
   a rendered DOM is a `resource` record (see `write_rendered`).
+- Nothing that lets someone into an account is written (crawler/auth): the values of
+  Cookie, Set-Cookie, Authorization and Proxy-Authorization headers become "[redacted]"
+  (cookie names, auth schemes and cookie attributes stay) on every record of every route;
+  an exchange marked `withheld` (a login form's POST) keeps its headers but not its
+  bodies, and its HTTP blocks say so in an `X-Flagwatch-Withheld` header. Digests are of
+  what is written, so the file verifies.
 - Each file starts with a `warcinfo` record (software, format, platform, job id; no host
   name: a case package leaves the investigator's machine).
 
@@ -89,6 +95,45 @@ class CaptureWriteError(OSError):
         super().__init__(f"{path}: {reason}")
 
 
+REDACTED = "[redacted]"
+WITHHELD_HEADER = "X-Flagwatch-Withheld"
+# Headers whose values let someone into an account (or are the account's password).
+SECRET_HEADERS = frozenset(
+    {"cookie", "cookie2", "set-cookie", "set-cookie2", "authorization", "proxy-authorization"}
+)
+# Headers that describe a body: not kept when the body is withheld.
+_BODY_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding"})
+
+
+def redact_header(name: str, value: str) -> str:
+    """A header value with its secret part replaced by "[redacted]": cookie values (the
+    names and a Set-Cookie's attributes stay), credentials after an auth scheme."""
+    lower = name.lower()
+    if lower not in SECRET_HEADERS:
+        return value
+    if lower in ("authorization", "proxy-authorization"):
+        scheme, _, rest = value.strip().partition(" ")
+        return f"{scheme} {REDACTED}" if rest.strip() else REDACTED
+    if lower in ("set-cookie", "set-cookie2"):
+        first, sep, attributes = value.partition(";")
+        return _redact_pair(first) + sep + attributes
+    return "; ".join(_redact_pair(part) for part in value.split(";") if part.strip())
+
+
+def _redact_pair(pair: str) -> str:
+    name, sep, _ = pair.strip().partition("=")
+    return f"{name}={REDACTED}" if sep else REDACTED
+
+
+def redact_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(k, redact_header(k, v)) for k, v in headers]
+
+
+def _withhold(headers: list[tuple[str, str]], what: str) -> list[tuple[str, str]]:
+    kept = [(k, v) for k, v in headers if k.lower() not in _BODY_HEADERS]
+    return [*kept, ("Content-Length", "0"), (WITHHELD_HEADER, what)]
+
+
 @dataclass
 class HttpExchange:
     """One request and its response as a route fetched them (the body as recorded)."""
@@ -105,6 +150,8 @@ class HttpExchange:
     ip_address: str | None = None
     request_target: str | None = None  # path?query; None: from url
     extra_warc_headers: list[tuple[str, str]] = field(default_factory=list)
+    # Why the bodies are not written (a login form: "login form"); None: written as fetched.
+    withheld: str | None = None
 
 
 def warc_uri(url: str) -> str:
@@ -354,18 +401,25 @@ class RunWarcWriter:
             raise CaptureWriteError(self.directory, "the run's WARC files are already closed")
         at = at or utc_now()
         reason = ex.reason or _reason(ex.status)
+        response_headers = redact_headers(ex.response_headers)
+        request_headers = redact_headers(ex.request_headers)
+        body, request_body = ex.body, ex.request_body
+        if ex.withheld is not None:
+            body = request_body = b""
+            response_headers = _withhold(response_headers, f"response body ({ex.withheld})")
+            request_headers = _withhold(request_headers, f"request body ({ex.withheld})")
         resp_headers = StatusAndHeaders(
             f"{ex.status} {reason}".strip(),
-            [(k, header_value(v)) for k, v in ex.response_headers],
+            [(k, header_value(v)) for k, v in response_headers],
             protocol=ex.protocol or "HTTP/1.1",
         )
         warc = [("Content-Type", "application/http; msgtype=response")]
         if ex.ip_address:
             warc.append(("WARC-IP-Address", ex.ip_address))
         warc.extend(ex.extra_warc_headers)
-        record, rid, sha = self._serialize("response", ex.url, warc, resp_headers, ex.body, at)
+        record, rid, sha = self._serialize("response", ex.url, warc, resp_headers, body, at)
         where = self._write_member(record, at, response=True)
-        req_headers = [(k, header_value(v)) for k, v in ex.request_headers]
+        req_headers = [(k, header_value(v)) for k, v in request_headers]
         if not any(k.lower() == "host" for k, _ in req_headers):
             req_headers.insert(0, ("Host", _host(ex.url)))
         request = StatusAndHeaders(
@@ -379,7 +433,7 @@ class RunWarcWriter:
             ex.url,
             [("Content-Type", "application/http; msgtype=request"), ("WARC-Concurrent-To", rid)],
             request,
-            ex.request_body,
+            request_body,
             at,
         )
         self._write_member(req_record, at, response=False)
