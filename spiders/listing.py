@@ -37,6 +37,13 @@ listing of a JSON page points to that page), and `finish_job` has the run's WARC
 closed and sealed first, whatever the outcome; a capture that could not be written makes
 the job `failed` with its message.
 
+Members-only platforms (a profile with `auth:`; crawler.auth.login, docs/auth.md): before
+any request the run loads the account and the stored (or imported) session, or ends at once
+as `needs_login` when the last run needed a human and no session was saved since; every list
+and detail page is screened first: a page served logged out is held and fetched again after
+a login (nothing of the walk is lost), and a page asking for a human (a CAPTCHA) stops the
+platform as `needs_login`.
+
 Health (crawler.health, docs/health.md): the spider counts what only it knows, under
 `health/`: list entries found, list pages whose entry selector matched nothing, detail pages
 matching no field selector, the profile's `expect:` selectors missing, response times, and
@@ -64,8 +71,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
-from crawler.browser import needs_browser
 from crawler.auth.login import LoginFlow
+from crawler.browser import needs_browser
 from crawler.config.environment import apply_environment
 from crawler.crawl.fields import jsonld_objects, read_field
 from crawler.crawl.items import ListingItem, RawListing

@@ -8,7 +8,8 @@
 - `storage_state()` is the jar as a storage state, and `save(platform, source)` writes it
   to the session store (crawler.auth.sessions: file 0600) after a login and when a run
   that was served as a member ends;
-- `generation` counts the sessions this run started (each login adds one): every request
+- `generation` counts the sessions this run started (a restore or a login adds one;
+  crawler.browser.handler copies the jar into a browser context when it changed): every request
   is stamped with the generation whose cookies it carries (meta `auth_generation`), so
   that a page answered logged out with an older session is fetched again, not taken as a
   reason to log in again;
@@ -50,9 +51,7 @@ class SessionCookiesMiddleware(CookiesMiddleware):
 
     def __init__(self, debug: bool = False) -> None:
         if debug:
-            logger.warning(
-                "COOKIES_DEBUG is ignored: cookie values (a session) are never logged"
-            )
+            logger.warning("COOKIES_DEBUG is ignored: cookie values (a session) are never logged")
         super().__init__(debug=False)
         self.generation = 0
         self.origins: list[dict[str, Any]] = []
@@ -80,6 +79,7 @@ class SessionCookiesMiddleware(CookiesMiddleware):
         for cookie in cookies:
             self.jar.set_cookie(cookie)
         self.origins = list(state.get("origins") or [])
+        self.generation += 1
         return len(cookies)
 
     def storage_state(self) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from scrapy.http import FormRequest, Request, Response, TextResponse
 
 from crawler.auth.checks import matches, page_state
 from crawler.auth.jar import META_GENERATION, SessionCookiesMiddleware
-from crawler.auth.secrets import Account, AuthConfigError, load_account
+from crawler.auth.secrets import Account, load_account
 from crawler.auth.sessions import SessionStore, read_session_file
 from crawler.config import ConfigError
 
@@ -294,6 +294,8 @@ class LoginFlow:
     def _form_request(self, response: Response, css: str | None, data: dict[str, str]) -> Request:
         """A POST of the form `css` (or the one with a password input) with `data`; the
         form's own fields (a CSRF token) kept. ValueError when there is no such POST form."""
+        if not isinstance(response, TextResponse):
+            raise ValueError(f"not an HTML page: {response.url}")
         xpath = None if css else "//form[.//input[@type='password']]"
         forms = response.css(css) if css else response.xpath(xpath or "")
         if not forms:
@@ -319,7 +321,9 @@ class LoginFlow:
         assert login is not None and account is not None
         state = page_state(_text(response), self.auth, response.status, response.url)
         if state == "human":
-            self._needs_human("the login page asks for a CAPTCHA or something the profile cannot answer")
+            self._needs_human(
+                "the login page asks for a CAPTCHA or something the profile cannot answer"
+            )
         if state == "logged_in":  # the session in the jar is still good
             return self._logged_in(save=False)
         if self.logins >= self.auth.max_logins:
@@ -351,7 +355,12 @@ class LoginFlow:
             self._needs_human("the login asks for a CAPTCHA or something the profile cannot answer")
         extra = login.extra
         at_extra = bool(response.meta.get("auth_extra"))
-        if extra is not None and not at_extra and state != "logged_in" and matches(html, extra.when):
+        if (
+            extra is not None
+            and not at_extra
+            and state != "logged_in"
+            and matches(html, extra.when)
+        ):
             if account.extra is None:
                 return self._give_up("the login asks for its extra step and no answer is set")
             try:
@@ -421,4 +430,3 @@ class LoginFlow:
         cookies = await handler.context_cookies(self.platform)
         if cookies:
             self.jar.add_state_cookies(cookies)
-
