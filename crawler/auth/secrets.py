@@ -205,6 +205,10 @@ def _from_file(
     password = _entry_value(path, key, entry, "password")
     extra_field = "extra" if "extra" in entry else "pin"
     extra = _entry_value(path, key, entry, extra_field) if extra_field in entry else None
+    extra_env = profile.auth.credentials.extra_env if profile.auth is not None else None
+    if extra is None and extra_env is not None:
+        source = profile.source_file or f"profile {profile.name}"
+        extra = _from_env(env, extra_env, "auth.credentials.extra_env", source)
     if wants_extra and extra is None:
         raise AuthConfigError(
             path, f"{key}.pin", "required: auth.login.extra of the profile asks for an answer"

@@ -106,7 +106,10 @@ class SessionStore:
         path = self.path(platform)
         if not os.path.lexists(path):
             return None
-        st = check_private(path)
+        try:
+            st = check_private(path)
+        except AuthConfigError as exc:
+            raise SessionFileError(exc.source, exc.field, exc.reason) from None
         if st.st_size > MAX_FILE_BYTES:
             raise SessionFileError(path, "(file)", f"larger than {MAX_FILE_BYTES} bytes")
         try:

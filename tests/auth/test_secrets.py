@@ -225,3 +225,12 @@ def test_field_names_of_the_form_are_not_secrets() -> None:
     profile = _profile({"login": {**LOGIN, "username_field": "user", "password_field": "pass"}})
     assert profile.auth is not None and profile.auth.login is not None
     assert profile.auth.login.password_field == "pass"
+
+
+def test_the_extra_answer_may_come_from_a_variable_beside_the_secrets_file(
+    tmp_path: Path,
+) -> None:
+    path = _secrets_file(tmp_path, f"demo-members:\n  username: {USERNAME}\n  password: x\n")
+    profile = _profile({"login": LOGIN_PIN, "credentials": {"extra_env": "M_PIN"}})
+    account = load_account(profile, {"AUTH_SECRETS_FILE": str(path)}, {"M_PIN": PIN})
+    assert account.extra is not None and account.extra.reveal() == PIN

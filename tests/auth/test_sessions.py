@@ -107,7 +107,7 @@ def test_a_session_file_open_to_others_is_refused(tmp_path: Path) -> None:
     store.save("demo-members", STATE, "login")
     path = store.path("demo-members")
     path.chmod(0o644)
-    with pytest.raises(AuthConfigError) as info:
+    with pytest.raises(SessionFileError) as info:
         store.load("demo-members")
     assert info.value.source == str(path) and "mode 0644" in info.value.reason
     assert SID not in str(info.value)
@@ -203,3 +203,16 @@ def test_a_cookie_set_by_a_server_through_scrapys_jar_is_kept_with_its_flags() -
     board = Request("http://127.0.0.1:8000/board")
     fresh.add_cookie_header(board)
     assert board.headers.get("Cookie") == f"members_sid={SID}".encode()
+
+
+def test_a_symlinked_session_file_is_refused_and_age_is_measured(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "sessions")
+    saved = store.save("demo-members", STATE, "import", now=1000.0)
+    assert saved.age(now=1600.0) == 600.0
+    assert saved.too_old(500, now=1600.0) and not saved.too_old(None, now=10**10)
+    assert not saved.too_old(700, now=1600.0)
+    other = tmp_path / "elsewhere.json"
+    store.path("demo-members").rename(other)
+    store.path("demo-members").symlink_to(other)
+    with pytest.raises(SessionFileError, match="symbolic link"):
+        store.load("demo-members")
