@@ -108,7 +108,7 @@ class SessionCookiesMiddleware(CookiesMiddleware):
         self, request: Request, spider: Spider | None = None
     ) -> Request | Response | None:
         request.meta[META_GENERATION] = self.generation
-        return super().process_request(request, spider)
+        return super().process_request(request)
 
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
@@ -124,4 +124,4 @@ class SessionCookiesMiddleware(CookiesMiddleware):
                 view = response.replace(headers=headers)
                 self._process_cookies(jar.make_cookies(view, request), jar=jar, request=request)
                 return response
-        return super().process_response(request, response, spider)
+        return super().process_response(request, response)

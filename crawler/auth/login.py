@@ -43,11 +43,12 @@ needs_login, refused, error (the job message of a run stopped by the login).
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, ScrapyDeprecationWarning
 from scrapy.http import FormRequest, Request, Response, TextResponse
 
 from crawler.auth.checks import matches, page_state
@@ -97,13 +98,10 @@ class LoginFlow:
     def __init__(self, crawler: Crawler, profile: PlatformProfile) -> None:
         assert profile.auth is not None
         self.crawler = crawler
-        self.stats = crawler.stats
         self.profile = profile
         self.auth = profile.auth
         self.platform = profile.name
         self.store = SessionStore.of(crawler.settings)
-        jar = SessionCookiesMiddleware.of(crawler)
-        self._jar = jar
         self.account: Account | None = None
         self.session_source: str | None = None  # where the session in the jar came from
         self.logins = 0  # login POSTs of the first form, this run
@@ -116,15 +114,20 @@ class LoginFlow:
         self.config_error = False
 
     @property
+    def stats(self) -> Any:
+        return self.crawler.stats  # set once the crawl starts (after this is built)
+
+    @property
     def jar(self) -> SessionCookiesMiddleware:
-        if self._jar is None:
+        jar = SessionCookiesMiddleware.of(self.crawler)  # built when the crawl starts
+        if jar is None:
             raise ConfigError(
                 "setting",
                 "DOWNLOADER_MIDDLEWARES",
                 "crawler.auth.jar.SessionCookiesMiddleware is not installed (and "
                 "COOKIES_ENABLED must be on): a members-only platform needs it",
             )
-        return self._jar
+        return jar
 
     # ---- before any request ----------------------------------------------------------------
 
@@ -303,6 +306,15 @@ class LoginFlow:
         method = (forms[0].attrib.get("method") or "get").strip().lower()
         if method != "post":
             raise ValueError("the form is not sent with POST (a password never goes in a URL)")
+        with warnings.catch_warnings():
+            # Scrapy 2.19 points to the form2request package, which is not a dependency here;
+            # from_response still does what the login needs (hidden fields, the form's action).
+            warnings.simplefilter("ignore", ScrapyDeprecationWarning)
+            return self._from_response(response, css, xpath, data)
+
+    def _from_response(
+        self, response: TextResponse, css: str | None, xpath: str | None, data: dict[str, str]
+    ) -> Request:
         return FormRequest.from_response(
             response,
             formcss=css,
@@ -413,7 +425,7 @@ class LoginFlow:
 
     async def finish(self, job: CrawlJob) -> None:
         """Save the session a run ends with as a member (browser cookies merged first)."""
-        if self.status is not None or not self.member or self._jar is None:
+        if self.status is not None or not self.member:
             return
         await self._merge_browser_cookies()
         try:

@@ -19,6 +19,7 @@ searched for the password, the PIN and the session cookie values: none is there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.cookiejar
 import re
 import subprocess
@@ -29,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -54,9 +56,12 @@ class Story:
     world: Any
     env: dict[str, str]
     runs: dict[str, CrawlRun] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
     log_slices: dict[str, list[Any]] = field(default_factory=dict)
     posts: dict[str, int] = field(default_factory=dict)
     cookie_values: set[str] = field(default_factory=set)
+    env_import: dict[str, str] = field(default_factory=dict)
+    data: Path = Path()
 
 
 def _env(world: Any, data: Path, **extra: str) -> dict[str, str]:
@@ -68,6 +73,7 @@ def _crawl(story: Story, name: str, env: dict[str, str] | None = None, during: A
     """One `crawler crawl demo-members`; `during(world)` is polled while it runs."""
     members = story.world.members
     posts, seen = members.login_posts, len(members.requests_log)
+    started = time.monotonic()
     proc = subprocess.Popen(
         crawl_command(PLATFORM), env=env or story.env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
@@ -79,6 +85,7 @@ def _crawl(story: Story, name: str, env: dict[str, str] | None = None, during: A
             time.sleep(0.02)
     out, _ = proc.communicate(timeout=180)
     story.runs[name] = CrawlRun(proc.returncode, out)
+    story.seconds[name] = round(time.monotonic() - started, 1)
     story.log_slices[name] = list(members.requests_log[seen:])
     story.posts[name] = members.login_posts - posts
 
@@ -90,7 +97,9 @@ def _expire_after(pages: int) -> Any:
     def hook(world: Any) -> None:
         if done["expired"]:
             return
-        served = [r for r in world.members.requests_log if r.path.startswith("/board") and r.had_session]
+        served = [
+            r for r in world.members.requests_log if r.path.startswith("/board") and r.had_session
+        ]
         if len(served) >= pages:
             world.members.expire_sessions()
             done["expired"] = True
@@ -132,10 +141,10 @@ def story(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Story:
     wrong = _env(world, data / "wrong", DEMO_MEMBERS_PASSWORD="not-the-password-1")
     _crawl(s, "wrong", env=wrong)
     # An imported cookies.txt, written from a session a member's browser got.
-    s.env_import = _import_env(world, data)  # type: ignore[attr-defined]
-    s.cookie_values |= s.env_import.pop("_cookie_values").split()  # type: ignore[attr-defined]
-    _crawl(s, "import", env=s.env_import)  # type: ignore[attr-defined]
-    s.data = data  # type: ignore[attr-defined]
+    s.env_import = _import_env(world, data)
+    s.cookie_values |= set(s.env_import.pop("_cookie_values").split())
+    _crawl(s, "import", env=s.env_import)
+    s.data = data
     return s
 
 
@@ -219,8 +228,8 @@ def test_first_run_logs_in_with_csrf_and_pin_and_relogs_in_when_the_session_expi
     assert story.world.members.locked is False
     # Nothing lost: every listing of the site stored, each with its member-only body.
     listings = stored_listings(story.env, PLATFORM)
-    truth = {g.key for g in story.world.ground_truth()[PLATFORM]}
-    assert {lst.key for lst in listings} == truth
+    truth = {g.path for g in story.world.ground_truth()[PLATFORM]}
+    assert {urlsplit(lst.url).path for lst in listings} == truth
     assert all(lst.body.strip() for lst in listings)
     assert "please log in" not in " ".join(lst.body.lower() for lst in listings)
     # Pages served logged out were fetched again, not read as empty list pages.
@@ -271,12 +280,12 @@ def test_a_wrong_password_fails_the_job_once_without_locking_the_account(story: 
 
 
 def test_an_imported_cookies_txt_is_used_without_a_login(story: Story) -> None:
-    env = story.env_import  # type: ignore[attr-defined]
+    env = story.env_import
     run = story.runs["import"]
     assert run.returncode == 0, run.output[-3000:]
     assert story.posts["import"] == 0
-    truth = {g.key for g in story.world.ground_truth()[PLATFORM]}
-    assert {lst.key for lst in stored_listings(env, PLATFORM)} == truth
+    truth = {g.path for g in story.world.ground_truth()[PLATFORM]}
+    assert {urlsplit(lst.url).path for lst in stored_listings(env, PLATFORM)} == truth
 
 
 def test_no_secret_anywhere(story: Story) -> None:
@@ -285,7 +294,7 @@ def test_no_secret_anywhere(story: Story) -> None:
     secrets -= {None, ""}
     assert len(story.cookie_values) >= 2  # the sessions of the runs were seen
     texts = {name: run.output for name, run in story.runs.items()}
-    data: Path = story.data  # type: ignore[attr-defined]
+    data: Path = story.data
     for path in data.rglob("*"):
         if not path.is_file() or path.name.endswith(".json") and path.parent.name == "sessions":
             continue  # the session store itself holds the cookies (mode 0600)
@@ -306,8 +315,6 @@ def _readable(path: Path) -> str:
     if path.name.endswith(".gz"):
         import gzip
 
-        try:
+        with contextlib.suppress(OSError):
             raw = gzip.decompress(raw)
-        except OSError:
-            pass
     return raw.decode("latin-1")
