@@ -28,8 +28,8 @@ import contextlib
 import importlib
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
@@ -37,6 +37,7 @@ from crawler.demo.base import DemoPlatform, GroundTruthListing
 
 if TYPE_CHECKING:
     from crawler.demo.catalog import CatalogPlatform
+    from crawler.demo.members import MembersPlatform
 from crawler.demo.conditions import check_condition
 
 # Modules whose import registers platforms; missing ones are skipped (not written yet).
@@ -48,6 +49,7 @@ PLATFORM_MODULES: tuple[str, ...] = (
     "crawler.demo.social",
     "crawler.demo.hostile",
     "crawler.demo.boards",
+    "crawler.demo.members",
 )
 
 PLATFORM_CLASSES: dict[str, type[DemoPlatform]] = {}
@@ -85,10 +87,18 @@ def platform_classes() -> dict[str, type[DemoPlatform]]:
 
 
 class DemoWorld:
-    """All demo platforms built from one seed; `size` is the number of listings per platform."""
+    """All demo platforms built from one seed; `size` is the number of listings per platform.
+
+    `options` passes keyword arguments to a platform's constructor by name, e.g.
+    `{"demo-members": {"session_ttl": 2}}`.
+    """
 
     def __init__(
-        self, seed: int = 1, size: int = 200, platforms: Iterable[str] | None = None
+        self,
+        seed: int = 1,
+        size: int = 200,
+        platforms: Iterable[str] | None = None,
+        options: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         classes = platform_classes()
         if platforms is None:
@@ -102,8 +112,12 @@ class DemoWorld:
             )
         self.seed = seed
         self.size = size
+        stray = [n for n in (options or {}) if n not in names]
+        if stray:
+            raise ValueError(f"options for demo platform(s) not in this world: {', '.join(stray)}")
         self.platforms: dict[str, DemoPlatform] = {
-            name: classes[name](seed=seed, size=size) for name in names
+            name: classes[name](seed=seed, size=size, **dict((options or {}).get(name, {})))
+            for name in names
         }
         self.urls: dict[str, str] = {}  # platform name -> base URL, once started
         self._runners: list[web.AppRunner] = []
@@ -164,6 +178,16 @@ class DemoWorld:
     def env(self) -> dict[str, str]:
         """{env_var: base URL}: what the demo platform profiles need to find the platforms."""
         return {self.platforms[name].env_var: url for name, url in self.urls.items()}
+
+    @property
+    def members(self) -> MembersPlatform:
+        """The members-only platform (crawler/demo/members.py): its account and auth state."""
+        from crawler.demo.members import MembersPlatform
+
+        platform = self.platforms.get("demo-members")
+        if not isinstance(platform, MembersPlatform):
+            raise ValueError('this demo world has no "demo-members" platform (ask for it by name)')
+        return platform
 
     def advance(self, steps: int = 1, conditions: dict[str, str] | None = None) -> None:
         """Move every platform `steps` steps in time (new, changed and removed listings),
@@ -293,6 +317,10 @@ class DemoWorldThread:
 
     def env(self) -> dict[str, str]:
         return self.world.env()
+
+    @property
+    def members(self) -> MembersPlatform:
+        return self.world.members
 
     @property
     def urls(self) -> dict[str, str]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crawler.config import crawler_settings
 from crawler.demo.world import DemoWorld, DemoWorldThread
@@ -38,10 +39,17 @@ class CrawlRun:
 
 @contextmanager
 def running_world(
-    seed: int = 1, size: int = 60, platforms: list[str] | None = None
+    seed: int = 1,
+    size: int = 60,
+    platforms: list[str] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Iterator[DemoWorldThread]:
-    """A started demo world; use the returned runner's advance()/ground_truth() (thread-safe)."""
-    runner = DemoWorldThread(DemoWorld(seed=seed, size=size, platforms=platforms))
+    """A started demo world; use the returned runner's advance()/ground_truth() (thread-safe).
+
+    `options`: constructor keywords by platform name (DemoWorld), e.g.
+    `{"demo-members": {"session_ttl": 2}}`.
+    """
+    runner = DemoWorldThread(DemoWorld(seed=seed, size=size, platforms=platforms, options=options))
     runner.start()
     try:
         yield runner
@@ -58,6 +66,14 @@ def crawl_env(
         if not k.startswith(("STORE_", "ELASTICSEARCH_", "CRAWLER_"))
     }
     env.update(world.env())
+    inner = world.world if isinstance(world, DemoWorldThread) else world
+    if "demo-members" in inner.platforms:
+        # The members platform's account, by the names its profiles give in auth.credentials.
+        account = inner.members.account
+        env["DEMO_MEMBERS_USERNAME"] = account.username
+        env["DEMO_MEMBERS_PASSWORD"] = account.password
+        if account.pin is not None:
+            env["DEMO_MEMBERS_PIN"] = account.pin
     env["CRAWLER_DATA_DIR"] = str(data_dir)
     env.update(extra or {})
     return env
