@@ -23,6 +23,7 @@ import contextlib
 import http.cookiejar
 import re
 import subprocess
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -74,17 +75,19 @@ def _crawl(story: Story, name: str, env: dict[str, str] | None = None, during: A
     members = story.world.members
     posts, seen = members.login_posts, len(members.requests_log)
     started = time.monotonic()
-    proc = subprocess.Popen(
-        crawl_command(PLATFORM), env=env or story.env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    if during is not None:
-        deadline = time.monotonic() + 120
-        while proc.poll() is None and time.monotonic() < deadline:
-            during(story.world)
-            time.sleep(0.02)
-    out, _ = proc.communicate(timeout=180)
-    story.runs[name] = CrawlRun(proc.returncode, out)
+    with tempfile.TemporaryFile("w+") as out:  # a pipe left unread while polling fills up
+        proc = subprocess.Popen(
+            crawl_command(PLATFORM), env=env or story.env, stdout=out, stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        if during is not None:
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and time.monotonic() < deadline:
+                during(story.world)
+                time.sleep(0.02)
+        proc.wait(timeout=180)
+        out.seek(0)
+        story.runs[name] = CrawlRun(proc.returncode, out.read())
     story.seconds[name] = round(time.monotonic() - started, 1)
     story.log_slices[name] = list(members.requests_log[seen:])
     story.posts[name] = members.login_posts - posts
