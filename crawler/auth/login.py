@@ -112,6 +112,7 @@ class LoginFlow:
         self.status: str | None = None  # the job status when the login decided it
         self.message: str | None = None
         self.config_error = False
+        self.said_logged_out = False
 
     @property
     def stats(self) -> Any:
@@ -254,8 +255,8 @@ class LoginFlow:
             if self.auth.login is None
             else "no login can be tried"
         )
-        if not self.stats.get_value("auth/read_logged_out_said"):
-            self.stats.set_value("auth/read_logged_out_said", 1)
+        if not self.said_logged_out:
+            self.said_logged_out = True
             logger.warning(
                 "%s: pages are served logged out and %s: they are read as they are (the "
                 "health report counts the login wall)",

@@ -140,6 +140,10 @@ def story(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Story:
         _crawl(s, "after_captcha")
     finally:
         world.members.captcha_always = False
+    # A secret missing from the environment: fails closed before any request.
+    missing = _env(world, data / "missing")
+    del missing["DEMO_MEMBERS_PIN"]
+    _crawl(s, "missing", env=missing)
     # A wrong password, in a data directory without a session.
     wrong = _env(world, data / "wrong", DEMO_MEMBERS_PASSWORD="not-the-password-1")
     _crawl(s, "wrong", env=wrong)
@@ -270,6 +274,14 @@ def test_the_run_after_needs_login_sends_no_request(story: Story) -> None:
     assert story.log_slices["after_captcha"] == []
     assert story.posts["after_captcha"] == 0
     assert "crawler login demo-members" in run.output
+
+
+def test_a_missing_secret_fails_the_job_before_any_request(story: Story) -> None:
+    run = story.runs["missing"]
+    assert run.returncode == 2, run.output[-3000:]
+    assert "DEMO_MEMBERS_PIN" in run.output and "auth.credentials.extra_env" in run.output
+    assert story.log_slices["missing"] == [] and story.posts["missing"] == 0
+    assert "status=failed" in run.output
 
 
 def test_a_wrong_password_fails_the_job_once_without_locking_the_account(story: Story) -> None:
