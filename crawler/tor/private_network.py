@@ -15,6 +15,9 @@ directories; every failed start is logged with its reason and counted in
 
 Arguments: `tor_bin` (TOR_BINARY, default `tor`), `gencert_bin` (default `tor-gencert`),
 `keep_dir=True` keeps the temporary directory after stop() for debugging.
+`extra_onion_ports={virtual port: local port}` adds more `HiddenServicePort`s to the same
+onion service (the members-only demo site on a second port: one descriptor serves both);
+`onion_port_url(port)` is the URL of one of them.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,8 +183,13 @@ class TorTestNetwork:
         tor_bin: str = "tor",
         gencert_bin: str = "tor-gencert",
         keep_dir: bool = False,
+        extra_onion_ports: Mapping[int, int] | None = None,
     ) -> None:
         self.onion_target_port = onion_target_port
+        self.extra_onion_ports = dict(extra_onion_ports or {})
+        bad = [p for p in self.extra_onion_ports if p == 80 or not 0 < p < 65536]
+        if bad:
+            raise ValueError(f"extra onion virtual ports must be 1-65535 and not 80: {bad}")
         self.attempts = attempts
         self.consensus_timeout = consensus_timeout
         self.ready_timeout = ready_timeout
@@ -226,6 +234,12 @@ class TorTestNetwork:
     @property
     def onion_url(self) -> str:
         return f"http://{self.onion_hostname}"
+
+    def onion_port_url(self, virtual_port: int) -> str:
+        """The URL of one of `extra_onion_ports` on the same onion service."""
+        if virtual_port not in self.extra_onion_ports:
+            raise ValueError(f"the onion service has no virtual port {virtual_port}")
+        return f"http://{self.onion_hostname}:{virtual_port}"
 
     @property
     def exit(self) -> ExitInfo:
@@ -455,6 +469,10 @@ class TorTestNetwork:
                 text += (
                     f"SocksPort 0\nHiddenServiceDir {node.datadir / 'hs'}\n"
                     f"HiddenServicePort 80 127.0.0.1:{port}\n"
+                )
+                text += "".join(
+                    f"HiddenServicePort {virtual} 127.0.0.1:{target}\n"
+                    for virtual, target in sorted(self.extra_onion_ports.items())
                 )
             elif node.role == "client":
                 # UseMicrodescriptors 0: without it the client cannot reach 127.0.0.1 sites

@@ -22,11 +22,16 @@ from crawler.tor.private_network import TorTestNetwork
 
 _NETWORKS: list[TorTestNetwork] = []
 
+# The virtual port of the members-only demo site on the network's one onion service.
+MEMBERS_ONION_PORT = 8080
+
 
 @pytest.fixture(scope="session")
 def tor_world() -> Iterator[DemoWorldThread]:
-    """The onion market (behind the onion service) and the clearnet classifieds, 60 each."""
-    with running_world(seed=1, size=60, platforms=["demo-onion-market", "demo-classifieds"]) as w:
+    """The onion market and the members site (behind the onion service) and the clearnet
+    classifieds, 60 listings each."""
+    platforms = ["demo-onion-market", "demo-classifieds", "demo-members"]
+    with running_world(seed=1, size=60, platforms=platforms) as w:
         yield w
 
 
@@ -36,7 +41,10 @@ def tornet(tor_world: DemoWorldThread) -> Iterator[TorTestNetwork]:
 
     logging.getLogger("stem").setLevel(logging.WARNING)
     port = int(tor_world.urls["demo-onion-market"].rsplit(":", 1)[1])
-    net = TorTestNetwork(onion_target_port=port)
+    members_port = int(tor_world.urls["demo-members"].rsplit(":", 1)[1])
+    net = TorTestNetwork(
+        onion_target_port=port, extra_onion_ports={MEMBERS_ONION_PORT: members_port}
+    )
     _NETWORKS.append(net)
     try:
         net.start()
@@ -59,6 +67,7 @@ def tor_env(tornet: TorTestNetwork, tor_world: DemoWorldThread, data_dir: Path) 
     """Environment of a `crawler crawl` process: demo URLs, the onion URL, the tor client."""
     env = crawl_env(tor_world, data_dir, tornet.environ())
     env["DEMO_ONION_MARKET_URL"] = tornet.onion_url
+    env["DEMO_MEMBERS_ONION_URL"] = tornet.onion_port_url(MEMBERS_ONION_PORT)
     return env
 
 
