@@ -17,7 +17,8 @@ ListingSpider builds a `LoginFlow` for a profile with `auth` and asks it four th
   the walk is lost. A page answered logged out with an older session is fetched again
   without a new login. When no login can help (no form, the run's `auth.max_logins`
   used, a login that failed) the page is read as it is, so the health report counts the
-  login wall. A page asking for a human (a CAPTCHA, one of `auth.human`) stops the
+  login wall; a profile without a login form (a session imported or saved by `crawler
+  login` only) stops as needs_login instead: only a human can renew that session. A page asking for a human (a CAPTCHA, one of `auth.human`) stops the
   platform at once (CloseSpider "needs_login", no retries).
 - `finish(job)` at the end: the jar is saved as the platform's session when the run was
   served as a member to its end (never after needs_login: the gate above reads the
@@ -232,6 +233,11 @@ class LoginFlow:
             if not self.logging_in:
                 return self._release()
             return []
+        if self.auth.login is None:
+            self._needs_human(
+                "pages are served logged out and the profile has no login form (auth.login): "
+                "the session it started from has ended"
+            )
         if not self._can_login():
             self.stats.inc_value("auth/read_logged_out")
             self._gave_up_once()
