@@ -272,6 +272,12 @@ def request_meta(profile: PlatformProfile, kind: str, settings: Any) -> dict[str
     methods: list[PageMethod] = []
     if kind == "list":
         for action in render.actions if render is not None else []:
+            if action.action == "wait_for" and profile.auth is not None:
+                # A list page served logged out never shows what the action waits for: the
+                # wait ends on the login wall too (the login flow takes the page).
+                target = action.selector or item_selector(profile) or "body"
+                wall = ", ".join([target, *_login_wall_selectors(profile)])
+                action = action.model_copy(update={"selector": wall})
             methods.append(PageMethod(run_action, action, item_selector(profile)))
     else:
         selector = _detail_wait_selector(profile)
