@@ -284,7 +284,9 @@ class CrawlJob(BaseModel):
     finished_at: datetime | None = None
     # running | finished | interrupted (stopped: SIGTERM, limits) | paused (the site asked to
     # wait longer than RETRY_AFTER_MAX) | failed (nothing could be parsed or stored) |
-    # killed (the process died without recording the end; marked by crawler.crawl.jobs)
+    # killed (the process died without recording the end; marked by crawler.crawl.jobs) |
+    # needs_login (a members-only platform asked for a login only a human can do, such as a
+    # CAPTCHA: stopped at once; later runs send nothing until `crawler login` saved a session)
     status: str = "running"
     complete: bool = False  # the run reached the end of the platform (not cut short)
     mode: str = "full"  # full: every list page walked; incremental: stopped at known pages

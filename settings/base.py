@@ -60,6 +60,10 @@ DOWNLOADER_MIDDLEWARES = {
     # route's responses are written as the server sent them (before 590 inflates a gzip
     # body, before 585 flattens a hostile page).
     "crawler.evidence.capture.EvidenceCapture": 950,
+    # Members-only platforms (crawler/auth): Scrapy's cookies middleware, at its own place,
+    # filled from the platform's stored session and saved back after a login.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.auth.jar.SessionCookiesMiddleware": 700,
 }
 # crawler.crawl.politeness: the longest Retry-After waited for (a longer one pauses the
 # platform for the run; profiles set politeness.retry_after_max), and backoff without one.

@@ -37,6 +37,13 @@ listing of a JSON page points to that page), and `finish_job` has the run's WARC
 closed and sealed first, whatever the outcome; a capture that could not be written makes
 the job `failed` with its message.
 
+Members-only platforms (a profile with `auth:`; crawler.auth.login, docs/auth.md): before
+any request the run loads the account and the stored (or imported) session, or ends at once
+as `needs_login` when the last run needed a human and no session was saved since; every list
+and detail page is screened first: a page served logged out is held and fetched again after
+a login (nothing of the walk is lost), and a page asking for a human (a CAPTCHA) stops the
+platform as `needs_login`.
+
 Health (crawler.health, docs/health.md): the spider counts what only it knows, under
 `health/`: list entries found, list pages whose entry selector matched nothing, detail pages
 matching no field selector, the profile's `expect:` selectors missing, response times, and
@@ -64,6 +71,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
+from crawler.auth.login import LoginFlow
 from crawler.browser import needs_browser
 from crawler.config.environment import apply_environment
 from crawler.crawl.fields import jsonld_objects, read_field
@@ -154,6 +162,7 @@ class ListingSpider(scrapy.Spider):
         self.latencies: list[float] = []  # response times, for their median (health)
         self._report: Reporter | None = None
         self._item_xpath = css2xpath(profile.list_page.item) if profile.list_page else ""
+        self.auth: LoginFlow | None = None  # members-only platforms (crawler.auth.login)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
@@ -175,6 +184,8 @@ class ListingSpider(scrapy.Spider):
         apply_environment(crawler.settings, os.environ)
         crawler.settings.setdict(profile_settings(profile, crawler.settings), priority="spider")
         spider = super().from_crawler(crawler, *args, profile=profile, **kwargs)
+        if profile.auth is not None:
+            spider.auth = LoginFlow(crawler, profile)
         scope = crawler.settings.getdict("CRAWL_SCOPE")
         if scope:
             spider.scope = PlatformScope.from_setting(scope)
@@ -267,21 +278,26 @@ class ListingSpider(scrapy.Spider):
         self.job = await crawl_store.start_job(self.platform, self.mode)
         self.crawler.stats.set_value("listing/mode", self.mode)
         logger.info("crawling %s (%s mode)", self.platform, self.mode)
-        for retry in self._retries(previous):
-            yield retry
+        if self.auth is not None and not self.auth.open(previous):
+            return  # needs_login still, or a secret or session that cannot be used
+        first: list[scrapy.Request] = list(self._retries(previous))
         if self.profile.api is not None:
             from crawler.crawl.api import first_api_url
 
             self.open_chains += 1
-            yield self._request(first_api_url(self.profile), self.parse_api, "api")
-            return
-        for seed in self.profile.seeds:
-            url = self._follow(self.profile.base_url + "/", self.profile.absolute(seed))
-            if url is None:
-                continue
-            self.open_chains += 1
-            self.seen_list_pages.add(canonicalize_url(url))
-            yield self._request(url, self.parse_list, "list", chain_seed=url)
+            first.append(self._request(first_api_url(self.profile), self.parse_api, "api"))
+        else:
+            for seed in self.profile.seeds:
+                url = self._follow(self.profile.base_url + "/", self.profile.absolute(seed))
+                if url is None:
+                    continue
+                self.open_chains += 1
+                self.seen_list_pages.add(canonicalize_url(url))
+                first.append(self._request(url, self.parse_list, "list", chain_seed=url))
+        if self.auth is not None:
+            first = self.auth.first_requests(first)  # with no session: the login first
+        for request in first:
+            yield request
 
     def _retries(self, previous: list[CrawlJob]) -> list[scrapy.Request]:
         """Detail pages that failed in the last run (not for good): tried again first."""
@@ -394,6 +410,12 @@ class ListingSpider(scrapy.Spider):
         return list(entries)
 
     async def parse_list(self, response: Response) -> AsyncIterator[Any]:
+        if self.auth is not None:
+            held = self.auth.screen(response)
+            if held is not None:  # served logged out: fetched again once logged in
+                for request in held:
+                    yield request
+                return
         try:
             requests, next_request = await self._read_list(response)
         except Exception as exc:  # a page the profile cannot read: counted, said once
@@ -545,6 +567,11 @@ class ListingSpider(scrapy.Spider):
     def parse_detail(self, response: Response) -> Any:
         dp = self.profile.detail
         assert dp is not None
+        if self.auth is not None:
+            held = self.auth.screen(response)
+            if held is not None:  # served logged out: fetched again once logged in
+                yield from held
+                return
         if not isinstance(response, TextResponse):
             self._detail_gone(response.request, response.url, "not a text page", permanent=True)
             return
@@ -745,6 +772,8 @@ class ListingSpider(scrapy.Spider):
 
     def _status(self, reason: str) -> str:
         stats = self.crawler.stats
+        if self.auth is not None and self.auth.status is not None:
+            return self.auth.status  # needs_login, or failed (login refused, a secret missing)
         if stats.get_value("politeness/paused_for_s"):
             return "paused"
         read = stats.get_value("listing/list_pages_read", 0)
@@ -761,6 +790,8 @@ class ListingSpider(scrapy.Spider):
         """Fill in how the run went (crawler.crawl.store.CrawlStore saves the job)."""
         self.store = store
         await self._flush_touch()
+        if self.auth is not None:
+            await self.auth.finish(job)  # the session a member run ends with is kept
         capture = EvidenceCapture.of(self.crawler)
         if capture is not None:  # close and seal the run's WARC files, whatever the outcome
             capture.finish(job, self.profile)
@@ -813,6 +844,8 @@ class ListingSpider(scrapy.Spider):
 
     def _message(self, reason: str, status: str) -> str:
         stats = self.crawler.stats
+        if self.auth is not None and self.auth.message is not None:
+            return self.auth.message
         if status == "paused":
             return f"paused: the site asked to wait {stats.get_value('politeness/paused_for_s')} s"
         if status == "failed" and stats.get_value("evidence/error"):

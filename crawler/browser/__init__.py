@@ -243,6 +243,19 @@ def _detail_wait_selector(profile: PlatformProfile) -> str | None:
     return None
 
 
+def _login_wall_selectors(profile: PlatformProfile) -> list[str]:
+    """CSS selectors present on a members-only platform's login wall."""
+    auth = profile.auth
+    assert auth is not None
+    out = ["input[type=password]"]
+    if auth.login is not None and auth.login.form:
+        out.append(auth.login.form)
+    if auth.logged_out is not None and auth.logged_out.css:
+        out.append(auth.logged_out.css)
+    out.extend(check.css for check in auth.human if check.css)
+    return out
+
+
 def request_meta(profile: PlatformProfile, kind: str, settings: Any) -> dict[str, Any]:
     """Request.meta entries that render a `kind` page ("list" or "detail") of the profile.
 
@@ -259,9 +272,19 @@ def request_meta(profile: PlatformProfile, kind: str, settings: Any) -> dict[str
     methods: list[PageMethod] = []
     if kind == "list":
         for action in render.actions if render is not None else []:
+            if action.action == "wait_for" and profile.auth is not None:
+                # A list page served logged out never shows what the action waits for: the
+                # wait ends on the login wall too (the login flow takes the page).
+                target = action.selector or item_selector(profile) or "body"
+                wall = ", ".join([target, *_login_wall_selectors(profile)])
+                action = action.model_copy(update={"selector": wall})
             methods.append(PageMethod(run_action, action, item_selector(profile)))
     else:
         selector = _detail_wait_selector(profile)
+        if selector and profile.auth is not None:
+            # A members-only page served logged out never shows the fields: the wait ends on
+            # the login wall too, and the spider's login flow (crawler.auth.login) takes it.
+            selector = ", ".join([selector, *_login_wall_selectors(profile)])
         if selector:
             timeout = navigation_timeout_ms(profile, settings)
             methods.append(

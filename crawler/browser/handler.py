@@ -43,6 +43,14 @@ over bodies decoded: the records keep the server's Content-Encoding and Content-
 X-Archive-Orig-* headers and say the length of what they hold. A body the browser could
 not give (the page closed first) is counted in `evidence/browser_lost`, logged once.
 
+Sessions (members-only platforms, crawler.auth): the crawl's cookie jar
+(crawler.auth.jar.SessionCookiesMiddleware) is copied into a context before its next page
+whenever the jar holds a new session (the stored one at the start, one from a login made
+on the Scrapy route, and into a context re-created after a browser crash), so the page's
+own requests carry it too (the navigation carries the jar's Cookie header anyway:
+scrapy-playwright sends Scrapy's headers). `context_cookies(name)` gives back what the
+context holds at the end of the run, to be saved with the session.
+
 Everything else is scrapy-playwright's, driven by its PLAYWRIGHT_* settings.
 """
 
@@ -130,6 +138,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._page_captures: WeakKeyDictionary[Any, tuple[set[asyncio.Task], list]] = (
             WeakKeyDictionary()
         )
+        self._sessions: WeakKeyDictionary[Any, int] = WeakKeyDictionary()  # context -> jar gen.
 
     def _abort_request(self, playwright_request: Any) -> bool:
         """PLAYWRIGHT_ABORT_REQUEST of every page: media (docs/safety.md), and anything out of scope."""
@@ -193,6 +202,35 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             handler = _HANDLERS[crawler] = cls(crawler)
         return handler
 
+    @classmethod
+    def running(cls, crawler: Crawler) -> BrowserDownloadHandler | None:
+        """The crawl's handler when the crawl renders pages (else None)."""
+        return _HANDLERS.get(crawler)
+
+    # ---- sessions: the crawl's cookie jar in the browser -----------------------------------
+
+    async def _share_session(self, context: Any) -> None:
+        from crawler.auth.jar import SessionCookiesMiddleware
+
+        jar = SessionCookiesMiddleware.of(self._evidence_crawler)
+        if jar is None or self._sessions.get(context, 0) == jar.generation:
+            return
+        self._sessions[context] = jar.generation
+        cookies = jar.storage_state()["cookies"]
+        if cookies:
+            await context.add_cookies(cookies)
+            self.stats.inc_value("browser/session_shared")
+
+    async def context_cookies(self, name: str) -> list[dict[str, Any]]:
+        """The cookies the context `name` holds (storage-state form); [] when it is gone."""
+        wrapper = self.context_wrappers.get(name)
+        if wrapper is None:
+            return []
+        try:
+            return list(await wrapper.context.cookies())
+        except PlaywrightError:
+            return []
+
     async def _create_browser_context(
         self, name: str, context_kwargs: dict | None, spider: Spider | None = None
     ) -> BrowserContextWrapper:
@@ -207,6 +245,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     async def _create_page(self, request: Request, spider: Spider) -> Any:
         page = await super()._create_page(request, spider)
+        await self._share_session(page.context)
         if EvidenceCapture.of(self._evidence_crawler) is not None:
             state: tuple[set[asyncio.Task], list[EvidenceRef]] = (set(), [])
             self._page_captures[page] = state

@@ -13,6 +13,12 @@ process with the command's settings (crawler.config: module, environment, `-s`),
      walk's missed listings: crawler.evidence.removed)
   5  spooled: the run is complete but some of its writes wait in the Elasticsearch spool
      (Elasticsearch was down at the end); they are replayed when it is back
+  6  needs_login: a members-only platform asks for a login only a human can do (a
+     CAPTCHA): the platform stopped at once; run `crawler login PLATFORM`, then crawl again
+
+A members-only platform whose login was refused (wrong username or password) is `failed`
+(4, stage "login"); a missing secret or an unusable session file is a configuration error
+(2, the job recorded `failed` with the variable or file named).
 
 with one line on standard error (platform, stage, reason) whenever it is not 0.
 """
@@ -32,6 +38,7 @@ EXIT_CONFIG = 2
 EXIT_LOCKED = 3
 EXIT_FAILED = 4
 EXIT_SPOOLED = 5
+EXIT_NEEDS_LOGIN = 6
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -173,6 +180,12 @@ def crawl_exit(platform: str, stats: dict[str, Any], job: Any, reason: str) -> i
             f"{platform}: store: {listings:,} listings spooled ({job.spooled:,} writes in all), "
             "not yet in Elasticsearch; they are replayed when it is back"
         )
+    if status == "needs_login":
+        _err(f"{platform}: login: {job.message}")
+        return EXIT_NEEDS_LOGIN
+    if status == "failed" and stats.get("auth/error"):
+        _err(f"{platform}: login: {job.message}")
+        return EXIT_CONFIG if stats.get("auth/config_error") else EXIT_FAILED
     if status == "failed":
         stage = (
             "evidence"

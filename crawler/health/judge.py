@@ -32,6 +32,7 @@ from crawler.profiles import HealthThresholds
 
 # Every reason code, in the order reasons are listed (within one severity).
 REASON_CODES = (
+    "needs_login",
     "login_wall",
     "captcha",
     "block_page",
@@ -55,8 +56,9 @@ PAGE_KINDS = ("login_wall", "captcha", "block_page", "parked")
 
 LAYOUT_ADVICE = "the layout may have changed: check the profile's selectors against the site"
 PAGE_ADVICE = {
-    "login_wall": "the platform now shows a login wall instead of listings: check it by hand; "
-    "the crawler does not log in",
+    "login_wall": "the platform shows a login wall instead of listings: check it by hand; a "
+    "members-only platform needs an auth: section in its profile, or a login that works "
+    "(docs/auth.md)",
     "captcha": "the platform challenges the crawler with a CAPTCHA: slow down "
     "(politeness.delay, politeness.concurrency) or check it by hand",
     "block_page": "the platform blocks the crawler: slow down, change the route "
@@ -185,6 +187,22 @@ def check_run_failed(ctx: RunContext) -> list[HealthReason]:
             message,
             "see the other reasons and `crawler crawl` output for the run; "
             "the next run tries again",
+        )
+    ]
+
+
+def check_needs_login(ctx: RunContext) -> list[HealthReason]:
+    """The platform stopped for a human: a CAPTCHA or a question at the login (crawler.auth)."""
+    if ctx.job.status != "needs_login":
+        return []
+    return [
+        _reason(
+            "needs_login",
+            "failing",
+            "the platform asks for a login only a human can do (a CAPTCHA or a question the "
+            "profile cannot answer); the crawl stopped and does not try again on its own",
+            f"log in by hand with `crawler login {ctx.job.platform}`: the next crawl uses "
+            "the session it saves",
         )
     ]
 
@@ -546,6 +564,7 @@ def check_flatline(ctx: RunContext) -> list[HealthReason]:
 
 
 CHECKS: tuple[Check, ...] = (
+    check_needs_login,
     check_run_failed,
     check_items_drop,
     check_entries_drop,

@@ -64,6 +64,9 @@ def _monitor(name: str, check: J.Check, doc: str) -> type[HealthMonitor]:
     return type(name, (HealthMonitor,), {"check": staticmethod(check), "__doc__": doc})
 
 
+NeedsLoginMonitor = _monitor(
+    "NeedsLoginMonitor", J.check_needs_login, "The platform stopped for a login by hand."
+)
 RunFailedMonitor = _monitor(
     "RunFailedMonitor", J.check_run_failed, "The run read no list page or stored nothing."
 )
@@ -118,6 +121,7 @@ class CrawlHealthMonitorSuite(MonitorSuite):
     """Every health monitor of crawler.health.judge, run when a crawl job is finished."""
 
     monitors: ClassVar[list[Any]] = [
+        NeedsLoginMonitor,
         RunFailedMonitor,
         ItemsDropMonitor,
         EntriesDropMonitor,

@@ -103,6 +103,7 @@ def test_middleware_refuses_and_counts_before_any_other_component():
     assert stats["scope/refused"] == 2 and stats["scope/refused/host"] == 2
     from settings import base
 
-    order = sorted(base.DOWNLOADER_MIDDLEWARES.items(), key=lambda kv: kv[1])
+    enabled = [kv for kv in base.DOWNLOADER_MIDDLEWARES.items() if kv[1] is not None]
+    order = sorted(enabled, key=lambda kv: kv[1])
     assert order[0][0] == "crawler.crawl.scope.ScopeMiddleware"
     assert order[0][1] < 100  # before robots.txt (100) and everything Scrapy ships

@@ -1,0 +1,75 @@
+"""The browser route (network: js) on the members-only demo site: the context carries the session.
+
+A js variant of the demo-members profile (written to the test's own platforms directory)
+renders every page in Chromium. The crawl starts without a session: it logs in on the Scrapy
+route (the login form, its CSRF token, the PIN page), the browser context gets the session,
+and every board and thread page the browser loads is served to a member. The session expires
+half-way (the site's expire_sessions()): the crawl logs in again, the context gets the new
+session, and every thread is still stored.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from crawler.testing.crawls import crawl_command, crawl_env, running_world, stored_listings
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+PLATFORM = "demo-members-js"
+
+
+def test_rendered_crawl_logs_in_and_the_browser_context_carries_the_session(tmp_path: Path):
+    profile = yaml.safe_load((ROOT / "crawler/platforms/demo-members.yaml").read_text())
+    profile.update(name=PLATFORM, network="js")
+    profile["politeness"]["concurrency"] = 4
+    platforms = tmp_path / "platforms"
+    platforms.mkdir()
+    (platforms / f"{PLATFORM}.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
+    data = tmp_path / "data"
+    with running_world(size=12, platforms=["demo-members"]) as world:
+        members = world.members
+        env = crawl_env(world, data, {"PLATFORMS_DIR": str(platforms)})
+        out = (tmp_path / "crawl.log").open("w+")  # a pipe left unread would fill and block
+        proc = subprocess.Popen(
+            crawl_command(PLATFORM), env=env, stdout=out, stderr=subprocess.STDOUT, text=True
+        )
+        expired = False
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            served = [r for r in members.requests_log if r.path.startswith("/thread")]
+            if not expired and len(served) >= 3:
+                members.expire_sessions()
+                expired = True
+            time.sleep(0.02)
+        proc.wait(timeout=60)
+        out.seek(0)
+        output = out.read()
+        out.close()
+        truth = {t.path for t in world.ground_truth()["demo-members"]}
+        log = members.requests_log
+        posts = members.login_posts
+    assert proc.returncode == 0, output[-3000:]
+    assert expired, "the crawl ended before the session could be expired"
+    assert posts == 2, output[-3000:]  # the first login, and one after the expiry
+    assert "'browser/session_shared': 2" in output  # each session went into the context
+    assert "'playwright/page_count'" in output  # pages were rendered in Chromium
+    listings = stored_listings(env, PLATFORM)
+    assert {urlsplit(lst.url).path for lst in listings} == truth
+    assert all(lst.body.strip() for lst in listings)
+    # The browser asked for no media, and every rendered member page it stored was a
+    # member's (pages answered logged out were fetched again, not stored).
+    assert not any(r.path.startswith(("/static", "/img")) for r in log)
+    session = json.loads((data / "sessions" / f"{PLATFORM}.json").read_text())
+    assert any(c["name"] == "members_sid" for c in session["cookies"])
+    account = members.account
+    for secret in (account.password, account.pin, *(c["value"] for c in session["cookies"])):
+        assert secret not in output
