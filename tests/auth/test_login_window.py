@@ -21,17 +21,19 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from parsel import Selector
 
 from crawler.cli.main import main
 from crawler.demo.world import DemoWorldThread
-from crawler.testing.crawls import crawl_env, running_world
+from crawler.testing.crawls import CrawlRun, crawl_env, run_crawl, running_world, stored_listings
 from crawler.testing.xvfb import Xdotool, XvfbDisplay, running_xvfb
 
+ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_VARIABLES = ("DEMO_MEMBERS_USERNAME", "DEMO_MEMBERS_PASSWORD", "DEMO_MEMBERS_PIN")
 
 
@@ -119,13 +121,33 @@ def login_env(world: DemoWorldThread, display: XvfbDisplay, tmp: Path) -> dict[s
     return display.env(env)
 
 
+@dataclass
+class Chain:
+    """The whole human-in-the-loop story in one data directory."""
+
+    blocked: CrawlRun  # the unattended crawl that met the CAPTCHA
+    code: int  # `crawler login`'s exit code
+    output: str  # ... and its output
+    sessions: Path
+    logins: int  # successful logins the window made on the site
+    after: CrawlRun  # the crawl after the analyst logged in
+    after_posts: int  # login POSTs that crawl sent
+    crawl_env: dict[str, str] = field(default_factory=dict)
+
+
 @pytest.fixture(scope="module")
 def window_login(
     members: DemoWorldThread, display: XvfbDisplay, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[int, str, Path, int]]:
-    """One run of `crawler login demo-members`, typed into as the analyst would:
-    (exit code, output, the sessions directory, successful logins it made on the site)."""
+) -> Iterator[Chain]:
+    """A crawl meets the CAPTCHA (needs_login), the analyst runs `crawler login demo-members`
+    and types into the window, then the next crawl runs on the saved session."""
     tmp = tmp_path_factory.mktemp("window-login")
+    env = crawl_env(
+        members,
+        tmp / "data",
+        {"AUTH_SESSIONS_DIR": str(tmp / "sessions"), "ALERTS_RULES": str(ROOT / "rules")},
+    )
+    blocked = run_crawl("demo-members", env, timeout=180)
     logins_before = members.members.logins
     command = LoginCommand(login_env(members, display, tmp), tmp / "out.txt", "demo-members")
     try:
@@ -146,16 +168,47 @@ def window_login(
         xdo.type(account.pin or "")
         xdo.key("Return")
         code = command.wait()
-        yield code, command.output, tmp / "sessions", members.members.logins - logins_before
     finally:
         command.stop()
+    logins = members.members.logins - logins_before
+    posts = members.members.login_posts
+    after = run_crawl("demo-members", env, timeout=180)
+    yield Chain(
+        blocked, code, command.output, tmp / "sessions", logins, after,
+        members.members.login_posts - posts, env,
+    )  # fmt: skip
+
+
+@pytest.mark.browser
+def test_captcha_stops_the_crawl_the_analyst_logs_in_and_the_next_crawl_succeeds(
+    members: DemoWorldThread, window_login: Chain
+) -> None:
+    chain = window_login
+    # The unattended crawl met the CAPTCHA: needs_login, told what to run, one alert.
+    assert chain.blocked.returncode == 6, chain.blocked.output[-3000:]
+    assert "crawler login demo-members" in chain.blocked.output
+    assert chain.code == 0, chain.output[-3000:]
+    # The next crawl: the analyst's session, no login POST, every listing stored.
+    assert chain.after.returncode == 0, chain.after.output[-3000:]
+    assert chain.after_posts == 0
+    truth = {g.path for g in members.ground_truth()["demo-members"]}
+    stored = stored_listings(chain.crawl_env, "demo-members")
+    assert {urlsplit(lst.url).path for lst in stored} == truth
+    alerts_file = Path(chain.crawl_env["CRAWLER_DATA_DIR"]) / "alerts.jsonl"
+    alerts = [json.loads(line)["alert"] for line in alerts_file.read_text().splitlines() if line]
+    assert sum("needs_login" in str(a) for a in alerts) == 1, alerts
 
 
 @pytest.mark.browser
 def test_the_session_made_in_the_window_is_saved_and_served_as_a_member(
-    members: DemoWorldThread, window_login: tuple[int, str, Path, int]
+    members: DemoWorldThread, window_login: Chain
 ) -> None:
-    code, output, sessions, logins = window_login
+    code, output, sessions, logins = (
+        window_login.code,
+        window_login.output,
+        window_login.sessions,
+        window_login.logins,
+    )
     assert code == 0, output[-3000:]
     session_file = sessions / "demo-members.json"
     assert f"saved to {session_file}" in output
@@ -171,9 +224,9 @@ def test_the_session_made_in_the_window_is_saved_and_served_as_a_member(
 
 @pytest.mark.browser
 def test_nothing_typed_and_no_cookie_value_reaches_the_terminal(
-    members: DemoWorldThread, window_login: tuple[int, str, Path, int]
+    members: DemoWorldThread, window_login: Chain
 ) -> None:
-    code, output, sessions, _ = window_login
+    code, output, sessions = window_login.code, window_login.output, window_login.sessions
     assert code == 0
     leaked = [v for v in secrets_of(members, sessions / "demo-members.json") if v in output]
     assert leaked == []

@@ -1,5 +1,9 @@
 """`crawler login` of a tor platform: the window reaches the onion service through tor.
 
+The whole story on the tor route: an unattended crawl of the onion twin meets a CAPTCHA and
+ends needs_login with one alert; the analyst logs in by hand in the window (through tor);
+the next crawl runs on that session and stores every thread.
+
 The members-only demo site's onion twin (`demo-members-onion`) is only reachable through
 the private tor network's onion service: a login that ends with a session for the .onion
 host, served as a member's through tor, went through tor. The analyst's typing is done
@@ -22,10 +26,13 @@ import pytest
 from aiohttp_socks import ProxyConnector, ProxyType
 
 from crawler.demo.world import DemoWorldThread
+from crawler.testing.crawls import run_crawl, stored_listings
 from crawler.testing.xvfb import Xdotool, XvfbDisplay, running_xvfb
 from crawler.tor.private_network import TorTestNetwork
 
 pytestmark = [pytest.mark.tor, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +63,21 @@ def test_the_window_of_a_tor_platform_logs_in_through_tor(
     display: XvfbDisplay,
     tmp_path: Path,
 ) -> None:
-    env = display.env(tor_env)
-    env["AUTH_SESSIONS_DIR"] = str(tmp_path / "sessions")
+    # The unattended crawl meets a CAPTCHA on the onion's login page: needs_login.
+    crawl_env = {
+        **tor_env,
+        "AUTH_SESSIONS_DIR": str(tmp_path / "sessions"),
+        "ALERTS_RULES": str(ROOT / "rules"),
+    }
+    tor_world.members.captcha_always = True
+    try:
+        blocked = run_crawl("demo-members-onion", crawl_env, timeout=300)
+    finally:
+        tor_world.members.captcha_always = False
+    assert blocked.returncode == 6, blocked.output[-3000:]
+    assert "crawler login demo-members-onion" in blocked.output
+    tor_world.members.captcha_always = True  # the window shows it to the analyst
+    env = display.env(crawl_env)
     for name in ("DEMO_MEMBERS_USERNAME", "DEMO_MEMBERS_PASSWORD", "DEMO_MEMBERS_PIN"):
         env.pop(name, None)  # the analyst types them
     base = env["DEMO_MEMBERS_ONION_URL"]
@@ -83,9 +103,8 @@ def test_the_window_of_a_tor_platform_logs_in_through_tor(
             xdo.type(account.username)
             xdo.key("Tab")
             xdo.type(account.password)
-            if tor_world.members.captcha_always:  # another test may have left it on
-                xdo.key("Tab")
-                xdo.type(tor_world.members.captcha_word)
+            xdo.key("Tab")
+            xdo.type(tor_world.members.captcha_word)  # read off the page by the analyst
             xdo.key("Return")
             window = xdo.wait_for_window(name="^PIN", timeout=60)[-1]
             xdo.focus(window)
@@ -93,6 +112,7 @@ def test_the_window_of_a_tor_platform_logs_in_through_tor(
             xdo.key("Return")
             code = proc.wait(90)
         finally:
+            tor_world.members.captcha_always = False
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(10)
@@ -106,6 +126,17 @@ def test_the_window_of_a_tor_platform_logs_in_through_tor(
     assert saved["flagwatch"]["source"] == "human"
     page = asyncio.run(_board(tornet.socks_url, base, saved["cookies"]))
     assert 'class="logout"' in page
+    # The next crawl runs on the analyst's session, through tor: no login, every thread.
+    posts = tor_world.members.login_posts
+    after = run_crawl("demo-members-onion", crawl_env, timeout=300)
+    assert after.returncode == 0, after.output[-3000:]
+    assert tor_world.members.login_posts == posts
+    truth = {t.path for t in tor_world.ground_truth()["demo-members"]}
+    stored = stored_listings(crawl_env, "demo-members-onion")
+    assert {urlsplit(lst.url).path for lst in stored} == truth
+    alerts_file = Path(crawl_env["CRAWLER_DATA_DIR"]) / "alerts.jsonl"
+    alerts = [json.loads(line)["alert"] for line in alerts_file.read_text().splitlines() if line]
+    assert sum("needs_login" in str(a) for a in alerts) == 1, alerts
     for value in [account.username, account.password, account.pin or ""] + [
         c["value"] for c in saved["cookies"]
     ]:
