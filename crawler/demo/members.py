@@ -96,6 +96,13 @@ class Account:
 
     __str__ = __repr__
 
+    def environ(self) -> dict[str, str]:
+        """The account as the variables its profiles name in auth.credentials."""
+        env = {"DEMO_MEMBERS_USERNAME": self.username, "DEMO_MEMBERS_PASSWORD": self.password}
+        if self.pin is not None:
+            env["DEMO_MEMBERS_PIN"] = self.pin
+        return env
+
 
 @dataclass
 class _PreLogin:

@@ -107,6 +107,13 @@ def _ensure_signing_key(settings: Any, console: Any) -> None:
     )
 
 
+def _run_platforms() -> list[str]:
+    from crawler.demo.world import platform_classes
+
+    classes = platform_classes()
+    return sorted(n for n, cls in classes.items() if cls.in_default_world or n == "demo-members")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -121,13 +128,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     data_dir = Path(str(settings.get("CRAWLER_DATA_DIR") or "data"))
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "logs").mkdir(exist_ok=True)
-    world = DemoWorld(seed=args.seed, size=args.size)
+    # The default world and the members-only platform (its crawl logs in: docs/auth.md).
+    world = DemoWorld(seed=args.seed, size=args.size, platforms=_run_platforms())
     names = args.platform or sorted(world.platforms)
     runner = DemoWorldThread(world)
     runner.start()
     tornet = None
     try:
         env = {**os.environ, **world.env(), "CRAWLER_DATA_DIR": str(data_dir)}
+        # The demo account, random per run, reaches the crawls only through their environment.
+        env.update(world.members.account.environ())
         overrides = [*args.set_global, *args.set]
         profiles = load_profiles(environ=env, settings=settings)
         report_broken(profiles)

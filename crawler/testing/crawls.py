@@ -68,12 +68,7 @@ def crawl_env(
     env.update(world.env())
     inner = world.world if isinstance(world, DemoWorldThread) else world
     if "demo-members" in inner.platforms:
-        # The members platform's account, by the names its profiles give in auth.credentials.
-        account = inner.members.account
-        env["DEMO_MEMBERS_USERNAME"] = account.username
-        env["DEMO_MEMBERS_PASSWORD"] = account.password
-        if account.pin is not None:
-            env["DEMO_MEMBERS_PIN"] = account.pin
+        env.update(inner.members.account.environ())
     env["CRAWLER_DATA_DIR"] = str(data_dir)
     env.update(extra or {})
     return env

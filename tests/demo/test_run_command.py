@@ -32,6 +32,7 @@ def test_crawler_run_crawls_every_demo_platform_and_checks_ground_truth(tmp_path
         "demo-forum",
         "demo-social",
         "demo-onion-market",
+        "demo-members",  # members-only: the crawl logs in with the world's account
     ):
         line = next(
             (ln for ln in out.splitlines() if ln.startswith(f"ground truth {platform}:")), None
@@ -43,6 +44,6 @@ def test_crawler_run_crawls_every_demo_platform_and_checks_ground_truth(tmp_path
         assert heading in out
     assert "Round 2" in out
     # Each platform's health, and the run's evidence checked as `crawler evidence verify` does.
-    assert "health: 5 healthy" in out, out[-3000:]
+    assert "health: 6 healthy" in out, out[-3000:]
     evidence = next(ln for ln in out.splitlines() if ln.startswith("evidence: "))
     assert "verify OK" in evidence and " 0 WARC file(s)" not in evidence, evidence
