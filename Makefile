@@ -2,6 +2,9 @@
 # `make test` (set up everything the tests need, then the whole suite).
 SHELL := /bin/bash
 VENV := .venv
+# The suite runs on this many pytest-xdist workers (the CI machine has 2 cores); 0: one process.
+WORKERS ?= 2
+PYTEST := $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup
 
 .PHONY: run test unit setup setup-test lint format bench clean
 
@@ -12,11 +15,11 @@ test: setup-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest
+	$(PYTEST)
 
 # The fast unit layer for your own loop (no real servers, no crawl processes): ~15 s.
 unit: setup
-	$(VENV)/bin/pytest -m "not e2e"
+	$(PYTEST) -m "not e2e"
 
 setup:
 	bash scripts/setup.sh

@@ -21,6 +21,8 @@ from crawler.testing.elasticsearch import (
 # signing key (crawler.evidence.chain.require_signing_key): a fresh one per session, only in
 # this process's environment, never on disk, never a developer's own key. Tests of the
 # missing-key path remove it from their own environment.
+ROOT = Path(__file__).resolve().parents[1]
+
 os.environ["EVIDENCE_SIGNING_KEY"] = base64.b64encode(os.urandom(32)).decode()
 
 
@@ -65,8 +67,13 @@ def es_server() -> Iterator[ElasticsearchServer]:
         server.close()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Tests of a real component are end-to-end tests: `pytest -m "not e2e"` is the unit layer.
     for item in items:
         if any(item.get_closest_marker(m) for m in ("elasticsearch", "tor", "browser")):
             item.add_marker(pytest.mark.e2e)
+        # On several workers (`make test`: pytest-xdist, --dist loadgroup) a file's tests stay
+        # on one worker, so its module-scoped crawls and servers are made once, and every tor
+        # test shares one worker, so one private tor network starts.
+        group = "tor" if item.get_closest_marker("tor") else str(item.path.relative_to(ROOT))
+        item.add_marker(pytest.mark.xdist_group(group))
