@@ -105,8 +105,12 @@ async def test_crawl_survives_elasticsearch_restart_and_matches_sqlite(
                 )
                 assert time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.2)
+            # The server's start takes tens of seconds on a loaded machine: the platform
+            # answers slowly meanwhile, so the crawl is still running when it is back.
+            world.set_condition(PLATFORM, "slow", slow_delay=0.5)
             es_server.start()
             restarted_during_crawl = proc.poll() is None
+            world.set_condition(PLATFORM, "ok")
             proc.wait(timeout=600)
         finally:
             es_server.start()  # no-op when running

@@ -3,7 +3,7 @@
 Elasticsearch is killed (SIGKILL) in the middle of a real crawl and only started again after
 the crawl ended. The crawl says so (exit code 5, one line with the spooled count; the job
 record finished with it), `crawler status` shows the spool, and the command that next opens
-the store (each one in turn: status, search, alerts deliver, the next crawl) replays it
+the store (each one in turn: status, alerts deliver, the next crawl) replays it
 and completes what the crawl could not: the listings, their platform signals, the alerts.
 The result equals a clean run of the same world: listing ids and risk scores, alert ids.
 With and without the outage, the alerts raised for every bundled rule are exactly the
@@ -114,7 +114,10 @@ def clean_run(es_server: ElasticsearchServer, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("replayer", ["status", "search", "alerts-deliver", "crawl"])
+# The replay is in the store's open() (crawler/store/elasticsearch/store.py), which every
+# command that reads or writes the store calls: `crawler search` goes through the same
+# open_store as `crawler status`, so three commands stand for all (each outage costs minutes).
+@pytest.mark.parametrize("replayer", ["status", "alerts-deliver", "crawl"])
 def test_outage_is_reported_and_the_replay_completes_the_work(
     es_server: ElasticsearchServer, prefix: str, tmp_path: Path, clean_run: Any, replayer: str
 ) -> None:
@@ -188,7 +191,8 @@ def _outage_and_replay(
         assert job["status"] == "finished" and job["spooled"] == spooled
 
         listings, alerts = outcome(env)
-        assert_alerts_match_alerts_test(env, alerts)
+        if replayer == "crawl":  # the others equal the clean run, which was checked so
+            assert_alerts_match_alerts_test(env, alerts)
     clean_listings, clean_alerts = clean_run
     assert listings == clean_listings
     assert alerts == clean_alerts, (
