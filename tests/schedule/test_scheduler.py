@@ -124,11 +124,13 @@ def test_two_platforms_on_short_intervals_never_overlap_and_coalesce(
     span = fast[-1][0] - fast[0][0]
     assert len(fast) - 1 <= span / 0.5 + 2, fast
     # slow: three runs came due during its first, 2 s run; they coalesce into ONE run right
-    # after it, and the one after that waits for the interval again (no back-to-back backlog).
+    # after it (the history below says "coalesced"), and the one after that waits for the
+    # interval again (no back-to-back backlog). "Right after" is bounded loosely: a fake
+    # crawl logs its start once its Python is up, over a second later on a loaded machine.
     slow = runs["slow"]
     assert len(slow) >= 3, slow
     first_end, second_start, third_start = slow[0][1], slow[1][0], slow[2][0]
-    assert first_end is not None and second_start - first_end < 1.0
+    assert first_end is not None and second_start - first_end < 5.0
     assert third_start - second_start >= 0.45
     history = [
         json.loads(x)
