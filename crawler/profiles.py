@@ -634,6 +634,14 @@ class ProfileSet(dict[str, PlatformProfile]):
         super().__init__()
         self.errors: list[ProfileError] = []
 
+    def not_found(self, name: str) -> str:
+        """Why `name` is not here, for a command's one-line error: its broken file, or the
+        platforms that are configured."""
+        broken = self.error_for(name)
+        if broken is not None:
+            return f"{name}: broken profile: {broken}"
+        return f"unknown platform {name!r}; configured: {', '.join(sorted(self)) or 'none'}"
+
     def error_for(self, name: str) -> ProfileError | None:
         """The error of the broken file that most likely defines platform `name`."""
         for err in self.errors:

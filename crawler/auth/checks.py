@@ -42,9 +42,9 @@ def normalised(text: str) -> str:
 class _Page:
     """A page parsed once for every check."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, html: str, selector: Selector | None = None) -> None:
         self.html = html
-        self.selector = Selector(text=html or "<html></html>")
+        self.selector = selector if selector is not None else Selector(text=html or "<html></html>")
         self._text: str | None = None
 
     @property
@@ -71,9 +71,12 @@ def matches(html: str, check: PageCheck) -> bool:
     return _Page(html).matches(check)
 
 
-def page_state(html: str, auth: Auth, status: int = 200, url: str = "") -> PageState:
-    """What the page says about the session (see the module docstring for the rules)."""
-    page = _Page(html)
+def page_state(
+    html: str, auth: Auth, status: int = 200, url: str = "", selector: Selector | None = None
+) -> PageState:
+    """What the page says about the session (see the module docstring for the rules).
+    `selector`: the page already parsed (a Scrapy response's), so it is not parsed again."""
+    page = _Page(html, selector)
     signal = classify_page(status, html, url)
     if any(page.matches(check) for check in auth.human) or (
         signal is not None and signal.kind == "captcha"

@@ -52,7 +52,7 @@ import scrapy
 from scrapy.exceptions import CloseSpider, ScrapyDeprecationWarning
 from scrapy.http import FormRequest, Request, Response, TextResponse
 
-from crawler.auth.checks import matches, page_state
+from crawler.auth.checks import PageState, matches, page_state
 from crawler.auth.jar import META_GENERATION, SessionCookiesMiddleware
 from crawler.auth.secrets import Account, load_account
 from crawler.auth.sessions import SessionStore, read_session_file
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.models import CrawlJob
-    from crawler.profiles import PlatformProfile
+    from crawler.profiles import Auth, PlatformProfile
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,12 @@ def needs_login_message(platform: str, why: str) -> str:
         f"needs_login: {why}; log in by hand with `crawler login {platform}` "
         "(the next crawl uses the session it saves)"
     )
+
+
+def _state(response: Response, auth: Auth) -> PageState:
+    """page_state of a response, on the response's own parse of the page."""
+    selector = response.selector if isinstance(response, TextResponse) else None
+    return page_state(_text(response), auth, response.status, response.url, selector)
 
 
 def _text(response: Response) -> str:
@@ -215,7 +221,7 @@ class LoginFlow:
     def screen(self, response: Response) -> list[Request] | None:
         """None: read the page. A list: the page is held; yield these requests instead.
         Raises CloseSpider when the page asks for a human."""
-        state = page_state(_text(response), self.auth, response.status, response.url)
+        state = _state(response, self.auth)
         if state == "human":
             self._needs_human("a page asks for a CAPTCHA or something the profile cannot answer")
         if state == "logged_in":
@@ -338,7 +344,7 @@ class LoginFlow:
     def _login_page(self, response: Response) -> list[Request]:
         login, account = self.auth.login, self.account
         assert login is not None and account is not None
-        state = page_state(_text(response), self.auth, response.status, response.url)
+        state = _state(response, self.auth)
         if state == "human":
             self._needs_human(
                 "the login page asks for a CAPTCHA or something the profile cannot answer"
@@ -369,7 +375,7 @@ class LoginFlow:
         login, account = self.auth.login, self.account
         assert login is not None and account is not None
         html = _text(response)
-        state = page_state(html, self.auth, response.status, response.url)
+        state = _state(response, self.auth)
         if state == "human":
             self._needs_human("the login asks for a CAPTCHA or something the profile cannot answer")
         extra = login.extra

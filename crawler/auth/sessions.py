@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 from crawler.auth.secrets import AuthConfigError, check_private
 from crawler.config import get_path
+from crawler.durable import fsync_directory, write_synced
 
 Source = Literal["login", "import", "human"]
 SOURCES: tuple[str, ...] = ("login", "import", "human")
@@ -156,10 +157,7 @@ class SessionStore:
             fd = os.open(tmp, flags, 0o600)
             try:
                 os.fchmod(fd, 0o600)  # the umask could only narrow it; say it anyway
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
+                write_synced(fd, payload)
             finally:
                 os.close(fd)
             os.replace(tmp, path)
@@ -201,16 +199,8 @@ class SessionStore:
                 ) from None
 
     def _fsync_directory(self) -> None:
-        try:
-            fd = os.open(self.directory, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        with contextlib.suppress(OSError):  # the file is written; the rename may not be synced
+            fsync_directory(self.directory)
 
 
 # -- storage states --------------------------------------------------------------------------

@@ -63,14 +63,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings = args.settings
     profiles = load_profiles(settings=settings)
     if args.platform not in profiles:
-        broken = profiles.error_for(args.platform)
-        if broken is not None:
-            _err(f"{args.platform}: broken profile: {broken}")
-        else:
-            _err(
-                f"unknown platform {args.platform!r}; configured: "
-                f"{', '.join(sorted(profiles)) or 'none'}"
-            )
+        _err(profiles.not_found(args.platform))
         return EXIT_CONFIG
     for err in profiles.errors:  # other platforms' broken files: said, not fatal here
         _err(f"warning: broken profile ignored: {err}")

@@ -69,14 +69,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     profiles = load_profiles(settings=args.settings)
     profile = profiles.get(args.platform)
     if profile is None:
-        broken = profiles.error_for(args.platform)
-        if broken is not None:
-            _err(f"{args.platform}: broken profile: {broken}")
-        else:
-            _err(
-                f"unknown platform {args.platform!r}; configured: "
-                f"{', '.join(sorted(profiles)) or 'none'}"
-            )
+        _err(profiles.not_found(args.platform))
         return EXIT_CANNOT_RUN
     if profile.auth is None:
         _err(

@@ -39,6 +39,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crawler.config import ConfigError, parse_bool
+from crawler.durable import fsync_directory, write_synced
 from crawler.evidence import keys
 from crawler.evidence.layout import RunCapture, WarcFile, evidence_dir
 
@@ -249,18 +250,7 @@ def require_signing_key(settings: Any) -> None:
 def _write_synced(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
+        write_synced(fd, data)
     finally:
         os.close(fd)
 
@@ -323,7 +313,7 @@ def append(
             os.replace(tmp, target.with_name(name + SIGNATURE_SUFFIX))
             _write_synced(tmp, data)
             os.replace(tmp, target)
-            _sync_dir(directory)
+            fsync_directory(directory)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise ChainError(

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from crawler.durable import fsync_directory
+
 logger = logging.getLogger(__name__)
 
 
@@ -132,11 +134,7 @@ class Spool:
         return ClaimedSegment(segment, fh)
 
     def _fsync_dir(self) -> None:
-        fd = os.open(self.directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_directory(self.directory)
 
 
 class ClaimedSegment:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class XvfbError(RuntimeError):
@@ -232,3 +233,23 @@ class Xdotool:
         """
         self.focus(window)
         self.key("ctrl+shift+w")
+
+
+def log_in_as_member(xdo: Xdotool, members: Any, pin_timeout: float = 30.0) -> None:
+    """Type into `crawler login demo-members`'s window as the analyst does: username, Tab,
+    password, Tab, the CAPTCHA word read off the page, Enter; then the PIN page's PIN, Enter.
+    `members` is the demo world's members platform (crawler.demo.members)."""
+    account = members.account
+    window = xdo.wait_for_window(name="^Members login")[-1]
+    xdo.focus(window)
+    # The window puts the cursor in the username field; Tab moves on as in any browser.
+    xdo.type(account.username)
+    xdo.key("Tab")
+    xdo.type(account.password)
+    xdo.key("Tab")
+    xdo.type(members.captcha_word)
+    xdo.key("Return")
+    window = xdo.wait_for_window(name="^PIN", timeout=pin_timeout)[-1]
+    xdo.focus(window)
+    xdo.type(account.pin or "")
+    xdo.key("Return")

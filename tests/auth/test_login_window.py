@@ -31,7 +31,7 @@ from parsel import Selector
 from crawler.cli.main import main
 from crawler.demo.world import DemoWorldThread
 from crawler.testing.crawls import CrawlRun, crawl_env, run_crawl, running_world, stored_listings
-from crawler.testing.xvfb import Xdotool, XvfbDisplay, running_xvfb
+from crawler.testing.xvfb import Xdotool, XvfbDisplay, log_in_as_member, running_xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_VARIABLES = ("DEMO_MEMBERS_USERNAME", "DEMO_MEMBERS_PASSWORD", "DEMO_MEMBERS_PIN")
@@ -152,21 +152,7 @@ def window_login(
     command = LoginCommand(login_env(members, display, tmp), tmp / "out.txt", "demo-members")
     try:
         command.wait_for_output("A Chromium window is open")
-        xdo = Xdotool(str(display.display))
-        window = xdo.wait_for_window(name="^Members login")[-1]
-        account = members.members.account
-        xdo.focus(window)
-        # The window puts the cursor in the username field; Tab moves on as in any browser.
-        xdo.type(account.username)
-        xdo.key("Tab")
-        xdo.type(account.password)
-        xdo.key("Tab")
-        xdo.type(members.members.captcha_word)  # read off the page by the analyst
-        xdo.key("Return")
-        window = xdo.wait_for_window(name="^PIN")[-1]
-        xdo.focus(window)
-        xdo.type(account.pin or "")
-        xdo.key("Return")
+        log_in_as_member(Xdotool(str(display.display)), members.members)
         code = command.wait()
     finally:
         command.stop()

@@ -27,7 +27,7 @@ from aiohttp_socks import ProxyConnector, ProxyType
 
 from crawler.demo.world import DemoWorldThread
 from crawler.testing.crawls import run_crawl, stored_listings
-from crawler.testing.xvfb import Xdotool, XvfbDisplay, running_xvfb
+from crawler.testing.xvfb import Xdotool, XvfbDisplay, log_in_as_member, running_xvfb
 from crawler.tor.private_network import TorTestNetwork
 
 pytestmark = [pytest.mark.tor, pytest.mark.browser]
@@ -97,19 +97,7 @@ def test_the_window_of_a_tor_platform_logs_in_through_tor(
                 assert proc.poll() is None, out.read_text()[-2000:]
                 assert time.monotonic() < deadline, out.read_text()[-2000:]
                 time.sleep(0.1)
-            xdo = Xdotool(str(display.display))
-            window = xdo.wait_for_window(name="^Members login")[-1]
-            xdo.focus(window)
-            xdo.type(account.username)
-            xdo.key("Tab")
-            xdo.type(account.password)
-            xdo.key("Tab")
-            xdo.type(tor_world.members.captcha_word)  # read off the page by the analyst
-            xdo.key("Return")
-            window = xdo.wait_for_window(name="^PIN", timeout=60)[-1]
-            xdo.focus(window)
-            xdo.type(account.pin or "")
-            xdo.key("Return")
+            log_in_as_member(Xdotool(str(display.display)), tor_world.members, pin_timeout=60)
             code = proc.wait(90)
         finally:
             tor_world.members.captcha_always = False
