@@ -212,12 +212,15 @@ class CrawlScheduler:
         """Send alert deliveries crawls left in the outbox (receiver was down, crawl killed)."""
         self._last_deliver = time.time()
         try:
-            from crawler.alerts.cli import deliver_outbox
             from crawler.alerts.config import AlertsConfig
 
             cfg = AlertsConfig.from_settings(self.settings)
             if not cfg.enabled or cfg.rules_path is None or not cfg.outbox_path.exists():
                 return
+            # Imported only when there is something to deliver: the import costs seconds of
+            # CPU on a loaded machine, and it runs inside the loop that starts due platforms.
+            from crawler.alerts.cli import deliver_outbox
+
             remaining = await deliver_outbox(cfg, self.settings, timeout=10.0)
             if remaining:
                 logger.info("schedule: %d alert deliveries still pending", remaining)
