@@ -113,6 +113,9 @@ LOG_FORMATTER = "crawler.crawl.logformat.QuietLogFormatter"
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Scrapy's caching resolver that refuses names resolving to loopback, private or other
+# special addresses (DNS rebinding) unless the profile's base_url is one (crawler/crawl/scope.py).
+TWISTED_DNS_RESOLVER = "crawler.crawl.scope.ScopedResolver"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # ---- Where things live ------------------------------------------------------------------

@@ -12,7 +12,10 @@ reason is `browser_connection`) and `browser/fence_refused`.
 
 Chromium sends host names to a SOCKS5 proxy unresolved, so the browser itself looks
 nothing up. Upstream, the fence connects:
-- directly (names of in-scope hosts resolved here), for a clearnet profile;
+- directly, for a clearnet profile: names of in-scope hosts are resolved here and the
+  connection goes to the address that was checked; a name resolving to a loopback,
+  private or other special address is refused unless the profile's base_url is one (DNS
+  rebinding, crawler.crawl.scope.address_refusal; reason `resolved_special`);
 - through tor's SOCKS port, names resolved by tor, with SOCKS credentials of the platform's
   own (tor's IsolateSOCKSAuth: the rendered pages get a circuit of their own, which
   Chromium, unable to send SOCKS credentials, cannot ask for), when the context was
@@ -27,12 +30,13 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import socket
 import struct
 from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.crawl.reporting import Reporter
-from crawler.crawl.scope import PlatformScope, count_refusal
+from crawler.crawl.scope import PlatformScope, ResolvedOutOfScope, address_refusal, count_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +112,18 @@ class ScopeFence:
                 return
             try:
                 up_reader, upstream_writer = await self._connect(host, port)
+            except ResolvedOutOfScope as exc:
+                self._inc("browser/fence_refused")
+                count_refusal(self.report, exc.reason)
+                self.report.problem(
+                    "browser/fence_resolved_special",
+                    logging.WARNING,
+                    "refused: %s (DNS rebinding); the platform's scope allows public addresses only",
+                    exc,
+                )
+                writer.write(_REPLY_NOT_ALLOWED)
+                await writer.drain()
+                return
             except Exception as exc:
                 self.report.problem(
                     "browser/fence_upstream_failed",
@@ -176,11 +192,26 @@ class ScopeFence:
         scheme = "https" if port == 443 else "http"
         return self.scope.refusal(f"{scheme}://{shown}:{port}/")
 
+    async def _checked_address(self, host: str, port: int) -> str:
+        """The address to connect to for host: resolved here, every answer checked."""
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM),
+            CONNECT_TIMEOUT,
+        )
+        addresses = [str(info[4][0]) for info in infos]
+        if not addresses:
+            raise OSError(f"no address for {host}")
+        for address in addresses:  # one special answer among public ones is refused too
+            if address_refusal(address, self.scope.allow_special) is not None:
+                raise ResolvedOutOfScope(f"{host} resolved to a non-public address ({address})")
+        return addresses[0]
+
     async def _connect(
         self, host: str, port: int
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self.upstream is None:
-            return await asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_TIMEOUT)
+            address = await self._checked_address(host, port)
+            return await asyncio.wait_for(asyncio.open_connection(address, port), CONNECT_TIMEOUT)
         from python_socks.async_.asyncio import Proxy
 
         parts = urlsplit(self.upstream)

@@ -16,6 +16,14 @@ Everything else is refused before any connection or name lookup: the check reads
 URL string only. Refusals are counted in stats under `scope/refused` and
 `scope/refused/<reason>` and logged once per reason.
 
+A host *name* in scope is the platform's own, but so is its DNS: a hostile operator can
+point it at 127.0.0.1, the investigator's router or a cloud metadata address (DNS
+rebinding). So where a name is resolved on our side, its address is checked too
+(`address_refusal`): the Scrapy route's resolver (`ScopedResolver`, TWISTED_DNS_RESOLVER)
+and the browser's fence connect only to the global addresses a name resolved to, unless the
+profile's own base_url is a special address; anything else fails the request with
+`ResolvedOutOfScope` (reason `resolved_special`), never retried. Through tor, tor resolves.
+
 `PlatformScope.of(profile)` builds the scope; `scope.refusal(url)` says why a URL is out
 (None when it is in). The crawl carries it in the CRAWL_SCOPE setting
 (crawler.crawl.settings.profile_settings), which `ScopeMiddleware` (a downloader middleware
@@ -31,7 +39,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.error import DNSLookupError
 
 from crawler.crawl.reporting import Reporter
 
@@ -61,6 +71,29 @@ def _special_address(host: str) -> bool:
     except ValueError:
         return False
     return not ip.is_global
+
+
+def address_refusal(address: str, allow_special: bool) -> str | None:
+    """Why a connection to a resolved `address` is refused ("resolved_special"), or None."""
+    if allow_special:
+        return None
+    try:
+        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return "resolved_special"  # not an address at all: nothing to connect to
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return None if ip.is_global else "resolved_special"
+
+
+class ResolvedOutOfScope(DNSLookupError):  # noqa: N818 - reads as what happened
+    """A host name in scope resolved to an address on the investigator's side; not connected.
+
+    A lookup error to Twisted (so the request fails as an unresolvable host would, without
+    a traceback at CRITICAL); ScopeMiddleware counts it under scope/refused/resolved_special.
+    """
+
+    reason = "resolved_special"
 
 
 def _split_origin(entry: str) -> tuple[str, int | None]:
@@ -144,6 +177,12 @@ class PlatformScope:
                 names.append(host)
         return sorted(set(names)) + [f"*{d}" for d in self.domains]
 
+    def holds_name(self, host: str) -> bool:
+        """Whether host (a name, any port) is one of this scope's own."""
+        return any(h == host for h, _ in self.origins) or any(
+            host.endswith(d) for d in self.domains
+        )
+
     def refusal(self, url: str) -> str | None:
         """Why `url` is out of scope ("scheme", "host", ...), or None when it is in."""
         try:
@@ -191,6 +230,7 @@ class ScopeMiddleware:
         self.report = Reporter(crawler.stats, logger)
         raw = crawler.settings.getdict("CRAWL_SCOPE")
         self.scope = PlatformScope.from_setting(raw) if raw else None
+        register_scope(self.scope)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
@@ -210,6 +250,77 @@ class ScopeMiddleware:
             return
         count_refusal(self.report, reason)
         raise OutOfScope(f"out of the platform's scope ({reason})")
+
+    def process_exception(
+        self, request: Request, exception: BaseException, spider: Any = None
+    ) -> None:
+        if isinstance(exception, (CannotResolveHostError, DNSLookupError)):
+            host = urlsplit(request.url).hostname or ""
+            if host in refused_names():
+                count_refusal(self.report, ResolvedOutOfScope.reason)
+
+
+# The crawls of this process that resolve names through ScopedResolver (see there). The
+# resolver is the reactor's, installed when the reactor starts, after the crawls' middlewares
+# exist: so the scopes are kept here, not on the resolver.
+_REGISTERED: list[PlatformScope | None] = []
+_REFUSED: set[str] = set()
+
+
+class ScopedResolver(CachingThreadedResolver):
+    """TWISTED_DNS_RESOLVER: Scrapy's caching resolver, checking every address it hands out.
+
+    The resolver is the process's (the reactor's), so each crawl's ScopeMiddleware
+    registers its scope (`register_scope`). A name that resolves to a special address
+    (loopback, private, link-local, ...) fails with ResolvedOutOfScope unless a registered
+    scope holding that name allows special addresses (its base_url is one); a crawl without
+    a scope (not a profile's) allows everything, as ScopeMiddleware does. Address literals
+    are the URL rule's business and pass unchanged. The check runs on cached answers too,
+    and the address checked is the one connected to.
+    """
+
+    def getHostByName(self, name: str, timeout: Any = ()) -> Any:  # noqa: N802 - Twisted's name
+        return super().getHostByName(name, timeout).addCallback(_checked_answer, name.lower())
+
+
+def _allows_special(name: str) -> bool:
+    for scope in _REGISTERED:
+        if scope is None or (scope.allow_special and scope.holds_name(name)):
+            return True
+    return False
+
+
+def _checked_answer(address: str, name: str) -> str:
+    if _is_address(name) or address_refusal(address, _allows_special(name)) is None:
+        return address
+    if name not in _REFUSED:
+        _REFUSED.add(name)
+        logger.warning(
+            "refused: %s resolved to %s, an address on this side of the network "
+            "(loopback, private, link-local...); the platform's scope allows public "
+            "addresses only (DNS rebinding)",
+            name,
+            address,
+        )
+    raise ResolvedOutOfScope(f"{name} resolved to a non-public address ({address})")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def register_scope(scope: PlatformScope | None) -> None:
+    """A crawl of this process resolves names within `scope` (None: a crawl without one)."""
+    _REGISTERED.append(scope)
+
+
+def refused_names() -> set[str]:
+    """The names refused so far in this process for the address they resolved to."""
+    return _REFUSED
 
 
 def count_refusal(report: Reporter, reason: str) -> None:

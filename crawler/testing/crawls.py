@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,9 +78,17 @@ def crawl_command(platform: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "crawler", "crawl", platform, *args]
 
 
-def run_crawl(platform: str, env: Mapping[str, str], *args: str, timeout: float = 300) -> CrawlRun:
+def run_crawl(
+    platform: str,
+    env: Mapping[str, str],
+    *args: str,
+    timeout: float = 300,
+    prefix: Sequence[str] = (),
+) -> CrawlRun:
+    """`crawler crawl platform args...` as a process (`prefix`: a wrapper command, e.g.
+    crawler.testing.hosts.hosts_prefix)."""
     proc = subprocess.run(
-        crawl_command(platform, *args),
+        [*prefix, *crawl_command(platform, *args)],
         env=dict(env),
         capture_output=True,
         text=True,

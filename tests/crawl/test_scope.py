@@ -107,3 +107,59 @@ def test_middleware_refuses_and_counts_before_any_other_component():
     order = sorted(enabled, key=lambda kv: kv[1])
     assert order[0][0] == "crawler.crawl.scope.ScopeMiddleware"
     assert order[0][1] < 100  # before robots.txt (100) and everything Scrapy ships
+
+
+# Addresses a name in scope may resolve to (DNS rebinding, crawler.crawl.scope.address_refusal):
+# only global ones, unless the profile's own base_url is a special address.
+RESOLVED = [
+    ("93.184.215.14", None),  # a public address
+    ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", None),  # a public IPv6 address
+    ("127.0.0.1", "resolved_special"),
+    ("127.8.9.10", "resolved_special"),  # all of 127/8 is loopback
+    ("10.1.2.3", "resolved_special"),
+    ("172.16.5.4", "resolved_special"),
+    ("192.168.1.1", "resolved_special"),  # the investigator's router
+    ("169.254.169.254", "resolved_special"),  # a cloud metadata service
+    ("100.64.0.1", "resolved_special"),  # carrier-grade NAT
+    ("0.0.0.0", "resolved_special"),
+    ("::1", "resolved_special"),
+    ("::ffff:127.0.0.1", "resolved_special"),  # IPv4-mapped loopback
+    ("::ffff:10.0.0.1", "resolved_special"),
+    ("fe80::1%eth0", "resolved_special"),  # link-local with a zone
+    ("fd00::1", "resolved_special"),  # unique local
+    ("not an address", "resolved_special"),
+]
+
+
+@pytest.mark.parametrize(("address", "expected"), RESOLVED)
+def test_a_resolved_address_must_be_public(address, expected):
+    from crawler.crawl.scope import address_refusal
+
+    assert address_refusal(address, allow_special=False) == expected
+    assert address_refusal(address, allow_special=True) is None  # base_url on 127.0.0.1
+
+
+def test_the_resolver_allows_special_answers_only_to_names_of_a_local_scope():
+    from crawler.crawl import scope as scope_mod
+
+    saved = list(scope_mod._REGISTERED)
+    try:
+        scope_mod._REGISTERED[:] = [PUBLIC]
+        with pytest.raises(scope_mod.ResolvedOutOfScope):
+            scope_mod._checked_answer("127.0.0.1", "example.org")
+        assert "example.org" in scope_mod.refused_names()
+        assert scope_mod._checked_answer("93.184.215.14", "example.org") == "93.184.215.14"
+        # An address literal is the URL rule's business.
+        assert scope_mod._checked_answer("127.0.0.1", "127.0.0.1") == "127.0.0.1"
+        # A profile on a special address may use names that resolve there (its own only).
+        local_named = PlatformScope(
+            origins=frozenset({("127.0.0.1", 8701), ("box.lan", None)}), allow_special=True
+        )
+        scope_mod._REGISTERED[:] = [PUBLIC, local_named]
+        assert scope_mod._checked_answer("10.0.0.5", "box.lan") == "10.0.0.5"
+        with pytest.raises(scope_mod.ResolvedOutOfScope):
+            scope_mod._checked_answer("10.0.0.5", "example.org")
+        scope_mod._REGISTERED[:] = [None]  # a crawl without a scope: only the scheme rule
+        assert scope_mod._checked_answer("10.0.0.5", "example.org") == "10.0.0.5"
+    finally:
+        scope_mod._REGISTERED[:] = saved
