@@ -799,7 +799,11 @@ class ListingSpider(scrapy.Spider):
         job.finished_at = utcnow()
         job.status = self._status(reason)
         job.complete = (
-            job.status == "finished" and self.open_chains <= 0 and self.broken_chains == 0
+            job.status == "finished"
+            and self.open_chains <= 0
+            and self.broken_chains == 0
+            # pages served logged out once the run's logins were used were not really read
+            and not stats.get_value("auth/read_logged_out", 0)
         )
         job.pages = int(stats.get_value("response_received_count", 0))
         job.items = int(stats.get_value("item_scraped_count", 0))
@@ -857,4 +861,11 @@ class ListingSpider(scrapy.Spider):
                 "listing/list_page_error"
             )
             return f"no list page could be read: {why}"
+        logged_out = stats.get_value("auth/read_logged_out", 0)
+        if logged_out and self.auth is not None:
+            return (
+                f"{logged_out} page(s) were served logged out and "
+                f"{self.auth.gave_up or 'no login could be tried'}: they were read as served, "
+                "and the next run walks every list page again"
+            )
         return reason

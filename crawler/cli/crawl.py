@@ -6,7 +6,9 @@ process with the command's settings (crawler.config: module, environment, `-s`),
 `crawl key=value ...` summary line, and exits with a code that says how the run went:
 
   0  complete: the platform was walked to its end
-  1  incomplete: some list pages failed, or the run was stopped or paused (the rest is stored)
+  1  incomplete: some list pages failed, or the run was stopped or paused, or a members-only
+     platform kept serving pages logged out after the run's logins (auth.max_logins) were
+     used (the rest is stored)
   2  configuration: the profile or a setting is broken; nothing was crawled
   3  locked: another process is crawling this platform
   4  failed: no list page could be read, or the store cannot be written (nor count the
@@ -205,6 +207,10 @@ def crawl_exit(platform: str, stats: dict[str, Any], job: Any, reason: str) -> i
             f"{platform}: list pages: {list_errors} list page(s) could not be read ({why}); "
             "the run is incomplete and the next run walks every list page again"
         )
+        return EXIT_INCOMPLETE
+    logged_out = stats.get("auth/read_logged_out", 0)
+    if logged_out:
+        _err(f"{platform}: login: {job.message}")
         return EXIT_INCOMPLETE
     if reason not in {"finished", "closespider_pagecount", "closespider_itemcount"}:
         _err(f"{platform}: crawl: stopped before the end ({reason}); the next run resumes")

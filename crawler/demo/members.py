@@ -14,7 +14,8 @@ The listings are forum-market threads generated like demo-forum's (crawler.demo.
   `<a class="logout" href="/logout">Log out</a>`. Without a valid session they answer
   HTTP 200 with a "Members only: please log in" page holding the login form: no listings,
   never a redirect or a 401.
-- Sessions live `session_ttl` seconds; `expire_sessions()` ends all of them at once.
+- Sessions live `session_ttl` seconds (and, with `session_pages` > 0, serve that many pages
+  before they end); `expire_sessions()` ends all of them at once.
 - A text CAPTCHA (`<div class="captcha">Type the word shown: <b>WORD</b></div>`, input
   `captcha`) is on the login form once a username has failed `captcha_after_failures` times
   in a row (a login page served before the username is known shows it while any username
@@ -144,6 +145,7 @@ class MembersPlatform(CatalogPlatform):
         size: int = 200,
         *,
         session_ttl: float = 3600.0,
+        session_pages: int = 0,
         captcha_after_failures: int = 2,
         captcha_rate: float = 0.0,
         captcha_always: bool = False,
@@ -153,6 +155,7 @@ class MembersPlatform(CatalogPlatform):
         super().__init__(seed=seed, size=size)
         # Options: plain attributes, a test may change them while the world runs.
         self.session_ttl = session_ttl
+        self.session_pages = session_pages  # > 0: a session ends after serving that many pages
         self.captcha_after_failures = captcha_after_failures
         self.captcha_rate = captcha_rate
         self.captcha_always = captcha_always
@@ -162,6 +165,7 @@ class MembersPlatform(CatalogPlatform):
         self._rng = random.Random(f"{seed}:{self.name}:captcha")
         self._captcha_word = self._rng.choice(CAPTCHA_WORDS)
         self._sessions: dict[str, float] = {}  # session id -> created (monotonic)
+        self._session_uses: dict[str, int] = {}  # session id -> pages served with it
         self._pre: dict[str, _PreLogin] = {}  # pre-login cookie -> its csrf token
         self._pending_pin: dict[str, tuple[str, float]] = {}  # pin cookie -> (username, created)
         self._failures: dict[str, int] = {}  # username -> failed logins in a row
@@ -305,6 +309,12 @@ class MembersPlatform(CatalogPlatform):
         if time.monotonic() - created >= self.session_ttl:
             del self._sessions[sid]
             return False
+        if self.session_pages > 0:
+            uses = self._session_uses.get(sid, 0) + 1
+            if uses > self.session_pages:
+                del self._sessions[sid]
+                return False
+            self._session_uses[sid] = uses
         return True
 
     @web.middleware

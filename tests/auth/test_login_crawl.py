@@ -333,3 +333,28 @@ def _readable(path: Path) -> str:
         with contextlib.suppress(OSError):
             raw = gzip.decompress(raw)
     return raw.decode("latin-1")
+
+
+def test_a_site_that_keeps_logging_out_gets_max_logins_then_is_read_logged_out(
+    world: Any, tmp_path: Path
+) -> None:
+    """auth.max_logins (2 in the profile's default) bounds the login POSTs of a run; after
+    that the pages are read as served, the run says why, and health names the login wall."""
+    s = Story(world, _env(world, tmp_path / "data"))
+    world.members.session_pages = 1  # every session ends after one page
+    try:
+        _crawl(s, "churn")
+    finally:
+        world.members.session_pages = 0
+    run = s.runs["churn"]
+    assert s.posts["churn"] == 2, run.output[-3000:]  # never a third login POST
+    assert "login(s) (auth.max_logins) are used" in run.output, run.output[-3000:]
+    assert "pages are served logged out" in run.output
+    assert run.stat("health") in {"degraded", "failing"}, run.output[-3000:]
+    assert "login_wall" in run.output, run.output[-3000:]
+    # Not a complete run: exit 1, one line saying why, and the next run walks everything.
+    assert run.returncode == 1, run.output[-3000:]
+    assert "demo-members: login: " in run.output and "served logged out" in run.output
+    job = _jobs(s.env)[0]
+    assert job.complete is False and "served logged out" in (job.message or "")
+    assert world.members.locked is False
