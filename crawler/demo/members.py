@@ -15,7 +15,9 @@ The listings are forum-market threads generated like demo-forum's (crawler.demo.
   HTTP 200 with a "Members only: please log in" page holding the login form: no listings,
   never a redirect or a 401.
 - Sessions live `session_ttl` seconds (and, with `session_pages` > 0, serve that many pages
-  before they end); `expire_sessions()` ends all of them at once.
+  before they end); `expire_sessions()` ends all of them at once. With `rolling_sessions`,
+  every thread page a member gets hands out a new session id (`renewed_sessions`), and its
+  script sets a `members_seen` cookie only a browser gets (`seen_tokens`).
 - A text CAPTCHA (`<div class="captcha">Type the word shown: <b>WORD</b></div>`, input
   `captcha`) is on the login form once a username has failed `captcha_after_failures` times
   in a row (a login page served before the username is known shows it while any username
@@ -58,6 +60,7 @@ from crawler.demo.text import FORUM_BOARDS, Draft, forum_post
 from crawler.demo.world import register_platform
 
 SESSION_COOKIE = "members_sid"
+SEEN_COOKIE = "members_seen"  # set by a thread page's script (rolling_sessions)
 PRE_COOKIE = "members_pre"
 PIN_COOKIE = "members_pin"
 PIN_TIMEOUT = 300.0  # seconds a half-done login (password ok, PIN not yet) stays valid
@@ -146,6 +149,7 @@ class MembersPlatform(CatalogPlatform):
         *,
         session_ttl: float = 3600.0,
         session_pages: int = 0,
+        rolling_sessions: bool = False,
         captcha_after_failures: int = 2,
         captcha_rate: float = 0.0,
         captcha_always: bool = False,
@@ -156,6 +160,11 @@ class MembersPlatform(CatalogPlatform):
         # Options: plain attributes, a test may change them while the world runs.
         self.session_ttl = session_ttl
         self.session_pages = session_pages  # > 0: a session ends after serving that many pages
+        # True: each thread page served to a member hands out a new session id (the old one
+        # stays valid until its ttl), as sites with rolling sessions do; `renewed_sessions`.
+        self.rolling_sessions = rolling_sessions
+        self._renewed: list[str] = []
+        self._seen_tokens: list[str] = []  # SEEN_COOKIE values the pages' scripts set
         self.captcha_after_failures = captcha_after_failures
         self.captcha_rate = captcha_rate
         self.captcha_always = captcha_always
@@ -340,7 +349,35 @@ class MembersPlatform(CatalogPlatform):
         return self._members_only(request) or await self._handle_all_list(request)
 
     async def _handle_thread(self, request: web.Request) -> web.Response:
-        return self._members_only(request) or await self._handle_detail(request)
+        refused = self._members_only(request)
+        if refused is not None:
+            return refused
+        response = await self._handle_detail(request)
+        if self.rolling_sessions:
+            sid = secrets.token_urlsafe(24)
+            seen = secrets.token_hex(8)
+            with self._lock:
+                self._sessions[sid] = time.monotonic()
+                self._renewed.append(sid)
+                self._seen_tokens.append(seen)
+            response.set_cookie(SESSION_COOKIE, sid, httponly=True, path="/", samesite="Lax")
+            # And a cookie only a browser gets: set by the page's own script.
+            script = f'<script>document.cookie = "{SEEN_COOKIE}={seen}; path=/";</script>'
+            if response.text is not None:
+                response.text = response.text.replace("</body>", script + "</body>", 1)
+        return response
+
+    @property
+    def renewed_sessions(self) -> list[str]:
+        """The session ids handed out on thread pages (rolling_sessions), oldest first."""
+        with self._lock:
+            return list(self._renewed)
+
+    @property
+    def seen_tokens(self) -> list[str]:
+        """The members_seen values thread pages' scripts set (rolling_sessions)."""
+        with self._lock:
+            return list(self._seen_tokens)
 
     def _captcha_due_for(self, username: str | None) -> bool:
         """(Under the lock.) A new login form shows the CAPTCHA."""

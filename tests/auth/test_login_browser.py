@@ -73,3 +73,41 @@ def test_rendered_crawl_logs_in_and_the_browser_context_carries_the_session(tmp_
     account = members.account
     for secret in (account.password, account.pin, *(c["value"] for c in session["cookies"])):
         assert secret not in output
+
+
+def test_a_session_the_site_renews_in_the_browser_is_the_one_saved(tmp_path: Path):
+    """Rolling sessions: every thread page the browser renders hands out a new session id,
+    and its script sets a cookie of its own. The session saved at the end of the run is one
+    the browser received, not the one the login got, with the script's cookie (only the
+    browser context holds it: merged back into the jar), and the next run uses it without a
+    login."""
+    profile = yaml.safe_load((ROOT / "crawler/platforms/demo-members.yaml").read_text())
+    profile.update(name=PLATFORM, network="js")
+    platforms = tmp_path / "platforms"
+    platforms.mkdir()
+    (platforms / f"{PLATFORM}.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
+    data = tmp_path / "data"
+    with running_world(size=6, platforms=["demo-members"]) as world:
+        members = world.members
+        members.rolling_sessions = True
+        env = crawl_env(world, data, {"PLATFORMS_DIR": str(platforms)})
+        first = subprocess.run(
+            crawl_command(PLATFORM), env=env, capture_output=True, text=True, timeout=300
+        )
+        renewed, seen = members.renewed_sessions, members.seen_tokens
+        posts = members.login_posts
+        members.rolling_sessions = False
+        second = subprocess.run(
+            crawl_command(PLATFORM), env=env, capture_output=True, text=True, timeout=300
+        )
+        posts_again = members.login_posts - posts
+    assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
+    assert posts == 1 and len(renewed) >= 6  # one login, a new id per thread page
+    session = json.loads((data / "sessions" / f"{PLATFORM}.json").read_text())
+    saved = {c["value"] for c in session["cookies"] if c["name"] == "members_sid"}
+    assert len(saved) == 1 and saved <= set(renewed), "the saved session is not a renewed one"
+    # A cookie the page's script set exists only in the browser context: merged back.
+    scripted = {c["value"] for c in session["cookies"] if c["name"] == "members_seen"}
+    assert len(scripted) == 1 and scripted <= set(seen), session["cookies"]
+    assert second.returncode == 0, (second.stdout + second.stderr)[-3000:]
+    assert posts_again == 0  # the renewed session was good for the next run
