@@ -497,6 +497,12 @@ class PlatformProfile(_Strict):
     health: HealthThresholds = Field(default_factory=HealthThresholds)
     expect: Expect = Field(default_factory=Expect)
     auth: Auth | None = Field(None, description="members-only platforms: how to log in")
+    url_session_params: list[str] | None = Field(
+        None,
+        description="names of URL parameters that carry a session (?sid=..., ;jsessionid=...): "
+        "sent in requests, never stored, logged or put in an id; default: common session "
+        "parameter names (crawler/crawl/urls.py); [] for none",
+    )
     source_file: str | None = Field(None, exclude=True)
 
     @field_validator("base_url")
@@ -505,6 +511,14 @@ class PlatformProfile(_Strict):
         if not re.match(r"^https?://[^/\s]+", v):
             raise ValueError(f"not an http(s) URL: {v!r}")
         return v.rstrip("/")
+
+    @field_validator("url_session_params")
+    @classmethod
+    def _session_params(cls, v: list[str] | None) -> list[str] | None:
+        for name in v or ():
+            if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+                raise ValueError(f"{name!r}: a URL parameter name (letters, digits, _ . -)")
+        return v
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -526,8 +540,34 @@ class PlatformProfile(_Strict):
         return url if re.match(r"^https?://", url) else f"{self.base_url}/{url.lstrip('/')}"
 
     @property
+    def session_params(self) -> tuple[str, ...]:
+        """URL parameters that carry a session (crawler.crawl.urls): the profile's, or the
+        common ones."""
+        if self.url_session_params is None:
+            return DEFAULT_SESSION_PARAMS
+        return tuple(self.url_session_params)
+
+    @property
     def host(self) -> str:
         return re.sub(r"^https?://", "", self.base_url).split("/")[0].split(":")[0]
+
+
+# Session parameters of widespread web software (PHP, Java servlets, ASP, ColdFusion,
+# phpBB, osCommerce/Zen Cart). Not "s" or "token": too many sites use them for other things;
+# a profile that needs them lists them.
+DEFAULT_SESSION_PARAMS: tuple[str, ...] = (
+    "phpsessid",
+    "jsessionid",
+    "sid",
+    "sessionid",
+    "session_id",
+    "sess_id",
+    "aspsessionid",
+    "cfid",
+    "cftoken",
+    "oscsid",
+    "zenid",
+)
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

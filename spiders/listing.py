@@ -81,6 +81,7 @@ from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
 from crawler.crawl.settings import profile_settings
 from crawler.crawl.store import CrawlStore
+from crawler.crawl.urls import redact_session, strip_session
 from crawler.evidence.capture import META_REF as CAPTURE_META
 from crawler.evidence.capture import EvidenceCapture
 from crawler.health import metrics as health_stats
@@ -142,6 +143,7 @@ class ListingSpider(scrapy.Spider):
             raise ValueError("ListingSpider needs a platform: -a platform=NAME")
         self.profile = profile
         self.platform = profile.name
+        self.session_params = profile.session_params  # crawler.crawl.urls
         self.force_full = _truthy(full)
         self.store: ListingStore | None = None
         self.job: CrawlJob | None = None
@@ -292,7 +294,7 @@ class ListingSpider(scrapy.Spider):
                 if url is None:
                     continue
                 self.open_chains += 1
-                self.seen_list_pages.add(canonicalize_url(url))
+                self.seen_list_pages.add(self._canonical(url))
                 first.append(self._request(url, self.parse_list, "list", chain_seed=url))
         if self.auth is not None:
             first = self.auth.first_requests(first)  # with no session: the login first
@@ -468,7 +470,7 @@ class ListingSpider(scrapy.Spider):
             values = {name: read_field(entry, spec) for name, spec in lp.fields.items()}
             if not values:
                 values = {"text": " ".join(entry.xpath(".//text()").getall()).strip()[:2000]}
-            lid = listing_id(self.platform, key or canonicalize_url(url, keep_fragments=False))
+            lid = listing_id(self.platform, key or self._canonical(url))
             entries.append((lid, url, key, entry_fingerprint(values)))
         self._inc(health_stats.STAT_ENTRIES, len(entries))
         self._inc("listing/list_pages_read")
@@ -531,7 +533,7 @@ class ListingSpider(scrapy.Spider):
             return None
         if not next_url:
             return None
-        page_key = canonicalize_url(next_url)
+        page_key = self._canonical(next_url)
         if page_key in self.seen_list_pages:
             self._inc("listing/list_page_repeat")
             return None
@@ -585,7 +587,7 @@ class ListingSpider(scrapy.Spider):
             self._classify(response)
         key = response.meta.get("listing_key") or fields.get("listing_key")
         lid = response.meta.get("listing_id") or listing_id(
-            self.platform, key or canonicalize_url(response.url, keep_fragments=False)
+            self.platform, key or self._canonical(response.url)
         )
         yield self._item(
             response.url,
@@ -597,6 +599,11 @@ class ListingSpider(scrapy.Spider):
             list(response.meta.get("alterations", [])),
             response.meta.get(CAPTURE_META),
         )
+
+    def _canonical(self, url: str) -> str:
+        """The URL as a key (listing ids, pages walked): canonical, without a session id
+        (crawler.crawl.urls) or a fragment, so that a new session is not a new listing."""
+        return canonicalize_url(strip_session(url, self.session_params), keep_fragments=False)
 
     def _item(
         self,
@@ -623,7 +630,7 @@ class ListingSpider(scrapy.Spider):
             RawListing(
                 id=lid,
                 platform=self.platform,
-                url=url,
+                url=strip_session(url, self.session_params),
                 key=key,
                 fields=fields,
                 list_fingerprint=list_fingerprint,
@@ -665,7 +672,7 @@ class ListingSpider(scrapy.Spider):
         for raw in raws[: self.profile.limits.max_entries_per_page]:
             key = raw.get("key")
             url = raw.get("url") or response.url
-            lid = listing_id(self.platform, str(key) if key else canonicalize_url(url))
+            lid = listing_id(self.platform, str(key) if key else self._canonical(url))
             fields = {
                 k: (None if v is None else str(v))
                 for k, v in raw.items()
@@ -700,11 +707,11 @@ class ListingSpider(scrapy.Spider):
         ):
             self._inc("listing/stopped_on_known_page")
             next_url = None
-        if next_url and canonicalize_url(next_url) in self.seen_list_pages:
+        if next_url and self._canonical(next_url) in self.seen_list_pages:
             self._inc("listing/list_page_repeat")
             next_url = None
         if next_url:
-            self.seen_list_pages.add(canonicalize_url(next_url))
+            self.seen_list_pages.add(self._canonical(next_url))
             yield self._request(next_url, self.parse_api, "api")
         else:
             self.open_chains -= 1
@@ -712,6 +719,7 @@ class ListingSpider(scrapy.Spider):
     # ---- failures and the end ----------------------------------------------------------
 
     def _record_list_failure(self, url: str) -> None:
+        url = strip_session(url, self.session_params)  # kept in the job: no session id
         if (
             len(self.failed_list_pages) < MAX_RECORDED_FAILURES
             and url not in self.failed_list_pages
@@ -747,6 +755,7 @@ class ListingSpider(scrapy.Spider):
             self.platform,
             reason,
         )
+        url = strip_session(url, self.session_params)  # kept in the job: no session id
         if url in self.failed_details:
             return
         # Failures that will be retried are all kept (up to the cap); pages gone for good
@@ -816,7 +825,7 @@ class ListingSpider(scrapy.Spider):
         job.limited = self.limited
         job.failed_list_pages = self.failed_list_pages
         job.failed_pages = list(self.failed_details.values())
-        job.message = self._message(reason, job.status)
+        job.message = redact_session(self._message(reason, job.status), self.session_params)
         await self._judge(job, store)
 
     async def _judge(self, job: CrawlJob, store: ListingStore) -> None:

@@ -80,8 +80,14 @@ class PrintableLogFilter(logging.Filter):
     """Log lines never carry a platform's control characters to the terminal or the log file.
 
     Messages can quote page content (titles in errors, URLs, exception texts from parsers);
-    escape sequences in them are shown as escapes (`printable`).
+    escape sequences in them are shown as escapes (`printable`). With `session_params`
+    (a crawl's profile: crawler.crawl.urls), the values of session ids in the URLs a message
+    or its traceback quotes are replaced by [withheld]: they are credentials.
     """
+
+    def __init__(self, session_params: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.session_params = session_params
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -89,13 +95,25 @@ class PrintableLogFilter(logging.Filter):
         except Exception:  # a broken format string is logging's own business
             return True
         safe = printable(message)
+        if self.session_params:
+            from crawler.crawl.urls import redact_session
+
+            safe = redact_session(safe, self.session_params)
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = redact_session(record.exc_text, self.session_params)
         if safe != message:
             record.msg, record.args = safe, ()
         return True
 
 
-def install_printable_filter() -> None:
-    """Add PrintableLogFilter to every handler of the root logger (idempotent)."""
+def install_printable_filter(session_params: tuple[str, ...] = ()) -> None:
+    """Add PrintableLogFilter to every handler of the root logger (once per handler; a
+    later call with session parameters sets them)."""
     for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, PrintableLogFilter) for f in handler.filters):
-            handler.addFilter(PrintableLogFilter())
+        found = [f for f in handler.filters if isinstance(f, PrintableLogFilter)]
+        if found:
+            found[0].session_params = session_params or found[0].session_params
+        else:
+            handler.addFilter(PrintableLogFilter(session_params))

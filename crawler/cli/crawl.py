@@ -115,7 +115,7 @@ def _crawl(args: argparse.Namespace, profile: Any) -> int:
     from crawler.cli.console import install_printable_filter
 
     process = CrawlerProcess(args.settings)
-    install_printable_filter()
+    install_printable_filter(profile.session_params)  # session ids in URLs: crawler.crawl.urls
     # By name, through Scrapy's spider loader (SPIDER_MODULES): crawler/ never imports spiders/.
     crawler = process.create_crawler("listing")
     process.crawl(crawler, profile=profile, full=args.full)

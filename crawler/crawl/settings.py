@@ -44,6 +44,7 @@ def profile_settings(profile: PlatformProfile, settings: Any) -> dict[str, Any]:
         out["USER_AGENT"] = pol.user_agent
     strict = tor_strict(profile, settings)
     removed_after_misses(settings)  # checked before the crawl, not at its end
+    out["CRAWL_SESSION_PARAMS"] = list(profile.session_params)  # crawler.crawl.urls
     out["CRAWL_SCOPE"] = PlatformScope.of(
         profile, tor_routed=strict or profile.network == "tor"
     ).to_setting()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import secrets
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,6 +32,9 @@ from crawler.demo.conditions import (
     replacement_page,
 )
 from crawler.models import Handle, Price, Wallet
+
+# A link to the platform's own pages (site-relative), for url_sessions.
+_OWN_LINK = re.compile(r'(href=")(/[^"#]*)"')
 
 
 @dataclass
@@ -65,6 +70,9 @@ class DemoPlatform(ABC):
     # crawler/demo/conditions.py: "ok", "layout", "login_wall", "captcha", "forbidden", "slow".
     condition: str = "ok"
     slow_delay: float = 2.0  # seconds every response waits while the condition is "slow"
+    # True: every page puts a visitor session id in its links (`?sid=...`, as phpBB and
+    # cookie-less forums do); a request without a known one gets a new one (`handed_sids`).
+    url_sessions: bool = False
 
     def __init__(self, seed: int = 1, size: int = 200) -> None:
         self.seed = seed
@@ -73,6 +81,7 @@ class DemoPlatform(ABC):
         self.requests: Counter[str] = (
             Counter()
         )  # request counts by kind: list, detail, robots, api, asset, other
+        self.handed_sids: list[str] = []  # url_sessions: the session ids handed out
 
     @abstractmethod
     def ground_truth(self) -> list[GroundTruthListing]:
@@ -106,8 +115,33 @@ class DemoPlatform(ABC):
         app = self.make_app()
         # Innermost: a platform's own counting middleware still sees (and counts) every
         # request, and so does a handler that counts, since the handler always runs.
+        app.middlewares.append(self._add_url_sessions)
         app.middlewares.append(self._apply_condition)
         return app
+
+    @web.middleware
+    async def _add_url_sessions(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        response = await handler(request)
+        if not self.url_sessions or not isinstance(response, web.Response):
+            return response
+        if response.content_type != "text/html" or not isinstance(response.body, bytes):
+            return response
+        sid = request.query.get("sid", "")
+        if sid not in self.handed_sids:
+            sid = secrets.token_hex(12)
+            self.handed_sids.append(sid)
+        charset = response.charset or "utf-8"
+
+        def with_sid(m: re.Match[str]) -> str:
+            target = m.group(2)
+            if "sid=" in target:
+                return m.group(0)
+            joiner = "&amp;" if "?" in target else "?"
+            return f'{m.group(1)}{target}{joiner}sid={sid}"'
+
+        html = response.body.decode(charset, "replace")
+        response.body = _OWN_LINK.sub(with_sid, html).encode(charset, "replace")
+        return response
 
     @web.middleware
     async def _apply_condition(self, request: web.Request, handler: Any) -> web.StreamResponse:

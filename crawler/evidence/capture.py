@@ -46,6 +46,7 @@ time spent writing records).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -61,6 +62,7 @@ from scrapy.http import TextResponse
 from crawler import __version__ as CRAWLER_VERSION
 from crawler.config import get_bool, get_number
 from crawler.crawl.reporting import Reporter
+from crawler.crawl.urls import redact_session
 from crawler.evidence import chain
 from crawler.evidence.layout import RunCapture, evidence_dir
 from crawler.evidence.warc import (
@@ -167,6 +169,8 @@ class EvidenceCapture:
         self.error: str | None = None
         self.finished = False
         self.cpu_seconds = 0.0  # spent writing records (the benchmark's overhead figure)
+        # Session ids in URLs (crawler.crawl.urls): withheld from the records' URLs and headers.
+        self.session_params = tuple(crawler.settings.getlist("CRAWL_SESSION_PARAMS"))
         crawler.signals.connect(self._engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
@@ -226,12 +230,32 @@ class EvidenceCapture:
             self.report.count("skipped/no_job")
         return writer
 
+    def _without_sessions(self, ex: HttpExchange) -> HttpExchange:
+        """The exchange with the values of session ids in its URL, request line and headers
+        (Referer, Location) withheld; bodies stay as they were sent."""
+        names = self.session_params
+
+        def pairs(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+            return [(k, redact_session(v, names)) for k, v in headers]
+
+        return dataclasses.replace(
+            ex,
+            url=redact_session(ex.url, names),
+            request_target=(
+                redact_session(ex.request_target, names) if ex.request_target else None
+            ),
+            request_headers=pairs(ex.request_headers),
+            response_headers=pairs(ex.response_headers),
+        )
+
     def record_exchange(self, exchange: HttpExchange) -> EvidenceRef | None:
         """Write one exchange (any route); its response record's reference, or None when it
         was not written (no job, capture failed: then the run is being stopped)."""
         writer = self._usable()
         if writer is None:
             return None
+        if self.session_params:
+            exchange = self._without_sessions(exchange)
         started = time.process_time()
         try:
             ref = writer.write_exchange(exchange)
@@ -251,6 +275,7 @@ class EvidenceCapture:
         writer = self._usable()
         if writer is None:
             return None
+        url = redact_session(url, self.session_params)
         started = time.process_time()
         try:
             ref = writer.write_rendered(url, html, content_type, refers_to)
