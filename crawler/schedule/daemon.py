@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import logging
 import os
@@ -217,11 +218,11 @@ class CrawlScheduler:
             cfg = AlertsConfig.from_settings(self.settings)
             if not cfg.enabled or cfg.rules_path is None or not cfg.outbox_path.exists():
                 return
-            # Imported only when there is something to deliver: the import costs seconds of
-            # CPU on a loaded machine, and it runs inside the loop that starts due platforms.
-            from crawler.alerts.cli import deliver_outbox
-
-            remaining = await deliver_outbox(cfg, self.settings, timeout=10.0)
+            # Imported only when there is something to deliver, and in a thread: the import
+            # costs seconds of CPU on a loaded machine, and the loop must go on starting due
+            # platforms meanwhile.
+            alerts_cli = await asyncio.to_thread(importlib.import_module, "crawler.alerts.cli")
+            remaining = await alerts_cli.deliver_outbox(cfg, self.settings, timeout=10.0)
             if remaining:
                 logger.info("schedule: %d alert deliveries still pending", remaining)
         except Exception as exc:
