@@ -27,13 +27,20 @@ ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = "demo-members-js"
 
 
-def test_rendered_crawl_logs_in_and_the_browser_context_carries_the_session(tmp_path: Path):
+def _js_profile(tmp_path: Path, concurrency: int | None = None) -> Path:
+    """A platforms directory with the demo-members profile rendered in Chromium (network js)."""
     profile = yaml.safe_load((ROOT / "crawler/platforms/demo-members.yaml").read_text())
     profile.update(name=PLATFORM, network="js")
-    profile["politeness"]["concurrency"] = 4
+    if concurrency is not None:
+        profile["politeness"]["concurrency"] = concurrency
     platforms = tmp_path / "platforms"
     platforms.mkdir()
     (platforms / f"{PLATFORM}.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
+    return platforms
+
+
+def test_rendered_crawl_logs_in_and_the_browser_context_carries_the_session(tmp_path: Path):
+    platforms = _js_profile(tmp_path, concurrency=4)
     data = tmp_path / "data"
     with running_world(size=12, platforms=["demo-members"]) as world:
         members = world.members
@@ -81,11 +88,7 @@ def test_a_session_the_site_renews_in_the_browser_is_the_one_saved(tmp_path: Pat
     the browser received, not the one the login got, with the script's cookie (only the
     browser context holds it: merged back into the jar), and the next run uses it without a
     login."""
-    profile = yaml.safe_load((ROOT / "crawler/platforms/demo-members.yaml").read_text())
-    profile.update(name=PLATFORM, network="js")
-    platforms = tmp_path / "platforms"
-    platforms.mkdir()
-    (platforms / f"{PLATFORM}.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
+    platforms = _js_profile(tmp_path)
     data = tmp_path / "data"
     with running_world(size=6, platforms=["demo-members"]) as world:
         members = world.members
