@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
@@ -231,6 +232,11 @@ class ScopeMiddleware:
         raw = crawler.settings.getdict("CRAWL_SCOPE")
         self.scope = PlatformScope.from_setting(raw) if raw else None
         register_scope(self.scope)
+        # Several crawls may share a process (and its resolver): each takes its scope back.
+        crawler.signals.connect(self._closed, signal=signals.engine_stopped)
+
+    def _closed(self) -> None:
+        unregister_scope(self.scope)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
@@ -316,6 +322,14 @@ def _is_address(host: str) -> bool:
 def register_scope(scope: PlatformScope | None) -> None:
     """A crawl of this process resolves names within `scope` (None: a crawl without one)."""
     _REGISTERED.append(scope)
+
+
+def unregister_scope(scope: PlatformScope | None) -> None:
+    """The crawl that registered `scope` has ended."""
+    for i, registered in enumerate(_REGISTERED):
+        if registered is scope:
+            del _REGISTERED[i]
+            return
 
 
 def refused_names() -> set[str]:

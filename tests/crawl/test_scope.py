@@ -91,9 +91,15 @@ def test_allowed_hosts_are_checked_when_the_profile_loads():
 
 
 def test_middleware_refuses_and_counts_before_any_other_component():
+    from scrapy import signals
+
+    from crawler.crawl import scope as scope_mod
+
     crawler = get_crawler(settings_dict={"CRAWL_SCOPE": LOCAL.to_setting()})
     crawler.stats.open_spider()
+    before = len(scope_mod._REGISTERED)
     mw = ScopeMiddleware.from_crawler(crawler)
+    assert scope_mod._REGISTERED[-1] is mw.scope  # the resolver knows the crawl's scope
     assert mw.process_request(Request("http://127.0.0.1:8701/ok")) is None
     with pytest.raises(OutOfScope):
         mw.process_request(Request("http://127.0.0.1:8702/no"))
@@ -107,6 +113,8 @@ def test_middleware_refuses_and_counts_before_any_other_component():
     order = sorted(enabled, key=lambda kv: kv[1])
     assert order[0][0] == "crawler.crawl.scope.ScopeMiddleware"
     assert order[0][1] < 100  # before robots.txt (100) and everything Scrapy ships
+    crawler.signals.send_catch_log(signals.engine_stopped)
+    assert len(scope_mod._REGISTERED) == before  # and forgets it when the crawl ends
 
 
 # Addresses a name in scope may resolve to (DNS rebinding, crawler.crawl.scope.address_refusal):
