@@ -90,7 +90,13 @@ def parse_since(value: str | None) -> datetime | None:
     units = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
     if value[:-1].isdigit() and value[-1] in units:
         return datetime.now(UTC) - timedelta(seconds=int(value[:-1]) * units[value[-1]])
-    dt = datetime.fromisoformat(value)
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"--since {value!r}: use an ISO date or time (2026-11-30, 2026-11-30T08:00) "
+            "or a duration (90m, 24h, 7d, 2w)"
+        ) from None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 

@@ -231,7 +231,8 @@ def test_an_unknown_id_is_one_clear_line_and_a_non_zero_exit(crawler):
 
 def test_bad_options_exit_2(crawler):
     assert crawler("clusters", "--limit", "0")[0] == 2
-    assert crawler("clusters", "--since", "yesterday-ish")[0] == 2
+    code, _, err = crawler("clusters", "--since", "yesterday-ish")
+    assert code == 2 and "--since 'yesterday-ish': use an ISO date" in err and "24h" in err
     with pytest.raises(SystemExit) as exc:
         crawler("clusters", "--sort", "loudest")
     assert exc.value.code == 2
