@@ -17,6 +17,14 @@
   newlines: they are read one by one.
 
 Cookie values are never logged: COOKIES_DEBUG is ignored (one warning says so).
+
+The jar is bounded, for every platform (members-only or not): a hostile site may set as
+many cookies as it likes, and every request would carry them back (memory, a growing
+session file, requests its own server then refuses). A cookie whose name and value exceed
+MAX_COOKIE_BYTES is refused, and so is a new cookie once the jar holds MAX_COOKIES or its
+names and values would exceed MAX_JAR_BYTES (the Cookie header then stays under the 8 KB
+most servers accept); cookies already held (a session set first) are kept. Counted under
+`cookies/refused/too_large` and `cookies/refused/too_many`, said once.
 Tor: the Cookie header rides on the request through the tor download handler like any
 header, and requests keep meta["platform"], so a session stays on its platform's
 isolated circuit.
@@ -32,6 +40,7 @@ from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.http import Response
 
 from crawler.auth.sessions import SessionStore, StoredSession, cookiejar_cookies, state_cookies
+from crawler.crawl.reporting import Reporter
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -40,6 +49,30 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 META_GENERATION = "auth_generation"
+
+MAX_COOKIE_BYTES = 4096  # one cookie's name and value, as browsers keep them
+MAX_COOKIES = 50  # in one crawl's jar
+MAX_JAR_BYTES = 7000  # all names and values: a Cookie header under the usual 8 KB limit
+
+
+def _size(cookie: Any) -> int:
+    return len(cookie.name or "") + len(cookie.value or "")
+
+
+def refusal(held: list[Any], cookie: Any) -> str | None:
+    """Why `cookie` may not join a jar holding `held` ("too_large", "too_many"), or None."""
+    size = _size(cookie)
+    if size > MAX_COOKIE_BYTES:
+        return "too_large"
+    others = [
+        c
+        for c in held
+        if not (c.name == cookie.name and c.domain == cookie.domain and c.path == cookie.path)
+    ]
+    if len(others) >= MAX_COOKIES or sum(map(_size, others)) + size > MAX_JAR_BYTES:
+        return "too_many"
+    return None
+
 
 _MIDDLEWARES: weakref.WeakKeyDictionary[Crawler, SessionCookiesMiddleware] = (
     weakref.WeakKeyDictionary()
@@ -55,12 +88,48 @@ class SessionCookiesMiddleware(CookiesMiddleware):
         super().__init__(debug=False)
         self.generation = 0
         self.origins: list[dict[str, Any]] = []
+        self.report: Reporter | None = None  # set by from_crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SessionCookiesMiddleware:
         mw = super().from_crawler(crawler)
         _MIDDLEWARES[crawler] = mw
+        mw.report = Reporter(crawler.stats, logger, "cookies/")
         return mw
+
+    def _admitted(self, cookies: Any, jar: Any) -> list[Any]:
+        """The cookies that fit the jar (see the module docstring); the others counted."""
+        held = list(jar)
+        kept = []
+        for cookie in cookies:
+            why = refusal(held, cookie)
+            if why is None:
+                kept.append(cookie)
+                held = [
+                    c
+                    for c in held
+                    if not (
+                        c.name == cookie.name
+                        and c.domain == cookie.domain
+                        and c.path == cookie.path
+                    )
+                ] + [cookie]
+                continue
+            if self.report is not None:
+                self.report.problem(
+                    f"refused/{why}",
+                    logging.WARNING,
+                    "a cookie the site set was refused (%s: at most %d cookies, %d bytes each, "
+                    "%d bytes in all); further ones are only counted",
+                    why,
+                    MAX_COOKIES,
+                    MAX_COOKIE_BYTES,
+                    MAX_JAR_BYTES,
+                )
+        return kept
+
+    def _process_cookies(self, cookies: Any, *, jar: Any, request: Request) -> None:
+        super()._process_cookies(self._admitted(cookies, jar), jar=jar, request=request)
 
     @classmethod
     def of(cls, crawler: Crawler) -> SessionCookiesMiddleware | None:
@@ -87,8 +156,8 @@ class SessionCookiesMiddleware(CookiesMiddleware):
         return {"cookies": state_cookies(iter(self.jar)), "origins": list(self.origins)}
 
     def add_state_cookies(self, cookies: list[dict[str, Any]]) -> None:
-        """Cookies a browser context holds (storage-state form), into the jar."""
-        for cookie in cookiejar_cookies({"cookies": cookies}):
+        """Cookies a browser context holds (storage-state form), into the jar (bounded)."""
+        for cookie in self._admitted(cookiejar_cookies({"cookies": cookies}), self.jar):
             self.jar.set_cookie(cookie)
 
     def has_cookies(self) -> bool:
