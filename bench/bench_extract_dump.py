@@ -43,7 +43,9 @@ def calls(listings: int, seed: int, demo_size: int) -> Iterator[tuple[str, dict[
     if demo_size:
         from crawler.demo.world import DemoWorld
 
-        world = DemoWorld(seed=seed, size=demo_size, platforms=["demo-classifieds", "demo-jobs", "demo-forum"])
+        world = DemoWorld(
+            seed=seed, size=demo_size, platforms=["demo-classifieds", "demo-jobs", "demo-forum"]
+        )
         for platform, truth in sorted(world.ground_truth().items()):
             for t in truth:
                 fields = {"age": t.stated_age} if t.stated_age is not None else None

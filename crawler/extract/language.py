@@ -13,10 +13,10 @@ scores close to the best, for mixed-language ads. No settings.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
-from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
 from crawler.extract.normalise import fold
