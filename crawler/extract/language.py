@@ -12,12 +12,12 @@ scores close to the best, for mixed-language ads. No settings.
 
 from __future__ import annotations
 
-import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from crawler.extract.normalise import fold
 
@@ -46,17 +46,21 @@ def _word_bytes(codec: str) -> bytes:
 _WORD_CODECS = ("ascii", "cp1251")
 
 
-def _words(low: str) -> tuple[list[str], bool]:
-    """_WORD.findall(low), by the fastest way for the text at hand, and whether every word
-    is ASCII (then the text is in the Latin script alone: fold leaves no Latin diacritics).
+def _words(low: str) -> tuple[list[str], bool, bytes]:
+    """_WORD.findall(low), by the fastest way for the text at hand, whether every word is
+    ASCII (then the text is in the Latin script alone: fold leaves no Latin diacritics),
+    and low.encode("ascii", "replace") (one byte a character: see TextWords.digit_runs).
 
     The words are the runs of letters and digits. When a one-byte codec holds every letter
     and digit of the text, the text is encoded with it (anything else becomes "?"), every
     byte that is not a letter or digit becomes a space, and split does the rest: several
     times faster than a regex, which tests each character's Unicode category.
     """
+    ascii_bytes = b""
     for codec in _WORD_CODECS:
         encoded = low.encode(codec, "replace")
+        if not ascii_bytes:
+            ascii_bytes = encoded
         # Each "?" is a "?" of the text or a character the codec lacks: a symbol or emoji
         # is a space either way, a letter or digit means that this codec cannot split.
         at = encoded.find(b"?")
@@ -64,8 +68,8 @@ def _words(low: str) -> tuple[list[str], bool]:
             at = encoded.find(b"?", at + 1)
         if at < 0:
             words = encoded.translate(_word_bytes(codec)).decode(codec).split()
-            return words, codec == "ascii"
-    return _WORD.findall(low), False
+            return words, codec == "ascii", ascii_bytes
+    return _WORD.findall(low), False, ascii_bytes
 
 
 # Letters with diacritics that point at a few languages: letter -> (languages, weight).
@@ -128,8 +132,37 @@ _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _LATIN_RUNS = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f]*")
 # Scanning the first KB or so is enough to decide; long pages cost no more than short ones.
 _SAMPLE = 1200
-_DIGIT_RUN = re.compile(r"[0-9][0-9]*")  # not [0-9]+: a leading class lets search skip ahead
 _SAMPLE_WORDS = 150
+# bytes.translate table: ASCII digits -> "0", every other byte -> " " (see digit_runs)
+_DIGIT_MARKS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+
+
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):  # noqa: N801 (used as a decorator, like functools.cached_property)
+    """functools.cached_property without its lock: Python 3.11's takes an RLock on every
+    first read, which cost more than most of the values TextWords computes (one object
+    is read by one thread). The value goes into the instance's __dict__, where later
+    reads find it without calling the descriptor."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _once[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _T | _once[_T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -145,8 +178,10 @@ class TextWords:
     words: list[str]
     unique: frozenset[str]
     latin_only: bool = False  # True when every word is ASCII once folded
+    # lower.encode("ascii", "replace"), when TextWords.of made it (see digit_runs)
+    ascii_bytes: bytes = b""
 
-    @functools.cached_property
+    @_once
     def prefixes(self) -> frozenset[str]:
         """The first three, four and five letters of every word (stems are matched on those)."""
         # By C-level slicing; words shorter than three letters come in whole, and no key
@@ -156,25 +191,41 @@ class TextWords:
             set(map(_FIRST3, unique)).union(map(_FIRST4, unique), map(_FIRST5, unique))
         )
 
-    @functools.cached_property
+    @_once
     def digit_runs(self) -> tuple[list[int], list[int]]:
         """Starts and ends of the runs of ASCII digits in `text`, in order: one scan shared
-        by the price and phone extractors, which look for numbers from each digit on."""
+        by the price and phone extractors, which look for numbers from each digit on.
+
+        Not a regex scan ([0-9]+ tests every character against its class): the text
+        encoded as ASCII with "?" for every other character (one byte a character, so
+        the offsets are the text's) has each digit turned into "0" and every other byte
+        into a space, and each run is then two byte searches (memchr). Folding keeps every
+        ASCII digit where it is and makes no others, so the folded text's bytes serve."""
+        encoded = self.ascii_bytes
+        if len(encoded) != len(self.text):
+            encoded = self.text.encode("ascii", "replace")
+        find = encoded.translate(_DIGIT_MARKS).find
         starts: list[int] = []
         ends: list[int] = []
-        for m in _DIGIT_RUN.finditer(self.text):
-            starts.append(m.start())
-            ends.append(m.end())
+        at = find(48)  # b"0"
+        while at >= 0:
+            starts.append(at)
+            at = find(32, at)  # b" "
+            if at < 0:
+                ends.append(len(encoded))
+                break
+            ends.append(at)
+            at = find(48, at)
         return starts, ends
 
-    @functools.cached_property
+    @_once
     def scripts(self) -> tuple[str, ...]:
         """The scripts of the text (see text_scripts)."""
         if self.latin_only or self._non_latin_at < 0:
             return ("latin",)
         return _scripts_with(self._first_window_script, self.text)
 
-    @functools.cached_property
+    @_once
     def main_script(self) -> str:
         """The script of the text's first part (see language_scores)."""
         at = self._non_latin_at
@@ -186,14 +237,14 @@ class TextWords:
             return self._first_window_script
         return _window_script(self.text[at:_SAMPLE])
 
-    @functools.cached_property
+    @_once
     def _non_latin_at(self) -> int:
         """Where the first Greek, Cyrillic or Georgian letter is, or -1 (one scan for both
         scripts and main_script)."""
         first = _NON_LATIN.search(self.text)
         return -1 if first is None else first.start()
 
-    @functools.cached_property
+    @_once
     def _first_window_script(self) -> str:
         at = self._non_latin_at
         return _window_script(self.text[at : at + _WINDOW])
@@ -201,8 +252,8 @@ class TextWords:
     @classmethod
     def of(cls, text: str) -> TextWords:
         low = fold(text)
-        words, latin_only = _words(low)
-        return cls(text, low, words, frozenset(words), latin_only)
+        words, latin_only, ascii_bytes = _words(low)
+        return cls(text, low, words, frozenset(words), latin_only, ascii_bytes)
 
 
 @cache

@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 
 import phonenumbers
+from phonenumbers import phonenumberutil as _pnu
 from phonenumbers.re_util import re_compile
 
 from crawler.extract.language import TextWords
@@ -226,21 +227,128 @@ _INTL_LINK = re.compile(r"(?:wa\.me/|phone=|#p/|viber\.click/|number=)\+?$", re.
 @functools.lru_cache(maxsize=8192)
 def _valid_e164(digits: str, international: bool, region: str | None) -> str | None:
     # Cached: the same numbers recur across a platform's listings (that is the point of
-    # shared-contact detection), and phonenumbers' parse and validation dominate this module.
+    # shared-contact detection), and validation dominates this module.
     if not 7 <= len(digits) <= 15:
         return None
-    try:
-        if international:
-            num = phonenumbers.parse("+" + digits, None)
-        elif region:
-            num = phonenumbers.parse(digits, region)
-        else:
+    if international:
+        parsed = _parse_digits(digits, None)
+    elif region:
+        parsed = _parse_digits(digits, region)
+    else:
+        return None
+    if parsed is None:
+        return None
+    country_code, nsn = parsed
+    if not _is_valid_nsn(country_code, nsn):
+        return None
+    return f"+{country_code}{nsn}"  # format_number(..., E164) without an extension
+
+
+_VALIDATION_SHORT = (
+    _pnu.ValidationResult.TOO_SHORT,
+    _pnu.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+    _pnu.ValidationResult.INVALID_LENGTH,
+)
+
+
+def _parse_digits(digits: str, region: str | None) -> tuple[int, str] | None:
+    """(country code, national significant number) of phonenumbers.parse("+" + digits,
+    None) when `region` is None, else of phonenumbers.parse(digits, region); None where
+    parse raises NumberParseException.
+
+    `digits` is 7 to 15 ASCII digits. parse takes every step for any text (phone-context,
+    extensions, letters, other scripts' digits, each normalised character by character);
+    for a string of ASCII digits most of them change nothing, and this follows the steps
+    that do, in parse's order, with phonenumbers' own helpers (each skipped step is noted).
+    The national significant number is the parsed national number with its leading zeros
+    (what national_significant_number gives, and format_number writes after the code).
+    tests/extract/test_extract_phones.py compares it with parse on every region.
+    """
+    # Skipped: _build_national_number_for_parsing (no ";phone-context", the number starts
+    # with a digit or "+" and ends with a digit), _is_viable_phone_number (7+ digits are),
+    # _maybe_strip_extension (an extension needs a letter, "#", ";" or a separator), and
+    # _normalize (ASCII digits normalise to themselves).
+    if region is None:
+        # _maybe_strip_i18n_prefix_and_normalize strips the "+"; then the country code.
+        country_code, national = _pnu._extract_country_code(digits)
+        if country_code == 0:
+            # parse then retries without the "+": with no region metadata that extracts no
+            # code, and it raises INVALID_COUNTRY_CODE.
             return None
+        metadata = None
+    else:
+        # _check_region_for_parsing: a number without "+" needs a supported region.
+        if not _pnu._is_valid_region_code(region):
+            return None
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+        code, national = _extract_code_national(digits, metadata)
+        if code is None:
+            return None
+        country_code = code
+    if country_code != 0:
+        number_region = _pnu.region_code_for_country_code(country_code)
+        if number_region != region:
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+                country_code, number_region
+            )
+            if metadata is None:  # parse asserts it is not: let parse answer
+                return _parse_slowly(digits, region)
+    elif metadata is None or metadata.country_code is None:  # never so for a supported region
+        return _parse_slowly(digits, region)
+    else:
+        national = digits
+        country_code = metadata.country_code
+    if len(national) < _pnu._MIN_LENGTH_FOR_NSN:
+        return None
+    if metadata is not None:
+        _, potential, _ = _pnu._maybe_strip_national_prefix_carrier_code(national, metadata)
+        if _pnu._test_number_length(potential, metadata) not in _VALIDATION_SHORT:
+            national = potential
+    if not _pnu._MIN_LENGTH_FOR_NSN <= len(national) <= _pnu._MAX_LENGTH_FOR_NSN:
+        return None
+    return country_code, national
+
+
+def _extract_code_national(
+    digits: str, metadata: phonenumbers.PhoneMetadata | None
+) -> tuple[int | None, str]:
+    """_maybe_extract_country_code(digits, metadata) for ASCII digits without "+":
+    (country code or 0, the national number when a code was extracted), or (None, "")
+    where parse raises."""
+    idd = "NonMatch"
+    if metadata is not None and metadata.international_prefix is not None:
+        idd = metadata.international_prefix
+    stripped, number = _pnu._parse_prefix_as_idd(re_compile(idd), digits)
+    if stripped:
+        if len(number) <= _pnu._MIN_LENGTH_FOR_NSN:
+            return None, ""  # TOO_SHORT_AFTER_IDD
+        country_code, national = _pnu._extract_country_code(number)
+        if country_code == 0:
+            return None, ""  # INVALID_COUNTRY_CODE (no "+" to retry without)
+        return country_code, national
+    if metadata is not None:
+        code = str(metadata.country_code)
+        if number.startswith(code):
+            general = metadata.general_desc
+            _, potential, _ = _pnu._maybe_strip_national_prefix_carrier_code(
+                number[len(code) :], metadata
+            )
+            if (
+                not _pnu._match_national_number(number, general, False)
+                and _pnu._match_national_number(potential, general, False)
+            ) or _pnu._test_number_length(number, metadata) == _pnu.ValidationResult.TOO_LONG:
+                return metadata.country_code, potential
+    return 0, ""
+
+
+def _parse_slowly(digits: str, region: str | None) -> tuple[int, str] | None:
+    try:
+        num = phonenumbers.parse(digits if region else "+" + digits, region)
     except phonenumbers.NumberParseException:
         return None
-    if not _is_valid_number(num):
+    if num.country_code is None:
         return None
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    return num.country_code, phonenumbers.national_significant_number(num)
 
 
 # Number types other than mobile, in phonenumbers' order (phonenumberutil._number_type_helper).
@@ -293,13 +401,17 @@ def _is_valid_number(num: phonenumbers.PhoneNumber) -> bool:
     """phonenumbers.is_valid_number(num), step by step as phonenumbers 9 takes it
     (region_code_for_number, then is_valid_number_for_region), with the number type tested
     by _has_type. tests/extract/test_extract_phones.py compares the two."""
-    country_code = num.country_code
-    if country_code is None:
+    if num.country_code is None:
         return False  # no region has it: phonenumbers finds none either
+    return _is_valid_nsn(num.country_code, phonenumbers.national_significant_number(num))
+
+
+def _is_valid_nsn(country_code: int, nsn: str) -> bool:
+    """_is_valid_number of the number with this country code and national significant
+    number."""
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
     if regions is None:
         return False
-    nsn = phonenumbers.national_significant_number(num)
     region = regions[0] if len(regions) == 1 else _region_of(nsn, regions)
     if region is None:
         return False

@@ -77,6 +77,26 @@ def test_words_are_the_runs_of_letters_and_digits_whatever_the_way_of_splitting(
     pool = "abcXYZ019_ ?!.,-/€£«»😀\n\tабвгдеёжзийіїєґђјљњћџыэъ№ ÉéßøæΣσαβγ ქართ ١٢ ¹²½"
     for _ in range(3000):
         text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
-        words, latin_only = _words(text)
+        words, latin_only, ascii_bytes = _words(text)
         assert words == _WORD.findall(text), text
         assert latin_only == all(c.isascii() for w in words for c in w), text
+        assert ascii_bytes == text.encode("ascii", "replace"), text
+
+
+def test_digit_runs_are_the_runs_of_ascii_digits() -> None:
+    # TextWords.digit_runs searches bytes, not the text: it must find what [0-9]+ finds,
+    # with the offsets of the text, whatever its script, digits and width.
+    import random
+    import re
+
+    from crawler.extract.language import TextWords
+
+    rng = random.Random(4)
+    pool = "0123456789 0 12abc?€£😀\nабвгаб ΣσİßÉé١٢¹½-.,"
+    texts = ["", "1", "abc", "12 34", "а0б1", "€100", "😀12😀3", "İ5 77"]
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randint(0, 60))) for _ in range(3000)]
+    for text in texts:
+        expected = [m.span() for m in re.finditer(r"[0-9]+", text)]
+        for words in (TextWords.of(text), TextWords(text, text, [], frozenset())):
+            starts, ends = words.digit_runs
+            assert list(zip(starts, ends, strict=True)) == expected, text

@@ -230,3 +230,88 @@ def test_phones_with_words_agree() -> None:
         assert extract_phones(text, "NL", words=TextWords.of(text)) == extract_phones(text, "NL"), (
             text
         )
+
+
+def _parse_reference(digits: str, region: str | None) -> tuple[int, str] | None:
+    import phonenumbers
+
+    try:
+        num = phonenumbers.parse(digits if region else "+" + digits, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return num.country_code, phonenumbers.national_significant_number(num)
+
+
+def test_parse_digits_agrees_with_phonenumbers() -> None:
+    # _parse_digits follows phonenumbers.parse's steps for strings of ASCII digits only; it
+    # must give the country code and national number parse gives (or fail where it fails)
+    # for every region, with and without "+": example numbers, their national and
+    # international-prefix forms, variants, and random digits.
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    from crawler.extract.phones import _parse_digits
+
+    rng = random.Random(11)
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    types = [getattr(PhoneNumberType, a) for a in dir(PhoneNumberType) if a.isupper()]
+    samples: list[str] = []
+    for region in regions:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        assert metadata is not None
+        for kind in types:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            nsn = phonenumbers.national_significant_number(example)
+            code = str(example.country_code)
+            national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+            samples += [nsn, code + nsn, "00" + code + nsn, "011" + code + nsn, "0" + nsn]
+            samples.append("".join(c for c in national if c.isdigit()))
+            i = rng.randrange(len(nsn))
+            samples += [nsn[:i] + str(rng.randint(0, 9)) + nsn[i + 1 :], nsn[:-1], nsn + "7"]
+    for _ in range(3000):
+        samples.append("".join(rng.choices("0123456789", k=rng.randint(7, 15))))
+    samples = [s for s in samples if 7 <= len(s) <= 15 and s.isdigit()]
+    checked = 0
+    for digits in samples:
+        for region in (None, rng.choice(regions), rng.choice(regions), "GB", "DE", "XX"):
+            assert _parse_digits(digits, region) == _parse_reference(digits, region), (
+                digits,
+                region,
+            )
+            checked += 1
+    assert checked > 50000
+
+
+def test_valid_e164_agrees_with_phonenumbers() -> None:
+    # _valid_e164 (the fast parse, _is_valid_nsn and the E.164 string) against parse,
+    # is_valid_number and format_number.
+    import phonenumbers
+
+    from crawler.extract.phones import _valid_e164
+
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    checked = valid = 0
+    for region in regions:
+        example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        if example is None:
+            continue
+        nsn = phonenumbers.national_significant_number(example)
+        code = str(example.country_code)
+        for digits in (nsn, "0" + nsn, code + nsn, "00" + code + nsn, nsn[:-1] + "0"):
+            for intl, hint in ((True, None), (False, region), (False, "NL"), (False, None)):
+                try:
+                    num = phonenumbers.parse("+" + digits if intl else digits, hint)
+                    ok = hint is not None or intl
+                except phonenumbers.NumberParseException:
+                    ok = False
+                expected = None
+                if ok and 7 <= len(digits) <= 15 and phonenumbers.is_valid_number(num):
+                    expected = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+                assert _valid_e164.__wrapped__(digits, intl, hint) == expected, (digits, intl, hint)
+                checked += 1
+                valid += expected is not None
+    assert checked > 4000 and valid > 500, (checked, valid)
