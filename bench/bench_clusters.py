@@ -14,6 +14,7 @@ run, and the last 10% alone. `--sweep` prints precision and recall on the tuning
 for each threshold around its chosen value (docs/clusters.md).
 
     .venv/bin/python bench/bench_clusters.py [--quick] [--sweep] [--seeds 1,2,3] [--scale N]
+        [--store-scale N] [--store-only]
 """
 
 from __future__ import annotations
@@ -130,7 +131,15 @@ def main() -> int:
     parser.add_argument(
         "--store-scale", type=int, default=20_000, help="listings for the SQLite store run"
     )
+    parser.add_argument(
+        "--store-only",
+        action="store_true",
+        help="only the SQLite store run (no quality worlds, no in-memory timing)",
+    )
     args = parser.parse_args()
+    if args.store_only:
+        store_timing(2_000 if args.quick else args.store_scale)
+        return 0
     seeds = [int(s) for s in args.seeds.split(",")]
     actors, posters = (24, 240)
     if args.quick:
