@@ -102,18 +102,23 @@ _ABSENT: Document = {}
 class ClusterDocuments:
     """Documents read from a store, changed by linking, written back (module docstring)."""
 
-    def __init__(self, load: Loader | None = None) -> None:
+    def __init__(self, load: Loader | None = None, rows: Sequence[str] = ()) -> None:
         self.loader = load
+        # Key prefixes of list documents ({"ids": [entry, ...]}) the store keeps as rows:
+        # an entry added to one is reported by `take_appends`, not as a rewritten document.
+        self.rows = tuple(rows)
         self._known: dict[str, Document | None] = {}
         self._attempt: dict[str, Document | None] | None = None
+        self._attempt_appends: dict[str, list[Any]] = {}
         self._changed: dict[str, Document | None] = {}
+        self._appends: dict[str, list[Any]] = {}
         self._decoded: dict[str, tuple[Document, Any]] = {}
 
     # -- reading ----------------------------------------------------------------------------
     def provide(self, docs: dict[str, Document | None]) -> None:
         """Documents fetched from the store (None or missing: the key has no document)."""
         for key, doc in docs.items():
-            if key not in self._changed:
+            if key not in self._changed and key not in self._appends:
                 self._known[key] = doc
 
     def prefetch(self, keys: Iterable[str]) -> None:
@@ -162,10 +167,39 @@ class ClusterDocuments:
     def put(self, key: str, doc: Document | None) -> None:
         if self._attempt is not None:
             self._attempt[key] = doc
+            self._attempt_appends.pop(key, None)  # the whole document is written
         else:
             self._known.pop(key, None)  # to the end: `trim` keeps what was used last
             self._known[key] = doc
             self._changed[key] = doc
+            self._appends.pop(key, None)
+
+    def append(self, key: str, entry: Any) -> None:
+        """Add `entry` to the list document under `key` (``{"ids": [...]}``, created if absent).
+
+        For a key under one of `rows`, the store is told only the entry (`take_appends`),
+        unless the whole document is written anyway; otherwise this is a `put`.
+        """
+        doc = self.get(key)
+        new = {"ids": [*doc["ids"], entry] if doc else [entry]}
+        if not (self.rows and key.startswith(self.rows)):
+            self.put(key, new)
+        elif self._attempt is not None:
+            if key in self._attempt and key not in self._attempt_appends:
+                self._attempt[key] = new  # written whole in this attempt: stays whole
+            else:
+                self._attempt[key] = new
+                self._attempt_appends.setdefault(key, []).append(entry)
+        else:
+            self._add_entries(key, new, [entry])
+
+    def _add_entries(self, key: str, doc: Document, entries: list[Any]) -> None:
+        self._known.pop(key, None)
+        self._known[key] = doc
+        if key in self._changed:
+            self._changed[key] = doc
+        else:
+            self._appends.setdefault(key, []).extend(entries)
 
     @contextmanager
     def attempt(self) -> Iterator[None]:
@@ -173,20 +207,33 @@ class ClusterDocuments:
         if self._attempt is not None:
             yield  # nested: the outer attempt decides
             return
-        self._attempt = {}
+        self._attempt, self._attempt_appends = {}, {}
         try:
             yield
         except BaseException:
-            self._attempt = None
+            self._attempt, self._attempt_appends = None, {}
             raise
         done, self._attempt = self._attempt, None
+        appended, self._attempt_appends = self._attempt_appends, {}
         for key, doc in done.items():
-            self.put(key, doc)
+            entries = appended.get(key)
+            if entries is not None and doc is not None:
+                self._add_entries(key, doc, entries)
+            else:
+                self.put(key, doc)
 
     def take_changes(self) -> dict[str, Document | None]:
-        """Documents written since the last call (None: delete), to write back to the store."""
+        """Documents written since the last call (None: delete), to write back to the store.
+
+        A document under one of `rows` is here only when written whole (then the store
+        replaces all its rows); entries appended to one are in `take_appends`."""
         changed, self._changed = self._changed, {}
         return changed
+
+    def take_appends(self) -> dict[str, list[Any]]:
+        """Entries appended since the last call to documents kept as rows: {key: entries}."""
+        appends, self._appends = self._appends, {}
+        return appends
 
     def holds(self, key: str) -> bool:
         """Whether the document under `key` (or its absence) is known here."""
@@ -221,7 +268,7 @@ class ClusterDocuments:
 
     def trim(self, keep: int) -> None:
         """Keep only the `keep` documents loaded or written last (none may be unwritten)."""
-        if self._changed or self._attempt is not None:
+        if self._changed or self._appends or self._attempt is not None:
             raise RuntimeError("cluster documents: trim with changes not written back")
         drop = len(self._known) - keep
         if drop <= 0:
@@ -234,6 +281,7 @@ class ClusterDocuments:
         """Drop every loaded document (another process may have changed them)."""
         self._known = {}
         self._changed = {}
+        self._appends = {}
         self._decoded = {}
 
 
@@ -363,9 +411,8 @@ class DocumentClusterIndex:
         )
         got = docs.get_many([f"band:{k}" for k in band_keys])
         for key, doc in got.items():
-            ids = doc["ids"] if doc else []
-            if len(ids) < BAND_KEY_CAP:
-                docs.put(key, {"ids": [*ids, [record.id, record.seq]]})
+            if doc is None or len(doc["ids"]) < BAND_KEY_CAP:
+                docs.append(key, [record.id, record.seq])
         got = docs.get_many([_ident_key(i) for i in record.identifiers])
         for key, doc in got.items():
             doc = dict(doc) if doc else {"n": 0, "ids": [], "state": None}

@@ -23,6 +23,7 @@ import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from crawler.cluster import ActorClusterer, AddResult, ClusterListing
 from crawler.cluster.clusterer import HUB_SAMPLE
@@ -54,13 +55,20 @@ class LinkOutcome:
     sizes: dict[str, int] = field(default_factory=dict)  # cluster -> size, clusters that grew
     members: dict[str, list[str]] = field(default_factory=dict)  # of the clusters that grew
     documents: dict[str, Document | None] = field(default_factory=dict)  # to write back
+    # Entries appended to documents the store keeps as rows (ClusterDocuments.rows).
+    appends: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class ActorLinker:
     """Links one batch of listings over a fresh view of the store's cluster documents."""
 
-    def __init__(self, load: Loader | None = None, docs: ClusterDocuments | None = None) -> None:
-        self.docs = docs if docs is not None else ClusterDocuments(load)
+    def __init__(
+        self,
+        load: Loader | None = None,
+        docs: ClusterDocuments | None = None,
+        rows: Sequence[str] = (),
+    ) -> None:
+        self.docs = docs if docs is not None else ClusterDocuments(load, rows)
         self.index = DocumentClusterIndex(self.docs)
         self.boilerplate = DocumentBoilerplate(self.docs)
         self.clusterer = ActorClusterer(self.index, self.boilerplate)
@@ -191,6 +199,7 @@ class ActorLinker:
 
     def _finish(self, out: LinkOutcome) -> LinkOutcome:
         out.documents = self.docs.take_changes()
+        out.appends = self.docs.take_appends()
         return out
 
 

@@ -93,7 +93,7 @@ from crawler.store.signals import (
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_BUSY_TIMEOUT = 30.0
 # Actor-linking documents kept between batches (about 1 KiB each on average).
 CLUSTER_CACHE_DOCS = 100_000
@@ -170,10 +170,27 @@ _SCHEMA = (
     # Actor-linking state (crawler.cluster.documents): records, band keys, identifiers,
     # clusters, boilerplate tables.
     "CREATE TABLE IF NOT EXISTS cluster_docs (key TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID",
+    # The band-key documents (``band:<key>``, a list of [listing, seq]) as rows: a listing
+    # adds a row per band key instead of rewriting the key's list.
+    """CREATE TABLE IF NOT EXISTS cluster_bands (
+        key TEXT NOT NULL, seq INTEGER NOT NULL, listing TEXT NOT NULL,
+        PRIMARY KEY (key, seq)) WITHOUT ROWID""",
 )
 
-# Migrations from version N to N + 1, run in order inside the schema transaction.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+# Migrations from version N to N + 1, run in order inside the schema transaction (after
+# the CREATE statements above, so new tables exist).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: band-key documents move from cluster_docs to cluster_bands rows.
+    1: (
+        """INSERT OR IGNORE INTO cluster_bands (key, seq, listing)
+           SELECT substr(d.key, 6), json_extract(e.value, '$[1]'), json_extract(e.value, '$[0]')
+           FROM cluster_docs AS d, json_each(d.doc, '$.ids') AS e
+           WHERE d.key >= 'band:' AND d.key < 'band;'""",
+        "DELETE FROM cluster_docs WHERE key >= 'band:' AND key < 'band;'",
+    ),
+}
+# Prefixes of the linking documents kept as rows (ClusterDocuments.rows).
+_BAND = "band:"
 
 _DATETIME_JSON = TypeAdapter(datetime)
 _COLUMN_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -493,9 +510,9 @@ class SqliteStore(ListingStore):
             docs.loader = self._cluster_loader(conn)
             if docs.size() > CLUSTER_CACHE_DOCS:
                 docs.trim(CLUSTER_CACHE_DOCS * 3 // 4)
-        linker = ActorLinker(self._cluster_loader(conn), docs)
+        linker = ActorLinker(self._cluster_loader(conn), docs, rows=(_BAND,))
         outcome = linker.link_sync([r.listing for r in results])
-        self._write_cluster_documents(conn, outcome.documents)
+        self._write_cluster_documents(conn, outcome.documents, outcome.appends)
         conn.executemany(
             "UPDATE listings SET doc = json_set(doc, '$.cluster_size', ?1) WHERE id = ?2",
             [(outcome.sizes[c], i) for c, members in outcome.members.items() for i in members],
@@ -527,33 +544,65 @@ class SqliteStore(ListingStore):
     @staticmethod
     def _cluster_loader(conn: sqlite3.Connection) -> Any:
         def load(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-            rows = conn.execute(
-                "SELECT key, doc FROM cluster_docs WHERE key IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(keys)),),
-            )
-            return {key: json.loads(doc) for key, doc in rows}
+            bands = [k[len(_BAND) :] for k in keys if k.startswith(_BAND)]
+            docs = [k for k in keys if not k.startswith(_BAND)] if bands else keys
+            out: dict[str, dict[str, Any]] = {}
+            if docs:
+                rows = conn.execute(
+                    "SELECT key, doc FROM cluster_docs WHERE key IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(docs)),),
+                )
+                out = {key: json.loads(doc) for key, doc in rows}
+            if bands:
+                rows = conn.execute(
+                    """SELECT key, listing, seq FROM cluster_bands
+                       WHERE key IN (SELECT value FROM json_each(?)) ORDER BY key, seq""",
+                    (json.dumps(bands),),
+                )
+                for key, listing, seq in rows:
+                    doc = out.get(_BAND + key)
+                    if doc is None:
+                        out[_BAND + key] = doc = {"ids": []}
+                    doc["ids"].append([listing, seq])
+            return out
 
         return load
 
     @staticmethod
     def _write_cluster_documents(
-        conn: sqlite3.Connection, writes: dict[str, dict[str, Any] | None]
+        conn: sqlite3.Connection,
+        writes: dict[str, dict[str, Any] | None],
+        appends: dict[str, list[Any]] | None = None,
     ) -> None:
+        """Write back linking documents: band documents as rows (a whole one replaces the
+        key's rows; `appends` adds rows), the others as JSON in cluster_docs."""
+        bands = {k[len(_BAND) :]: d for k, d in writes.items() if k.startswith(_BAND)}
         conn.executemany(
             "INSERT OR REPLACE INTO cluster_docs (key, doc) VALUES (?, ?)",
-            [(k, json.dumps(d, separators=(",", ":"))) for k, d in writes.items() if d is not None],
+            [
+                (k, json.dumps(d, separators=(",", ":")))
+                for k, d in writes.items()
+                if d is not None and not k.startswith(_BAND)
+            ],
         )
         conn.executemany(
-            "DELETE FROM cluster_docs WHERE key = ?", [(k,) for k, d in writes.items() if d is None]
+            "DELETE FROM cluster_docs WHERE key = ?",
+            [(k,) for k, d in writes.items() if d is None and not k.startswith(_BAND)],
         )
+        rows = [(k, seq, i) for k, d in bands.items() if d is not None for i, seq in d["ids"]]
+        rows += [
+            (k[len(_BAND) :], seq, i)
+            for k, entries in (appends or {}).items()
+            for i, seq in entries
+        ]
+        if bands:
+            conn.executemany("DELETE FROM cluster_bands WHERE key = ?", [(k,) for k in bands])
+        rows.sort()
+        conn.executemany("INSERT INTO cluster_bands (key, seq, listing) VALUES (?, ?, ?)", rows)
 
     async def cluster_documents(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._errors("read cluster documents"):
-            rows = self._db.execute(
-                "SELECT key, doc FROM cluster_docs WHERE key IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(keys)),),
-            )
-            return {key: json.loads(doc) for key, doc in rows}
+            return dict(self._cluster_loader(self._db)(list(keys)))
 
     async def get_many(self, ids: Sequence[str]) -> list[Listing]:
         with self._errors("read listings"):
@@ -919,7 +968,10 @@ class SqliteStore(ListingStore):
             self._cluster_cache = None
             self._bump_cluster_generation(conn)
             self._write_cluster_documents(
-                conn, ActorLinker(self._cluster_loader(conn)).forget([r[1] for r in doomed])
+                conn,
+                ActorLinker(self._cluster_loader(conn), rows=(_BAND,)).forget(
+                    [r[1] for r in doomed]
+                ),
             )
         logger.info(
             "SQLite store %s: purged %d listings last seen before %s",

@@ -132,3 +132,70 @@ def test_an_absorbed_cluster_resolves_to_the_one_that_kept_it(world):
     assert clusterer.index.resolve(m.absorbed) == final
     assert clusterer.index.cluster(m.absorbed) is None
     assert clusterer.index.resolve("cl-nothing") is None
+
+
+class RowStore(DictStore):
+    """A store keeping band documents as rows (as SQLite does): appended entries are added
+    to the stored list, a document written whole replaces it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.appended = 0
+
+    def write_appends(self, appends: dict) -> None:
+        for key, entries in appends.items():
+            doc = json.loads(self.rows[key]) if key in self.rows else {"ids": []}
+            doc["ids"] += entries
+            self.rows[key] = json.dumps(doc)
+            self.appended += len(entries)
+
+
+def test_band_documents_kept_as_rows_link_as_the_memory_index(world):
+    memory, expected = _memory(world)
+    store = RowStore()
+    got = {}
+    kept = None  # the documents of the last batch, kept as the SQLite store keeps them
+    for start in range(0, len(world), 7):
+        docs = kept if kept is not None and start % 21 else ClusterDocuments(store.load, ("band:",))
+        clusterer = _document_clusterer(docs)
+        for x in world[start : start + 7]:
+            with docs.attempt():
+                got[x.id] = clusterer.add(x).cluster
+        changes = docs.take_changes()
+        assert not any(k.startswith("band:") for k in changes)  # only entries, never lists
+        store.write(changes)
+        store.write_appends(docs.take_appends())
+        kept = docs
+    assert got == expected
+    assert store.appended > len(world)
+    docs = ClusterDocuments(store.load, ("band:",))
+    clusterer = _document_clusterer(docs)
+    for cluster in set(expected.values()):
+        assert clusterer.index.members(cluster) == memory.index.members(cluster)
+        assert clusterer.index.links(cluster) == memory.index.links(cluster)
+    reference = DictStore()
+    plain = ClusterDocuments(reference.load)
+    _document_clusterer(plain).add_all(world)
+    reference.write(plain.take_changes())
+    bands = {k: json.loads(v) for k, v in reference.rows.items() if k.startswith("band:")}
+    assert bands == {k: json.loads(v) for k, v in store.rows.items() if k.startswith("band:")}
+
+
+def test_appends_follow_the_attempt_and_whole_writes():
+    docs = ClusterDocuments(lambda keys: {"band:a": {"ids": [["x", 1]]}}, ("band:",))
+    with pytest.raises(RuntimeError), docs.attempt():
+        docs.append("band:a", ["y", 2])
+        raise RuntimeError("dropped")
+    assert docs.get("band:a") == {"ids": [["x", 1]]} and docs.take_appends() == {}
+    with docs.attempt():
+        docs.append("band:a", ["y", 2])
+        docs.append("band:b", ["y", 2])
+    assert docs.take_appends() == {"band:a": [["y", 2]], "band:b": [["y", 2]]}
+    docs.put("band:a", {"ids": [["y", 2]]})  # whole (retention): the rows are replaced
+    docs.append("band:a", ["z", 3])
+    assert docs.take_appends() == {}
+    assert docs.take_changes() == {"band:a": {"ids": [["y", 2], ["z", 3]]}}
+    plain = ClusterDocuments(lambda keys: {})
+    plain.append("band:c", ["z", 3])
+    assert plain.take_changes() == {"band:c": {"ids": [["z", 3]]}}
+    assert plain.take_appends() == {}

@@ -184,3 +184,48 @@ async def test_platform_signals_rescore_risk(store: SqliteStore, monkeypatch) ->
     assert rescored.risk_explanation == ["stand-in"]
     assert seen[0] == {"shared_contact_count": 3, "price_ratio_to_median": None}
     assert (await store.search(SearchQuery(min_risk=23))).total == 3
+
+
+async def test_a_file_with_band_documents_is_migrated_to_band_rows(tmp_path) -> None:
+    """Schema 1 kept band keys as JSON documents in cluster_docs; opening such a file moves
+    them to cluster_bands rows (nothing lost) and linking goes on exactly as in a file that
+    never had the old layout."""
+    import sqlite3
+
+    from crawler.demo.actors import actor_world
+
+    listings = actor_world(seed=3, split="tune", actors=4, posters=20).listings()
+    first, rest = listings[: len(listings) // 2], listings[len(listings) // 2 :]
+    old_path, new_path = tmp_path / "old.db", tmp_path / "new.db"
+    for path in (old_path, new_path):
+        async with SqliteStore(path) as s:
+            for start in range(0, len(first), 16):
+                await s.upsert(first[start : start + 16], T0)
+    # Turn one file back into the schema-1 layout: band rows as documents again.
+    raw = sqlite3.connect(old_path)
+    with raw:
+        raw.execute(
+            """INSERT INTO cluster_docs (key, doc)
+               SELECT 'band:' || key, json_object('ids', json_group_array(json(item)))
+               FROM (SELECT key, json_array(listing, seq) AS item FROM cluster_bands
+                     ORDER BY key, seq)
+               GROUP BY key"""
+        )
+        bands = raw.execute("SELECT count(*) FROM cluster_bands").fetchone()[0]
+        raw.execute("DROP TABLE cluster_bands")
+        raw.execute("UPDATE schema_version SET version = 1")
+    raw.close()
+    assert bands > len(first)
+
+    async with SqliteStore(old_path) as old, SqliteStore(new_path) as new:
+        raw = sqlite3.connect(old_path)
+        assert raw.execute("SELECT count(*) FROM cluster_bands").fetchone()[0] == bands
+        assert raw.execute(
+            "SELECT count(*) FROM cluster_docs WHERE key LIKE 'band:%'"
+        ).fetchone() == (0,)
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        raw.close()
+        for start in range(0, len(rest), 16):
+            for s in (old, new):
+                await s.upsert(rest[start : start + 16], T0 + DAY)
+        assert await clusters(old, *listings) == await clusters(new, *listings)
