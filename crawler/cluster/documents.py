@@ -10,7 +10,9 @@ Keys and documents (all plain JSON; times are ISO 8601 UTC):
 - ``seq``: ``{"n": last seq}``, the arrival counter;
 - ``rec:<listing>``: the `ListingRecord` (signature in base64), its cluster and the links
   made when it was added (and the older listings an identifier brought to it);
-- ``band:<key>``: ``{"ids": [[listing, seq], ...]}``, at most BAND_KEY_CAP, the first ones;
+- ``band:<key>``: ``{"ids": [[listing, seq], ...]}``, at most BAND_KEY_CAP, the first ones
+  (`DocumentBands`; a store may keep the band keys its own way, `BandIndex`: SQLite
+  keeps them as rows);
 - ``ident:<kind>:<value>``: ``{"n": carriers, "ids": [[listing, seq], ...], "state": ...}``
   (the first HOLDER_CAP carriers: linking reads at most the first HUB_SAMPLE and, when an
   identifier starts linking, all of them; that happens by HUB_PATIENCE carriers);
@@ -41,7 +43,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from crawler.cluster.boilerplate import (
     _CONTEXT_CAP,
@@ -102,23 +104,18 @@ _ABSENT: Document = {}
 class ClusterDocuments:
     """Documents read from a store, changed by linking, written back (module docstring)."""
 
-    def __init__(self, load: Loader | None = None, rows: Sequence[str] = ()) -> None:
+    def __init__(self, load: Loader | None = None) -> None:
         self.loader = load
-        # Key prefixes of list documents ({"ids": [entry, ...]}) the store keeps as rows:
-        # an entry added to one is reported by `take_appends`, not as a rewritten document.
-        self.rows = tuple(rows)
         self._known: dict[str, Document | None] = {}
         self._attempt: dict[str, Document | None] | None = None
-        self._attempt_appends: dict[str, list[Any]] = {}
         self._changed: dict[str, Document | None] = {}
-        self._appends: dict[str, list[Any]] = {}
         self._decoded: dict[str, tuple[Document, Any]] = {}
 
     # -- reading ----------------------------------------------------------------------------
     def provide(self, docs: dict[str, Document | None]) -> None:
         """Documents fetched from the store (None or missing: the key has no document)."""
         for key, doc in docs.items():
-            if key not in self._changed and key not in self._appends:
+            if key not in self._changed:
                 self._known[key] = doc
 
     def prefetch(self, keys: Iterable[str]) -> None:
@@ -167,39 +164,10 @@ class ClusterDocuments:
     def put(self, key: str, doc: Document | None) -> None:
         if self._attempt is not None:
             self._attempt[key] = doc
-            self._attempt_appends.pop(key, None)  # the whole document is written
         else:
             self._known.pop(key, None)  # to the end: `trim` keeps what was used last
             self._known[key] = doc
             self._changed[key] = doc
-            self._appends.pop(key, None)
-
-    def append(self, key: str, entry: Any) -> None:
-        """Add `entry` to the list document under `key` (``{"ids": [...]}``, created if absent).
-
-        For a key under one of `rows`, the store is told only the entry (`take_appends`),
-        unless the whole document is written anyway; otherwise this is a `put`.
-        """
-        doc = self.get(key)
-        new = {"ids": [*doc["ids"], entry] if doc else [entry]}
-        if not (self.rows and key.startswith(self.rows)):
-            self.put(key, new)
-        elif self._attempt is not None:
-            if key in self._attempt and key not in self._attempt_appends:
-                self._attempt[key] = new  # written whole in this attempt: stays whole
-            else:
-                self._attempt[key] = new
-                self._attempt_appends.setdefault(key, []).append(entry)
-        else:
-            self._add_entries(key, new, [entry])
-
-    def _add_entries(self, key: str, doc: Document, entries: list[Any]) -> None:
-        self._known.pop(key, None)
-        self._known[key] = doc
-        if key in self._changed:
-            self._changed[key] = doc
-        else:
-            self._appends.setdefault(key, []).extend(entries)
 
     @contextmanager
     def attempt(self) -> Iterator[None]:
@@ -207,33 +175,20 @@ class ClusterDocuments:
         if self._attempt is not None:
             yield  # nested: the outer attempt decides
             return
-        self._attempt, self._attempt_appends = {}, {}
+        self._attempt = {}
         try:
             yield
         except BaseException:
-            self._attempt, self._attempt_appends = None, {}
+            self._attempt = None
             raise
         done, self._attempt = self._attempt, None
-        appended, self._attempt_appends = self._attempt_appends, {}
         for key, doc in done.items():
-            entries = appended.get(key)
-            if entries is not None and doc is not None:
-                self._add_entries(key, doc, entries)
-            else:
-                self.put(key, doc)
+            self.put(key, doc)
 
     def take_changes(self) -> dict[str, Document | None]:
-        """Documents written since the last call (None: delete), to write back to the store.
-
-        A document under one of `rows` is here only when written whole (then the store
-        replaces all its rows); entries appended to one are in `take_appends`."""
+        """Documents written since the last call (None: delete), to write back to the store."""
         changed, self._changed = self._changed, {}
         return changed
-
-    def take_appends(self) -> dict[str, list[Any]]:
-        """Entries appended since the last call to documents kept as rows: {key: entries}."""
-        appends, self._appends = self._appends, {}
-        return appends
 
     def holds(self, key: str) -> bool:
         """Whether the document under `key` (or its absence) is known here."""
@@ -268,7 +223,7 @@ class ClusterDocuments:
 
     def trim(self, keep: int) -> None:
         """Keep only the `keep` documents loaded or written last (none may be unwritten)."""
-        if self._changed or self._appends or self._attempt is not None:
+        if self._changed or self._attempt is not None:
             raise RuntimeError("cluster documents: trim with changes not written back")
         drop = len(self._known) - keep
         if drop <= 0:
@@ -281,7 +236,6 @@ class ClusterDocuments:
         """Drop every loaded document (another process may have changed them)."""
         self._known = {}
         self._changed = {}
-        self._appends = {}
         self._decoded = {}
 
 
@@ -359,11 +313,69 @@ def state_from_doc(doc: Document) -> IdentifierState:
     )
 
 
-class DocumentClusterIndex:
-    """`crawler.cluster.ClusterIndex` over `ClusterDocuments` (the module docstring)."""
+class BandIndex(Protocol):
+    """Where the band keys are kept: which listings (the first BAND_KEY_CAP) share a key.
+
+    `DocumentBands` keeps them as ``band:<key>`` documents (Elasticsearch); a store may
+    keep them its own way (SQLite: rows, candidates ranked by a query) as long as the
+    answers are the same: the index's rules do not change with where the keys live.
+    """
+
+    def add(self, band_keys: Sequence[str], listing_id: str, seq: int) -> None:
+        """Add the listing to each key that holds fewer than BAND_KEY_CAP listings."""
+        ...
+
+    def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
+        """Listings sharing a key: most keys shared first, then by seq; at most `limit`."""
+        ...
+
+    def forget(self, listing_id: str, band_keys: Sequence[str]) -> None:
+        """Retention: the listing is no longer under these keys."""
+        ...
+
+
+class DocumentBands:
+    """`BandIndex` as documents: ``band:<key>`` = ``{"ids": [[listing, seq], ...]}``."""
 
     def __init__(self, docs: ClusterDocuments) -> None:
         self.docs = docs
+
+    def add(self, band_keys: Sequence[str], listing_id: str, seq: int) -> None:
+        docs = self.docs
+        got = docs.get_many([f"band:{k}" for k in band_keys])
+        for key, doc in got.items():
+            ids = doc["ids"] if doc else []
+            if len(ids) < BAND_KEY_CAP:
+                docs.put(key, {"ids": [*ids, [listing_id, seq]]})
+
+    def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
+        lists = [
+            doc["ids"] for doc in self.docs.get_many(f"band:{k}" for k in band_keys).values() if doc
+        ]
+        counts: Counter[str] = Counter()
+        seq_of: dict[str, int] = {}
+        for ids in lists:
+            counts.update(map(itemgetter(0), ids))
+            seq_of.update(ids)
+        ranked = heapq.nsmallest(limit, [(-n, seq_of[i], i) for i, n in counts.items()])
+        return [i for _, _, i in ranked]
+
+    def forget(self, listing_id: str, band_keys: Sequence[str]) -> None:
+        docs = self.docs
+        for band in band_keys:
+            doc = docs.get(f"band:{band}")
+            if doc is not None:
+                ids = [m for m in doc["ids"] if m[0] != listing_id]
+                docs.put(f"band:{band}", {"ids": ids} if ids else None)
+
+
+class DocumentClusterIndex:
+    """`crawler.cluster.ClusterIndex` over `ClusterDocuments` (the module docstring); the
+    band keys in `bands` (documents, unless the store gives its own `BandIndex`)."""
+
+    def __init__(self, docs: ClusterDocuments, bands: BandIndex | None = None) -> None:
+        self.docs = docs
+        self.bands: BandIndex = bands if bands is not None else DocumentBands(docs)
         # What changed since `changes()` was last read (for the store's listing updates):
         # listings moved by a merge, and each grown cluster's size before it grew.
         self.moved: dict[str, str] = {}
@@ -409,10 +421,7 @@ class DocumentClusterIndex:
                 "links": [],
             },
         )
-        got = docs.get_many([f"band:{k}" for k in band_keys])
-        for key, doc in got.items():
-            if doc is None or len(doc["ids"]) < BAND_KEY_CAP:
-                docs.append(key, [record.id, record.seq])
+        self.bands.add(band_keys, record.id, record.seq)
         got = docs.get_many([_ident_key(i) for i in record.identifiers])
         for key, doc in got.items():
             doc = dict(doc) if doc else {"n": 0, "ids": [], "state": None}
@@ -431,16 +440,7 @@ class DocumentClusterIndex:
         return self.docs.decoded(f"rec:{listing_id}", doc, record_from_doc)
 
     def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
-        lists = [
-            doc["ids"] for doc in self.docs.get_many(f"band:{k}" for k in band_keys).values() if doc
-        ]
-        counts: Counter[str] = Counter()
-        seq_of: dict[str, int] = {}
-        for ids in lists:
-            counts.update(map(itemgetter(0), ids))
-            seq_of.update(ids)
-        ranked = heapq.nsmallest(limit, [(-n, seq_of[i], i) for i, n in counts.items()])
-        found = [i for _, _, i in ranked]
+        found = self.bands.candidates(band_keys, limit)
         self.docs.prefetch(f"rec:{i}" for i in found)  # read next, in one go
         return found
 
@@ -601,11 +601,7 @@ class DocumentClusterIndex:
             ids = [m for m in doc["ids"] if m[0] != listing_id]
             n = int(doc["n"]) - 1
             docs.put(key, {**doc, "n": n, "ids": ids} if n > 0 else None)
-        for band in band_keys:
-            doc = docs.get(f"band:{band}")
-            if doc is not None:
-                ids = [m for m in doc["ids"] if m[0] != listing_id]
-                docs.put(f"band:{band}", {"ids": ids} if ids else None)
+        self.bands.forget(listing_id, band_keys)
         cluster = rec.get("cluster")
         doc = docs.get(f"cl:{cluster}") if cluster else None
         if doc is not None and "merged_into" not in doc:

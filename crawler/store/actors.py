@@ -23,11 +23,11 @@ import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from crawler.cluster import ActorClusterer, AddResult, ClusterListing
 from crawler.cluster.clusterer import HUB_SAMPLE
 from crawler.cluster.documents import (
+    BandIndex,
     ClusterDocuments,
     Document,
     DocumentBoilerplate,
@@ -55,8 +55,6 @@ class LinkOutcome:
     sizes: dict[str, int] = field(default_factory=dict)  # cluster -> size, clusters that grew
     members: dict[str, list[str]] = field(default_factory=dict)  # of the clusters that grew
     documents: dict[str, Document | None] = field(default_factory=dict)  # to write back
-    # Entries appended to documents the store keeps as rows (ClusterDocuments.rows).
-    appends: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class ActorLinker:
@@ -66,10 +64,10 @@ class ActorLinker:
         self,
         load: Loader | None = None,
         docs: ClusterDocuments | None = None,
-        rows: Sequence[str] = (),
+        bands: BandIndex | None = None,
     ) -> None:
-        self.docs = docs if docs is not None else ClusterDocuments(load, rows)
-        self.index = DocumentClusterIndex(self.docs)
+        self.docs = docs if docs is not None else ClusterDocuments(load)
+        self.index = DocumentClusterIndex(self.docs, bands)
         self.boilerplate = DocumentBoilerplate(self.docs)
         self.clusterer = ActorClusterer(self.index, self.boilerplate)
         # Each listing's text is prepared once per batch: for the prefetch and for linking.
@@ -91,10 +89,9 @@ class ActorLinker:
         self.docs.prefetch([f"rec:{x.id}" for x in items])
         todo = [x for x in items if not (self.docs.get(f"rec:{x.id}") or {}).get("cluster")]
         self.docs.prefetch(self.first_keys(todo))
-        results = []
-        for x in items:
-            with self.docs.attempt():
-                results.append(self.clusterer.add(x))
+        # No attempt layer: a loader never asks to try again, and an error ends the store's
+        # transaction (and drops these documents).
+        results = [self.clusterer.add(x) for x in items]
         return self._finish(self._outcome(results))
 
     async def link(self, listings: Sequence[Listing], fetch: Fetch) -> LinkOutcome:
@@ -199,7 +196,6 @@ class ActorLinker:
 
     def _finish(self, out: LinkOutcome) -> LinkOutcome:
         out.documents = self.docs.take_changes()
-        out.appends = self.docs.take_appends()
         return out
 
 

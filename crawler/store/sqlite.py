@@ -66,6 +66,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from crawler.cluster.documents import ClusterDocuments, collector_paused
+from crawler.cluster.index import BAND_KEY_CAP
 from crawler.evidence.removed import Misses, record_miss, record_seen, was_missed
 from crawler.models import (
     CrawlJob,
@@ -189,13 +190,43 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DELETE FROM cluster_docs WHERE key >= 'band:' AND key < 'band;'",
     ),
 }
-# Prefixes of the linking documents kept as rows (ClusterDocuments.rows).
-_BAND = "band:"
+_BAND = "band:"  # the documents of DocumentBands, kept here as cluster_bands rows
 
 _DATETIME_JSON = TypeAdapter(datetime)
 _COLUMN_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _FTS_OPERATORS = frozenset({"AND", "OR", "NOT"})
 _FTS_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+
+
+class SqliteBands:
+    """The band keys of actor linking (crawler.cluster.documents.BandIndex) as rows of
+    ``cluster_bands``, written at once inside the store's write transaction: a listing adds
+    a row per key (while the key holds fewer than BAND_KEY_CAP), and candidates are ranked
+    by one query, as DocumentBands ranks them (most keys shared, then seq)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def add(self, band_keys: Sequence[str], listing_id: str, seq: int) -> None:
+        self.conn.executemany(
+            """INSERT INTO cluster_bands (key, seq, listing) SELECT ?1, ?2, ?3
+               WHERE (SELECT count(*) FROM cluster_bands WHERE key = ?1) < ?4""",
+            [(k, seq, listing_id, BAND_KEY_CAP) for k in band_keys],
+        )
+
+    def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
+        rows = self.conn.execute(
+            """SELECT listing FROM cluster_bands WHERE key IN (SELECT value FROM json_each(?1))
+               GROUP BY listing ORDER BY count(*) DESC, min(seq) LIMIT ?2""",
+            (json.dumps(list(band_keys)), limit),
+        )
+        return [listing for (listing,) in rows]
+
+    def forget(self, listing_id: str, band_keys: Sequence[str]) -> None:
+        self.conn.executemany(
+            "DELETE FROM cluster_bands WHERE key = ? AND listing = ?",
+            [(k, listing_id) for k in band_keys],
+        )
 
 
 class SqliteStore(ListingStore):
@@ -510,9 +541,9 @@ class SqliteStore(ListingStore):
             docs.loader = self._cluster_loader(conn)
             if docs.size() > CLUSTER_CACHE_DOCS:
                 docs.trim(CLUSTER_CACHE_DOCS * 3 // 4)
-        linker = ActorLinker(self._cluster_loader(conn), docs, rows=(_BAND,))
+        linker = ActorLinker(self._cluster_loader(conn), docs, SqliteBands(conn))
         outcome = linker.link_sync([r.listing for r in results])
-        self._write_cluster_documents(conn, outcome.documents, outcome.appends)
+        self._write_cluster_documents(conn, outcome.documents)
         conn.executemany(
             "UPDATE listings SET doc = json_set(doc, '$.cluster_size', ?1) WHERE id = ?2",
             [(outcome.sizes[c], i) for c, members in outcome.members.items() for i in members],
@@ -570,35 +601,15 @@ class SqliteStore(ListingStore):
 
     @staticmethod
     def _write_cluster_documents(
-        conn: sqlite3.Connection,
-        writes: dict[str, dict[str, Any] | None],
-        appends: dict[str, list[Any]] | None = None,
+        conn: sqlite3.Connection, writes: dict[str, dict[str, Any] | None]
     ) -> None:
-        """Write back linking documents: band documents as rows (a whole one replaces the
-        key's rows; `appends` adds rows), the others as JSON in cluster_docs."""
-        bands = {k[len(_BAND) :]: d for k, d in writes.items() if k.startswith(_BAND)}
         conn.executemany(
             "INSERT OR REPLACE INTO cluster_docs (key, doc) VALUES (?, ?)",
-            [
-                (k, json.dumps(d, separators=(",", ":")))
-                for k, d in writes.items()
-                if d is not None and not k.startswith(_BAND)
-            ],
+            [(k, json.dumps(d, separators=(",", ":"))) for k, d in writes.items() if d is not None],
         )
         conn.executemany(
-            "DELETE FROM cluster_docs WHERE key = ?",
-            [(k,) for k, d in writes.items() if d is None and not k.startswith(_BAND)],
+            "DELETE FROM cluster_docs WHERE key = ?", [(k,) for k, d in writes.items() if d is None]
         )
-        rows = [(k, seq, i) for k, d in bands.items() if d is not None for i, seq in d["ids"]]
-        rows += [
-            (k[len(_BAND) :], seq, i)
-            for k, entries in (appends or {}).items()
-            for i, seq in entries
-        ]
-        if bands:
-            conn.executemany("DELETE FROM cluster_bands WHERE key = ?", [(k,) for k in bands])
-        rows.sort()
-        conn.executemany("INSERT INTO cluster_bands (key, seq, listing) VALUES (?, ?, ?)", rows)
 
     async def cluster_documents(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._errors("read cluster documents"):
@@ -969,7 +980,7 @@ class SqliteStore(ListingStore):
             self._bump_cluster_generation(conn)
             self._write_cluster_documents(
                 conn,
-                ActorLinker(self._cluster_loader(conn), rows=(_BAND,)).forget(
+                ActorLinker(self._cluster_loader(conn), bands=SqliteBands(conn)).forget(
                     [r[1] for r in doomed]
                 ),
             )
