@@ -170,7 +170,11 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created_at)",
     # Actor-linking state (crawler.cluster.documents): records, band keys, identifiers,
     # clusters, boilerplate tables.
-    "CREATE TABLE IF NOT EXISTS cluster_docs (key TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID",
+    # A rowid table: a record's document (about 1.2 KB, its signature in base64) is too big
+    # for a WITHOUT ROWID row (about 1 KB fits in a 4 KB page): each one took a page of
+    # its own for the overflow, read and written with its leaf.
+    """CREATE TABLE IF NOT EXISTS cluster_docs (
+        num INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)""",
     # The band-key documents (``band:<key>``, a list of [listing, seq]) as rows: a listing
     # adds a row per band key instead of rewriting the key's list.
     """CREATE TABLE IF NOT EXISTS cluster_bands (
@@ -181,13 +185,19 @@ _SCHEMA = (
 # Migrations from version N to N + 1, run in order inside the schema transaction (after
 # the CREATE statements above, so new tables exist).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
-    # 1 -> 2: band-key documents move from cluster_docs to cluster_bands rows.
+    # 1 -> 2: band-key documents move from cluster_docs to cluster_bands rows; the other
+    # documents to a rowid cluster_docs (the old one was WITHOUT ROWID).
     1: (
         """INSERT OR IGNORE INTO cluster_bands (key, seq, listing)
            SELECT substr(d.key, 6), json_extract(e.value, '$[1]'), json_extract(e.value, '$[0]')
            FROM cluster_docs AS d, json_each(d.doc, '$.ids') AS e
            WHERE d.key >= 'band:' AND d.key < 'band;'""",
-        "DELETE FROM cluster_docs WHERE key >= 'band:' AND key < 'band;'",
+        """CREATE TABLE cluster_docs_2 (
+            num INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)""",
+        """INSERT INTO cluster_docs_2 (key, doc) SELECT key, doc FROM cluster_docs
+           WHERE NOT (key >= 'band:' AND key < 'band;') ORDER BY key""",
+        "DROP TABLE cluster_docs",
+        "ALTER TABLE cluster_docs_2 RENAME TO cluster_docs",
     ),
 }
 _BAND = "band:"  # the documents of DocumentBands, kept here as cluster_bands rows
@@ -567,7 +577,8 @@ class SqliteStore(ListingStore):
         row = conn.execute("SELECT doc FROM cluster_docs WHERE key = 'gen'").fetchone()
         gen = (json.loads(row[0])["n"] if row else 0) + 1
         conn.execute(
-            "INSERT OR REPLACE INTO cluster_docs (key, doc) VALUES ('gen', ?)",
+            """INSERT INTO cluster_docs (key, doc) VALUES ('gen', ?)
+               ON CONFLICT (key) DO UPDATE SET doc = excluded.doc""",
             (json.dumps({"n": gen}),),
         )
         return gen
@@ -604,7 +615,8 @@ class SqliteStore(ListingStore):
         conn: sqlite3.Connection, writes: dict[str, dict[str, Any] | None]
     ) -> None:
         conn.executemany(
-            "INSERT OR REPLACE INTO cluster_docs (key, doc) VALUES (?, ?)",
+            """INSERT INTO cluster_docs (key, doc) VALUES (?, ?)
+               ON CONFLICT (key) DO UPDATE SET doc = excluded.doc""",
             [(k, json.dumps(d, separators=(",", ":"))) for k, d in writes.items() if d is not None],
         )
         conn.executemany(

@@ -201,9 +201,16 @@ async def test_a_file_with_band_documents_is_migrated_to_band_rows(tmp_path) -> 
         async with SqliteStore(path) as s:
             for start in range(0, len(first), 16):
                 await s.upsert(first[start : start + 16], T0)
-    # Turn one file back into the schema-1 layout: band rows as documents again.
+    # Turn one file back into the schema-1 layout: band rows as documents again, in a
+    # WITHOUT ROWID cluster_docs.
     raw = sqlite3.connect(old_path)
     with raw:
+        raw.execute(
+            """CREATE TABLE old_docs (key TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID"""
+        )
+        raw.execute("INSERT INTO old_docs SELECT key, doc FROM cluster_docs")
+        raw.execute("DROP TABLE cluster_docs")
+        raw.execute("ALTER TABLE old_docs RENAME TO cluster_docs")
         raw.execute(
             """INSERT INTO cluster_docs (key, doc)
                SELECT 'band:' || key, json_object('ids', json_group_array(json(item)))
@@ -224,7 +231,14 @@ async def test_a_file_with_band_documents_is_migrated_to_band_rows(tmp_path) -> 
             "SELECT count(*) FROM cluster_docs WHERE key LIKE 'band:%'"
         ).fetchone() == (0,)
         assert raw.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        same = sqlite3.connect(new_path)
+        for query in (
+            "SELECT key, doc FROM cluster_docs ORDER BY key",
+            "SELECT key, seq, listing FROM cluster_bands ORDER BY key, seq",
+        ):
+            assert raw.execute(query).fetchall() == same.execute(query).fetchall()
         raw.close()
+        same.close()
         for start in range(0, len(rest), 16):
             for s in (old, new):
                 await s.upsert(rest[start : start + 16], T0 + DAY)
