@@ -243,3 +243,28 @@ async def test_a_file_with_band_documents_is_migrated_to_band_rows(tmp_path) -> 
             for s in (old, new):
                 await s.upsert(rest[start : start + 16], T0 + DAY)
         assert await clusters(old, *listings) == await clusters(new, *listings)
+
+
+async def test_band_rows_link_as_the_memory_index(store: SqliteStore, monkeypatch) -> None:
+    """The band keys are rows ranked by a query (SqliteBands), not the documents the other
+    store keeps: the clusters are still the in-memory index's, with the per-key cap
+    reached (cap lowered to 3 here, in both)."""
+    import crawler.cluster.index
+    import crawler.store.sqlite
+    from crawler.cluster import ActorClusterer, ClusterListing, MemoryClusterIndex
+    from crawler.demo.actors import actor_world
+
+    for module in (crawler.cluster.index, crawler.store.sqlite):
+        monkeypatch.setattr(module, "BAND_KEY_CAP", 3)
+    listings = actor_world(seed=2, split="tune", actors=6, posters=40).listings()
+    memory = ActorClusterer(MemoryClusterIndex())
+    memory.add_all([ClusterListing.from_listing(x) for x in listings])
+    for start in range(0, len(listings), 10):
+        await store.upsert(listings[start : start + 10], T0)
+    expected = [memory.index.cluster_of(x.id) for x in listings]
+    assert await clusters(store, *listings) == expected
+    assert len(set(expected)) < len(listings) - 10  # the world does link
+    raw = store._db.execute(
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM cluster_bands GROUP BY key)"
+    )
+    assert raw.fetchone()[0] == 3
