@@ -37,10 +37,12 @@ backwards. A listing without a fingerprint gets `Listing.compute_fingerprint()`.
 
 Clusters: actors, linked by crawler.cluster (shared identifiers that are not platform
 hubs, near-duplicate own text; docs/clusters.md). Its state is ``cluster_docs`` (key, JSON
-document; crawler.cluster.documents), read and written inside the upsert's transaction, so
-the listings of a batch are linked in order, one process at a time, exactly as the
-Elasticsearch store links them (crawler.store.actors). ``listings.cluster_id`` and the
-document's ``cluster_id`` follow merges; an empty cluster_id is a listing not linked yet.
+document; crawler.cluster.documents) and ``cluster_bands`` (the LSH band keys as rows,
+`SqliteBands`; schema 2, migrated from band documents on open), read and written inside
+the upsert's transaction, so the listings of a batch are linked in order, one process at a
+time, exactly as the Elasticsearch store links them (crawler.store.actors).
+``listings.cluster_id`` and the document's ``cluster_id`` follow merges; an empty
+cluster_id is a listing not linked yet.
 
 The work is plain sqlite3 run inline on the event loop (one connection per store object,
 no awaits inside a call, so calls never interleave): an upsert takes 0.5-0.8 ms per new
