@@ -616,6 +616,8 @@ class SqliteStore(ListingStore):
     def _write_cluster_documents(
         conn: sqlite3.Connection, writes: dict[str, dict[str, Any] | None]
     ) -> None:
+        if any(k.startswith(_BAND) for k in writes):
+            raise RuntimeError("SQLite store: band keys are cluster_bands rows (SqliteBands)")
         conn.executemany(
             """INSERT INTO cluster_docs (key, doc) VALUES (?, ?)
                ON CONFLICT (key) DO UPDATE SET doc = excluded.doc""",

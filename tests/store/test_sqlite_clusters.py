@@ -265,6 +265,9 @@ async def test_band_rows_link_as_the_memory_index(store: SqliteStore, monkeypatc
     assert await clusters(store, *listings) == expected
     assert len(set(expected)) < len(listings) - 10  # the world does link
     raw = store._db.execute(
-        "SELECT max(n) FROM (SELECT count(*) AS n FROM cluster_bands GROUP BY key)"
+        "SELECT key FROM cluster_bands GROUP BY key ORDER BY count(*) DESC, key LIMIT 1"
     )
-    assert raw.fetchone()[0] == 3
+    full = f"band:{raw.fetchone()[0]}"
+    # Read as the document the other store keeps: the first 3 listings, by seq.
+    doc = (await store.cluster_documents([full]))[full]
+    assert len(doc["ids"]) == 3 and doc["ids"] == sorted(doc["ids"], key=lambda m: m[1])
