@@ -34,6 +34,13 @@ AD_TEXT = (
 )
 
 
+OTHER_TEXT = (
+    "Experienced gardener offers hedge trimming, lawn care and seasonal planting for "
+    "private gardens. Tools and green waste removal included in every visit. Flexible "
+    "hours in spring and summer, weekly or monthly rounds, fair prices agreed upfront."
+)
+
+
 async def test_a_reposted_ad_joins_the_cluster_of_the_first(store: SqliteStore) -> None:
     a = make_listing(1, phones=[PHONE_A]).model_copy(update={"body": AD_TEXT})
     lone = make_listing(3, phones=[PHONE_C])
@@ -70,12 +77,15 @@ async def test_purge_removes_listings_from_the_linking_state(store: SqliteStore)
     more (personal data) leaves the store."""
     a = make_listing(1, phones=[PHONE_A]).model_copy(update={"body": AD_TEXT})
     b = repost(a, 2)
-    old = make_listing(3, phones=[PHONE_B])
+    old = make_listing(3, phones=[PHONE_B]).model_copy(update={"body": OTHER_TEXT})
     await store.upsert([old], T0 - 30 * DAY)
     await store.upsert([a, b], T0)
     before = await store.cluster_documents([f"rec:{old.id}", f"ident:phone:{PHONE_B}"])
     assert len(before) == 2
+    bands = "SELECT count(*) FROM cluster_bands WHERE listing = ?"
+    assert store._db.execute(bands, (old.id,)).fetchone()[0] == 32  # its band keys
     assert await store.purge(T0 - DAY) == 1
+    assert store._db.execute(bands, (old.id,)).fetchone()[0] == 0
     after = await store.cluster_documents(
         [f"rec:{old.id}", f"ident:phone:{PHONE_B}", f"cl:cl-{old.id}", f"rec:{a.id}"]
     )
