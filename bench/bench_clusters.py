@@ -9,11 +9,13 @@ time per listing of ActorClusterer.add over 100,000 listings of many actors (2,0
 the process's max RSS and its growth while clustering, and the tracemalloc peak of a
 rerun over the first 20,000. Then the stores' cost: `SqliteStore.upsert` in batches of 50
 over `--store-scale` listings (20,000) with actor linking (the document index in its
-`cluster_docs` table) against the same upserts with linking switched off, in the same
-run, and the last 10% alone. `--sweep` prints precision and recall on the tuning world
-for each threshold around its chosen value (docs/clusters.md).
+`cluster_docs` and `cluster_bands` tables) against the same upserts with linking switched
+off, in the same run, and the last 10% alone (`--store-only`: this run alone). `--sweep`
+prints precision and recall on the tuning world for each threshold around its chosen
+value (docs/clusters.md).
 
     .venv/bin/python bench/bench_clusters.py [--quick] [--sweep] [--seeds 1,2,3] [--scale N]
+        [--store-scale N] [--store-only]
 """
 
 from __future__ import annotations
@@ -130,7 +132,15 @@ def main() -> int:
     parser.add_argument(
         "--store-scale", type=int, default=20_000, help="listings for the SQLite store run"
     )
+    parser.add_argument(
+        "--store-only",
+        action="store_true",
+        help="only the SQLite store run (no quality worlds, no in-memory timing)",
+    )
     args = parser.parse_args()
+    if args.store_only:
+        store_timing(2_000 if args.quick else args.store_scale)
+        return 0
     seeds = [int(s) for s in args.seeds.split(",")]
     actors, posters = (24, 240)
     if args.quick:

@@ -10,7 +10,9 @@ Keys and documents (all plain JSON; times are ISO 8601 UTC):
 - ``seq``: ``{"n": last seq}``, the arrival counter;
 - ``rec:<listing>``: the `ListingRecord` (signature in base64), its cluster and the links
   made when it was added (and the older listings an identifier brought to it);
-- ``band:<key>``: ``{"ids": [[listing, seq], ...]}``, at most BAND_KEY_CAP, the first ones;
+- ``band:<key>``: ``{"ids": [[listing, seq], ...]}``, at most BAND_KEY_CAP, the first ones
+  (`DocumentBands`; a store may keep the band keys its own way, `BandIndex`: SQLite
+  keeps them as rows);
 - ``ident:<kind>:<value>``: ``{"n": carriers, "ids": [[listing, seq], ...], "state": ...}``
   (the first HOLDER_CAP carriers: linking reads at most the first HUB_SAMPLE and, when an
   identifier starts linking, all of them; that happens by HUB_PATIENCE carriers);
@@ -41,7 +43,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from crawler.cluster.boilerplate import (
     _CONTEXT_CAP,
@@ -311,11 +313,69 @@ def state_from_doc(doc: Document) -> IdentifierState:
     )
 
 
-class DocumentClusterIndex:
-    """`crawler.cluster.ClusterIndex` over `ClusterDocuments` (the module docstring)."""
+class BandIndex(Protocol):
+    """Where the band keys are kept: which listings (the first BAND_KEY_CAP) share a key.
+
+    `DocumentBands` keeps them as ``band:<key>`` documents (Elasticsearch); a store may
+    keep them its own way (SQLite: rows, candidates ranked by a query) as long as the
+    answers are the same: the index's rules do not change with where the keys live.
+    """
+
+    def add(self, band_keys: Sequence[str], listing_id: str, seq: int) -> None:
+        """Add the listing to each key that holds fewer than BAND_KEY_CAP listings."""
+        ...
+
+    def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
+        """Listings sharing a key: most keys shared first, then by seq; at most `limit`."""
+        ...
+
+    def forget(self, listing_id: str, band_keys: Sequence[str]) -> None:
+        """Retention: the listing is no longer under these keys."""
+        ...
+
+
+class DocumentBands:
+    """`BandIndex` as documents: ``band:<key>`` = ``{"ids": [[listing, seq], ...]}``."""
 
     def __init__(self, docs: ClusterDocuments) -> None:
         self.docs = docs
+
+    def add(self, band_keys: Sequence[str], listing_id: str, seq: int) -> None:
+        docs = self.docs
+        got = docs.get_many([f"band:{k}" for k in band_keys])
+        for key, doc in got.items():
+            ids = doc["ids"] if doc else []
+            if len(ids) < BAND_KEY_CAP:
+                docs.put(key, {"ids": [*ids, [listing_id, seq]]})
+
+    def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
+        lists = [
+            doc["ids"] for doc in self.docs.get_many(f"band:{k}" for k in band_keys).values() if doc
+        ]
+        counts: Counter[str] = Counter()
+        seq_of: dict[str, int] = {}
+        for ids in lists:
+            counts.update(map(itemgetter(0), ids))
+            seq_of.update(ids)
+        ranked = heapq.nsmallest(limit, [(-n, seq_of[i], i) for i, n in counts.items()])
+        return [i for _, _, i in ranked]
+
+    def forget(self, listing_id: str, band_keys: Sequence[str]) -> None:
+        docs = self.docs
+        for band in band_keys:
+            doc = docs.get(f"band:{band}")
+            if doc is not None:
+                ids = [m for m in doc["ids"] if m[0] != listing_id]
+                docs.put(f"band:{band}", {"ids": ids} if ids else None)
+
+
+class DocumentClusterIndex:
+    """`crawler.cluster.ClusterIndex` over `ClusterDocuments` (the module docstring); the
+    band keys in `bands` (documents, unless the store gives its own `BandIndex`)."""
+
+    def __init__(self, docs: ClusterDocuments, bands: BandIndex | None = None) -> None:
+        self.docs = docs
+        self.bands: BandIndex = bands if bands is not None else DocumentBands(docs)
         # What changed since `changes()` was last read (for the store's listing updates):
         # listings moved by a merge, and each grown cluster's size before it grew.
         self.moved: dict[str, str] = {}
@@ -361,11 +421,7 @@ class DocumentClusterIndex:
                 "links": [],
             },
         )
-        got = docs.get_many([f"band:{k}" for k in band_keys])
-        for key, doc in got.items():
-            ids = doc["ids"] if doc else []
-            if len(ids) < BAND_KEY_CAP:
-                docs.put(key, {"ids": [*ids, [record.id, record.seq]]})
+        self.bands.add(band_keys, record.id, record.seq)
         got = docs.get_many([_ident_key(i) for i in record.identifiers])
         for key, doc in got.items():
             doc = dict(doc) if doc else {"n": 0, "ids": [], "state": None}
@@ -384,16 +440,7 @@ class DocumentClusterIndex:
         return self.docs.decoded(f"rec:{listing_id}", doc, record_from_doc)
 
     def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
-        lists = [
-            doc["ids"] for doc in self.docs.get_many(f"band:{k}" for k in band_keys).values() if doc
-        ]
-        counts: Counter[str] = Counter()
-        seq_of: dict[str, int] = {}
-        for ids in lists:
-            counts.update(map(itemgetter(0), ids))
-            seq_of.update(ids)
-        ranked = heapq.nsmallest(limit, [(-n, seq_of[i], i) for i, n in counts.items()])
-        found = [i for _, _, i in ranked]
+        found = self.bands.candidates(band_keys, limit)
         self.docs.prefetch(f"rec:{i}" for i in found)  # read next, in one go
         return found
 
@@ -554,11 +601,7 @@ class DocumentClusterIndex:
             ids = [m for m in doc["ids"] if m[0] != listing_id]
             n = int(doc["n"]) - 1
             docs.put(key, {**doc, "n": n, "ids": ids} if n > 0 else None)
-        for band in band_keys:
-            doc = docs.get(f"band:{band}")
-            if doc is not None:
-                ids = [m for m in doc["ids"] if m[0] != listing_id]
-                docs.put(f"band:{band}", {"ids": ids} if ids else None)
+        self.bands.forget(listing_id, band_keys)
         cluster = rec.get("cluster")
         doc = docs.get(f"cl:{cluster}") if cluster else None
         if doc is not None and "merged_into" not in doc:

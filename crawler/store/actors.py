@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from crawler.cluster import ActorClusterer, AddResult, ClusterListing
 from crawler.cluster.clusterer import HUB_SAMPLE
 from crawler.cluster.documents import (
+    BandIndex,
     ClusterDocuments,
     Document,
     DocumentBoilerplate,
@@ -59,9 +60,14 @@ class LinkOutcome:
 class ActorLinker:
     """Links one batch of listings over a fresh view of the store's cluster documents."""
 
-    def __init__(self, load: Loader | None = None, docs: ClusterDocuments | None = None) -> None:
+    def __init__(
+        self,
+        load: Loader | None = None,
+        docs: ClusterDocuments | None = None,
+        bands: BandIndex | None = None,
+    ) -> None:
         self.docs = docs if docs is not None else ClusterDocuments(load)
-        self.index = DocumentClusterIndex(self.docs)
+        self.index = DocumentClusterIndex(self.docs, bands)
         self.boilerplate = DocumentBoilerplate(self.docs)
         self.clusterer = ActorClusterer(self.index, self.boilerplate)
         # Each listing's text is prepared once per batch: for the prefetch and for linking.
@@ -83,10 +89,9 @@ class ActorLinker:
         self.docs.prefetch([f"rec:{x.id}" for x in items])
         todo = [x for x in items if not (self.docs.get(f"rec:{x.id}") or {}).get("cluster")]
         self.docs.prefetch(self.first_keys(todo))
-        results = []
-        for x in items:
-            with self.docs.attempt():
-                results.append(self.clusterer.add(x))
+        # No attempt layer: a loader never asks to try again, and an error ends the store's
+        # transaction (and drops these documents).
+        results = [self.clusterer.add(x) for x in items]
         return self._finish(self._outcome(results))
 
     async def link(self, listings: Sequence[Listing], fetch: Fetch) -> LinkOutcome:

@@ -37,10 +37,12 @@ backwards. A listing without a fingerprint gets `Listing.compute_fingerprint()`.
 
 Clusters: actors, linked by crawler.cluster (shared identifiers that are not platform
 hubs, near-duplicate own text; docs/clusters.md). Its state is ``cluster_docs`` (key, JSON
-document; crawler.cluster.documents), read and written inside the upsert's transaction, so
-the listings of a batch are linked in order, one process at a time, exactly as the
-Elasticsearch store links them (crawler.store.actors). ``listings.cluster_id`` and the
-document's ``cluster_id`` follow merges; an empty cluster_id is a listing not linked yet.
+document; crawler.cluster.documents) and ``cluster_bands`` (the LSH band keys as rows,
+`SqliteBands`; schema 2, migrated from band documents on open), read and written inside
+the upsert's transaction, so the listings of a batch are linked in order, one process at a
+time, exactly as the Elasticsearch store links them (crawler.store.actors).
+``listings.cluster_id`` and the document's ``cluster_id`` follow merges; an empty
+cluster_id is a listing not linked yet.
 
 The work is plain sqlite3 run inline on the event loop (one connection per store object,
 no awaits inside a call, so calls never interleave): an upsert takes 0.5-0.8 ms per new
@@ -66,6 +68,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from crawler.cluster.documents import ClusterDocuments, collector_paused
+from crawler.cluster.index import BAND_KEY_CAP
 from crawler.evidence.removed import Misses, record_miss, record_seen, was_missed
 from crawler.models import (
     CrawlJob,
@@ -93,7 +96,7 @@ from crawler.store.signals import (
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_BUSY_TIMEOUT = 30.0
 # Actor-linking documents kept between batches (about 1 KiB each on average).
 CLUSTER_CACHE_DOCS = 100_000
@@ -169,16 +172,73 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created_at)",
     # Actor-linking state (crawler.cluster.documents): records, band keys, identifiers,
     # clusters, boilerplate tables.
-    "CREATE TABLE IF NOT EXISTS cluster_docs (key TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID",
+    # A rowid table: a record's document (about 1.2 KB, its signature in base64) is too big
+    # for a WITHOUT ROWID row (about 1 KB fits in a 4 KB page): each one took a page of
+    # its own for the overflow, read and written with its leaf.
+    """CREATE TABLE IF NOT EXISTS cluster_docs (
+        num INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)""",
+    # The band-key documents (``band:<key>``, a list of [listing, seq]) as rows: a listing
+    # adds a row per band key instead of rewriting the key's list.
+    """CREATE TABLE IF NOT EXISTS cluster_bands (
+        key TEXT NOT NULL, seq INTEGER NOT NULL, listing TEXT NOT NULL,
+        PRIMARY KEY (key, seq)) WITHOUT ROWID""",
 )
 
-# Migrations from version N to N + 1, run in order inside the schema transaction.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+# Migrations from version N to N + 1, run in order inside the schema transaction (after
+# the CREATE statements above, so new tables exist).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: band-key documents move from cluster_docs to cluster_bands rows; the other
+    # documents to a rowid cluster_docs (the old one was WITHOUT ROWID).
+    1: (
+        """INSERT OR IGNORE INTO cluster_bands (key, seq, listing)
+           SELECT substr(d.key, 6), json_extract(e.value, '$[1]'), json_extract(e.value, '$[0]')
+           FROM cluster_docs AS d, json_each(d.doc, '$.ids') AS e
+           WHERE d.key >= 'band:' AND d.key < 'band;'""",
+        """CREATE TABLE cluster_docs_2 (
+            num INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)""",
+        """INSERT INTO cluster_docs_2 (key, doc) SELECT key, doc FROM cluster_docs
+           WHERE NOT (key >= 'band:' AND key < 'band;') ORDER BY key""",
+        "DROP TABLE cluster_docs",
+        "ALTER TABLE cluster_docs_2 RENAME TO cluster_docs",
+    ),
+}
+_BAND = "band:"  # the documents of DocumentBands, kept here as cluster_bands rows
 
 _DATETIME_JSON = TypeAdapter(datetime)
 _COLUMN_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _FTS_OPERATORS = frozenset({"AND", "OR", "NOT"})
 _FTS_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+
+
+class SqliteBands:
+    """The band keys of actor linking (crawler.cluster.documents.BandIndex) as rows of
+    ``cluster_bands``, written at once inside the store's write transaction: a listing adds
+    a row per key (while the key holds fewer than BAND_KEY_CAP), and candidates are ranked
+    by one query, as DocumentBands ranks them (most keys shared, then seq)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def add(self, band_keys: Sequence[str], listing_id: str, seq: int) -> None:
+        self.conn.executemany(
+            """INSERT INTO cluster_bands (key, seq, listing) SELECT ?1, ?2, ?3
+               WHERE (SELECT count(*) FROM cluster_bands WHERE key = ?1) < ?4""",
+            [(k, seq, listing_id, BAND_KEY_CAP) for k in band_keys],
+        )
+
+    def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
+        rows = self.conn.execute(
+            """SELECT listing FROM cluster_bands WHERE key IN (SELECT value FROM json_each(?1))
+               GROUP BY listing ORDER BY count(*) DESC, min(seq) LIMIT ?2""",
+            (json.dumps(list(band_keys)), limit),
+        )
+        return [listing for (listing,) in rows]
+
+    def forget(self, listing_id: str, band_keys: Sequence[str]) -> None:
+        self.conn.executemany(
+            "DELETE FROM cluster_bands WHERE key = ? AND listing = ?",
+            [(k, listing_id) for k in band_keys],
+        )
 
 
 class SqliteStore(ListingStore):
@@ -493,7 +553,7 @@ class SqliteStore(ListingStore):
             docs.loader = self._cluster_loader(conn)
             if docs.size() > CLUSTER_CACHE_DOCS:
                 docs.trim(CLUSTER_CACHE_DOCS * 3 // 4)
-        linker = ActorLinker(self._cluster_loader(conn), docs)
+        linker = ActorLinker(self._cluster_loader(conn), docs, SqliteBands(conn))
         outcome = linker.link_sync([r.listing for r in results])
         self._write_cluster_documents(conn, outcome.documents)
         conn.executemany(
@@ -519,7 +579,8 @@ class SqliteStore(ListingStore):
         row = conn.execute("SELECT doc FROM cluster_docs WHERE key = 'gen'").fetchone()
         gen = (json.loads(row[0])["n"] if row else 0) + 1
         conn.execute(
-            "INSERT OR REPLACE INTO cluster_docs (key, doc) VALUES ('gen', ?)",
+            """INSERT INTO cluster_docs (key, doc) VALUES ('gen', ?)
+               ON CONFLICT (key) DO UPDATE SET doc = excluded.doc""",
             (json.dumps({"n": gen}),),
         )
         return gen
@@ -527,11 +588,27 @@ class SqliteStore(ListingStore):
     @staticmethod
     def _cluster_loader(conn: sqlite3.Connection) -> Any:
         def load(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-            rows = conn.execute(
-                "SELECT key, doc FROM cluster_docs WHERE key IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(keys)),),
-            )
-            return {key: json.loads(doc) for key, doc in rows}
+            bands = [k[len(_BAND) :] for k in keys if k.startswith(_BAND)]
+            docs = [k for k in keys if not k.startswith(_BAND)] if bands else keys
+            out: dict[str, dict[str, Any]] = {}
+            if docs:
+                rows = conn.execute(
+                    "SELECT key, doc FROM cluster_docs WHERE key IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(docs)),),
+                )
+                out = {key: json.loads(doc) for key, doc in rows}
+            if bands:
+                rows = conn.execute(
+                    """SELECT key, listing, seq FROM cluster_bands
+                       WHERE key IN (SELECT value FROM json_each(?)) ORDER BY key, seq""",
+                    (json.dumps(bands),),
+                )
+                for key, listing, seq in rows:
+                    doc = out.get(_BAND + key)
+                    if doc is None:
+                        out[_BAND + key] = doc = {"ids": []}
+                    doc["ids"].append([listing, seq])
+            return out
 
         return load
 
@@ -539,8 +616,11 @@ class SqliteStore(ListingStore):
     def _write_cluster_documents(
         conn: sqlite3.Connection, writes: dict[str, dict[str, Any] | None]
     ) -> None:
+        if any(k.startswith(_BAND) for k in writes):
+            raise RuntimeError("SQLite store: band keys are cluster_bands rows (SqliteBands)")
         conn.executemany(
-            "INSERT OR REPLACE INTO cluster_docs (key, doc) VALUES (?, ?)",
+            """INSERT INTO cluster_docs (key, doc) VALUES (?, ?)
+               ON CONFLICT (key) DO UPDATE SET doc = excluded.doc""",
             [(k, json.dumps(d, separators=(",", ":"))) for k, d in writes.items() if d is not None],
         )
         conn.executemany(
@@ -549,11 +629,7 @@ class SqliteStore(ListingStore):
 
     async def cluster_documents(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._errors("read cluster documents"):
-            rows = self._db.execute(
-                "SELECT key, doc FROM cluster_docs WHERE key IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(keys)),),
-            )
-            return {key: json.loads(doc) for key, doc in rows}
+            return dict(self._cluster_loader(self._db)(list(keys)))
 
     async def get_many(self, ids: Sequence[str]) -> list[Listing]:
         with self._errors("read listings"):
@@ -919,7 +995,10 @@ class SqliteStore(ListingStore):
             self._cluster_cache = None
             self._bump_cluster_generation(conn)
             self._write_cluster_documents(
-                conn, ActorLinker(self._cluster_loader(conn)).forget([r[1] for r in doomed])
+                conn,
+                ActorLinker(self._cluster_loader(conn), bands=SqliteBands(conn)).forget(
+                    [r[1] for r in doomed]
+                ),
             )
         logger.info(
             "SQLite store %s: purged %d listings last seen before %s",

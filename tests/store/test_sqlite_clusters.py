@@ -34,6 +34,13 @@ AD_TEXT = (
 )
 
 
+OTHER_TEXT = (
+    "Experienced gardener offers hedge trimming, lawn care and seasonal planting for "
+    "private gardens. Tools and green waste removal included in every visit. Flexible "
+    "hours in spring and summer, weekly or monthly rounds, fair prices agreed upfront."
+)
+
+
 async def test_a_reposted_ad_joins_the_cluster_of_the_first(store: SqliteStore) -> None:
     a = make_listing(1, phones=[PHONE_A]).model_copy(update={"body": AD_TEXT})
     lone = make_listing(3, phones=[PHONE_C])
@@ -70,12 +77,15 @@ async def test_purge_removes_listings_from_the_linking_state(store: SqliteStore)
     more (personal data) leaves the store."""
     a = make_listing(1, phones=[PHONE_A]).model_copy(update={"body": AD_TEXT})
     b = repost(a, 2)
-    old = make_listing(3, phones=[PHONE_B])
+    old = make_listing(3, phones=[PHONE_B]).model_copy(update={"body": OTHER_TEXT})
     await store.upsert([old], T0 - 30 * DAY)
     await store.upsert([a, b], T0)
     before = await store.cluster_documents([f"rec:{old.id}", f"ident:phone:{PHONE_B}"])
     assert len(before) == 2
+    bands = "SELECT count(*) FROM cluster_bands WHERE listing = ?"
+    assert store._db.execute(bands, (old.id,)).fetchone()[0] == 32  # its band keys
     assert await store.purge(T0 - DAY) == 1
+    assert store._db.execute(bands, (old.id,)).fetchone()[0] == 0
     after = await store.cluster_documents(
         [f"rec:{old.id}", f"ident:phone:{PHONE_B}", f"cl:cl-{old.id}", f"rec:{a.id}"]
     )
@@ -184,3 +194,90 @@ async def test_platform_signals_rescore_risk(store: SqliteStore, monkeypatch) ->
     assert rescored.risk_explanation == ["stand-in"]
     assert seen[0] == {"shared_contact_count": 3, "price_ratio_to_median": None}
     assert (await store.search(SearchQuery(min_risk=23))).total == 3
+
+
+async def test_a_file_with_band_documents_is_migrated_to_band_rows(tmp_path) -> None:
+    """Schema 1 kept band keys as JSON documents in cluster_docs; opening such a file moves
+    them to cluster_bands rows (nothing lost) and linking goes on exactly as in a file that
+    never had the old layout."""
+    import sqlite3
+
+    from crawler.demo.actors import actor_world
+
+    listings = actor_world(seed=3, split="tune", actors=4, posters=20).listings()
+    first, rest = listings[: len(listings) // 2], listings[len(listings) // 2 :]
+    old_path, new_path = tmp_path / "old.db", tmp_path / "new.db"
+    for path in (old_path, new_path):
+        async with SqliteStore(path) as s:
+            for start in range(0, len(first), 16):
+                await s.upsert(first[start : start + 16], T0)
+    # Turn one file back into the schema-1 layout: band rows as documents again, in a
+    # WITHOUT ROWID cluster_docs.
+    raw = sqlite3.connect(old_path)
+    with raw:
+        raw.execute(
+            """CREATE TABLE old_docs (key TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID"""
+        )
+        raw.execute("INSERT INTO old_docs SELECT key, doc FROM cluster_docs")
+        raw.execute("DROP TABLE cluster_docs")
+        raw.execute("ALTER TABLE old_docs RENAME TO cluster_docs")
+        raw.execute(
+            """INSERT INTO cluster_docs (key, doc)
+               SELECT 'band:' || key, json_object('ids', json_group_array(json(item)))
+               FROM (SELECT key, json_array(listing, seq) AS item FROM cluster_bands
+                     ORDER BY key, seq)
+               GROUP BY key"""
+        )
+        bands = raw.execute("SELECT count(*) FROM cluster_bands").fetchone()[0]
+        raw.execute("DROP TABLE cluster_bands")
+        raw.execute("UPDATE schema_version SET version = 1")
+    raw.close()
+    assert bands > len(first)
+
+    async with SqliteStore(old_path) as old, SqliteStore(new_path) as new:
+        raw = sqlite3.connect(old_path)
+        assert raw.execute("SELECT count(*) FROM cluster_bands").fetchone()[0] == bands
+        assert raw.execute(
+            "SELECT count(*) FROM cluster_docs WHERE key LIKE 'band:%'"
+        ).fetchone() == (0,)
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        same = sqlite3.connect(new_path)
+        for query in (
+            "SELECT key, doc FROM cluster_docs ORDER BY key",
+            "SELECT key, seq, listing FROM cluster_bands ORDER BY key, seq",
+        ):
+            assert raw.execute(query).fetchall() == same.execute(query).fetchall()
+        raw.close()
+        same.close()
+        for start in range(0, len(rest), 16):
+            for s in (old, new):
+                await s.upsert(rest[start : start + 16], T0 + DAY)
+        assert await clusters(old, *listings) == await clusters(new, *listings)
+
+
+async def test_band_rows_link_as_the_memory_index(store: SqliteStore, monkeypatch) -> None:
+    """The band keys are rows ranked by a query (SqliteBands), not the documents the other
+    store keeps: the clusters are still the in-memory index's, with the per-key cap
+    reached (cap lowered to 3 here, in both)."""
+    import crawler.cluster.index
+    import crawler.store.sqlite
+    from crawler.cluster import ActorClusterer, ClusterListing, MemoryClusterIndex
+    from crawler.demo.actors import actor_world
+
+    for module in (crawler.cluster.index, crawler.store.sqlite):
+        monkeypatch.setattr(module, "BAND_KEY_CAP", 3)
+    listings = actor_world(seed=2, split="tune", actors=6, posters=40).listings()
+    memory = ActorClusterer(MemoryClusterIndex())
+    memory.add_all([ClusterListing.from_listing(x) for x in listings])
+    for start in range(0, len(listings), 10):
+        await store.upsert(listings[start : start + 10], T0)
+    expected = [memory.index.cluster_of(x.id) for x in listings]
+    assert await clusters(store, *listings) == expected
+    assert len(set(expected)) < len(listings) - 10  # the world does link
+    raw = store._db.execute(
+        "SELECT key FROM cluster_bands GROUP BY key ORDER BY count(*) DESC, key LIMIT 1"
+    )
+    full = f"band:{raw.fetchone()[0]}"
+    # Read as the document the other store keeps: the first 3 listings, by seq.
+    doc = (await store.cluster_documents([full]))[full]
+    assert len(doc["ids"]) == 3 and doc["ids"] == sorted(doc["ids"], key=lambda m: m[1])
