@@ -20,6 +20,7 @@ also shared: `ClusterReader` turns the documents and the member listings into
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,7 +44,10 @@ from crawler.models import ClusterQuery, Listing, SearchQuery
 Fetch = Callable[[list[str]], Awaitable[dict[str, Document | None]]]
 
 # `crawler clusters` reads at most this many matching listings to find their clusters.
+logger = logging.getLogger(__name__)
+
 MAX_MATCHED_LISTINGS = 10_000
+SEARCH_PAGE = 500  # listings read per search while collecting them
 
 
 @dataclass
@@ -243,13 +247,20 @@ class ClusterReader:
     async def clusters(self, query: ClusterQuery) -> list[ClusterSummary]:
         """Clusters with a member matching the query's filters, ranked by `query.sort`."""
         found: list[Listing] = []
-        page = 500
+        page = SEARCH_PAGE
         search = SearchQuery(**query.filters(), limit=page)
-        while len(found) < MAX_MATCHED_LISTINGS:
+        more = True
+        while more and len(found) < MAX_MATCHED_LISTINGS:
             hits = await self.search(search.model_copy(update={"offset": len(found)}))
             found += hits
-            if len(hits) < page:
-                break
+            more = len(hits) == page
+        if more:  # never silent: clusters beyond the cap would be missing from the ranking
+            logger.warning(
+                "clusters: ranked from the first %d listings that match the filters; more "
+                "match: narrow them (--platform, --since, --min-risk, a text query) to see "
+                "every cluster",
+                len(found),
+            )
         ids = list(dict.fromkeys(x.cluster_id for x in found if x.cluster_id))
         docs = ClusterDocuments()
         index = DocumentClusterIndex(docs)

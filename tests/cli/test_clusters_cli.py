@@ -264,3 +264,19 @@ def test_growth_ranks_the_cluster_with_new_members_first(world, crawler):
 
     code, out, _ = crawler("clusters", "--sort", "growth", "--limit", "3")
     assert code == 0 and "new 24h" in out and "most members new in the last 24 h first" in out
+
+
+def test_a_ranking_cut_at_its_listing_cap_says_so(world, monkeypatch, caplog):
+    """`crawler clusters` reads at most MAX_MATCHED_LISTINGS matching listings: when more
+    match, the ranking may miss clusters, and it says so instead of staying silent."""
+    from crawler.store import actors
+
+    everything = ClusterQuery(min_size=1, limit=1000, now=NOW)
+    with caplog.at_level("WARNING", logger="crawler.store.actors"):
+        stored(world, everything)
+    assert "ranked from the first" not in caplog.text  # all read: nothing to say
+    monkeypatch.setattr(actors, "SEARCH_PAGE", 10)
+    monkeypatch.setattr(actors, "MAX_MATCHED_LISTINGS", 20)
+    with caplog.at_level("WARNING", logger="crawler.store.actors"):
+        stored(world, everything)
+    assert "ranked from the first 20 listings that match the filters" in caplog.text
