@@ -107,7 +107,10 @@ def test_hostile_list_pages_cost_bounded_work(hostile_run):
     # (limits.max_entries_per_page), 500 followed (limits.max_links_per_page).
     assert stats["pages/cut_tags"] == 1
     assert stats["listing/entries_capped"] == 100_000 // 3 - 1000
-    assert served["wide_detail"] == 500
+    # A page that timed out under load is asked again (Scrapy's retries, counted in
+    # retry/count): the same link, not more links followed.
+    retries = int(stats.get("retry/count", 0))
+    assert 500 <= served["wide_detail"] <= 500 + retries, (served["wide_detail"], retries)
     # A list page linking to itself 1,000 times is fetched once as a list page.
     assert served["list_self"] <= 2  # once as a list page, once as the "detail" of its links
     # Endless pagination repeating its entries ends at the second page.
@@ -116,7 +119,8 @@ def test_hostile_list_pages_cost_bounded_work(hostile_run):
     assert served["list_fresh"] == 30
     assert stats["listing/max_depth_reached"] == 1
     # One ordinary listing linked 50 times on a list page is fetched once.
-    assert served["detail"] == len(hostile_run.setup.platform.ordinary)
+    ordinary = len(hostile_run.setup.platform.ordinary)
+    assert ordinary <= served["detail"] <= ordinary + retries, (served["detail"], retries)
 
 
 def test_stored_hostile_pages_keep_their_data_and_say_what_was_changed(hostile_run):
