@@ -302,6 +302,10 @@ class CrawlJob(BaseModel):
     pid_started: float | None = None  # its start time (Unix seconds): pids are reused
     host: str | None = None
     heartbeat_at: datetime | None = None
+    # The run's platform-lease token when a `crawler worker` ran it (crawler.worker.lease):
+    # a `running` job with an older token than a newer run's was superseded (its worker lost
+    # the lease) and is marked killed. None: a run outside the queue.
+    fence: int | None = None
     refused: int = 0  # requests refused as outside the platform's scope
     # Writes (listings, touches, alerts, the signals pass) kept in the Elasticsearch spool
     # because it was down when the crawl ended: done when it is back (`crawler status`).

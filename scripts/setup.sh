@@ -11,7 +11,8 @@ want_test=0
 
 apt_pkgs=(chromium tor)
 # A virtual display and a keyboard for the real Chromium window of `crawler login` (tests only).
-(( want_test )) && apt_pkgs+=(xvfb xdotool)
+# redis-server: the queue of `crawler worker` in the scale-out tests (started per test).
+(( want_test )) && apt_pkgs+=(xvfb xdotool redis-server)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -222,6 +222,17 @@ SCHEDULER_STOP_TIMEOUT = 120.0
 SCHEDULER_MAX_PARALLEL = 2
 SCHEDULER_DELIVER_INTERVAL = 60.0
 
+# ---- QUEUE_*, WORKER_*: scaling out on Redis (crawler/worker, docs/scaling.md) -----------
+QUEUE_URL = ""  # redis://HOST:PORT/DB; empty: no queue, `crawler schedule` starts processes
+QUEUE_NAME = "flagwatch"  # prefix of this deployment's Redis keys
+QUEUE_LEASE = 30.0  # seconds a platform lease lasts unless renewed
+QUEUE_JOB_TIMEOUT = 6 * 3600.0  # longest platform run
+QUEUE_MAX_TRIES = 5  # runs of one job: the first and its retries after worker deaths
+WORKER_MAX_JOBS = 2  # platform runs one worker does at once
+WORKER_CAPABILITIES = "auto"  # auto, none, or a list of browser,tor
+WORKER_STOP_TIMEOUT = 120.0  # seconds running crawls get after SIGTERM before hand-back
+CRAWL_FENCE_TOKEN = 0  # set per run by `crawler worker` (its platform-lease token)
+
 # ---- KIBANA_*: `crawler kibana import` (crawler/kibana) ---------------------------------
 KIBANA_URL = ""
 KIBANA_API_KEY = ""

@@ -70,7 +70,7 @@ def es_server() -> Iterator[ElasticsearchServer]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Tests of a real component are end-to-end tests: `pytest -m "not e2e"` is the unit layer.
     for item in items:
-        if any(item.get_closest_marker(m) for m in ("elasticsearch", "tor", "browser")):
+        if any(item.get_closest_marker(m) for m in ("elasticsearch", "tor", "browser", "redis")):
             item.add_marker(pytest.mark.e2e)
         # On several workers (`make test`: pytest-xdist, --dist loadgroup) a file's tests stay
         # on one worker, so its module-scoped crawls and servers are made once, and every tor

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "evidence": "crawler.cli.evidence",
     "timeline": "crawler.cli.timeline",
     "schedule": "crawler.cli.schedule",
+    "worker": "crawler.cli.worker",
     "login": "crawler.cli.login",
     "alerts": "crawler.alerts.cli",
     "extract": "crawler.extract.cli",

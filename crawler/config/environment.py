@@ -25,6 +25,8 @@ PREFIXES = (
     "BROWSER_",
     "ALERTS_",
     "SCHEDULER_",
+    "QUEUE_",
+    "WORKER_",
     "KIBANA_",
     "EVIDENCE_",
     "AUTH_",

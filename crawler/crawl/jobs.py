@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from crawler.store import ListingStore
 
 KILLED_MESSAGE = "the run ended without recording its end (killed or crashed)"
+SUPERSEDED_MESSAGE = (
+    "superseded: its worker lost the platform lease (token {old}) to a newer run (token {new}) "
+    "before recording its end"
+)
 
 
 def this_host() -> str:
@@ -58,15 +62,33 @@ def is_dead(job: CrawlJob) -> bool:
     return not process_alive(job.pid, job.pid_started)
 
 
-async def mark_dead_jobs(store: ListingStore, platform: str | None = None) -> list[CrawlJob]:
-    """Mark this host's dead `running` jobs as `killed`; returns them."""
+def is_superseded(job: CrawlJob, fence: int | None) -> bool:
+    """A `running` worker job whose lease token is older than the current run's `fence`."""
+    return (
+        job.status == "running"
+        and fence is not None
+        and job.fence is not None
+        and job.fence < fence
+    )
+
+
+async def mark_dead_jobs(
+    store: ListingStore, platform: str | None = None, fence: int | None = None
+) -> list[CrawlJob]:
+    """Mark this host's dead `running` jobs, and (given the current run's lease token `fence`)
+    any host's superseded ones, as `killed`; returns them."""
     marked = []
     for job in await store.jobs(platform, limit=50):
-        if is_dead(job):
+        superseded = is_superseded(job, fence)
+        if superseded or is_dead(job):
             job.status = "killed"
             job.complete = False
             job.finished_at = job.finished_at or job.heartbeat_at or utcnow()
-            job.message = KILLED_MESSAGE
+            job.message = (
+                SUPERSEDED_MESSAGE.format(old=job.fence, new=fence)
+                if superseded
+                else KILLED_MESSAGE
+            )
             await store.save_job(job)
             marked.append(job)
     return marked

@@ -60,6 +60,8 @@ class CrawlStore:
         self.signals_expected = False
         self.signals_done = asyncio.Event()
         self.removed_after = removed_after_misses(crawler.settings)
+        # CRAWL_FENCE_TOKEN: the platform-lease token of a run a worker started (else 0).
+        self.fence = crawler.settings.getint("CRAWL_FENCE_TOKEN")
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -83,13 +85,18 @@ class CrawlStore:
                 store = open_store(self.crawler.settings)
                 store.bind_stats(self.crawler.stats)
                 await store.open()
+                if self.fence:
+                    # A worker's run (crawler.worker): once a newer run holds the platform's
+                    # lease, the store refuses this one's writes (FencedOut).
+                    platform = getattr(self.crawler.spider, "platform", None)
+                    await store.hold_fence(str(platform), self.fence)
                 self._store = store
             return self._store
 
     async def previous_jobs(self, platform: str, limit: int = 50) -> list[CrawlJob]:
         """The platform's earlier jobs, most recent first, dead `running` ones marked killed."""
         store = await self.store()
-        marked = await mark_dead_jobs(store, platform)
+        marked = await mark_dead_jobs(store, platform, fence=self.fence or None)
         if marked:
             logger.warning(
                 "%s: %d earlier run(s) ended without recording their end; marked killed",
@@ -110,6 +117,7 @@ class CrawlStore:
             pid=pid,
             pid_started=pid_started,
             host=host,
+            fence=self.fence or None,
         )
         await store.save_job(self.job)
         return self.job

@@ -18,6 +18,7 @@ from crawler.profiles import PlatformProfile, Schedule
 from crawler.schedule.config import SchedulerConfig
 from crawler.schedule.lock import PlatformLock
 from crawler.schedule.timing import next_run, period
+from crawler.worker.config import QueueConfig
 
 logger = logging.getLogger("crawler.scheduler")
 
@@ -49,6 +50,10 @@ class CrawlScheduler:
         self.settings = settings
         self.config = config
         self.once = once
+        # QUEUE_URL set: due platforms are queued for `crawler worker`s (crawler.worker)
+        # instead of run here as processes.
+        self.queue = QueueConfig.from_settings(settings)
+        self._pool: Any = None
         self.stopping = False
         self._wake = asyncio.Event()
         self._last_deliver = 0.0
@@ -130,7 +135,36 @@ class CrawlScheduler:
     def _running(self) -> list[PlatformState]:
         return [s for s in self.platforms.values() if s.process is not None]
 
+    async def _enqueue(self, name: str, st: PlatformState) -> None:
+        """Queue one run of the platform for the workers (QUEUE_URL)."""
+        from crawler.worker.queue import connect, enqueue, queue_name, requirements
+
+        now = time.time()
+        try:
+            if self._pool is None:
+                self._pool = await connect(self.queue)
+            queued = await enqueue(self._pool, self.queue, st.profile)
+        except Exception as exc:  # noqa: BLE001 - Redis down: said, and tried again later
+            self.record("failed", name, reason=f"queue unreachable: {type(exc).__name__}: {exc}")
+            self._pool = None
+            st.due = self._retry_later(st)
+            return
+        st.last_started = now
+        st.due = self._after_run(st, now)
+        st.runs += 1
+        self._save_state()
+        if queued:
+            where = queue_name(self.queue, requirements(st.profile))
+            self.record("enqueued", name, queue=where, run=st.runs)
+        else:
+            self.record(
+                "deferred", name, reason="a run of this platform is still queued or running"
+            )
+
     async def _start(self, name: str, st: PlatformState) -> None:
+        if self.queue.enabled:
+            await self._enqueue(name, st)
+            return
         lock = PlatformLock(self.config.data_dir, name)
         if not lock.acquire():
             self.record("skipped", name, reason="another process is crawling this platform")
@@ -204,7 +238,7 @@ class CrawlScheduler:
                     st.coalesced, 1 + int((now - st.due) // period(st.profile.schedule))
                 )
                 continue
-            if len(self._running()) >= self.config.max_parallel:
+            if not self.queue.enabled and len(self._running()) >= self.config.max_parallel:
                 continue
             st.due = None
             await self._start(name, st)
@@ -272,6 +306,9 @@ class CrawlScheduler:
                     await self._deliver_alerts()
         finally:
             await self._shutdown()
+            if self._pool is not None:
+                with contextlib.suppress(Exception):
+                    await self._pool.aclose()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
         if self.once:

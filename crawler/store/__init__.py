@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crawler.store.base import ListingStore, StoreError
+from crawler.store.base import FencedOut, ListingStore, StoreError
 
-__all__ = ["ListingStore", "StoreError", "open_store", "store_url"]
+__all__ = ["FencedOut", "ListingStore", "StoreError", "open_store", "store_url"]
 
 
 def store_url(settings: Any = None) -> str:

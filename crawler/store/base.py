@@ -30,6 +30,10 @@ class StoreError(RuntimeError):
     """A store could not do what was asked; the message says which store and why."""
 
 
+class FencedOut(StoreError):
+    """A write of a run whose platform lease was taken over by a newer run (hold_fence)."""
+
+
 class ListingStore(ABC):
     """Where listings, crawl jobs and alerts live.
 
@@ -62,6 +66,20 @@ class ListingStore(ABC):
         with one clear line instead of losing every listing. A store that keeps writes
         for later (the Elasticsearch spool) can always take them.
         """
+
+    async def fence_token(self, platform: str) -> int:
+        """The newest fencing token this store has seen for `platform` (0: none)."""
+        raise StoreError(f"{self!r} does not support fencing tokens (crawler worker)")
+
+    async def hold_fence(self, platform: str, token: int) -> None:
+        """Fence this store object's writes with a run's token (crawler.worker.lease).
+
+        Records `token` as the platform's newest; from then on every write through this
+        object raises FencedOut as soon as the store has seen a newer token for the
+        platform, that is, once another run took the platform's lease over. Raises
+        FencedOut at once when a newer token is already there.
+        """
+        raise StoreError(f"{self!r} does not support fencing tokens (crawler worker)")
 
     async def __aenter__(self) -> ListingStore:
         await self.open()

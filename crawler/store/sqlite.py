@@ -83,7 +83,7 @@ from crawler.models import (
     utcnow,
 )
 from crawler.store.actors import ActorLinker
-from crawler.store.base import ListingStore, StoreError
+from crawler.store.base import FencedOut, ListingStore, StoreError
 from crawler.store.identifiers import index_identifiers, parse_identifier_query
 from crawler.store.signals import (
     PRICE_ANOMALY,
@@ -210,6 +210,15 @@ _FTS_OPERATORS = frozenset({"AND", "OR", "NOT"})
 _FTS_TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
 
+# Fencing tokens of worker runs (crawler.worker.lease): the newest per platform. Outside the
+# versioned schema: created by the first run that holds a fence.
+_FENCE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS store_fences (platform TEXT PRIMARY KEY, token INTEGER NOT NULL)"
+)
+_FENCE_READ = "SELECT token FROM store_fences WHERE platform = ?"
+_FENCE_WRITE = "INSERT OR REPLACE INTO store_fences (platform, token) VALUES (?, ?)"
+
+
 class SqliteBands:
     """The band keys of actor linking (crawler.cluster.documents.BandIndex) as rows of
     ``cluster_bands``, written at once inside the store's write transaction: a listing adds
@@ -250,6 +259,7 @@ class SqliteStore(ListingStore):
         self._conn: sqlite3.Connection | None = None
         # Actor-linking documents of the last batch, valid while no other process links.
         self._cluster_cache: tuple[int, ClusterDocuments] | None = None
+        self._fence: tuple[str, int] | None = None  # (platform, token): hold_fence
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -350,11 +360,41 @@ class SqliteStore(ListingStore):
         with self._errors("write"):
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if self._fence is not None:
+                    self._check_fence(conn, *self._fence)
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    # -- fencing (crawler.worker.lease) ------------------------------------------------------
+    # In the write transaction itself: a run whose lease was taken over cannot write, however
+    # late it wakes up (the newer run recorded its larger token in this table first).
+
+    def _check_fence(self, conn: sqlite3.Connection, platform: str, token: int) -> None:
+        row = conn.execute(_FENCE_READ, (platform,)).fetchone()
+        newest = int(row[0]) if row else 0
+        if newest > token:
+            raise FencedOut(
+                f"SQLite store {self.path}: {platform}: write refused, this run's lease "
+                f"(token {token}) was taken over by a newer run (token {newest})"
+            )
+        if newest < token:
+            conn.execute(_FENCE_WRITE, (platform, token))
+
+    async def fence_token(self, platform: str) -> int:
+        with self._errors("read"):
+            self._db.execute(_FENCE_TABLE)
+            row = self._db.execute(_FENCE_READ, (platform,)).fetchone()
+        return int(row[0]) if row else 0
+
+    async def hold_fence(self, platform: str, token: int) -> None:
+        with self._errors("write"):
+            self._db.execute(_FENCE_TABLE)
+        self._fence = (platform, token)
+        with self._transaction():
+            pass  # checks and records the token
 
     # -- listings ------------------------------------------------------------------------------
 

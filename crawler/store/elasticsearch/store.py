@@ -25,6 +25,7 @@ from crawler.store.elasticsearch import records
 from crawler.store.elasticsearch.config import StoreConfig
 from crawler.store.elasticsearch.connection import Connection, Unreachable, make_client
 from crawler.store.elasticsearch.documents import aware
+from crawler.store.elasticsearch.fencing import Fences
 from crawler.store.elasticsearch.indices import Indices
 from crawler.store.elasticsearch.linking import ClusterLinking
 from crawler.store.elasticsearch.memory import ListingMemory
@@ -67,6 +68,7 @@ class ElasticsearchStore(ListingStore):
         self.indices = Indices(self.conn)
         self.memory = ListingMemory()
         self.linking = ClusterLinking(self.conn)
+        self.fences = Fences(self.conn)
         self.writes = ListingWrites(
             self.conn, self.memory, IdentifierRegistry(self.conn), self.linking
         )
@@ -151,17 +153,29 @@ class ElasticsearchStore(ListingStore):
         return await self.spooler.replay()
 
     # -- writes ---------------------------------------------------------------------------
+    async def fence_token(self, platform: str) -> int:
+        if not self._opened:
+            await self.open()
+        return await self.fences.token(platform)
+
+    async def hold_fence(self, platform: str, token: int) -> None:
+        if not self._opened:
+            await self.open()
+        await self.fences.hold(platform, token)
+
     async def upsert(self, listings: Sequence[Listing], seen_at: datetime) -> list[UpsertResult]:
         if not listings:
             return []
         if not self._opened:
             await self.open()
+        await self.fences.check()
         self._start_tasks()
         return await self.queue.submit(listings, seen_at)
 
     async def touch(self, platform: str, ids: Sequence[str], seen_at: datetime) -> None:
         if not ids:
             return
+        await self.fences.check()
         seen_at = aware(seen_at)
         record = {"op": "touch", "ids": list(ids), "seen_at": seen_at.isoformat()}
         await self.spooler.spool_or_run(
@@ -177,6 +191,7 @@ class ElasticsearchStore(ListingStore):
     ) -> Misses:
         """Count a complete walk's misses (base class; records.mark_missed). Never while
         writes wait in the spool: "not seen" would then be a guess."""
+        await self.fences.check()
         await self.queue.drain()
         if self.spool.pending():
             raise StoreError(
@@ -197,6 +212,7 @@ class ElasticsearchStore(ListingStore):
             ) from None
 
     async def save_job(self, job: CrawlJob) -> None:
+        await self.fences.check()
         record = {"op": "job", "job": job.model_dump(mode="json")}
         await self.spooler.spool_or_run(record, lambda: records.write_job(self.conn, job))
 
@@ -242,6 +258,7 @@ class ElasticsearchStore(ListingStore):
     async def update_platform_signals(self, platform: str) -> int:
         """Add or refresh `shared_contact` and `price_anomaly` on the platform's listings;
         returns how many listings changed (see signals.py)."""
+        await self.fences.check()
         return await self.signals.update(platform)
 
     async def pending_writes(self) -> PendingWrites | None:

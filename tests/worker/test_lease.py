@@ -1,0 +1,97 @@
+"""The platform lease and its fencing token, on a real Redis, and the store's fence.
+
+What an operator relies on: two workers never run one platform at once; a worker that
+died frees its platform within QUEUE_LEASE; a worker that lost its lease cannot write into
+the store any more, even if it wakes up later; a Redis that lost its data cannot hand out
+a token the store would take for an old one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+import redis.asyncio as aioredis
+
+from crawler.models import CrawlJob
+from crawler.store import FencedOut
+from crawler.store.sqlite import SqliteStore
+from crawler.worker.lease import LeaseLost, PlatformLease
+
+pytestmark = pytest.mark.redis
+
+
+async def _client(url: str) -> aioredis.Redis:
+    return aioredis.from_url(url)
+
+
+async def test_one_holder_and_a_larger_token_after_expiry(redis_server):
+    r = await _client(redis_server.url)
+    try:
+        first = await PlatformLease.take(r, "t", "demo-a", ttl=0.5)
+        assert first is not None and first.token == 1
+        assert await PlatformLease.take(r, "t", "demo-a", ttl=0.5) is None  # held
+        other = await PlatformLease.take(r, "t", "demo-b", ttl=0.5)
+        assert other is not None  # other platforms are independent
+        await first.renew()
+        await asyncio.sleep(0.7)  # the holder stopped renewing (a dead worker)
+        second = await PlatformLease.take(r, "t", "demo-a", ttl=5)
+        assert second is not None and second.token > first.token
+        with pytest.raises(LeaseLost):
+            await first.renew()  # the late holder learns it lost the platform
+        await first.release()  # a late release does not free the new holder's lease
+        assert await second.holder() == second.token
+        await second.release()
+        assert await second.holder() is None
+    finally:
+        await r.aclose()
+
+
+async def test_a_redis_that_lost_its_data_never_reissues_an_old_token(redis_server):
+    r = await _client(redis_server.url)
+    try:
+        for _ in range(3):
+            lease = await PlatformLease.take(r, "t", "demo-a", ttl=5)
+            assert lease is not None
+            await lease.release()
+        assert lease.token == 3
+        await r.flushall()  # Redis restarted without its data
+        again = await PlatformLease.take(r, "t", "demo-a", ttl=5, store_token=lease.token)
+        assert again is not None and again.token == 4
+    finally:
+        await r.aclose()
+
+
+def _job(platform: str, fence: int) -> CrawlJob:
+    return CrawlJob(
+        id=f"{platform}-{fence}", platform=platform, started_at=datetime.now(UTC), fence=fence
+    )
+
+
+async def test_the_store_refuses_a_superseded_runs_writes(tmp_path):
+    path = tmp_path / "crawler.db"
+    late, current = SqliteStore(path), SqliteStore(path)
+    await late.open()
+    await current.open()
+    try:
+        await late.hold_fence("demo-a", 1)
+        await late.save_job(_job("demo-a", 1))  # its writes go in while it holds the lease
+        await current.hold_fence("demo-a", 2)  # a newer run took the platform over
+        with pytest.raises(FencedOut, match="token 1.*newer run.*token 2"):
+            await late.save_job(_job("demo-a", 1))
+        with pytest.raises(FencedOut):
+            await late.touch("demo-a", ["x"], datetime.now(UTC))
+        await current.save_job(_job("demo-a", 2))
+        assert await current.fence_token("demo-a") == 2
+        assert await current.fence_token("demo-b") == 0  # other platforms are not fenced
+        stale = SqliteStore(path)  # a run that starts with an old token is refused at once
+        await stale.open()
+        try:
+            with pytest.raises(FencedOut):
+                await stale.hold_fence("demo-a", 1)
+        finally:
+            await stale.close()
+    finally:
+        await late.close()
+        await current.close()
