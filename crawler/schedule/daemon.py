@@ -54,6 +54,7 @@ class CrawlScheduler:
         # instead of run here as processes.
         self.queue = QueueConfig.from_settings(settings)
         self._pool: Any = None
+        self.unqueued = 0  # runs that could not be queued (Redis unreachable)
         self.stopping = False
         self._wake = asyncio.Event()
         self._last_deliver = 0.0
@@ -146,6 +147,7 @@ class CrawlScheduler:
             queued = await enqueue(self._pool, self.queue, st.profile)
         except Exception as exc:  # noqa: BLE001 - Redis down: said, and tried again later
             self.record("failed", name, reason=f"queue unreachable: {type(exc).__name__}: {exc}")
+            self.unqueued += 1
             self._pool = None
             st.due = self._retry_later(st)
             return
@@ -314,7 +316,8 @@ class CrawlScheduler:
         if self.once:
             await self._deliver_alerts()
         self.record("scheduler_stopped", None)
-        return 0
+        # --once with a queue: a platform that could not be queued is a failed command.
+        return 1 if self.once and self.unqueued else 0
 
     def stop(self) -> None:
         if not self.stopping:
