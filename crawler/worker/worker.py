@@ -70,6 +70,7 @@ class CrawlWorker:
         self._profiles_at = 0.0
         self._runner: Any = None
         self._arq: list[Any] = []
+        self._fences: Any = None  # a store, open while the worker runs (_store_fence)
 
     # -- profiles ----------------------------------------------------------------------------
 
@@ -86,10 +87,14 @@ class CrawlWorker:
     # -- the job -----------------------------------------------------------------------------
 
     async def _store_fence(self, platform: str) -> int:
-        from crawler.store import open_store
+        """The store's newest fencing token for the platform (one store kept open for it)."""
+        if self._fences is None:
+            from crawler.store import open_store
 
-        async with open_store(self.settings) as store:
-            return await store.fence_token(platform)
+            store = open_store(self.settings)
+            await store.open()
+            self._fences = store
+        return await self._fences.fence_token(platform)
 
     async def crawl_platform(self, ctx: dict[str, Any], platform: str, full: bool = False) -> dict:
         from arq.constants import in_progress_key_prefix
@@ -276,6 +281,9 @@ class CrawlWorker:
             await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await pool.aclose()
+            if self._fences is not None:
+                with contextlib.suppress(Exception):
+                    await self._fences.close()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
         logger.warning("worker: stopped after %d runs", self.done)
