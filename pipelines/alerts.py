@@ -25,6 +25,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.alerts.config import AlertsConfig
 from crawler.alerts.engine import AlertEngine
 from crawler.crawl.items import ListingItem
+from crawler.crawl.registry import remember
 from crawler.crawl.store import CrawlStore
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def _runtime(crawler: Crawler) -> _AlertsRuntime:
     if not config.enabled:
         raise NotConfigured("ALERTS_ENABLED is false")
     if crawler not in _RUNTIMES:
-        _RUNTIMES[crawler] = _AlertsRuntime(crawler)
+        remember(_RUNTIMES, crawler, _AlertsRuntime(crawler))
     return _RUNTIMES[crawler]
 
 

@@ -40,6 +40,7 @@ from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.http import Response
 
 from crawler.auth.sessions import SessionStore, StoredSession, cookiejar_cookies, state_cookies
+from crawler.crawl.registry import remember
 from crawler.crawl.reporting import Reporter
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class SessionCookiesMiddleware(CookiesMiddleware):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SessionCookiesMiddleware:
         mw = super().from_crawler(crawler)
-        _MIDDLEWARES[crawler] = mw
+        remember(_MIDDLEWARES, crawler, mw)
         mw.report = Reporter(crawler.stats, logger, "cookies/")
         return mw
 

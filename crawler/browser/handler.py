@@ -72,6 +72,7 @@ from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDow
 
 from crawler.browser.fence import ScopeFence
 from crawler.config import get_bool
+from crawler.crawl.registry import remember
 from crawler.crawl.reporting import Reporter
 from crawler.crawl.scope import PlatformScope, count_refusal
 from crawler.evidence.capture import (
@@ -199,7 +200,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
     def from_crawler(cls, crawler: Crawler) -> BrowserDownloadHandler:
         handler = _HANDLERS.get(crawler)
         if handler is None:
-            handler = _HANDLERS[crawler] = cls(crawler)
+            handler = remember(_HANDLERS, crawler, cls(crawler))
         return handler
 
     @classmethod

@@ -37,6 +37,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.alerts.health import notify_health
 from crawler.alerts.removed import notify_removed
 from crawler.crawl.jobs import mark_dead_jobs, own_process
+from crawler.crawl.registry import remember
 from crawler.evidence.removed import WalkVerdict, removed_after_misses, walk_counts
 from crawler.models import CrawlJob, Listing, utcnow
 from crawler.store import ListingStore, StoreError, open_store
@@ -67,7 +68,7 @@ class CrawlStore:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlStore:
         ext = cls(crawler)
-        _EXTENSIONS[crawler] = ext
+        remember(_EXTENSIONS, crawler, ext)
         return ext
 
     @classmethod

@@ -61,6 +61,7 @@ from scrapy.http import TextResponse
 
 from crawler import __version__ as CRAWLER_VERSION
 from crawler.config import get_bool, get_number
+from crawler.crawl.registry import remember
 from crawler.crawl.reporting import Reporter
 from crawler.crawl.urls import redact_session
 from crawler.evidence import chain
@@ -179,7 +180,7 @@ class EvidenceCapture:
         if not config.enabled:
             raise NotConfigured("EVIDENCE_ENABLED is off: nothing is captured")
         capture = cls(crawler, config)
-        _CAPTURES[crawler] = capture
+        remember(_CAPTURES, crawler, capture)
         return capture
 
     @classmethod
