@@ -38,6 +38,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 return {}, [], [], pending, exc
 
     summary, jobs, judged, pending, error = asyncio.run(go())
+    queue, queue_error = _queue(args.settings)
     if args.json:
         spool = None
         if pending is not None:
@@ -63,7 +64,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                         if j.health is not None
                     },
                     "spool": spool,
-                    "error": str(error) if error else None,
+                    "queue": queue,
+                    "error": str(error) if error else queue_error,
                 },
                 default=str,
             )
@@ -81,9 +83,33 @@ def cmd_status(args: argparse.Namespace) -> int:
                 f"waiting since {since} in {printable(pending.where)}; they are replayed when "
                 "Elasticsearch is back"
             )
+        if queue is not None:
+            waiting = ", ".join(f"{q} {n}" for q, n in queue["waiting"].items() if n) or "none"
+            print(
+                f"queue: waiting {waiting}; running {len(queue['running'])} platform(s)"
+                f"{': ' + ', '.join(queue['running'][:10]) if queue['running'] else ''}; "
+                f"{len(queue['workers'])} queue(s) with a live worker"
+            )
         if error:
             print(f"crawler status: {printable(error)}", file=sys.stderr)
-    return 4 if error else 0
+        if queue_error:
+            print(f"crawler status: {printable(queue_error)}", file=sys.stderr)
+    return 4 if error or queue_error else 0
+
+
+def _queue(settings: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """The Redis queue's state when QUEUE_URL is set (crawler.worker), or why it is unknown."""
+    from crawler.worker.config import QueueConfig
+
+    config = QueueConfig.from_settings(settings)
+    if not config.enabled:
+        return None, None
+    from crawler.worker.queue import queue_status
+
+    try:
+        return asyncio.run(queue_status(config)), None
+    except Exception as exc:  # noqa: BLE001 - Redis down: said, exit 4
+        return None, f"queue unreachable: {type(exc).__name__}: {exc}"
 
 
 def print_summary(summary: dict[str, Any], jobs: list[Any], top: list[Any] | None = None) -> None:

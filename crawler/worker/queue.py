@@ -84,3 +84,26 @@ async def enqueue(
         _queue_name=queue_name(config, requirements(profile)),
     )
     return job is not None
+
+
+async def queue_status(config: QueueConfig) -> dict[str, Any]:
+    """What the queue holds now: jobs waiting per queue, platforms leased (running), and the
+    workers' latest health lines (arq writes one per queue every health-check interval)."""
+    pool = await connect(config)
+    try:
+        queues = queues_for(config, frozenset(CAPABILITIES))
+        waiting = {q: int(await pool.zcard(q)) for q in queues}
+        health = {}
+        for q in queues:
+            line = await pool.get(f"{q}:health-check")
+            if line is not None:
+                health[q] = line.decode(errors="replace") if isinstance(line, bytes) else line
+        prefix = f"{config.name}:lease:"
+        running: list[str] = []
+        async for key in pool.scan_iter(match=f"{prefix}*", count=1000):
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            running.append(name.removeprefix(prefix))
+        running.sort()
+        return {"waiting": waiting, "running": running, "workers": health}
+    finally:
+        await pool.aclose()

@@ -101,3 +101,24 @@ def test_worker_without_a_queue_exits_2(tmp_path):
     )
     assert run.returncode == 2
     assert "QUEUE_URL" in run.stderr
+
+
+def test_status_shows_the_queue_and_fails_when_it_is_unreachable(redis_server, tmp_path):
+    env = _env(tmp_path, redis_server.url)
+    assert _schedule(env, "demo-classifieds", "demo-social").returncode == 0
+    run = subprocess.run(
+        [sys.executable, "-m", "crawler", "status", "--json"], env=env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    queue = json.loads(run.stdout)["queue"]
+    assert queue["waiting"]["flagwatch:crawl"] == 1
+    assert queue["waiting"]["flagwatch:crawl:browser"] == 1
+    assert queue["running"] == []
+    down = _env(tmp_path, f"redis://127.0.0.1:{free_port()}/0")
+    run = subprocess.run(
+        [sys.executable, "-m", "crawler", "status"], env=down, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 4
+    assert "queue unreachable" in run.stderr
