@@ -186,3 +186,33 @@ def test_a_redis_restart_mid_run_loses_nothing(workers, world, redis_server):
     [job] = stored_jobs(env, "demo-classifieds")
     assert job.status == "finished" and job.complete, job.message
     assert _count(env, "demo-classifieds") == len(world.ground_truth()["demo-classifieds"])
+
+
+def test_a_worker_takes_only_the_jobs_it_can_run(redis_server, tmp_path):
+    """Browser platforms wait for a worker with Chromium; plain ones go to any worker."""
+    from crawler.worker.config import QueueConfig
+    from crawler.worker.queue import queue_status
+
+    with running_world(seed=5, size=20, platforms=["demo-classifieds", "demo-social"]) as w:
+        env = crawl_env(
+            w,
+            tmp_path / "data",
+            {
+                "QUEUE_URL": redis_server.url,
+                "QUEUE_LEASE": LEASE,
+                "WORKER_CAPABILITIES": "none",
+                "EVIDENCE_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+            },
+        )
+        ws = Workers(env, log_dir())
+        try:
+            ws.start()
+            enqueue(env, "demo-classifieds", "demo-social")
+            wait_for(lambda: _finished(env, "demo-classifieds"), 240, "plain run", ws.logs_text)
+            time.sleep(2)
+            status = asyncio.run(queue_status(QueueConfig(url=redis_server.url)))
+            assert status["waiting"]["flagwatch:crawl:browser"] == 1  # still waiting
+            assert stored_jobs(env, "demo-social") == []
+            assert "capabilities none" in ws.log(ws.procs[0])
+        finally:
+            ws.close()
