@@ -228,8 +228,10 @@ class TextWords:
     @_once
     def main_script(self) -> str:
         """The script of the text's first part (see language_scores)."""
+        if self.latin_only:  # before _non_latin_at: that would scan the whole text
+            return "latin"
         at = self._non_latin_at
-        if self.latin_only or not 0 <= at < _SAMPLE:
+        if not 0 <= at < _SAMPLE:
             return "latin"
         # _script(text[:_SAMPLE]) reads the window from the first non-Latin letter: the
         # one text_scripts reads unless the sample cuts it short.
