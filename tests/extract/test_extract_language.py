@@ -129,3 +129,27 @@ def test_fold_by_codec_table_is_the_general_fold() -> None:
     for text in texts:
         if not text.isascii():
             assert fold(text) == _fold_general(text), text
+
+
+def test_marks_are_found_in_order_either_way() -> None:
+    # Language scores add the weights of letters with diacritics in the order they occur;
+    # in text with few non-ASCII characters they are found at the "?" of its ASCII
+    # encoding: the same letters, in the same order, as the regex finds.
+    import random
+
+    from crawler.extract.language import _MARK_INFO, _MARK_RE, _marks_in
+
+    rng = random.Random(5)
+    marks = sorted(_MARK_INFO)
+    pool = list("abc ?€’é") + marks
+    texts = ["", "?", "Straße, ¿qué? 150€", "ĲSSEL ẞ Å ы"]
+    for _ in range(3000):
+        share = rng.choice([0.01, 0.05, 0.3, 0.9])
+        n = rng.choice([5, 60, 400])
+        texts.append(
+            "".join(
+                rng.choice(pool) if rng.random() < share else rng.choice("ab ?") for _ in range(n)
+            )
+        )
+    for text in texts:
+        assert _marks_in(text) == _MARK_RE.findall(text), text
