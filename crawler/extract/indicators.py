@@ -767,9 +767,16 @@ def _concept_index(
 
 
 def _compiled(group: _Group) -> re.Pattern[str]:
+    """The group's phrases as one alternation; the match's lastindex is the number of the
+    phrase that matched (from 1).
+
+    Each phrase ends with an empty capturing group rather than being one: alternatives
+    that open with the same letters (all open with the group's key) then have those
+    factored out by the regex compiler, and the rest of each opens with a literal or a
+    class that the engine tests before it tries the alternative at all."""
     if isinstance(group.pattern, re.Pattern):
         return group.pattern
-    source = "|".join(f"({_fragment(spelling)})" for spelling in group.pattern)
+    source = "|".join(f"{_fragment(spelling)}()" for spelling in group.pattern)
     group.pattern = re.compile(source)
     return group.pattern
 

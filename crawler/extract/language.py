@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
@@ -182,14 +183,16 @@ class TextWords:
     ascii_bytes: bytes = b""
 
     @_once
-    def prefixes(self) -> frozenset[str]:
+    def prefixes(self) -> AbstractSet[str]:
         """The first three, four and five letters of every word (stems are matched on those)."""
         # By C-level slicing; words shorter than three letters come in whole, and no key
-        # the prefixes are matched against is that short.
+        # the prefixes are matched against is that short. A set, not a frozen copy of it:
+        # nothing changes it, and every use is a membership test, an intersection or a
+        # loop whose results are sorted.
         unique = self.unique
-        return frozenset(
-            set(map(_FIRST3, unique)).union(map(_FIRST4, unique), map(_FIRST5, unique))
-        )
+        out = set(map(_FIRST3, unique))
+        out.update(map(_FIRST4, unique), map(_FIRST5, unique))
+        return out
 
     @_once
     def digit_runs(self) -> tuple[list[int], list[int]]:
@@ -228,8 +231,10 @@ class TextWords:
     @_once
     def main_script(self) -> str:
         """The script of the text's first part (see language_scores)."""
+        if self.latin_only:  # before _non_latin_at: that would scan the whole text
+            return "latin"
         at = self._non_latin_at
-        if self.latin_only or not 0 <= at < _SAMPLE:
+        if not 0 <= at < _SAMPLE:
             return "latin"
         # _script(text[:_SAMPLE]) reads the window from the first non-Latin letter: the
         # one text_scripts reads unless the sample cuts it short.
@@ -375,7 +380,7 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     marks: dict[str, float] = {}
     # A mark whose languages all reached the cap of 3.0 below changes nothing more.
     capped: set[str] = set()
-    for ch in _MARK_RE.findall(sample) if not sample.isascii() else ():
+    for ch in _marks_in(sample) if not sample.isascii() else ():
         if ch in capped:
             continue
         langs, weight = _MARK_INFO[ch]
@@ -393,6 +398,32 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
             continue
         scores[lang] = scores.get(lang, 0.0) + min(value, 3.0)
     return scores
+
+
+# A sample with at most this many characters outside ASCII is searched for marks by
+# those characters' places (see _marks_in).
+_FEW_NON_ASCII = 64
+
+
+def _marks_in(sample: str) -> list[str]:
+    """_MARK_RE.findall(sample): the mark letters of the sample in order.
+
+    Every mark is outside ASCII: in a sample with few such characters (a Latin-script ad
+    with a "€" or a few accents) they are found at the "?" of its ASCII encoding, by byte
+    searches, instead of testing each character against the class of marks."""
+    encoded = sample.encode("ascii", "replace")
+    if encoded.count(63) > _FEW_NON_ASCII:  # 63: "?"
+        return _MARK_RE.findall(sample)
+    out = []
+    info = _MARK_INFO
+    find = encoded.find
+    at = find(63)
+    while at >= 0:
+        ch = sample[at]
+        if ch in info:
+            out.append(ch)
+        at = find(63, at + 1)
+    return out
 
 
 def detect_languages(

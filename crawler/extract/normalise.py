@@ -6,9 +6,10 @@ emoji ("6️⃣" -> "6"), full-width and other compatibility forms (NFKC), and d
 other scripts ("٠٦" -> "06"). `fold` maps every character to one lower-case character
 without diacritics ("Nouă în oraș" -> "noua in oras", "Ελλάδα" -> "ελλαδα") with the same
 length, so that a match in the folded text is a span of the cleaned text. Both are cheap:
-ASCII text takes the str methods' fast paths, and other text is lower-cased by
-str.lower and then only the few distinct characters that still need folding are
-replaced. No settings.
+ASCII text takes the str methods' fast paths; other text that a one-byte codec holds
+(Latin-1, cp1252, ISO 8859-16, cp1250, cp1251: most Latin-script and Cyrillic ads) is
+folded as bytes by one translation table; the rest is lower-cased by str.lower and then
+only the few distinct characters that still need folding are replaced. No settings.
 """
 
 from __future__ import annotations
@@ -141,11 +142,96 @@ def _after_lower() -> tuple[dict[str, str], re.Pattern[str]]:
     return table, re.compile(f"[{cls}]")
 
 
+# One-byte codecs in which fold is a byte-for-byte table (see _codec_tables): Latin-1
+# first (its encoder and decoder copy the bytes of a text that has no other characters),
+# then Western and Central European Latin and Cyrillic. Greek is not among them: str.lower
+# makes a final sigma "ς", which depends on the next character.
+_FOLD_CODECS = ("latin-1", "cp1252", "iso8859_16", "cp1250", "cp1251")
+_SHORT = 64  # characters: shorter text is folded by _fold_general
+
+
+@cache
+def _codec_tables() -> dict[str, bytes]:
+    """codec -> bytes.translate table that folds text encoded with it.
+
+    Built from _fold_general of each character, so a text that the codec encodes folds to
+    the same text (str.lower and the replacements are per character, and no character of
+    these codecs lowers to two characters or folds to one the codec lacks). A codec with
+    a character for which that fails is left out."""
+    tables: dict[str, bytes] = {}
+    for codec in _FOLD_CODECS:
+        out = bytearray(range(256))
+        usable = True
+        for b in range(256):
+            try:
+                ch = bytes([b]).decode(codec)
+            except UnicodeDecodeError:
+                continue  # a byte no character encodes to
+            folded = _fold_ascii(ch) if ch.isascii() else _fold_general(ch)
+            try:
+                encoded = folded.encode(codec)
+            except UnicodeEncodeError:
+                encoded = b""
+            if len(ch.lower()) != 1 or len(encoded) != 1 or ch == "\u03a3":
+                usable = False
+                break
+            out[b] = encoded[0]
+        if usable:
+            tables[codec] = bytes(out)
+        elif codec == "latin-1":  # fold() relies on it
+            raise AssertionError("fold is not a table on Latin-1")
+    return tables
+
+
+@cache
+def _codecs_for(ch: str) -> tuple[str, ...]:
+    """The codecs of _codec_tables after Latin-1 that can encode `ch`."""
+    out = []
+    for codec in _codec_tables():
+        if codec != "latin-1":
+            try:
+                ch.encode(codec)
+            except UnicodeEncodeError:
+                continue
+            out.append(codec)
+    return tuple(out)
+
+
+def _fold_ascii(text: str) -> str:
+    low = text.lower()
+    return low.replace("`", "'") if "`" in low else low
+
+
 def fold(text: str) -> str:
-    """Lower-case `text` without diacritics, one character for one (offsets are kept)."""
+    """Lower-case `text` without diacritics, one character for one (offsets are kept).
+
+    Text that a one-byte codec of _codec_tables encodes (most Latin-script and Cyrillic
+    ads) is folded as bytes, by one table: str.lower tests each character of non-ASCII
+    text against the Unicode tables, and the replacements copy the text once per
+    character to fold, several times the cost. The codec tried after Latin-1 is one that
+    holds the first character Latin-1 lacks; other text is folded by _fold_general."""
     if text.isascii():
-        low = text.lower()
-        return low.replace("`", "'") if "`" in low else low
+        return _fold_ascii(text)
+    if len(text) < _SHORT:
+        return _fold_general(text)  # cheaper than a codec's failed attempt (an exception)
+    tables = _codec_tables()
+    try:
+        return text.encode("latin-1").translate(tables["latin-1"]).decode("latin-1")
+    except UnicodeEncodeError as exc:
+        candidates = _codecs_for(text[exc.start])
+    while candidates:
+        codec = candidates[0]
+        try:
+            return text.encode(codec).translate(tables[codec]).decode(codec)
+        except UnicodeEncodeError as exc:
+            # The next codec must also hold the character this one lacks.
+            also = _codecs_for(text[exc.start])
+            candidates = tuple(c for c in candidates[1:] if c in also)
+    return _fold_general(text)
+
+
+def _fold_general(text: str) -> str:
+    """fold() of text that is not ASCII, by str.lower and a replacement per character."""
     low = text.lower()
     if len(low) != len(text):  # "İ" lower-cases to two characters: fold one by one
         return text.translate(_fold_table())

@@ -246,12 +246,46 @@ _WHOLE = re.compile(
 )
 
 
-def _split_addresses(text: str) -> list[tuple[int, Wallet]]:
+def _hint_starts(text: str, digit_starts: list[int]) -> list[int]:
+    """Every position where _SPLIT_HINT can match, in order: the starts of runs of ASCII
+    digits (a hint that opens with a digit follows no ASCII letter or digit) and each
+    "T", "bc1" and "BC1". Found by C-level substring searches: the regex's search tests
+    every character of the text against the class of its first characters."""
+    out = list(digit_starts)
+    for lead in ("T", "bc1", "BC1"):
+        find = text.find
+        at = find(lead)
+        while at >= 0:
+            out.append(at)
+            at = find(lead, at + 1)
+    if len(out) != len(digit_starts):
+        out.sort()
+    return out
+
+
+def _split_addresses(text: str, digit_starts: list[int] | None = None) -> list[tuple[int, Wallet]]:
     """Addresses broken by whitespace ("bc1qxy2k gdygjrsq..."), kept only when the joined
-    string validates: the checksum decides, so ordinary words are never glued together."""
+    string validates: the checksum decides, so ordinary words are never glued together.
+
+    `digit_starts` are the starts of the text's runs of ASCII digits (TextWords.digit_runs)
+    when the caller has them: the hints are then looked for only where one may start."""
     out: list[tuple[int, Wallet]] = []
+    starts = _hint_starts(text, digit_starts) if digit_starts is not None else None
+    k = 0
     pos = 0
-    while (hint := _SPLIT_HINT.search(text, pos)) is not None:
+    while True:
+        if starts is None:
+            hint = _SPLIT_HINT.search(text, pos)
+        else:
+            # What search(text, pos) finds: the first place from pos where a match starts.
+            hint = None
+            while k < len(starts) and hint is None:
+                at = starts[k]
+                k += 1
+                if at >= pos:
+                    hint = _SPLIT_HINT.match(text, at)
+        if hint is None:
+            break
         pos = hint.start() + 1
         if hint.start() and _ALNUM.match(text, hint.start() - 1):
             continue  # inside a word
@@ -303,7 +337,9 @@ def extract_wallets(text: str, *, words: TextWords | None = None) -> list[Wallet
             chain = _chain(m.lastgroup or "", m.group(0))
             if chain:
                 found.append((m.start(), Wallet(chain=chain[0], address=chain[1])))
-    found += _split_addresses(text)
+    found += _split_addresses(
+        text, words.digit_runs[0] if words is not None and words.text is text else None
+    )
     found.sort(key=lambda item: item[0])
     out: list[Wallet] = []
     for _, wallet in found:

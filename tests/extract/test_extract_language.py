@@ -100,3 +100,56 @@ def test_digit_runs_are_the_runs_of_ascii_digits() -> None:
         for words in (TextWords.of(text), TextWords(text, text, [], frozenset())):
             starts, ends = words.digit_runs
             assert list(zip(starts, ends, strict=True)) == expected, text
+
+
+def test_fold_by_codec_table_is_the_general_fold() -> None:
+    # fold() folds text that a one-byte codec encodes (Latin-1, cp1252, ISO 8859-16,
+    # cp1250, cp1251) by a byte table: the same text as str.lower and the per-character
+    # replacements, for every character of those codecs and for mixtures that need a
+    # second codec or none ("€" with Cyrillic, "ș" with "ř", Greek, emoji).
+    import contextlib
+    import random
+
+    from crawler.extract.normalise import _FOLD_CODECS, _fold_general, fold
+
+    chars: list[str] = []
+    for codec in _FOLD_CODECS:
+        for b in range(256):
+            with contextlib.suppress(UnicodeDecodeError):
+                chars.append(bytes([b]).decode(codec))
+    for ch in set(chars):
+        if not ch.isascii():
+            assert fold(ch) == _fold_general(ch), ch
+    rng = random.Random(12)
+    extra = list("ΣΑΣ ελλάδα İǣ\u212a😀ř") + [chr(rng.randrange(0x100, 0x3000)) for _ in range(200)]
+    texts = ["Straße 150€", "NOUĂ ÎN ORAȘ?", "Новая в городе, 150 €", "ș and ř", "ΣΑΣ"]
+    for _ in range(4000):
+        pool = rng.choice([chars, chars + extra, extra + list("abc ABC`")])
+        texts.append("".join(rng.choice(pool) for _ in range(rng.choice([1, 4, 30, 200]))))
+    for text in texts:
+        if not text.isascii():
+            assert fold(text) == _fold_general(text), text
+
+
+def test_marks_are_found_in_order_either_way() -> None:
+    # Language scores add the weights of letters with diacritics in the order they occur;
+    # in text with few non-ASCII characters they are found at the "?" of its ASCII
+    # encoding: the same letters, in the same order, as the regex finds.
+    import random
+
+    from crawler.extract.language import _MARK_INFO, _MARK_RE, _marks_in
+
+    rng = random.Random(5)
+    marks = sorted(_MARK_INFO)
+    pool = list("abc ?€’é") + marks
+    texts = ["", "?", "Straße, ¿qué? 150€", "ĲSSEL ẞ Å ы"]
+    for _ in range(3000):
+        share = rng.choice([0.01, 0.05, 0.3, 0.9])
+        n = rng.choice([5, 60, 400])
+        texts.append(
+            "".join(
+                rng.choice(pool) if rng.random() < share else rng.choice("ab ?") for _ in range(n)
+            )
+        )
+    for text in texts:
+        assert _marks_in(text) == _MARK_RE.findall(text), text

@@ -108,3 +108,29 @@ def test_generated_addresses_always_validate() -> None:
             )
         )
         assert [w.chain for w in extract_wallets(text)] == ["btc", "btc", "eth", "xmr", "trx"]
+
+
+def _split(address: str, size: int, gap: str) -> str:
+    return gap.join(address[i : i + size] for i in range(0, len(address), size))
+
+
+def test_split_addresses_found_with_words_too() -> None:
+    # An address broken by spaces or a line break is joined when the checksum then holds;
+    # given the text's TextWords, extract_wallets looks for the pieces only where one may
+    # start (the digit runs, "T", "bc1", "BC1"): the same wallets either way.
+    from crawler.extract.language import TextWords
+
+    texts = [
+        f"pay {_split(P2PKH, 12, ' ')} today",
+        f"USDT: {_split(TRX, 10, chr(10))}. Termine sind frei, T9abcdef ghi 1 hour 150 EUR",
+        f"{_split(SEGWIT_V0_KEY, 6, ' ')} or {_split(SEGWIT_V0_KEY.upper(), 7, ' ')}",
+        f"ETH {_split(ETH_LOWER, 12, '  ')} and ref 3JHDKSJD 12345 678 x{_split(P2SH, 9, ' ')}",
+        f"1234567 890 {_split(broken(P2PKH), 8, ' ')} 0x12 3456 Tel 06 12345678, €100",
+        f"{_split(XMR, 24, ' ')} {_split(P2SH, 9, chr(10) + ' ')}",
+        "Термін 1234567 abc T1234567 BC1qqqq",
+    ]
+    for text in texts:
+        with_words = extract_wallets(text, words=TextWords.of(text))
+        assert with_words == extract_wallets(text), text
+    assert [w.address for w in extract_wallets(texts[0])] == [P2PKH]
+    assert [w.address for w in extract_wallets(texts[1])] == [TRX]
