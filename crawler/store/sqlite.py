@@ -54,6 +54,7 @@ Settings: the path comes from STORE_URL / CRAWLER_DATA_DIR through `open_store()
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import re
@@ -212,29 +213,86 @@ _FTS_TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
 class SqliteBands:
     """The band keys of actor linking (crawler.cluster.documents.BandIndex) as rows of
-    ``cluster_bands``, written at once inside the store's write transaction: a listing adds
-    a row per key (while the key holds fewer than BAND_KEY_CAP), and candidates are ranked
-    by one query, as DocumentBands ranks them (most keys shared, then seq)."""
+    ``cluster_bands``, inside the store's write transaction: a listing adds a row per key
+    (while the key holds fewer than BAND_KEY_CAP), and candidates are ranked by one query,
+    as DocumentBands ranks them (most keys shared, then seq).
+
+    A batch's rows are kept aside and written at its end in one sorted `executemany`
+    (`flush`): inserting them one listing at a time, each behind a count of its key's rows,
+    sought the same pages over and over. Until then the batch's later listings find them
+    here: they are newer than every row of the table, so the ranking is the table's best
+    `limit` and the batch's own, merged. The cap is checked against the key's row count,
+    read with the candidates (a listing's keys are always ranked before they are added).
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self._pending: dict[str, list[tuple[str, int]]] = {}  # key -> (listing, seq), this batch
+        self._stored: dict[str, int] = {}  # key -> rows in the table (keys asked this batch)
+
+    def _count(self, band_keys: Sequence[str]) -> None:
+        """Read the table's row count of the keys not counted yet."""
+        wanted = [k for k in band_keys if k not in self._stored]
+        if not wanted:
+            return
+        self._stored.update(dict.fromkeys(wanted, 0))
+        self._stored.update(
+            self.conn.execute(
+                """SELECT key, count(*) FROM cluster_bands
+                   WHERE key IN (SELECT value FROM json_each(?1)) GROUP BY key""",
+                (json.dumps(wanted),),
+            )
+        )
 
     def add(self, band_keys: Sequence[str], listing_id: str, seq: int) -> None:
-        self.conn.executemany(
-            """INSERT INTO cluster_bands (key, seq, listing) SELECT ?1, ?2, ?3
-               WHERE (SELECT count(*) FROM cluster_bands WHERE key = ?1) < ?4""",
-            [(k, seq, listing_id, BAND_KEY_CAP) for k in band_keys],
-        )
+        self._count(band_keys)
+        stored, pending = self._stored, self._pending
+        for key in band_keys:
+            rows = pending.setdefault(key, [])
+            if stored[key] + len(rows) < BAND_KEY_CAP:
+                rows.append((listing_id, seq))
 
     def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
-        rows = self.conn.execute(
-            """SELECT listing FROM cluster_bands WHERE key IN (SELECT value FROM json_each(?1))
-               GROUP BY listing ORDER BY count(*) DESC, min(seq) LIMIT ?2""",
-            (json.dumps(list(band_keys)), limit),
+        self._count(band_keys)
+        stored = self._stored
+        ranked: list[tuple[int, int, str]] = []
+        if any(stored[k] for k in band_keys):
+            ranked = [
+                (-n, seq, listing)
+                for listing, n, seq in self.conn.execute(
+                    """SELECT listing, count(*), min(seq) FROM cluster_bands
+                       WHERE key IN (SELECT value FROM json_each(?1))
+                       GROUP BY listing ORDER BY count(*) DESC, min(seq) LIMIT ?2""",
+                    (json.dumps(list(band_keys)), limit),
+                )
+            ]
+        mine: dict[str, list[int]] = {}  # this batch's listings: [-keys shared, seq]
+        for key in band_keys:
+            for listing, seq in self._pending.get(key, ()):
+                entry = mine.get(listing)
+                if entry is None:
+                    mine[listing] = [-1, seq]
+                else:
+                    entry[0] -= 1
+        if mine:
+            ranked = heapq.nsmallest(
+                limit, ranked + [(n, seq, listing) for listing, (n, seq) in mine.items()]
+            )
+        return [listing for _, _, listing in ranked]
+
+    def flush(self) -> None:
+        """Write the batch's rows (sorted: neighbouring rows share pages)."""
+        rows = sorted(
+            (key, seq, listing) for key, held in self._pending.items() for listing, seq in held
         )
-        return [listing for (listing,) in rows]
+        self.conn.executemany(
+            "INSERT INTO cluster_bands (key, seq, listing) VALUES (?, ?, ?)", rows
+        )
+        self._pending.clear()
+        self._stored.clear()
 
     def forget(self, listing_id: str, band_keys: Sequence[str]) -> None:
+        self.flush()
         self.conn.executemany(
             "DELETE FROM cluster_bands WHERE key = ? AND listing = ?",
             [(k, listing_id) for k in band_keys],
@@ -553,8 +611,10 @@ class SqliteStore(ListingStore):
             docs.loader = self._cluster_loader(conn)
             if docs.size() > CLUSTER_CACHE_DOCS:
                 docs.trim(CLUSTER_CACHE_DOCS * 3 // 4)
-        linker = ActorLinker(self._cluster_loader(conn), docs, SqliteBands(conn))
+        bands = SqliteBands(conn)
+        linker = ActorLinker(self._cluster_loader(conn), docs, bands)
         outcome = linker.link_sync([r.listing for r in results])
+        bands.flush()
         self._write_cluster_documents(conn, outcome.documents)
         conn.executemany(
             "UPDATE listings SET doc = json_set(doc, '$.cluster_size', ?1) WHERE id = ?2",
