@@ -204,6 +204,8 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
 }
 _BAND = "band:"  # the documents of DocumentBands, kept here as cluster_bands rows
+# json.dumps(doc, separators=(",", ":")) without building an encoder for every document.
+_DOC_JSON = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 _DATETIME_JSON = TypeAdapter(datetime)
 _COLUMN_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -681,7 +683,7 @@ class SqliteStore(ListingStore):
         conn.executemany(
             """INSERT INTO cluster_docs (key, doc) VALUES (?, ?)
                ON CONFLICT (key) DO UPDATE SET doc = excluded.doc""",
-            [(k, json.dumps(d, separators=(",", ":"))) for k, d in writes.items() if d is not None],
+            [(k, _DOC_JSON(d)) for k, d in writes.items() if d is not None],
         )
         conn.executemany(
             "DELETE FROM cluster_docs WHERE key = ?", [(k,) for k, d in writes.items() if d is None]
