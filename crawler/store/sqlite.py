@@ -60,7 +60,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -219,22 +219,22 @@ class SqliteBands:
     (while the key holds fewer than BAND_KEY_CAP), and candidates are ranked by one query,
     as DocumentBands ranks them (most keys shared, then seq).
 
-    A batch's rows are kept aside and written at its end in one sorted `executemany`
-    (`flush`): inserting them one listing at a time, each behind a count of its key's rows,
-    sought the same pages over and over. Until then the batch's later listings find them
-    here: they are newer than every row of the table, so the ranking is the table's best
-    `limit` and the batch's own, merged. The cap is checked against the key's row count,
-    read with the candidates (a listing's keys are always ranked before they are added).
+    A batch's rows are kept aside and written at its end (`flush`): the row counts of all
+    its keys read by one query, the rows under the cap inserted in one sorted
+    `executemany` (one listing at a time, each row behind a count of its key's rows, sought
+    the same pages over and over). Until then the batch's later listings find them here:
+    they are newer than every row of the table, so the ranking is the table's best `limit`
+    and the batch's own, merged; a key the batch shares is counted first, to keep its cap.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._pending: dict[str, list[tuple[str, int]]] = {}  # key -> (listing, seq), this batch
-        self._stored: dict[str, int] = {}  # key -> rows in the table (keys asked this batch)
+        self._stored: dict[str, int] = {}  # key -> rows in the table (keys counted this batch)
 
-    def _count(self, band_keys: Sequence[str]) -> None:
-        """Read the table's row count of the keys not counted yet."""
-        wanted = [k for k in band_keys if k not in self._stored]
+    def _count(self, band_keys: Iterable[str]) -> None:
+        """Read the table's row count of the keys not counted yet (in one query)."""
+        wanted = sorted(k for k in band_keys if k not in self._stored)
         if not wanted:
             return
         self._stored.update(dict.fromkeys(wanted, 0))
@@ -246,31 +246,36 @@ class SqliteBands:
             )
         )
 
+    def _kept(self, key: str) -> list[tuple[str, int]]:
+        """The batch's rows of a counted key that stay under the cap (the first ones)."""
+        return self._pending[key][: max(0, BAND_KEY_CAP - self._stored[key])]
+
     def add(self, band_keys: Sequence[str], listing_id: str, seq: int) -> None:
-        self._count(band_keys)
-        stored, pending = self._stored, self._pending
+        pending = self._pending
         for key in band_keys:
-            rows = pending.setdefault(key, [])
-            if stored[key] + len(rows) < BAND_KEY_CAP:
+            rows = pending.get(key)
+            if rows is None:
+                pending[key] = [(listing_id, seq)]
+            else:
                 rows.append((listing_id, seq))
 
     def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
-        self._count(band_keys)
-        stored = self._stored
-        ranked: list[tuple[int, int, str]] = []
-        if any(stored[k] for k in band_keys):
-            ranked = [
-                (-n, seq, listing)
-                for listing, n, seq in self.conn.execute(
-                    """SELECT listing, count(*), min(seq) FROM cluster_bands
-                       WHERE key IN (SELECT value FROM json_each(?1))
-                       GROUP BY listing ORDER BY count(*) DESC, min(seq) LIMIT ?2""",
-                    (json.dumps(list(band_keys)), limit),
-                )
-            ]
+        ranked = [
+            (-n, seq, listing)
+            for listing, n, seq in self.conn.execute(
+                """SELECT listing, count(*) AS n, seq FROM cluster_bands
+                   WHERE key IN (SELECT value FROM json_each(?1))
+                   GROUP BY seq ORDER BY n DESC, seq LIMIT ?2""",
+                (json.dumps(list(band_keys)), limit),
+            )
+        ]
+        shared = [k for k in band_keys if k in self._pending]
+        if not shared:
+            return [listing for _, _, listing in ranked]
+        self._count(shared)
         mine: dict[str, list[int]] = {}  # this batch's listings: [-keys shared, seq]
-        for key in band_keys:
-            for listing, seq in self._pending.get(key, ()):
+        for key in shared:
+            for listing, seq in self._kept(key):
                 entry = mine.get(listing)
                 if entry is None:
                     mine[listing] = [-1, seq]
@@ -283,9 +288,10 @@ class SqliteBands:
         return [listing for _, _, listing in ranked]
 
     def flush(self) -> None:
-        """Write the batch's rows (sorted: neighbouring rows share pages)."""
+        """Write the batch's rows under the cap (sorted: neighbouring rows share pages)."""
+        self._count(self._pending)
         rows = sorted(
-            (key, seq, listing) for key, held in self._pending.items() for listing, seq in held
+            (key, seq, listing) for key in self._pending for listing, seq in self._kept(key)
         )
         self.conn.executemany(
             "INSERT INTO cluster_bands (key, seq, listing) VALUES (?, ?, ?)", rows
