@@ -149,12 +149,10 @@ class ActorClusterer:
                     found.append(rec)
             sims = jaccard_many(sig, [rec.signature for rec in found if rec.signature])
             for rec, sim in zip(found, sims, strict=True):
+                if sim < self.text_threshold:
+                    continue  # most candidates: their cluster is not asked for
                 cluster = index.cluster_of(rec.id)
-                if (
-                    sim >= self.text_threshold
-                    and cluster is not None
-                    and (cluster not in best or sim > best[cluster][0])
-                ):
+                if cluster is not None and (cluster not in best or sim > best[cluster][0]):
                     best[cluster] = (sim, rec.id)
             links += [
                 Link(listing.id, other, "text", at, similarity=sim) for sim, other in best.values()
