@@ -10,19 +10,27 @@ the process's max RSS and its growth while clustering, and the tracemalloc peak 
 rerun over the first 20,000. Then the stores' cost: `SqliteStore.upsert` in batches of 50
 over `--store-scale` listings (20,000) with actor linking (the document index in its
 `cluster_docs` and `cluster_bands` tables) against the same upserts with linking switched
-off, in the same run, and the last 10% alone (`--store-only`: this run alone). `--sweep`
+off, in the same run, and the last 10% alone (`--store-only`: this run alone).
+`--store-against DIR` compares this tree's store with another checkout's (DIR, e.g. a
+`git worktree` of the commit before a change) under the same conditions: three processes
+(DIR with linking, this tree with linking, this tree without) take the same batches in
+turn, batch by batch, each timing its own CPU, so a busy machine slows all three alike;
+it prints the CPU per listing of each, the ratio and what linking adds. `--sweep`
 prints precision and recall on the tuning world for each threshold around its chosen
 value (docs/clusters.md).
 
     .venv/bin/python bench/bench_clusters.py [--quick] [--sweep] [--seeds 1,2,3] [--scale N]
-        [--store-scale N] [--store-only]
+        [--store-scale N] [--store-only] [--store-against DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import os
+import random
 import resource
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -31,7 +39,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# --store-against runs this file's store worker over another checkout's code.
+sys.path.insert(0, os.environ.get("BENCH_CLUSTERS_TREE", str(ROOT)))
 
 from crawler.cluster import (  # noqa: E402
     ActorClusterer,
@@ -137,7 +146,19 @@ def main() -> int:
         action="store_true",
         help="only the SQLite store run (no quality worlds, no in-memory timing)",
     )
+    parser.add_argument(
+        "--store-against",
+        metavar="DIR",
+        help="compare the store run with the checkout in DIR, batch by batch in turn",
+    )
+    parser.add_argument("--store-worker", choices=("link", "nolink"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.store_worker:
+        store_worker(args.store_scale, args.store_worker == "link")
+        return 0
+    if args.store_against:
+        store_against(Path(args.store_against), 2_000 if args.quick else args.store_scale)
+        return 0
     if args.store_only:
         store_timing(2_000 if args.quick else args.store_scale)
         return 0
@@ -294,6 +315,111 @@ def store_timing(count: int, batch: int = 50) -> None:
             f"| without linking {wo[0]:.3f} ({wo[1]:.3f}) | linking adds {w[0] - wo[0]:.3f} "
             f"({w[1] - wo[1]:.3f}) | ratio {w[0] / wo[0]:.2f}x (last 10%: {w[1] / wo[1]:.2f}x)"
         )
+
+
+def _store_listings(count: int) -> list:
+    actors = max(24, count // 50)
+    world = actor_world(8, "tune", actors=actors, posters=actors * 10, extract=False, wide=True)
+    return world.listings()[:count]
+
+
+def store_worker(count: int, link: bool, batch: int = 50) -> None:
+    """One side of --store-against: upserts the batch whose start is read from stdin and
+    answers with the CPU seconds it took; an empty line ends it (clusters checksum out)."""
+    import asyncio
+    import hashlib
+    import tempfile
+    from datetime import timedelta
+
+    from crawler.store.sqlite import SqliteStore
+
+    listings = _store_listings(count)
+
+    async def run() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = SqliteStore(Path(tmp) / "bench.db")
+            if not link:
+                store._link_actors = lambda conn, results, cache: None  # type: ignore[method-assign]
+            await store.open()
+            print("ready", flush=True)
+            for line in sys.stdin:
+                if not line.strip():
+                    break
+                chunk = listings[int(line) : int(line) + batch]
+                start = time.process_time()
+                await store.upsert(chunk, max(x.posted_at for x in chunk) + timedelta(hours=1))
+                print(time.process_time() - start, flush=True)
+            digest = hashlib.sha256()
+            for row in store._db.execute(
+                "SELECT id, cluster_id, json_extract(doc, '$.cluster_size') FROM listings ORDER BY id"
+            ):
+                digest.update(repr(row).encode())
+            print(digest.hexdigest()[:16], flush=True)
+            await store.close()
+
+    asyncio.run(run())
+
+
+def store_against(other: Path, count: int, batch: int = 50) -> None:
+    """CPU per listing of the store run: `other`'s code and this tree's, in turn (module
+    docstring)."""
+    here = ROOT
+    sides = {"before": (other, "link"), "after": (here, "link"), "no linking": (here, "nolink")}
+    procs = {}
+    for name, (tree, mode) in sides.items():
+        procs[name] = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--store-worker",
+                mode,
+                "--store-scale",
+                str(count),
+            ],
+            cwd=tree,
+            env={**os.environ, "BENCH_CLUSTERS_TREE": str(tree.resolve())},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    for proc in procs.values():
+        assert proc.stdin and proc.stdout and proc.stdout.readline().strip() == "ready"
+    cpu: dict[str, list[float]] = {name: [] for name in procs}
+    order = list(procs)
+    rng = random.Random(0)
+    for start in range(0, count, batch):
+        rng.shuffle(order)  # nobody always runs first after a pause
+        for name in order:
+            proc = procs[name]
+            assert proc.stdin and proc.stdout
+            proc.stdin.write(f"{start}\n")
+            proc.stdin.flush()
+            cpu[name].append(float(proc.stdout.readline()))
+    digests = {}
+    for name, proc in procs.items():
+        assert proc.stdin and proc.stdout
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        digests[name] = proc.stdout.readline().strip()
+        proc.wait()
+    late = len(cpu["after"]) * 9 // 10
+
+    def ms(name: str, first: int = 0) -> float:
+        return sum(cpu[name][first:]) / (count - first * batch) * 1000
+
+    for name in procs:
+        print(
+            f"store against {other} ({count:,} listings, batches of {batch}, in turn): "
+            f"{name}: CPU {ms(name):.3f} ms/listing ({ms(name, late):.3f} for the last 10%)"
+        )
+    base, base_late = ms("no linking"), ms("no linking", late)
+    print(
+        f"        linking adds: before {ms('before') - base:.3f} ({ms('before', late) - base_late:.3f}) "
+        f"| after {ms('after') - base:.3f} ({ms('after', late) - base_late:.3f}) | after/before "
+        f"CPU with linking {ms('after') / ms('before'):.3f} (last 10%: "
+        f"{ms('after', late) / ms('before', late):.3f}) | same clusters: "
+        f"{digests['before'] == digests['after']}"
+    )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ from crawler.cluster.records import (
 )
 from crawler.cluster.signature import band_keys, jaccard_many, jaccard_matrix, signature
 from crawler.cluster.summary import ClusterSummary, summarize
-from crawler.cluster.text import SHINGLE_WORDS, prepare_text, sentence_key, shingles
+from crawler.cluster.text import SHINGLE_WORDS, prepare_text, shingles
 
 # Thresholds, each chosen by measurement on the tuning world (docs/clusters.md).
 TEXT_THRESHOLD = 0.6
@@ -114,7 +114,7 @@ class ActorClusterer:
         """The shingles of a listing's own text: its platform's boilerplate left out (after
         counting its sentences in the boilerplate table, unless `observe` is False)."""
         prepared = self.prepare(listing.title, listing.body, listing.location)
-        keys = [sentence_key(s) for s in prepared.sentences]
+        keys = list(prepared.keys)
         if observe:
             self.boilerplate.observe(listing.platform, keys)
         skip = self.boilerplate.boilerplate(listing.platform, keys)
@@ -149,12 +149,10 @@ class ActorClusterer:
                     found.append(rec)
             sims = jaccard_many(sig, [rec.signature for rec in found if rec.signature])
             for rec, sim in zip(found, sims, strict=True):
+                if sim < self.text_threshold:
+                    continue  # most candidates: their cluster is not asked for
                 cluster = index.cluster_of(rec.id)
-                if (
-                    sim >= self.text_threshold
-                    and cluster is not None
-                    and (cluster not in best or sim > best[cluster][0])
-                ):
+                if cluster is not None and (cluster not in best or sim > best[cluster][0]):
                     best[cluster] = (sim, rec.id)
             links += [
                 Link(listing.id, other, "text", at, similarity=sim) for sim, other in best.values()

@@ -20,6 +20,7 @@ from functools import cache
 
 import numpy as np
 from datasketch import MinHash
+from datasketch.minhash import _fmix
 
 # 128 permutations: the standard error of a Jaccard estimate is sqrt(s(1-s)/128) <= 0.044,
 # small next to the gap between linked and unlinked pairs (docs/clusters.md).
@@ -35,7 +36,24 @@ def _permutations() -> np.ndarray:
 
 
 def signature(shingles: set[str]) -> bytes:
-    """The MinHash of a set of shingles, as NUM_PERM little-endian uint32 values."""
+    """The MinHash of a set of shingles, as NUM_PERM little-endian uint32 values.
+
+    `datasketch.MinHash(scheme="affine32").update_batch` step for step (SHA-1's first four
+    bytes as the input hash, its MurmurHash3 pre-mix, the affine permutations, the minimum),
+    without building a MinHash object and hashing through a function call per shingle;
+    tests/cluster compare the two on many texts.
+    """
+    a, b = _permutations()
+    if not shingles:
+        return np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4").tobytes()
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(s.encode("utf-8")).digest()[:4] for s in shingles])
+    hv = _fmix(np.frombuffer(digests, dtype="<u4").astype(np.uint32).reshape(-1, 1), 32)
+    return (hv * a + b).min(axis=0).astype("<u4").tobytes()
+
+
+def datasketch_signature(shingles: set[str]) -> bytes:
+    """`signature` through datasketch's own MinHash (what the tests compare it with)."""
     mh = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme="affine32")
     mh.update_batch([s.encode("utf-8") for s in sorted(shingles)])
     return mh.hashvalues.astype("<u4").tobytes()

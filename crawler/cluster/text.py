@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crawler.extract.normalise import clean
 
@@ -40,6 +40,7 @@ _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _SENTENCE_END = re.compile(r"\n+|(?<=[.!?…])\s+|\s[|•·]\s")
 # Tokens: words (letters, digits, class tokens) and single emoji / pictographs.
 _EMOJI = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff]")
+_CLASS_TOKENS = ("{URL}", "{EMAIL}", "{HANDLE}", "{PRICE}", "{PHONE}", "{NUM}", "{CITY}")
 _TOKEN = re.compile(r"\{[A-Z]+\}|[^\W_]+(?:['’][^\W_]+)*|[\u2600-\u27bf\U0001f000-\U0001faff]")
 
 
@@ -48,12 +49,17 @@ class PreparedText:
     """A listing's text as linking sees it: sentences of normalised tokens."""
 
     sentences: tuple[tuple[str, ...], ...]
+    # Each sentence's `sentence_key`, computed once (linking asks for them three times).
+    keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", tuple(sentence_key(s) for s in self.sentences))
 
     def tokens(self, skip: frozenset[str] = frozenset()) -> list[str]:
         """Every token, in order, leaving out the sentences whose key is in `skip`."""
         out: list[str] = []
-        for sentence in self.sentences:
-            if sentence and sentence_key(sentence) not in skip:
+        for sentence, key in zip(self.sentences, self.keys, strict=True):
+            if sentence and key not in skip:
                 out.extend(sentence)
         return out
 
@@ -61,20 +67,24 @@ class PreparedText:
 def normalise(text: str, city: str | None = None) -> str:
     """Lower-case NFKC text with rotating parts replaced by class tokens (module docstring)."""
     text = unicodedata.normalize("NFKC", clean(text or ""))
-    text = _URL.sub(" {URL} ", _EMAIL.sub(" {EMAIL} ", text))
-    text = _HANDLE.sub(" {HANDLE} ", text)
+    # A pattern that needs a character the text lacks is not run (the same text back, faster).
+    if "@" in text:
+        text = _EMAIL.sub(" {EMAIL} ", text)
+    text = _URL.sub(" {URL} ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" {HANDLE} ", text)
     text = _PRICE.sub(" {PRICE} ", text)
     text = _PHONE.sub(" {PHONE} ", text)
     text = _NUMBER.sub(" {NUM} ", text)
     text = text.lower()
     if city:
         name = city.split(",")[0].strip().lower()
-        if len(name) >= 3:
+        if len(name) >= 3 and name in text:
             text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " {city} ", text)
     # Class tokens were lower-cased with the rest; put them back in their own case.
-    return re.sub(
-        r"\{(url|email|handle|price|phone|num|city)\}", lambda m: m.group(0).upper(), text
-    )
+    for token in _CLASS_TOKENS:
+        text = text.replace(token.lower(), token)
+    return text
 
 
 def prepare_text(title: str, body: str, city: str | None = None) -> PreparedText:

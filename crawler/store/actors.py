@@ -38,7 +38,7 @@ from crawler.cluster.documents import (
 )
 from crawler.cluster.signature import band_keys, signature
 from crawler.cluster.summary import ClusterSummary
-from crawler.cluster.text import prepare_text, sentence_key
+from crawler.cluster.text import prepare_text
 from crawler.models import ClusterQuery, Listing, SearchQuery
 
 Fetch = Callable[[list[str]], Awaitable[dict[str, Document | None]]]
@@ -83,8 +83,8 @@ class ActorLinker:
         for x in listings:
             keys.append(f"rec:{x.id}")
             keys += [f"ident:{k}:{v}" for k, v in x.identifiers]
-            sentences = self.clusterer.prepare(x.title, x.body, x.location).sentences
-            keys += DocumentBoilerplate.keys_for(x.platform, [sentence_key(s) for s in sentences])
+            prepared = self.clusterer.prepare(x.title, x.body, x.location)
+            keys += DocumentBoilerplate.keys_for(x.platform, prepared.keys)
         return list(dict.fromkeys(keys))
 
     def link_sync(self, listings: Sequence[Listing]) -> LinkOutcome:

@@ -54,12 +54,13 @@ Settings: the path comes from STORE_URL / CRAWLER_DATA_DIR through `open_store()
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import re
 import sqlite3
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -203,6 +204,8 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
 }
 _BAND = "band:"  # the documents of DocumentBands, kept here as cluster_bands rows
+# json.dumps(doc, separators=(",", ":")) without building an encoder for every document.
+_DOC_JSON = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 _DATETIME_JSON = TypeAdapter(datetime)
 _COLUMN_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -221,29 +224,92 @@ _FENCE_WRITE = "INSERT OR REPLACE INTO store_fences (platform, token) VALUES (?,
 
 class SqliteBands:
     """The band keys of actor linking (crawler.cluster.documents.BandIndex) as rows of
-    ``cluster_bands``, written at once inside the store's write transaction: a listing adds
-    a row per key (while the key holds fewer than BAND_KEY_CAP), and candidates are ranked
-    by one query, as DocumentBands ranks them (most keys shared, then seq)."""
+    ``cluster_bands``, inside the store's write transaction: a listing adds a row per key
+    (while the key holds fewer than BAND_KEY_CAP), and candidates are ranked by one query,
+    as DocumentBands ranks them (most keys shared, then seq).
+
+    A batch's rows are kept aside and written at its end (`flush`): the row counts of all
+    its keys read by one query, the rows under the cap inserted in one sorted
+    `executemany` (one listing at a time, each row behind a count of its key's rows, sought
+    the same pages over and over). Until then the batch's later listings find them here:
+    they are newer than every row of the table, so the ranking is the table's best `limit`
+    and the batch's own, merged; a key the batch shares is counted first, to keep its cap.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self._pending: dict[str, list[tuple[str, int]]] = {}  # key -> (listing, seq), this batch
+        self._stored: dict[str, int] = {}  # key -> rows in the table (keys counted this batch)
+
+    def _count(self, band_keys: Iterable[str]) -> None:
+        """Read the table's row count of the keys not counted yet (in one query)."""
+        wanted = sorted(k for k in band_keys if k not in self._stored)
+        if not wanted:
+            return
+        self._stored.update(dict.fromkeys(wanted, 0))
+        self._stored.update(
+            self.conn.execute(
+                """SELECT key, count(*) FROM cluster_bands
+                   WHERE key IN (SELECT value FROM json_each(?1)) GROUP BY key""",
+                (json.dumps(wanted),),
+            )
+        )
+
+    def _kept(self, key: str) -> list[tuple[str, int]]:
+        """The batch's rows of a counted key that stay under the cap (the first ones)."""
+        return self._pending[key][: max(0, BAND_KEY_CAP - self._stored[key])]
 
     def add(self, band_keys: Sequence[str], listing_id: str, seq: int) -> None:
-        self.conn.executemany(
-            """INSERT INTO cluster_bands (key, seq, listing) SELECT ?1, ?2, ?3
-               WHERE (SELECT count(*) FROM cluster_bands WHERE key = ?1) < ?4""",
-            [(k, seq, listing_id, BAND_KEY_CAP) for k in band_keys],
-        )
+        pending = self._pending
+        for key in band_keys:
+            rows = pending.get(key)
+            if rows is None:
+                pending[key] = [(listing_id, seq)]
+            else:
+                rows.append((listing_id, seq))
 
     def candidates(self, band_keys: Sequence[str], limit: int) -> list[str]:
-        rows = self.conn.execute(
-            """SELECT listing FROM cluster_bands WHERE key IN (SELECT value FROM json_each(?1))
-               GROUP BY listing ORDER BY count(*) DESC, min(seq) LIMIT ?2""",
-            (json.dumps(list(band_keys)), limit),
+        ranked = [
+            (-n, seq, listing)
+            for listing, n, seq in self.conn.execute(
+                """SELECT listing, count(*) AS n, seq FROM cluster_bands
+                   WHERE key IN (SELECT value FROM json_each(?1))
+                   GROUP BY seq ORDER BY n DESC, seq LIMIT ?2""",
+                (json.dumps(list(band_keys)), limit),
+            )
+        ]
+        shared = [k for k in band_keys if k in self._pending]
+        if not shared:
+            return [listing for _, _, listing in ranked]
+        self._count(shared)
+        mine: dict[str, list[int]] = {}  # this batch's listings: [-keys shared, seq]
+        for key in shared:
+            for listing, seq in self._kept(key):
+                entry = mine.get(listing)
+                if entry is None:
+                    mine[listing] = [-1, seq]
+                else:
+                    entry[0] -= 1
+        if mine:
+            ranked = heapq.nsmallest(
+                limit, ranked + [(n, seq, listing) for listing, (n, seq) in mine.items()]
+            )
+        return [listing for _, _, listing in ranked]
+
+    def flush(self) -> None:
+        """Write the batch's rows under the cap (sorted: neighbouring rows share pages)."""
+        self._count(self._pending)
+        rows = sorted(
+            (key, seq, listing) for key in self._pending for listing, seq in self._kept(key)
         )
-        return [listing for (listing,) in rows]
+        self.conn.executemany(
+            "INSERT INTO cluster_bands (key, seq, listing) VALUES (?, ?, ?)", rows
+        )
+        self._pending.clear()
+        self._stored.clear()
 
     def forget(self, listing_id: str, band_keys: Sequence[str]) -> None:
+        self.flush()
         self.conn.executemany(
             "DELETE FROM cluster_bands WHERE key = ? AND listing = ?",
             [(k, listing_id) for k in band_keys],
@@ -593,8 +659,10 @@ class SqliteStore(ListingStore):
             docs.loader = self._cluster_loader(conn)
             if docs.size() > CLUSTER_CACHE_DOCS:
                 docs.trim(CLUSTER_CACHE_DOCS * 3 // 4)
-        linker = ActorLinker(self._cluster_loader(conn), docs, SqliteBands(conn))
+        bands = SqliteBands(conn)
+        linker = ActorLinker(self._cluster_loader(conn), docs, bands)
         outcome = linker.link_sync([r.listing for r in results])
+        bands.flush()
         self._write_cluster_documents(conn, outcome.documents)
         conn.executemany(
             "UPDATE listings SET doc = json_set(doc, '$.cluster_size', ?1) WHERE id = ?2",
@@ -661,7 +729,7 @@ class SqliteStore(ListingStore):
         conn.executemany(
             """INSERT INTO cluster_docs (key, doc) VALUES (?, ?)
                ON CONFLICT (key) DO UPDATE SET doc = excluded.doc""",
-            [(k, json.dumps(d, separators=(",", ":"))) for k, d in writes.items() if d is not None],
+            [(k, _DOC_JSON(d)) for k, d in writes.items() if d is not None],
         )
         conn.executemany(
             "DELETE FROM cluster_docs WHERE key = ?", [(k,) for k, d in writes.items() if d is None]

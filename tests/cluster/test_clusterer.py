@@ -203,3 +203,20 @@ def test_adding_a_known_listing_again_changes_nothing():
     assert again.links == [] and again.merges == [] and not again.created
     assert partition(clusterer, [x.id for x in listings]) == before
     assert clusterer.index.identifier_count(("phone", phone(81))) == 6
+
+
+def test_signatures_are_datasketchs_so_stored_ones_still_match() -> None:
+    """`signature` computes datasketch's MinHash (affine32) itself, faster: a store written
+    by an earlier program keeps its signatures, so a new listing must get exactly the
+    values datasketch gives (any other would never match the stored ones)."""
+    from crawler.cluster.signature import datasketch_signature
+    from crawler.demo.actors import actor_world
+
+    rng = random.Random(5)
+    sets = [
+        shingles(prepare_text(x.title, x.body, x.location).tokens())
+        for x in actor_world(seed=4, split="heldout", actors=6, posters=40).listings()
+    ]
+    sets += [set(), {"één ünïcode 🔥 text"}, {str(rng.random()) for _ in range(700)}]
+    assert all(signature(s) == datasketch_signature(s) for s in sets)
+    assert len({signature(s) for s in sets}) > len(sets) // 2

@@ -281,3 +281,33 @@ async def test_band_rows_link_as_the_memory_index(store: SqliteStore, monkeypatc
     # Read as the document the other store keeps: the first 3 listings, by seq.
     doc = (await store.cluster_documents([full]))[full]
     assert len(doc["ids"]) == 3 and doc["ids"] == sorted(doc["ids"], key=lambda m: m[1])
+
+
+async def test_a_batchs_band_rows_rank_with_the_stored_ones(
+    store: SqliteStore, monkeypatch
+) -> None:
+    """A batch's band rows are written at its end (SqliteBands.flush); until then its later
+    listings find its earlier ones among the stored rows, ranked together, under the same
+    cap: with few candidates kept (2) and a small cap (3), batches of 7 link exactly as the
+    in-memory index."""
+    import crawler.cluster.clusterer
+    import crawler.cluster.index
+    import crawler.store.sqlite
+    from crawler.cluster import ActorClusterer, ClusterListing, MemoryClusterIndex
+    from crawler.demo.actors import actor_world
+
+    for module in (crawler.cluster.index, crawler.store.sqlite):
+        monkeypatch.setattr(module, "BAND_KEY_CAP", 3)
+    monkeypatch.setattr(crawler.cluster.clusterer, "CANDIDATE_LIMIT", 2)
+    listings = actor_world(seed=3, split="tune", actors=6, posters=40).listings()
+    memory = ActorClusterer(MemoryClusterIndex())
+    memory.add_all([ClusterListing.from_listing(x) for x in listings])
+    for start in range(0, len(listings), 7):
+        await store.upsert(listings[start : start + 7], T0)
+    expected = [memory.index.cluster_of(x.id) for x in listings]
+    assert await clusters(store, *listings) == expected
+    assert len(set(expected)) < len(listings) - 10  # the world does link
+    per_key = store._db.execute(
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM cluster_bands GROUP BY key)"
+    )
+    assert per_key.fetchone()[0] == 3
