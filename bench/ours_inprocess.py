@@ -11,7 +11,7 @@ as for `crawler crawl` (module, environment, `-s`).
 Prints one line `pages=N seconds=S cpu=C rss_mb=M` (pages: responses received over all the
 crawls; seconds: wall time of the crawls; cpu: this process's user+system CPU seconds while
 crawling, start-up excluded; rss_mb: peak resident memory), and a `crawl ...` line per
-platform. `--profile FILE` writes a cProfile of the crawl (pstats format).
+platform. `--profile FILE` writes a cProfile of the crawl (pstats format, in CPU seconds).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def main() -> None:
     if args.profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU time: robust under load
     cpu0, t0 = cpu_seconds(), time.perf_counter()
     if profiler is not None:
         profiler.enable()
