@@ -128,7 +128,11 @@ def _fast_texts(sel: Page, spec: FieldSelector, pseudo: bool) -> list[str] | Non
 
 def jsonld_objects(sel: Page) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+    query = '//script[@type="application/ld+json"]/text()'
+    root = _html_root(sel)
+    compiled = _compiled(query) if root is not None else None
+    scripts = compiled(root) if compiled is not None else sel.xpath(query).getall()
+    for raw in scripts:
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):
