@@ -4,16 +4,27 @@ Both crawl the same >= 5,000-page demo world, served from this process, in one i
 Prints pages/s of each, the ratio (ours / bare) and the peak RSS of the crawl processes.
 
     .venv/bin/python bench/bench_crawl.py [--size 1700]
+    .venv/bin/python bench/bench_crawl.py --one-core [--rounds 2] [--profile ours.pstats]
 
 Ours runs the way production does: one `crawler crawl` process per platform. The figure
 `ours (one process per platform, concurrently)` uses both cores like the scheduler would;
 `ours (sequential)` runs the platforms one after another, each in its own process.
+
+`--one-core`: the bare spider and ours each run in ONE process pinned to the same single
+core (the last one), the demo world (this process) pinned to another; ours crawls all
+three platforms in that one process (bench/ours_inprocess.py: several crawls in one
+CrawlerProcess, as a worker runs them). Prints, per round and in total, pages/s of each
+and their ratio, and the CPU seconds per 1,000 pages of each (the process's own CPU time
+while crawling: robust under load, where wall time is not) and their ratio, peak RSS, and
+the request kinds served. `--profile FILE` has ours write a cProfile of its (last) round.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -44,6 +55,14 @@ def watch(procs: list[subprocess.Popen]) -> tuple[float, int]:
     return time.perf_counter() - t0, peak
 
 
+def bench_env(world, data_dir: Path) -> dict[str, str]:
+    """crawl_env with an evidence signing key of the run's own: evidence capture stays on,
+    as in production, and `crawler crawl` refuses to start without a key."""
+    env = crawl_env(world, data_dir)
+    env.setdefault("EVIDENCE_SIGNING_KEY", base64.b64encode(os.urandom(32)).decode())
+    return env
+
+
 def pages_served(world) -> int:
     return sum(
         c["list"] + c["detail"] + c["other"] + c["api"] for c in world.request_counts().values()
@@ -58,12 +77,102 @@ def kinds(world) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(total.items()))
 
 
+def parse_report(output: str) -> dict[str, float]:
+    """The `pages=N seconds=S cpu=C rss_mb=M` line of bare_spider.py / ours_inprocess.py."""
+    for line in reversed(output.splitlines()):
+        if line.startswith("pages="):
+            return {k: float(v) for k, v in (part.split("=", 1) for part in line.split())}
+    raise SystemExit(f"no report line in:\n{output}")
+
+
+def pinned(core: int):  # noqa: ANN201
+    return lambda: os.sched_setaffinity(0, {core})
+
+
+def run_pinned(command: list[str], core: int, env: dict[str, str] | None = None) -> dict:
+    proc = subprocess.run(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=pinned(core),
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{command[1]} failed with exit code {proc.returncode}")
+    return parse_report(proc.stdout)
+
+
+def one_core(args: argparse.Namespace) -> None:
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        raise SystemExit("--one-core needs two cores: one for the crawl, one for the demo world")
+    crawl_core, world_core = cores[-1], cores[0]
+    # The demo world's thread is started after this, so it inherits the world's core.
+    os.sched_setaffinity(0, {world_core})
+    rows: list[tuple[str, dict, str]] = []
+    with (
+        running_world(seed=7, size=args.size, platforms=PLATFORMS) as world,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        for r in range(args.rounds):
+            world.reset_request_counts()
+            bare = run_pinned(
+                [sys.executable, str(BENCH_DIR / "bare_spider.py"), *world.urls.values()],
+                crawl_core,
+            )
+            bare["served"] = pages_served(world)
+            rows.append(("bare", bare, kinds(world)))
+
+            world.reset_request_counts()
+            env = bench_env(world, Path(tmp) / f"ours{r}")
+            extra = ["--profile", args.profile] if args.profile and r == args.rounds - 1 else []
+            ours = run_pinned(
+                [sys.executable, str(BENCH_DIR / "ours_inprocess.py"), *extra, *PLATFORMS],
+                crawl_core,
+                env,
+            )
+            ours["served"] = pages_served(world)
+            rows.append(("ours", ours, kinds(world)))
+
+    print(f"one core: crawls pinned to core {crawl_core}, demo world to core {world_core}")
+    for name, row, _ in rows:
+        print(
+            f"{name:5s} {row['served']:.0f} pages served ({row['pages']:.0f} responses) in "
+            f"{row['seconds']:.1f} s = {row['served'] / row['seconds']:.0f} pages/s, "
+            f"CPU {1000 * row['cpu'] / row['served']:.2f} s per 1,000 pages, "
+            f"peak RSS {row['rss_mb']:.0f} MiB"
+        )
+    total = {
+        name: {
+            k: sum(row[k] for n, row, _ in rows if n == name) for k in ("served", "seconds", "cpu")
+        }
+        for name in ("bare", "ours")
+    }
+    print(f"requests served to bare: {next(k for n, _, k in rows if n == 'bare')}")
+    print(f"requests served to ours: {next(k for n, _, k in rows if n == 'ours')}")
+    b, o = total["bare"], total["ours"]
+    rate = (o["served"] / o["seconds"]) / (b["served"] / b["seconds"])
+    cpu = (b["cpu"] / b["served"]) / (o["cpu"] / o["served"])
+    print(f"ratio ours/bare, pages/s on one core:  {rate:.2f}   (target >= 1.0)")
+    print(f"ratio bare/ours, CPU per page:         {cpu:.2f}   (the same under load)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--size", type=int, default=1700, help="listings per platform (3 platforms)"
     )
+    parser.add_argument(
+        "--one-core", action="store_true", help="both crawls in one process on one core"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="--one-core: rounds of each")
+    parser.add_argument("--profile", help="--one-core: ours writes a cProfile here (pstats)")
     args = parser.parse_args()
+    if args.one_core:
+        one_core(args)
+        return
     with (
         running_world(seed=7, size=args.size, platforms=PLATFORMS) as world,
         tempfile.TemporaryDirectory() as tmp,
@@ -82,7 +191,7 @@ def main() -> None:
         # Ours, sequential: one process per platform, one after the other.
         world.reset_request_counts()
         seq_s, seq_rss = 0.0, 0
-        env = crawl_env(world, Path(tmp) / "seq")
+        env = bench_env(world, Path(tmp) / "seq")
         for name in PLATFORMS:
             s, rss = watch(
                 [
@@ -100,7 +209,7 @@ def main() -> None:
 
         # Ours, concurrent: the three platform processes at once.
         world.reset_request_counts()
-        env = crawl_env(world, Path(tmp) / "par")
+        env = bench_env(world, Path(tmp) / "par")
         procs = [
             subprocess.Popen(
                 crawl_command(name), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

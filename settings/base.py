@@ -32,10 +32,13 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
-# Scrapy creates CONCURRENT_ITEMS tasks per callback output; 16 is faster than 100 for
-# the one-item-per-page callbacks of ListingSpider (measured here: about 225 against 172
-# pages/s for a bare spider on 2 cores).
-CONCURRENT_ITEMS = 16
+# Scrapy starts CONCURRENT_ITEMS worker tasks (and a queue) for every response, however
+# few things its callback yields. ListingSpider's HTML callbacks yield one item (a detail
+# page) or only requests (a list page), so one worker does the same work for less CPU
+# (docs/crawl-speed.md); items still go through the pipelines concurrently, one response
+# each. An API page yields many listings: its crawl gets at least 16
+# (crawler.crawl.settings.API_CONCURRENT_ITEMS).
+CONCURRENT_ITEMS = 1
 DOWNLOAD_DELAY = 0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
@@ -64,6 +67,20 @@ DOWNLOADER_MIDDLEWARES = {
     # filled from the platform's stored session and saved back after a login.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.auth.jar.SessionCookiesMiddleware": 700,
+    # Scrapy components a crawl does not use, off so that no request or response pays for
+    # them (docs/crawl-speed.md): Scrapy's offsite filter (the spider has no
+    # allowed_domains: it lets everything through; ScopeMiddleware above is the one that
+    # refuses) and HTTP basic auth (no spider sets http_user; members-only platforms log
+    # in through crawler.auth).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+}
+SPIDER_MIDDLEWARES = {
+    # Pagination depth is bounded by the spider (limits.max_depth) and DEPTH_LIMIT is 0
+    # for every crawl (crawler.crawl.settings): Scrapy's depth counter only fed a stat no
+    # one reads. Its meta-copy detector is a developer warning about spider code.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 # crawler.crawl.politeness: the longest Retry-After waited for (a longer one pauses the
 # platform for the run; profiles set politeness.retry_after_max), and backoff without one.

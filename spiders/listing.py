@@ -165,6 +165,7 @@ class ListingSpider(scrapy.Spider):
         self._report: Reporter | None = None
         self._item_xpath = css2xpath(profile.list_page.item) if profile.list_page else ""
         self.auth: LoginFlow | None = None  # members-only platforms (crawler.auth.login)
+        self._url_limit: int | None = None  # URLLENGTH_LIMIT, read once (settings are frozen)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
@@ -224,7 +225,9 @@ class ListingSpider(scrapy.Spider):
         if is_media_url(url):
             self._inc("media/blocked")
             return None
-        if len(url) > self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
+        if self._url_limit is None:
+            self._url_limit = self.crawler.settings.getint("URLLENGTH_LIMIT", 2083)
+        if len(url) > self._url_limit:
             self._inc("scope/refused")
             self._inc("scope/refused/too_long")
             return None

@@ -36,8 +36,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
@@ -193,8 +194,13 @@ class PlatformScope:
         scheme = parts.scheme.lower()
         if scheme not in SCHEMES:
             return "scheme"
-        if any(ch in _BAD_AUTHORITY or ord(ch) < 0x21 or ord(ch) > 0x7E for ch in parts.netloc):
-            return "userinfo" if "@" in parts.netloc else "malformed"
+        # Every URL of a crawl has one of a few authorities: the verdict on one is kept.
+        return _authority_refusal(self, scheme, parts.netloc)
+
+    def _authority_refusal(self, scheme: str, netloc: str) -> str | None:
+        if any(ch in _BAD_AUTHORITY or ord(ch) < 0x21 or ord(ch) > 0x7E for ch in netloc):
+            return "userinfo" if "@" in netloc else "malformed"
+        parts = SplitResult(scheme, netloc, "", "", "")
         try:
             host = (parts.hostname or "").lower()
             port = parts.port
@@ -217,6 +223,11 @@ class PlatformScope:
         if effective in (80, 443) and any(host.endswith(d) for d in self.domains):
             return None
         return "host"
+
+
+# (scope, scheme, authority) -> refusal: a pure function of its arguments, bounded (a
+# hostile page can link to any number of authorities; each costs one entry at most).
+_authority_refusal = lru_cache(maxsize=4096)(PlatformScope._authority_refusal)
 
 
 class ScopeMiddleware:

@@ -18,6 +18,10 @@ from crawler.evidence.removed import removed_after_misses
 from crawler.profiles import PlatformProfile
 from crawler.tor import tor_strict
 
+# Items of one API page go through the pipelines this many at a time at least, so that the
+# store stage batches them (settings/base.py CONCURRENT_ITEMS is 1: one item per HTML page).
+API_CONCURRENT_ITEMS = 16
+
 
 def profile_settings(profile: PlatformProfile, settings: Any) -> dict[str, Any]:
     """Scrapy settings for crawling this platform, given the crawl's own `settings`."""
@@ -40,6 +44,8 @@ def profile_settings(profile: PlatformProfile, settings: Any) -> dict[str, Any]:
     }
     if lim.max_listings:
         out["CLOSESPIDER_ITEMCOUNT"] = lim.max_listings
+    if profile.api is not None:
+        out["CONCURRENT_ITEMS"] = max(API_CONCURRENT_ITEMS, settings.getint("CONCURRENT_ITEMS", 1))
     if pol.user_agent:
         out["USER_AGENT"] = pol.user_agent
     strict = tor_strict(profile, settings)

@@ -30,6 +30,13 @@ WITHHELD = "[withheld]"
 
 
 def _names(names: Iterable[str]) -> frozenset[str]:
+    if isinstance(names, tuple | frozenset):  # a profile's (hashable): lowered once
+        return _lowered(names)
+    return frozenset(n.lower() for n in names)
+
+
+@lru_cache(maxsize=64)
+def _lowered(names: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
     return frozenset(n.lower() for n in names)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from parsel import Selector
+from scrapy.http import HtmlResponse
 
 from crawler.crawl.fields import dotted, jsonld_objects, read_field
 from crawler.profiles import FieldSelector
@@ -43,12 +44,26 @@ CASES = [
     ("json-ld object is not text", {"jsonld": "offers"}, None),
     ("constant", {"const": "rooms"}, "rooms"),
     ("missing element", {"css": "h2::text"}, None),
+    ("exslt regex", {"xpath": "//a[re:test(@href, 'page=\\d')]/@href"}, "/list?page=2"),
 ]
 
 
 @pytest.mark.parametrize(("what", "spec", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_read_field_case_table(what, spec, expected):
     assert read_field(PAGE, FieldSelector(**spec)) == expected
+
+
+@pytest.mark.parametrize(("what", "spec", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_a_scrapy_response_and_a_list_entry_read_the_same(what, spec, expected):
+    # The spider reads detail fields from a Scrapy response and list fields from an entry
+    # (a Selector within the page); an XML selector takes parsel's own path.
+    html = PAGE.get()
+    response = HtmlResponse("http://127.0.0.1/ad/1", body=html.encode(), encoding="utf-8")
+    assert read_field(response, FieldSelector(**spec)) == expected
+    entry = Selector(text=f"<ul><li>{html}</li></ul>").xpath("//li")[0]
+    assert read_field(entry, FieldSelector(**spec)) == expected
+    if "jsonld" not in spec:
+        assert read_field(Selector(text=html, type="xml"), FieldSelector(**spec)) == expected
 
 
 def test_broken_and_hostile_json_ld_is_skipped():

@@ -115,8 +115,9 @@ def test_hostile_list_pages_cost_bounded_work(hostile_run):
     assert served["list_self"] <= 2  # once as a list page, once as the "detail" of its links
     # Endless pagination repeating its entries ends at the second page.
     assert served["list_endless"] == 2
-    # Endless pagination with new entries ends at limits.max_depth (30 in the profile).
-    assert served["list_fresh"] == 30
+    # Endless pagination with new entries ends at limits.max_depth (30 in the profile); a
+    # page asked again after a timeout under load (retry/count) is the same page.
+    assert 30 <= served["list_fresh"] <= 30 + retries, (served["list_fresh"], retries)
     assert stats["listing/max_depth_reached"] == 1
     # One ordinary listing linked 50 times on a list page is fetched once.
     ordinary = len(hostile_run.setup.platform.ordinary)
