@@ -16,7 +16,9 @@ three platforms in that one process (bench/ours_inprocess.py: several crawls in 
 CrawlerProcess, as a worker runs them). Prints, per round and in total, pages/s of each
 and their ratio, and the CPU seconds per 1,000 pages of each (the process's own CPU time
 while crawling: robust under load, where wall time is not) and their ratio, peak RSS, and
-the request kinds served. `--profile FILE` has ours write a cProfile of its (last) round.
+the request kinds served. `--profile FILE` has ours write a cProfile of its (last) round. `--worker` adds a third
+contender on the same core: the three platforms queued in Redis for one `crawler worker`
+(three runs at once), timed from queueing to the last job's end (issue #17's worker mode).
 """
 
 from __future__ import annotations
@@ -104,6 +106,67 @@ def run_pinned(command: list[str], core: int, env: dict[str, str] | None = None)
     return parse_report(proc.stdout)
 
 
+def run_worker(env: dict[str, str], core: int, world_core: int, logs: Path) -> dict:
+    """The three platforms queued for one `crawler worker` (three runs at once) pinned to
+    `core`: wall time from queueing to the last job recorded, the worker's CPU meanwhile."""
+    import asyncio
+
+    from crawler.config import crawler_settings
+    from crawler.profiles import load_profiles
+    from crawler.store import open_store
+    from crawler.testing.redis import RedisServer
+    from crawler.worker.config import QueueConfig
+    from crawler.worker.queue import connect, enqueue
+
+    with RedisServer() as redis:
+        assert redis.proc is not None
+        psutil.Process(redis.proc.pid).cpu_affinity([world_core])
+        env = {**env, "QUEUE_URL": redis.url}
+        log = logs / "worker.log"
+        with open(log, "wb") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "crawler", "worker", "--max-jobs", str(len(PLATFORMS))],
+                env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=pinned(core),
+            )  # fmt: skip
+        handle = psutil.Process(worker.pid)
+        try:
+            while "worker: started" not in log.read_text(errors="replace"):
+                if worker.poll() is not None:
+                    raise SystemExit(f"crawler worker exited: {log.read_text()[-2000:]}")
+                time.sleep(0.1)
+            settings = crawler_settings(env)
+
+            async def queue_all() -> None:
+                config = QueueConfig.from_settings(settings)
+                profiles = load_profiles(settings=settings)
+                pool = await connect(config)
+                for name in PLATFORMS:
+                    await enqueue(pool, config, profiles[name])
+                await pool.aclose()
+
+            async def finished() -> int:
+                done = 0
+                async with open_store(settings) as store:
+                    for name in PLATFORMS:
+                        jobs = await store.jobs(name, limit=5)
+                        done += any(job.status != "running" for job in jobs)
+                return done
+
+            cpu0 = sum(handle.cpu_times()[:2])
+            t0 = time.perf_counter()
+            asyncio.run(queue_all())
+            peak = 0
+            while asyncio.run(finished()) < len(PLATFORMS):
+                peak = max(peak, handle.memory_info().rss)
+                time.sleep(0.2)
+            seconds = time.perf_counter() - t0
+            cpu = sum(handle.cpu_times()[:2]) - cpu0
+        finally:
+            worker.terminate()
+            worker.wait(120)
+    return {"pages": 0, "seconds": seconds, "cpu": cpu, "rss_mb": peak / 2**20}
+
+
 def one_core(args: argparse.Namespace) -> None:
     cores = sorted(os.sched_getaffinity(0))
     if len(cores) < 2:
@@ -136,6 +199,15 @@ def one_core(args: argparse.Namespace) -> None:
             ours["served"] = pages_served(world)
             rows.append(("ours", ours, kinds(world)))
 
+            if args.worker:
+                world.reset_request_counts()
+                logs = Path(tmp) / f"worker{r}"
+                logs.mkdir()
+                env = bench_env(world, logs / "data")
+                worker = run_worker(env, crawl_core, world_core, logs)
+                worker["served"] = worker["pages"] = pages_served(world)
+                rows.append(("worker", worker, kinds(world)))
+
     print(f"one core: crawls pinned to core {crawl_core}, demo world to core {world_core}")
     for name, row, _ in rows:
         print(
@@ -144,11 +216,12 @@ def one_core(args: argparse.Namespace) -> None:
             f"CPU {1000 * row['cpu'] / row['served']:.2f} s per 1,000 pages, "
             f"peak RSS {row['rss_mb']:.0f} MiB"
         )
+    names = ("bare", "ours", "worker") if args.worker else ("bare", "ours")
     total = {
         name: {
             k: sum(row[k] for n, row, _ in rows if n == name) for k in ("served", "seconds", "cpu")
         }
-        for name in ("bare", "ours")
+        for name in names
     }
     print(f"requests served to bare: {next(k for n, _, k in rows if n == 'bare')}")
     print(f"requests served to ours: {next(k for n, _, k in rows if n == 'ours')}")
@@ -157,6 +230,13 @@ def one_core(args: argparse.Namespace) -> None:
     cpu = (b["cpu"] / b["served"]) / (o["cpu"] / o["served"])
     print(f"ratio ours/bare, pages/s on one core:  {rate:.2f}   (target >= 1.0)")
     print(f"ratio bare/ours, CPU per page:         {cpu:.2f}   (the same under load)")
+    if args.worker:
+        w = total["worker"]
+        print(f"requests served to the worker: {next(k for n, _, k in rows if n == 'worker')}")
+        rate = (w["served"] / w["seconds"]) / (b["served"] / b["seconds"])
+        cpu = (b["cpu"] / b["served"]) / (w["cpu"] / w["served"])
+        print(f"ratio worker/bare, pages/s on one core: {rate:.2f}   (target >= 1.0)")
+        print(f"ratio bare/worker, CPU per page:        {cpu:.2f}")
 
 
 def main() -> None:
@@ -169,6 +249,11 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=1, help="--one-core: rounds of each")
     parser.add_argument("--profile", help="--one-core: ours writes a cProfile here (pstats)")
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="--one-core: also the same crawls queued for one `crawler worker` (Redis) on that core",
+    )
     args = parser.parse_args()
     if args.one_core:
         one_core(args)
