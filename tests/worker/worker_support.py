@@ -87,14 +87,20 @@ def stored_jobs(env: Mapping[str, str], platform: str) -> list[CrawlJob]:
 
 
 def wait_for(
-    condition: Callable[[], Any], timeout: float, what: str, logs: Callable[[], str]
+    condition: Callable[[], Any],
+    timeout: float,
+    what: str,
+    logs: Callable[[], str],
+    every: float = 0.25,
 ) -> Any:
+    """condition()'s first true value; `every`: seconds between two looks (each look at the
+    store opens a client: on a busy machine a longer pause leaves the CPU to the workers)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
-        time.sleep(0.25)
+        time.sleep(every)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{logs()}")
 
 
