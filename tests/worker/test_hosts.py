@@ -132,7 +132,8 @@ class Cluster:
         return a, b
 
     def deliver_everywhere(self) -> None:
-        """`crawler alerts deliver` on every host: each host's outbox recovered and sent."""
+        """`crawler alerts deliver` on every host: each host's outbox recovered and sent (and
+        its store spool replayed: the command opens the store)."""
         runs = [
             subprocess.Popen(
                 [*host.prefix(), sys.executable, "-m", "crawler", "alerts", "deliver"]
@@ -218,6 +219,9 @@ def _end(job: CrawlJob) -> datetime:
 
 def check_everything(c: Cluster, refusals: bool = False) -> None:
     env = c.env
+    # Each host settles first, as its next run or `crawler alerts deliver` there would: its
+    # outbox recovered and sent, its store spool replayed into Elasticsearch.
+    c.deliver_everywhere()
     truth = c.world.ground_truth()
     for p in PLATFORMS:
         ids = _listings(env, p)
@@ -230,7 +234,6 @@ def check_everything(c: Cluster, refusals: bool = False) -> None:
                 f"while {before.id} (token {before.fence}, {before.status}) ran until "
                 f"{_end(before)}"
             )
-    c.deliver_everywhere()
     expected = _matching(env)
     assert expected, "the demo world should hold listings the rule matches"
     alerts = _stored_alerts(env)
