@@ -43,13 +43,18 @@ def running_world(
     size: int = 60,
     platforms: list[str] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
+    host: str = "127.0.0.1",
 ) -> Iterator[DemoWorldThread]:
     """A started demo world; use the returned runner's advance()/ground_truth() (thread-safe).
 
+    `host`: the address its platforms listen on (their base URLs in env() name it), e.g. a
+    bridge address a test created (crawler.testing.netns).
     `options`: constructor keywords by platform name (DemoWorld), e.g.
     `{"demo-members": {"session_ttl": 2}}`.
     """
-    runner = DemoWorldThread(DemoWorld(seed=seed, size=size, platforms=platforms, options=options))
+    runner = DemoWorldThread(
+        DemoWorld(seed=seed, size=size, platforms=platforms, options=options), host=host
+    )
     runner.start()
     try:
         yield runner

@@ -71,9 +71,9 @@ def find_java_home(es_major: int) -> Path:
     return Path(usable[-1][1])
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -94,8 +94,12 @@ class ElasticsearchServer:
         ready_timeout: float = 180.0,
         roles: dict[str, dict] | None = None,
         users: dict[str, tuple[str, list[str]]] | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.security = security
+        # The HTTP address (transport stays on 127.0.0.1): e.g. a bridge address a test
+        # created (crawler.testing.netns), never one outside what the test made.
+        self.host = host
         self.heap = heap
         self.home = Path(home) if home else default_home()
         self.ready_timeout = ready_timeout
@@ -132,7 +136,7 @@ class ElasticsearchServer:
     # -- public -----------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        return f"http://{self.host}:{self.http_port}"
 
     @property
     def basic_auth(self) -> tuple[str, str] | None:
@@ -276,7 +280,7 @@ class ElasticsearchServer:
             shutil.copytree(self.home / "config", root / "config")
             for sub in ("data", "logs", "tmp"):
                 (root / sub).mkdir()
-            self.http_port = free_port()
+            self.http_port = free_port(self.host)
             self.transport_port = free_port()
             (root / "config" / "elasticsearch.yml").write_text(self._config_yaml())
             if self.user:
@@ -299,6 +303,7 @@ class ElasticsearchServer:
             "node.name: flagwatch-test-node",
             "discovery.type: single-node",
             "network.host: 127.0.0.1",
+            f"http.host: {self.host}",
             f"http.port: {self.http_port}",
             f"transport.port: {self.transport_port}",
             f"path.data: {self.root / 'data'}",

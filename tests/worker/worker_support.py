@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,18 @@ class Workers:
         self.logs = logs
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        prefix: Sequence[str] = (),
+    ) -> subprocess.Popen[bytes]:
+        """A worker process (`prefix`: a wrapper such as crawler.testing.netns's
+        `ip netns exec NAME`, which execs the worker: the pid is the worker's own)."""
         n = len(self.procs)
         with open(self.logs / f"worker-{n}.log", "wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "crawler", "worker", "-s", "LOG_LEVEL=INFO", *args],
+                [*prefix, sys.executable, "-m", "crawler", "worker", "-s", "LOG_LEVEL=INFO", *args],
                 env={**self.env, **(env or {})},
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -80,14 +87,20 @@ def stored_jobs(env: Mapping[str, str], platform: str) -> list[CrawlJob]:
 
 
 def wait_for(
-    condition: Callable[[], Any], timeout: float, what: str, logs: Callable[[], str]
+    condition: Callable[[], Any],
+    timeout: float,
+    what: str,
+    logs: Callable[[], str],
+    every: float = 0.25,
 ) -> Any:
+    """condition()'s first true value; `every`: seconds between two looks (each look at the
+    store opens a client: on a busy machine a longer pause leaves the CPU to the workers)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
-        time.sleep(0.25)
+        time.sleep(every)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{logs()}")
 
 
