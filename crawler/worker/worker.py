@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.config import ConfigError
-from crawler.crawl.outcome import EXIT_CONFIG, crawl_exit, crawl_summary
+from crawler.crawl.outcome import EXIT_CONFIG, EXIT_INCOMPLETE, crawl_exit, crawl_summary
 from crawler.worker.config import WorkerConfig
 from crawler.worker.lease import LeaseLost, PlatformLease
 from crawler.worker.queue import JOB_FUNCTION, connect, queues_for
@@ -150,18 +150,24 @@ class CrawlWorker:
         self.done += 1
         summary = crawl_summary(platform, crawler)
         summary["token"] = lease.token
-        logger.info("crawl %s", " ".join(f"{k}={v}" for k, v in summary.items()))
         stats = crawler.stats.get_stats() if crawler.stats else {}
         job = getattr(crawler.spider, "job", None)
-        code = crawl_exit(
-            platform,
-            stats,
-            job,
-            summary["finish_reason"],
-            lambda m: logger.warning("worker: %s", m),
-        )
         if run.lost is not None:
+            # Whatever the crawl recorded, its end is not this run's to claim: another run
+            # holds the platform (and the store refuses this one's late writes).
+            summary["status"] = "lease_lost"
+            code = EXIT_INCOMPLETE
+            logger.info("crawl %s", " ".join(f"{k}={v}" for k, v in summary.items()))
             logger.error("worker: %s: %s; the run was stopped", platform, run.lost)
+        else:
+            logger.info("crawl %s", " ".join(f"{k}={v}" for k, v in summary.items()))
+            code = crawl_exit(
+                platform,
+                stats,
+                job,
+                summary["finish_reason"],
+                lambda m: logger.warning("worker: %s", m),
+            )
         if run.handed_back:
             raise Retry(defer=0)
         return {"exit": code, **summary}
@@ -182,7 +188,11 @@ class CrawlWorker:
         while True:
             await asyncio.sleep(every)
             try:
-                await run.lease.renew()
+                # A link cut without a reset (a pulled cable, a partition) leaves the call
+                # waiting for ever: bound it by what is left of the lease, so that the run
+                # stops once the lease has run out by this process's clock.
+                left = max(0.5, min(run.lease.deadline - time.monotonic(), run.lease.ttl / 3))
+                await asyncio.wait_for(run.lease.renew(), timeout=left)
                 warned = False
                 continue
             except LeaseLost as exc:

@@ -299,15 +299,6 @@ def test_a_redis_restart_under_workers_on_two_hosts(cluster: Cluster, queue_redi
     check_everything(c)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two gaps (the report of issue 17 has both patches): (1) crawler.worker: the lease "
-    "heartbeat awaits Redis without a timeout, so on a cut link (packets dropped, no reset) "
-    "the run never stops (no lease_lost) and goes on with its old token after another host "
-    "took the platform over; (2) with that fixed, the superseded run's writes made while cut "
-    "(its job end, listings) sit in its host's store spool and the Elasticsearch replay "
-    "applies them without the fence check: its job record ends after the newer run started",
-)
 def test_a_host_cut_off_past_its_lease_stops_and_another_host_takes_over(
     cluster: Cluster,
 ) -> None:

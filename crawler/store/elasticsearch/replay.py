@@ -61,6 +61,15 @@ class Spooler:
         # The platform signals pass, run for a `signals` record (set by the store: signals.py
         # needs this spooler, so the two are tied after both exist).
         self.signals_pass: Callable[[str], Awaitable[int]] | None = None
+        # The fences of the store (set by the store): spooled records carry the run's held
+        # token, and the replay drops those a newer run has superseded meanwhile.
+        self.fences: Any = None
+
+    def _fenced(self, record: dict[str, Any]) -> dict[str, Any]:
+        held = self.fences.held if self.fences is not None else None
+        if held is not None:
+            record["fence"] = [held[0], held[1]]
+        return record
 
     # -- spooling ---------------------------------------------------------------------------
     def spool_entries(self, entries: list[Entry]) -> None:
@@ -91,11 +100,13 @@ class Spooler:
             )
             self.memory.remember(listing)
             records.append(
-                {
-                    "op": "upsert",
-                    "seen_at": e.seen_at.isoformat(),
-                    "listing": e.listing.model_dump(mode="json"),
-                }
+                self._fenced(
+                    {
+                        "op": "upsert",
+                        "seen_at": e.seen_at.isoformat(),
+                        "listing": e.listing.model_dump(mode="json"),
+                    }
+                )
             )
         self.spool.append(records)
         self.conn.count("spooled", len(records))
@@ -103,6 +114,7 @@ class Spooler:
     async def spool_or_run(self, record: dict[str, Any], run: Callable[[], Awaitable[Any]]) -> Any:
         """Run a non-listing write (job, alert, touch) or spool it when ES is unreachable."""
         conn = self.conn
+        record = self._fenced(record)
         async with self.lock:
             if not self.spool.pending():
                 try:
@@ -180,9 +192,32 @@ class Spooler:
         conn.back_up()
         return not spool.pending()
 
+    async def _superseded(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Records of runs a newer run took the platform over from are dropped (fencing:
+        crawler/store/elasticsearch/fencing.py), as their writes would have been refused."""
+        newest: dict[str, int] = {}
+        kept = []
+        for rec in records:
+            fence = rec.get("fence")
+            if fence and self.fences is not None:
+                platform, token = fence[0], int(fence[1])
+                if platform not in newest:
+                    newest[platform] = await self.fences.token(platform)
+                if newest[platform] > token:
+                    self.conn.count("fenced_on_replay", 1)
+                    continue
+            kept.append(rec)
+        if len(kept) < len(records):
+            logger.warning(
+                "spool: %d writes of superseded runs dropped (a newer run holds the platform)",
+                len(records) - len(kept),
+            )
+        return kept
+
     async def _replay_records(self, records: list[dict[str, Any]]) -> int:
         """Apply records in order; consecutive upserts go in batches."""
         conn = self.conn
+        records = await self._superseded(records)
         i = 0
         while i < len(records):
             rec = records[i]

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 COUNTERS = (
     "spooled",
     "replayed",
+    "fenced_on_replay",
     "conflicts",
     "blind_misses",
     "retries",
@@ -77,6 +78,7 @@ class ElasticsearchStore(ListingStore):
         self.queries = Queries(self.conn, self.indices, self.memory)
         self.signals = PlatformSignals(self.conn, self.indices, self.spooler)
         self.spooler.signals_pass = self.signals.compute
+        self.spooler.fences = self.fences
         self._opened = False
 
     @classmethod
