@@ -145,8 +145,13 @@ class CrawlWorker:
                 await heartbeat
             self.runs.pop(platform, None)
             if run.lost is None:
+                # A run can end before its heartbeat notices a takeover (the store refused its
+                # writes, so it failed fast): one last look says whose the platform is.
                 with contextlib.suppress(Exception):
+                    await asyncio.wait_for(lease.renew(), timeout=max(0.5, lease.ttl / 3))
                     await lease.release()
+                if not run.lost and await self._taken_over(lease):
+                    run.lost = f"{platform}: the platform lease (token {lease.token}) is gone"
         self.done += 1
         summary = crawl_summary(platform, crawler)
         summary["token"] = lease.token
@@ -171,6 +176,14 @@ class CrawlWorker:
         if run.handed_back:
             raise Retry(defer=0)
         return {"exit": code, **summary}
+
+    async def _taken_over(self, lease: PlatformLease) -> bool:
+        """True when another run holds the platform's lease now (False when unknown)."""
+        try:
+            holder = await asyncio.wait_for(lease.holder(), timeout=max(0.5, lease.ttl / 3))
+        except Exception:  # noqa: BLE001 - Redis unreachable: the store's fence still holds
+            return False
+        return holder is not None and holder != lease.token
 
     def _check(self, profile: Any) -> None:
         """What `crawler crawl` checks before a run: ConfigError (file, field, reason)."""
