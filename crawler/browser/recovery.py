@@ -6,7 +6,7 @@ next request (PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER, on by default). It retrie
 request itself only on TargetClosedError while creating its page; a request whose page
 was already loading fails with a Playwright error ("Target crashed", "Browser has been
 closed", "Connection closed", "net::ERR_..." ...) and would be lost, leaving a hole in the
-crawl. This middleware re-schedules such requests, at most BROWSER_RETRY_TIMES times
+crawl; so would a page whose connection through the proxy (tor's SOCKS port) failed. This middleware re-schedules such requests, at most BROWSER_RETRY_TIMES times
 (default 3), with stats under `browser/retry/`; by then the handler has a new browser.
 
 Enabled by crawler.browser.scrapy_settings() at priority 560 (before Scrapy's
@@ -37,6 +37,11 @@ BROWSER_GONE_MARKERS = (
     "Target closed",
     "net::ERR_ABORTED",
     "net::ERR_CONNECTION_CLOSED",
+    # The proxy (tor's SOCKS port on the browser route) failed to connect: transient, as a
+    # refused TCP connection is, which Scrapy's RetryMiddleware retries on the HTTP route
+    # (seen once in CI: one onion list page lost, the run incomplete).
+    "net::ERR_SOCKS_CONNECTION_FAILED",
+    "net::ERR_PROXY_CONNECTION_FAILED",
 )
 
 
