@@ -146,12 +146,16 @@ class CrawlWorker:
             self.runs.pop(platform, None)
             if run.lost is None:
                 # A run can end before its heartbeat notices a takeover (the store refused its
-                # writes, so it failed fast): one last look says whose the platform is.
-                with contextlib.suppress(Exception):
+                # writes, so it failed fast): one last renewal says whose the platform is.
+                try:
                     await asyncio.wait_for(lease.renew(), timeout=max(0.5, lease.ttl / 3))
-                    await lease.release()
-                if not run.lost and await self._taken_over(lease):
-                    run.lost = f"{platform}: the platform lease (token {lease.token}) is gone"
+                except LeaseLost as exc:
+                    run.lost = str(exc)
+                except Exception:  # noqa: BLE001 - Redis unreachable: the store's fence holds
+                    pass
+                else:
+                    with contextlib.suppress(Exception):
+                        await lease.release()
         self.done += 1
         summary = crawl_summary(platform, crawler)
         summary["token"] = lease.token
@@ -176,14 +180,6 @@ class CrawlWorker:
         if run.handed_back:
             raise Retry(defer=0)
         return {"exit": code, **summary}
-
-    async def _taken_over(self, lease: PlatformLease) -> bool:
-        """True when another run holds the platform's lease now (False when unknown)."""
-        try:
-            holder = await asyncio.wait_for(lease.holder(), timeout=max(0.5, lease.ttl / 3))
-        except Exception:  # noqa: BLE001 - Redis unreachable: the store's fence still holds
-            return False
-        return holder is not None and holder != lease.token
 
     def _check(self, profile: Any) -> None:
         """What `crawler crawl` checks before a run: ConfigError (file, field, reason)."""
@@ -334,6 +330,7 @@ class CrawlWorker:
         from scrapy.utils.misc import load_object
 
         from crawler.extract import extract, normalise_location
+        from crawler.profiles import load_profiles
 
         self._runner.spider_loader.load("listing")
         for name in (
@@ -347,7 +344,8 @@ class CrawlWorker:
                     load_object(path)
         extract("warm up 1 EUR", html=None)
         normalise_location("amsterdam")
-        self._profile("")  # the profiles, read once now
+        self._profiles = load_profiles(settings=self.settings)  # read once now
+        self._profiles_at = time.monotonic()
 
     async def _drain(self) -> None:
         """Let running crawls finish for WORKER_STOP_TIMEOUT, then stop and hand them back."""
