@@ -235,21 +235,69 @@ class Xdotool:
         self.key("ctrl+shift+w")
 
 
-def log_in_as_member(xdo: Xdotool, members: Any, pin_timeout: float = 30.0) -> None:
+def log_in_as_member(
+    xdo: Xdotool, members: Any, pin_timeout: float = 30.0, attempts: int = 3
+) -> None:
     """Type into `crawler login demo-members`'s window as the analyst does: username, Tab,
     password, Tab, the CAPTCHA word read off the page, Enter; then the PIN page's PIN, Enter.
-    `members` is the demo world's members platform (crawler.demo.members)."""
+    `members` is the demo world's members platform (crawler.demo.members).
+
+    The window's title shows as soon as the page's <title> is parsed, while its focus help
+    runs at DOMContentLoaded: on a loaded machine keys typed in between are lost. So each page
+    is typed into once its title has shown for SETTLE seconds, and a page still shown
+    `pin_timeout` seconds after it was typed into is typed into again, as an analyst would
+    (the login page reloaded first, the PIN field's content replaced). Returns once neither
+    page has shown for GONE seconds (the command saved the session and closed the window);
+    XvfbError after `attempts` tries of one page."""
     account = members.account
-    window = xdo.wait_for_window(name="^Members login")[-1]
-    xdo.focus(window)
-    # The window puts the cursor in the username field; Tab moves on as in any browser.
-    xdo.type(account.username)
-    xdo.key("Tab")
-    xdo.type(account.password)
-    xdo.key("Tab")
-    xdo.type(members.captcha_word)
-    xdo.key("Return")
-    window = xdo.wait_for_window(name="^PIN", timeout=pin_timeout)[-1]
-    xdo.focus(window)
-    xdo.type(account.pin or "")
-    xdo.key("Return")
+    pages = (
+        ("^PIN", "pin"),
+        ("^Members login", "login"),
+    )
+    typed: dict[str, tuple[float, int]] = {}  # page -> (when typed, how many times)
+    first_seen: dict[str, float] = {}
+    xdo.wait_for_window(name="^Members login")
+    last_seen = time.monotonic()
+    while True:
+        now = time.monotonic()
+        shown = next(
+            ((kind, w[-1]) for title, kind in pages if (w := xdo.windows(name=title))), None
+        )
+        if shown is None:
+            first_seen.clear()
+            if now - last_seen >= GONE:
+                return
+            time.sleep(0.1)
+            continue
+        kind, window = shown
+        last_seen = now
+        first_seen.setdefault(kind, now)
+        for other in [k for k in first_seen if k != kind]:
+            del first_seen[other]
+        when, times = typed.get(kind, (0.0, 0))
+        if now - first_seen[kind] < SETTLE or (times and now - when < pin_timeout):
+            time.sleep(0.1)
+            continue
+        if times >= attempts:
+            raise XvfbError(f"the {kind} page still shown after {times} tries")
+        xdo.focus(window)
+        if kind == "pin":
+            xdo.key("ctrl+a")  # a retry replaces what an earlier try left in the field
+            xdo.type(account.pin or "")
+            xdo.key("Return")
+        else:
+            if times:  # a fresh page: the focus help puts the cursor in the username again
+                xdo.key("F5")
+                time.sleep(4 * SETTLE)
+            # The window puts the cursor in the username field; Tab moves on as in any browser.
+            xdo.type(account.username)
+            xdo.key("Tab")
+            xdo.type(account.password)
+            xdo.key("Tab")
+            xdo.type(members.captcha_word)
+            xdo.key("Return")
+        typed[kind] = (time.monotonic(), times + 1)
+
+
+SETTLE = 0.5  # seconds a page's title shows before typing into it
+GONE = 5.0  # seconds without either login page before the login counts as done

@@ -101,7 +101,7 @@ class LoginCommand:
                 pytest.fail(f"no {text!r} within {timeout:.0f} s: {self.output[-2000:]}")
             time.sleep(0.05)
 
-    def wait(self, timeout: float = 30.0) -> int:
+    def wait(self, timeout: float = 60.0) -> int:
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
