@@ -9,7 +9,11 @@ bytes. Each manifest names the previous one's sequence, file name and sha256, so
 form an append-only chain: editing, removing or reordering one breaks a signature or a link.
 
 `append` takes an exclusive lock (manifests/.lock, fcntl) around "read the head, write the
-next", so crawl processes sealing at the same moment never fork the chain. The signature
+next", so crawl processes sealing at the same moment never fork the chain. The lock file also
+holds the head's name, a hint written after each append: the next append reads that one
+manifest instead of listing the directory (which grows by two files per run: listing 20,000
+manifests cost about 0.2 s of CPU per run, under the lock), and lists it only when the hint
+does not check out (it names no manifest, or a manifest follows the one it names). The signature
 file is written (and synced) before the manifest itself appears, both by rename: a reader
 never sees a manifest without its signature.
 
@@ -228,6 +232,23 @@ def chain_lock(root: Path) -> Iterator[Path]:
         os.close(fd)  # closing releases the lock
 
 
+def _head(root: Path) -> ManifestFile | None:
+    """The chain's last manifest (called under chain_lock): the one the lock file names when
+    it exists and no manifest of the next sequence does, else the last of the listing."""
+    directory = manifests_dir(root)
+    try:
+        hint = (directory / LOCK_NAME).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        hint = ""
+    m = MANIFEST_NAME.match(hint)
+    if m is not None and (directory / hint).is_file():
+        following = int(m.group(1)) + 1
+        if not any((directory / f"{following:08d}-{kind}.json").exists() for kind in KINDS):
+            return ManifestFile(directory / hint, int(m.group(1)), m.group(2))
+    chain = list_manifests(root)
+    return chain[-1] if chain else None
+
+
 def signing_key(settings: Any) -> Ed25519PrivateKey:
     """The key that signs manifests, or ConfigError naming the settings and keygen."""
     key = keys.load_signing_key(settings)
@@ -276,11 +297,10 @@ def append(
     with contextlib.nullcontext(manifests_dir(root)) if locked else chain_lock(root) as directory:
         if before is not None:
             before()
-        chain = list_manifests(root)
+        head = _head(root)
         previous: dict[str, Any] | None = None
         sequence = 1
-        if chain:
-            head = chain[-1]
+        if head is not None:
             sequence = head.sequence + 1
             previous = {
                 "sequence": head.sequence,
@@ -319,6 +339,8 @@ def append(
             raise ChainError(
                 f"evidence manifest {target} could not be written: {exc.strerror or exc}"
             ) from exc
+        with contextlib.suppress(OSError):  # only a hint: _head lists the directory without it
+            (directory / LOCK_NAME).write_text(name + "\n")
     logger.info("evidence: %s manifest %s sealed (key %s)", kind, target, fp)
     return target
 

@@ -169,3 +169,34 @@ def test_the_demo_creates_a_key_in_its_data_dir_once_and_says_so(tmp_path: Path)
     _ensure_signing_key(settings, console)  # there is one now: nothing said, nothing changed
     assert len(out.getvalue().splitlines()) == 1 and path.read_text() == secret
     chain.require_signing_key(settings)
+
+
+@pytest.mark.parametrize(
+    "hint",
+    [
+        "00000001-run.json\n",  # stale: an append after it did not write its hint
+        "00000009-run.json\n",  # names no manifest
+        "../../etc/passwd\n",  # not a manifest name
+        "",  # empty (a lock file from before the hint)
+        None,  # removed
+    ],
+)
+def test_the_next_manifest_follows_the_real_head_whatever_the_lock_file_says(
+    tmp_path: Path, hint: str | None
+) -> None:
+    root = tmp_path / "evidence"
+    settings = settings_for(root, new_key())
+    for n in range(3):
+        seal_run(settings, write_run(root, "demo-classifieds", f"job-{n}", pages=1).run)
+    lock = root / "manifests" / chain.LOCK_NAME
+    assert lock.read_text() == "00000003-run.json\n"  # the hint the next append reads
+    if hint is None:
+        lock.unlink()
+    else:
+        lock.write_text(hint)
+    fourth = seal_run(settings, write_run(root, "demo-jobs", "job-3", pages=1).run)
+    assert fourth.name == "00000004-run.json"
+    assert json.loads(fourth.read_bytes())["previous"]["file"] == "00000003-run.json"
+    report = verify(root)
+    assert report.ok, report.problems
+    assert report.manifests == 4 and not report.notes
