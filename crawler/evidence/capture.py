@@ -41,7 +41,8 @@ Settings (read once, `CaptureConfig.from_settings`): EVIDENCE_ENABLED (yes/no; a
 misspelt value is an error), EVIDENCE_DIR, EVIDENCE_WARC_MAX_BYTES,
 EVIDENCE_BROWSER_CAPTURE_TIMEOUT. Stats under `evidence/`: records, responses, rendered,
 bytes, skipped/<reason>, browser_lost, late, error, files, cpu_seconds (CPU
-time spent writing records).
+time of the writing thread spent writing records: a thread's, not the process's, since a
+worker runs several crawls and threads at once).
 """
 
 from __future__ import annotations
@@ -257,14 +258,14 @@ class EvidenceCapture:
             return None
         if self.session_params:
             exchange = self._without_sessions(exchange)
-        started = time.process_time()
+        started = time.thread_time()
         try:
             ref = writer.write_exchange(exchange)
         except CaptureWriteError as exc:
             self._fail(exc)
             return None
         finally:
-            self.cpu_seconds += time.process_time() - started
+            self.cpu_seconds += time.thread_time() - started
         self.report.count("records", 2)
         self.report.count("responses")
         self.report.count("bytes", ref.length)
@@ -277,14 +278,14 @@ class EvidenceCapture:
         if writer is None:
             return None
         url = redact_session(url, self.session_params)
-        started = time.process_time()
+        started = time.thread_time()
         try:
             ref = writer.write_rendered(url, html, content_type, refers_to)
         except CaptureWriteError as exc:
             self._fail(exc)
             return None
         finally:
-            self.cpu_seconds += time.process_time() - started
+            self.cpu_seconds += time.thread_time() - started
         self.report.count("records")
         self.report.count("rendered")
         self.report.count("bytes", ref.length)
