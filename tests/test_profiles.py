@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawler.profiles import ProfileError, load_profile, load_profiles
+from crawler.profiles import ProfileError, load_named_profile, load_profile, load_profiles
 from crawler.testing.crawls import crawl_env
 
 GOOD = {
@@ -189,3 +189,27 @@ def test_shipped_json_schema_matches_the_model_and_validates_bundled_profiles():
     for d in default_profile_dirs():
         for f in d.glob("*.yaml"):
             jsonschema.validate(expand_env(yaml.safe_load(f.read_text()), {}), schema)
+
+
+def test_one_platforms_profile_is_the_one_reading_every_profile_gives(tmp_path):
+    """`crawler crawl NAME` parses only the files that may define NAME; it must pick what
+    load_profiles picks: the first valid definition in directory order, whatever the file
+    is called or how the name is written, past broken files of any platform."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    write(first, dict(GOOD, name="other"), "aaa.yaml")
+    write(first, "name: target\nbase_url: [unclosed\n", "target.yaml")  # broken: skipped
+    write(first, dict(GOOD, name="target", country="NL"), "zz-other-file-name.yaml")
+    write(second, dict(GOOD, name="target", country="DE"), "target.yaml")  # later: loses
+    write(first, '{"name": "quoted", "base_url": "http://127.0.0.1:9"}', "flow.yaml")
+    write(second, "# a comment first\n" + yaml.safe_dump(dict(GOOD, name="quoted")), "q.yaml")
+    write(first, "name: ${NAME_FROM_ENV}\n" + yaml.safe_dump(
+        {k: v for k, v in GOOD.items() if k != "name"}), "env.yaml")  # fmt: skip
+    dirs = [first, second]
+    environ = {"NAME_FROM_ENV": "from-env"}
+    every = load_profiles(dirs, environ)
+    for name in ("target", "other", "quoted", "from-env", "example-site", "missing"):
+        assert load_named_profile(name, dirs, environ) == every.get(name), name
+    assert every["target"].country == "NL"
+    assert every["quoted"].base_url.startswith("http://127.0.0.1:9")

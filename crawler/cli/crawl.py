@@ -61,21 +61,24 @@ def _err(msg: str) -> None:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.profiles import load_profiles
+    from crawler.profiles import load_named_profile, load_profiles
     from crawler.schedule.lock import PlatformLock
 
     settings = args.settings
-    profiles = load_profiles(settings=settings)
-    if args.platform not in profiles:
-        _err(profiles.not_found(args.platform))
-        return EXIT_CONFIG
-    for err in profiles.errors:  # other platforms' broken files: said, not fatal here
-        _err(f"warning: broken profile ignored: {err}")
+    # Only the files that may define the platform are parsed (other platforms' broken files
+    # are for `crawler profiles check`, the scheduler and `crawler status` to report).
+    profile = load_named_profile(args.platform, settings=settings)
+    if profile is None:
+        profiles = load_profiles(settings=settings)
+        if args.platform not in profiles:
+            _err(profiles.not_found(args.platform))  # its broken file, or what is configured
+            return EXIT_CONFIG
+        profile = profiles[args.platform]
     from crawler.crawl.settings import profile_settings
 
     # A setting this platform's crawl cannot use (TOR_STRICT=maybe, a bad TOR_SOCKS_URL...)
     # is a ConfigError here, one line and exit 2, before a lock, a store or a request.
-    profile_settings(profiles[args.platform], settings)
+    profile_settings(profile, settings)
     from crawler.evidence.capture import check_settings as check_capture_settings
 
     check_capture_settings(settings)  # EVIDENCE_ENABLED=maybe, a missing signing key
@@ -90,7 +93,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if problem:
             _err(f"{args.platform}: store: {problem}")
             return EXIT_FAILED
-        return _crawl(args, profiles[args.platform])
+        return _crawl(args, profile)
     finally:
         if lock is not None:
             lock.release()

@@ -64,8 +64,8 @@ def test_one_broken_profile_fails_only_its_own_platform(tmp_path, data_dir):
         env = crawl_env(world, data_dir, {"PLATFORMS_DIR": str(profile_dir(tmp_path))})
         good = crawler_cmd("crawl", "demo-classifieds", env=env)
         assert good.returncode == 0, good.stderr[-3000:]
-        assert "broken.yaml: favourite_colour: unknown field" in good.stderr
-        assert "latin1.yaml: (file): not UTF-8 text" in good.stderr
+        # A crawl of one platform parses only the files that may define it (the others are
+        # for `crawler profiles validate`, the scheduler and `crawler status`, below).
 
         broken = crawler_cmd("crawl", "demo-broken", env=env)
         assert broken.returncode == 2
