@@ -153,6 +153,7 @@ _ANY_DIGIT = re.compile(r"[0-9]")
 _NUMBER_SPACING = re.compile(r"[\s\u00a0\u202f\u2009']")
 _CLAUSE_CUT = re.compile(r"[,;:\n!?()]|\.\s")
 _COUNT_FIRST = re.compile(r"\d+[^\W\d_]*")
+_COUNT_GLUED = re.compile(r"(\d+)([^\W\d_]+)")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -244,6 +245,15 @@ def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | N
         return None
     if tokens[-1] in _SHORT:
         return "hour" if tokens[-1] == "h" and len(tokens) > 1 and tokens[-2] == "1" else None
+    glued = _COUNT_GLUED.fullmatch(tokens[-1])
+    if glued is not None:
+        # "1hr $250", "30min $160": a count written onto its unit word names the unit
+        # only as a whole ("30 min") or as one of it ("1 hr"); "2hr" has no single unit.
+        count, word = glued.groups()
+        unit = _lookup([tokens[-1]], lang, True) or _lookup([count, word], lang, True)
+        if unit is None and count == "1":
+            unit = _SHORT.get(word) if word in _SHORT else _lookup([word], lang, True)
+        return unit
     unit = _lookup(tokens, lang, False)
     if unit is None:
         # "Kotizacija za prijavu 20.000 din": a fee or sale word a few words before.
