@@ -324,6 +324,8 @@ COUNTRY_LANGUAGE = {
 }  # fmt: skip
 # The country's language counts this much more when the words leave a near tie.
 HINT_FACTOR = 1.3
+# Below this best score (one word of one language), the country's language wins.
+_WEAK = 1.2
 
 
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u10a0-\u10ff]")
@@ -370,6 +372,12 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     if script == "greek":
         return {"el": 10.0}
     table = _word_langs().get(script, {})
+    if not unique.isdisjoint(_DOMAIN_WORDS):
+        # "example dot com", "onlyfans.com/x": a domain's labels are no words of the
+        # text's language (Portuguese "com", Dutch "net").
+        domain = {w for m in _DOMAIN_RE.finditer(fold(sample)) for w in m.groups()}
+        if domain:
+            unique = unique - domain
     scores: dict[str, float] = {}
     # In sorted order: float sums depend on the order of the terms, and a set's order
     # changes with the hash seed (a near tie between cs and sk went either way).
@@ -398,6 +406,14 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
             continue
         scores[lang] = scores.get(lang, 0.0) + min(value, 3.0)
     return scores
+
+
+_DOMAIN_WORDS = frozenset(("com", "net", "org"))
+# A domain's last label: after a dot, or after a dot spelled out in one of the languages.
+_DOMAIN_RE = re.compile(
+    r"([^\W_]+)\W{0,3}(?:\.|\b(?:dot|punkt|pont|punto|ponto|point|kropka|bodka|tecka|pika"
+    r"|piste|punktur|taskas|tacka|пункт|крапка|точка|τελεια)\W{0,3})(com|net|org)\b"
+)
 
 
 # A sample with at most this many characters outside ASCII is searched for marks by
@@ -447,6 +463,10 @@ def detect_languages(
     top = ranked[0][1]
     if top < 0.5 or (len(ranked) > 1 and ranked[1][1] == top and top < 2.0):
         return [hint] if hint and _hint_fits(text, hint) else []
+    if hint and top < _WEAK and ranked[0][0] != hint and _hint_fits(text, hint):
+        # One word of another language (a name, "sara", is Italian "will be") does not
+        # outweigh the country: a text this short is in the country's language.
+        return [hint]
     floor = max(0.5, 0.5 * top)
     return [lang for lang, s in ranked if s >= floor][:3]
 
