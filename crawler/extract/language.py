@@ -375,7 +375,12 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     if not unique.isdisjoint(_DOMAIN_WORDS):
         # "example dot com", "onlyfans.com/x": a domain's labels are no words of the
         # text's language (Portuguese "com", Dutch "net").
-        domain = {w for m in _DOMAIN_RE.finditer(fold(sample)) for w in m.groups()}
+        low = words.lower
+        domain: set[str] = set()
+        for m in _DOMAIN_END.finditer(low, 0, len(sample)):
+            before = _DOMAIN_BEFORE.search(low, max(0, m.start() - 24), m.start())
+            if before is not None:
+                domain.update((before.group(1), m.group(0)))
         if domain:
             unique = unique - domain
     scores: dict[str, float] = {}
@@ -409,10 +414,12 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
 
 
 _DOMAIN_WORDS = frozenset(("com", "net", "org"))
-# A domain's last label: after a dot, or after a dot spelled out in one of the languages.
-_DOMAIN_RE = re.compile(
+# A domain's last label (found first, by its letters), after a dot or after a dot spelled
+# out in one of the languages, and the label before it.
+_DOMAIN_END = re.compile(r"(?:c(?<![^\W_]c)om|n(?<![^\W_]n)et|o(?<![^\W_]o)rg)\b")
+_DOMAIN_BEFORE = re.compile(
     r"([^\W_]+)\W{0,3}(?:\.|\b(?:dot|punkt|pont|punto|ponto|point|kropka|bodka|tecka|pika"
-    r"|piste|punktur|taskas|tacka|пункт|крапка|точка|τελεια)\W{0,3})(com|net|org)\b"
+    r"|piste|punktur|taskas|tacka|пункт|крапка|точка|τελεια)\W{0,3})$"
 )
 
 
