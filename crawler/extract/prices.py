@@ -230,7 +230,18 @@ def _unit_after(text: str, end: int, lang: str | None) -> str | None:
         return _SHORT[tokens[0]] if prep else None
     if _COUNT_FIRST.fullmatch(tokens[0]) and not _lookup(tokens, lang, True):
         return None  # "300€/2h": a price for two hours has no single unit
-    return _lookup(tokens, lang, True)
+    unit = _lookup(tokens, lang, True)
+    if unit is None and not prep and len(tokens) > 2 and not _ANY_DIGIT.search(tokens[0]):
+        # One word naming what is paid, then the rate: "850 € Kaltmiete im Monat",
+        # "£950 rent per month". The rate must open with a preposition or be a phrase.
+        rest = tokens[1:]
+        if rest[0] in _PREPS:
+            while rest and rest[0] in _PREPS:
+                rest = rest[1:]
+            unit = _lookup(rest, lang, True) if rest else None
+        elif _lookup(rest[:2], lang, True) and " ".join(rest[:2]) in _unit_words(lang)[0]:
+            unit = _lookup(rest[:2], lang, True)
+    return unit
 
 
 def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | None:

@@ -32,6 +32,9 @@ CASES = [
         [(250.0, "EUR", "hour"), (160.0, "EUR", "30min"), (450.0, "EUR", None)],
     ),
     ("Mezz'ora 80€, notte intera 600€", "it", [(80.0, "EUR", "30min"), (600.0, "EUR", "night")]),
+    # One word for what is paid between the price and its rate.
+    ("850 € Kaltmiete im Monat", "de", [(850.0, "EUR", "month")]),
+    ("Studio £950 rent per month", "en", [(950.0, "GBP", "month")]),
     ("€80 for half an hour", "en", [(80.0, "EUR", "30min")]),
     ("15 min 50 EUR", "en", [(50.0, "EUR", "15min")]),
     ("$500/mo", "en", [(500.0, "USD", "month")]),
