@@ -90,6 +90,14 @@ def _deobfuscate_email_text(text: str, words: TextWords | None = None) -> str:
         replaced = bracket_dot.sub(".", bracket_at.sub("@", text))
         if replaced != text:
             text, words = replaced, None
+    if not text.isascii() and any(b in text for b in "[({<"):
+        # The lexicons' words are folded ("ät" is "at"): "mia [ät] example [punkt] com".
+        if words is None or words.text != text:
+            words = TextWords.of(text)
+        if _has_bracketed(words.lower, bracketed):
+            replaced = bracket_dot.sub(".", bracket_at.sub("@", words.lower))
+            if replaced != words.lower:
+                text, words = replaced, None
     if words is None or words.text != text:
         words = TextWords.of(text)
     if not words.unique.isdisjoint(at_cues) and (
@@ -125,7 +133,7 @@ def extract_emails(text: str, *, words: TextWords | None = None) -> list[str]:
 
 _NAME = r"([A-Za-z][A-Za-z0-9_.\-]{1,31})"
 # A label, then ":" (optionally "@") or "@" before the name.
-_LABELLED = r"\s*(?:id)?\s*(?:[:：]\s*@?|-\s+@?|@)"
+_LABELLED = r"\s*(?:id)?\s*(?:[:：]\s*@?|-\s+@?|@|[^\W\d_]{2,10}\s*[:：]\s*@)"
 # Words that follow a label but are not names ("telegram: available", "snap: same as tg").
 _NOT_NAMES = frozenset(
     [
@@ -302,6 +310,8 @@ def extract_handles(
         name = m.group(1).rstrip(".-_")
         if name.lower() in _NOT_NAMES and "@" not in m.group(0):
             return
+        if "." in name and text.startswith("/", m.end(1)):
+            return  # "Telegram: t.me/name": the host of a link, whose name is found there
         found.append((m.start(), Handle(service=service.name, handle=name)))
 
     for service in _SERVICES:

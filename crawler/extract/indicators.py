@@ -896,6 +896,14 @@ _NOT_AN_AGE_BEFORE = lazy_re(
     r"unternehmen|empresa|компани|компані|gyerek|deti|deca|otrok|παιδι|lapsi|barn|vaik|born|"
     r"femij|ბავშვ|crianc|bambini|dzieci|aged|wieku|anos e)[^.!?\n]{0,30}$",
 )
+# A duration written right before the number ("in business for 16 years", "seit 16 Jahren",
+# "за 16 лет"): a time span, not an age, unless an age word stands before it ("age 16").
+_DURATION_BEFORE = lazy_re(
+    r"(?:\bfor|\bsince|\balready|\bduring|\bseit|\bfur|\bdepuis|\bhace|\bdurante|\bsinds"
+    r"|\bal\s+ruim|\bза|\bуже|\bвже|\bjau|\bjuz|\bjiz)\s*$"
+)
+# After the number, words that only an age takes ("16 years old", "16 y.o.").
+_AGE_ONLY_AFTER = re.compile(r"old|y\.?\s*o\b|yo\b|vuotias|vjec|წლის")
 AGE_FIELDS = frozenset(
     ("age", "stated_age", "leeftijd", "alter", "varsta", "vârsta", "edad", "età", "wiek",
      "возраст", "вік", "idade", "âge", "életkor", "věk", "vek", "ηλικία", "ikä", "ålder",
@@ -938,6 +946,12 @@ def _stated_minor_ages(
         before = _AGE_BEFORE.search(folded, max(0, start - 16), start)
         after = _AGE_AFTER.match(folded, end, end + 14)
         if not before and not after:
+            continue
+        if (
+            not before
+            and not (after and _AGE_ONLY_AFTER.search(after.group()))
+            and _DURATION_BEFORE.search(folded, max(0, start - 12), start)
+        ):
             continue
         if after and _NOT_AN_AGE_AFTER.match(folded, after.end(), after.end() + 30):
             continue

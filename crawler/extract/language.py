@@ -324,6 +324,8 @@ COUNTRY_LANGUAGE = {
 }  # fmt: skip
 # The country's language counts this much more when the words leave a near tie.
 HINT_FACTOR = 1.3
+# Below this best score (one word of one language), the country's language wins.
+_WEAK = 1.2
 
 
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u10a0-\u10ff]")
@@ -370,6 +372,17 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     if script == "greek":
         return {"el": 10.0}
     table = _word_langs().get(script, {})
+    if not unique.isdisjoint(_DOMAIN_WORDS):
+        # "example dot com", "onlyfans.com/x": a domain's labels are no words of the
+        # text's language (Portuguese "com", Dutch "net").
+        low = words.lower
+        domain: set[str] = set()
+        for m in _DOMAIN_END.finditer(low, 0, len(sample)):
+            before = _DOMAIN_BEFORE.search(low, max(0, m.start() - 24), m.start())
+            if before is not None:
+                domain.update((before.group(1), m.group(0)))
+        if domain:
+            unique = unique - domain
     scores: dict[str, float] = {}
     # In sorted order: float sums depend on the order of the terms, and a set's order
     # changes with the hash seed (a near tie between cs and sk went either way).
@@ -398,6 +411,16 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
             continue
         scores[lang] = scores.get(lang, 0.0) + min(value, 3.0)
     return scores
+
+
+_DOMAIN_WORDS = frozenset(("com", "net", "org"))
+# A domain's last label (found first, by its letters), after a dot or after a dot spelled
+# out in one of the languages, and the label before it.
+_DOMAIN_END = re.compile(r"(?:c(?<![^\W_]c)om|n(?<![^\W_]n)et|o(?<![^\W_]o)rg)\b")
+_DOMAIN_BEFORE = re.compile(
+    r"([^\W_]+)\W{0,3}(?:\.|\b(?:dot|punkt|pont|punto|ponto|point|kropka|bodka|tecka|pika"
+    r"|piste|punktur|taskas|tacka|пункт|крапка|точка|τελεια)\W{0,3})$"
+)
 
 
 # A sample with at most this many characters outside ASCII is searched for marks by
@@ -447,6 +470,10 @@ def detect_languages(
     top = ranked[0][1]
     if top < 0.5 or (len(ranked) > 1 and ranked[1][1] == top and top < 2.0):
         return [hint] if hint and _hint_fits(text, hint) else []
+    if hint and top < _WEAK and ranked[0][0] != hint and _hint_fits(text, hint):
+        # One word of another language (a name, "sara", is Italian "will be") does not
+        # outweigh the country: a text this short is in the country's language.
+        return [hint]
     floor = max(0.5, 0.5 * top)
     return [lang for lang, s in ranked if s >= floor][:3]
 

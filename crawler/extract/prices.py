@@ -153,6 +153,7 @@ _ANY_DIGIT = re.compile(r"[0-9]")
 _NUMBER_SPACING = re.compile(r"[\s\u00a0\u202f\u2009']")
 _CLAUSE_CUT = re.compile(r"[,;:\n!?()]|\.\s")
 _COUNT_FIRST = re.compile(r"\d+[^\W\d_]*")
+_COUNT_GLUED = re.compile(r"(\d+)([^\W\d_]+)")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -229,7 +230,18 @@ def _unit_after(text: str, end: int, lang: str | None) -> str | None:
         return _SHORT[tokens[0]] if prep else None
     if _COUNT_FIRST.fullmatch(tokens[0]) and not _lookup(tokens, lang, True):
         return None  # "300€/2h": a price for two hours has no single unit
-    return _lookup(tokens, lang, True)
+    unit = _lookup(tokens, lang, True)
+    if unit is None and not prep and len(tokens) > 2 and not _ANY_DIGIT.search(tokens[0]):
+        # One word naming what is paid, then the rate: "850 € Kaltmiete im Monat",
+        # "£950 rent per month". The rate must open with a preposition or be a phrase.
+        rest = tokens[1:]
+        if rest[0] in _PREPS:
+            while rest and rest[0] in _PREPS:
+                rest = rest[1:]
+            unit = _lookup(rest, lang, True) if rest else None
+        elif _lookup(rest[:2], lang, True) and " ".join(rest[:2]) in _unit_words(lang)[0]:
+            unit = _lookup(rest[:2], lang, True)
+    return unit
 
 
 def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | None:
@@ -244,6 +256,15 @@ def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | N
         return None
     if tokens[-1] in _SHORT:
         return "hour" if tokens[-1] == "h" and len(tokens) > 1 and tokens[-2] == "1" else None
+    glued = _COUNT_GLUED.fullmatch(tokens[-1])
+    if glued is not None:
+        # "1hr $250", "30min $160": a count written onto its unit word names the unit
+        # only as a whole ("30 min") or as one of it ("1 hr"); "2hr" has no single unit.
+        count, word = glued.groups()
+        unit = _lookup([tokens[-1]], lang, True) or _lookup([count, word], lang, True)
+        if unit is None and count == "1":
+            unit = _SHORT.get(word) if word in _SHORT else _lookup([word], lang, True)
+        return unit
     unit = _lookup(tokens, lang, False)
     if unit is None:
         # "Kotizacija za prijavu 20.000 din": a fee or sale word a few words before.

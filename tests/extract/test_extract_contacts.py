@@ -28,6 +28,9 @@ EMAIL_CASES = [
     ("olga собака example точка org", ["olga@example.org"]),
     ("naam (apenstaart) example (punt) org", ["naam@example.org"]),
     ("anna at example dot org", ["anna@example.org"]),
+    # Bracketed words with diacritics, as the lexicons fold them.
+    ("Schreib mir: mia [ät] example [punkt] com", ["mia@example.com"]),
+    ("ewa (małpa) example (kropka) org", ["ewa@example.org"]),
     ("ANNA@EXAMPLE.ORG and anna@example.org", ["ANNA@EXAMPLE.ORG"]),  # case-insensitive dedup
     ("a@b.example.test, c@d.example.test", ["a@b.example.test", "c@d.example.test"]),
     ("no email @ all", []),
@@ -44,6 +47,10 @@ def test_extract_emails(text: str, expected: list[str]) -> None:
 
 
 HANDLE_CASES = [
+    # A link after the label gives the name; its host is no name. A word may stand
+    # between the label and ": @name".
+    ("Telegram: t.me/anna_test", None, [("telegram", "anna_test")]),
+    ("Telegram only: @lucy_test (no calls)", None, [("telegram", "lucy_test")]),
     ("tg: @example_handle", None, [("telegram", "example_handle")]),
     ("Telegram @Example_Handle", None, [("telegram", "Example_Handle")]),
     ("t.me/examplehandle", None, [("telegram", "examplehandle")]),

@@ -15,12 +15,14 @@ import sys
 from pathlib import Path
 
 DEVSET = Path(__file__).parent / "devset"
+BLINDSET = Path(__file__).parent / "blindset"
 
 DIGEST = f"""
 import hashlib, json, yaml, glob
 from crawler.extract import extract
 digest = hashlib.sha256()
-for path in sorted(glob.glob({str(DEVSET)!r} + "/*.yaml")):
+paths = glob.glob({str(DEVSET)!r} + "/*.yaml") + glob.glob({str(BLINDSET)!r} + "/*.yaml")
+for path in sorted(paths):
     doc = yaml.safe_load(open(path, encoding="utf-8")) or {{}}
     for case in doc.get("cases", []):
         if isinstance(case, dict) and "text" in case:

@@ -39,6 +39,10 @@ CASES = [
     ("Age 16", "en", [("minor_age_stated", "Age 16")]),
     ("She is 16 y.o.", "en", [("minor_age_stated", "16 y.o.")]),
     ("16 years of age", "en", [("minor_age_stated", "16 years")]),
+    # A duration is not an age, unless the words say age ("for 16 years old").
+    ("In business for 16 years, all staff 18+", "en", []),
+    ("Seit 16 Jahren im Geschäft", "de", []),
+    ("Looking for 16 years old", "en", [("minor_age_stated", "16 years old")]),
     ("Asian girl, new here", "en", [("nationality_emphasis", "Asian girl")]),
     (
         "Speaks no English, contact through my friend",

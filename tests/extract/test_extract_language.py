@@ -153,3 +153,20 @@ def test_marks_are_found_in_order_either_way() -> None:
         )
     for text in texts:
         assert _marks_in(text) == _MARK_RE.findall(text), text
+
+
+@pytest.mark.parametrize(
+    ("expected", "text", "hint"),
+    [
+        # A spelled-out e-mail's domain is not Portuguese "com"; one name-like word of
+        # another language does not outweigh the country.
+        ("sv", "Mejla sara snabel-a example punkt com", "sv"),
+        ("hu", "e-mail: kata kukac example pont com", "hu"),
+        # Two English words outweigh the country.
+        ("en", "Room in Antwerp", "nl"),
+    ],
+)
+def test_short_text_takes_the_country_language_on_one_word_of_evidence(
+    expected: str, text: str, hint: str
+) -> None:
+    assert detect_language(text, hint=hint) == expected

@@ -25,6 +25,16 @@ CASES = [
         [(150.0, "EUR", "hour"), (80.0, "EUR", "30min"), (900.0, "EUR", "night")],
     ),
     ("80€ per 30 minutes", "en", [(80.0, "EUR", "30min")]),
+    # A count glued to its unit word before the price; two hours have no single unit.
+    (
+        "1hr €250, 30min €160, 2hr €450",
+        "en",
+        [(250.0, "EUR", "hour"), (160.0, "EUR", "30min"), (450.0, "EUR", None)],
+    ),
+    ("Mezz'ora 80€, notte intera 600€", "it", [(80.0, "EUR", "30min"), (600.0, "EUR", "night")]),
+    # One word for what is paid between the price and its rate.
+    ("850 € Kaltmiete im Monat", "de", [(850.0, "EUR", "month")]),
+    ("Studio £950 rent per month", "en", [(950.0, "GBP", "month")]),
     ("€80 for half an hour", "en", [(80.0, "EUR", "30min")]),
     ("15 min 50 EUR", "en", [(50.0, "EUR", "15min")]),
     ("$500/mo", "en", [(500.0, "USD", "month")]),
