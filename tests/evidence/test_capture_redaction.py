@@ -29,7 +29,7 @@ from crawler.models import CrawlJob, utcnow
 BASE = "http://127.0.0.1:9"
 USERNAME = "member-5521"
 PASSWORD = "Pw-s3cret-71"
-PIN = "4096"
+PIN = "40961735"  # long enough never to turn up by chance in a record id or digest (hex)
 PRE = "pre-login-ab12cd"  # the pre-login cookie the CSRF token is bound to
 SID = "sid-0f1e2d3c4b5a"
 BROWSER_SID = "sid-browser-77aa"
