@@ -201,6 +201,8 @@ class Outbox:
         the transaction, and its members are counted in the same transaction: another
         process, a re-evaluation after a crash or a merge cannot count them again.
         """
+        if not alerts and clear_marker is None:
+            return []  # nothing to write: no write transaction (catch_up asks per listing)
         now = time.time()
         fresh: list[Alert] = []
         with self._write():
