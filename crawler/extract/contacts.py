@@ -62,9 +62,10 @@ def _spoken() -> tuple[
     # The same from the bracket on: tried at each bracket of the text first, as the
     # patterns above (spaces before the bracket included) try every position.
     bracketed = lazy_re(rf"[\[\(\{{<]\s*(?:{at_alt}|{dot_alt})\s*[\]\)\}}>]", re.IGNORECASE)
+    # The local part may itself be spelled with "dot" words: "marie point jobs arobase ...".
     spoken = lazy_re(
-        rf"(?<![\w.])([A-Za-z0-9._%+\-]{{2,64}})\s+(?:{at_alt})\s+([A-Za-z0-9\-]{{2,63}})"
-        rf"\s+(?:{dot_alt})\s+([A-Za-z]{{2,24}})\b",
+        rf"(?<![\w.])([A-Za-z0-9._%+\-]{{2,64}}(?:\s+(?:{dot_alt})\s+[A-Za-z0-9._%+\-]{{1,64}})*)"
+        rf"\s+(?:{at_alt})\s+([A-Za-z0-9\-]{{2,63}})\s+(?:{dot_alt})\s+([A-Za-z]{{2,24}})\b",
         re.IGNORECASE,
     )
     # A spoken address needs one of the "at" words and one of the "dot" words (or ".").
@@ -82,6 +83,14 @@ def _has_bracketed(text: str, bracketed: re.Pattern[str]) -> bool:
                 return True
             at = text.find(bracket, at + 1)
     return False
+
+
+_SPACED_WORD = lazy_re(r"\s+\S+\s+")
+
+
+def _spoken_address(m: re.Match[str]) -> str:
+    """A spoken address written out: "marie point jobs arobase example point org"."""
+    return f"{_SPACED_WORD.sub('.', m.group(1))}@{m.group(2)}.{m.group(3)}"
 
 
 def _deobfuscate_email_text(text: str, words: TextWords | None = None) -> str:
@@ -103,7 +112,7 @@ def _deobfuscate_email_text(text: str, words: TextWords | None = None) -> str:
     if not words.unique.isdisjoint(at_cues) and (
         " . " in text or not words.unique.isdisjoint(dot_cues)
     ):
-        text = spoken.sub(r"\1@\2.\3", words.lower)
+        text = spoken.sub(_spoken_address, words.lower)
     return text
 
 

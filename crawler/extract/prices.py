@@ -145,6 +145,8 @@ _PREPS = frozenset(
         "entre", "tra", "kozott", "mezi", "medzi", "med", "μεταξυ", "mellan", "tarp", "milli",
         "midis", "izmedu", "между", "між", "from", "von", "vanaf", "ab", "desde", "od", "от",
         "від", "nuo", "fra", "nga", "alkaen", "fran", "starting", "only", "just", "nur",
+        # definite articles before a rate word: "150 € die Std", "35€ τη μέρα", "il mese"
+        "die", "der", "das", "τη", "il", "le", "el",
     ]
 )  # fmt: skip
 _SHORT = {"h": "hour", "u": "hour", "ч": "hour", "d": "day", "n": "night", "m": "month"}
