@@ -45,7 +45,7 @@ ORIGINS = ("Kyiv, UA", "Chisinau, MD", "Bucharest, RO", "Lagos, NG", "Minsk, BY"
 # Indicator id -> clinical phrases the extractor's English lexicon recognises.
 PHRASES: dict[str, tuple[str, ...]] = {
     "movement": ("Just arrived this week.", "New in the city, only a few days."),
-    "third_party_control": ("We have new girls every week.", "Booking through our manager only."),
+    "third_party_control": ("The girls work for us.", "Booking through our manager only."),
     "constant_availability": ("Available 24/7.", "Available day and night."),
     "restricted_communication": ("She does not speak English; contact the manager.",),
     "document_retention": ("Passports are kept by the agency.",),
