@@ -752,6 +752,30 @@ def load_named_profile(
     return None
 
 
+class UnknownPlatform(ValueError):
+    """No valid profile defines the platform; the message says why, in one line: its broken
+    file, or the platforms that are configured."""
+
+
+def find_profile(
+    name: str,
+    dirs: list[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    settings: Any = None,
+) -> PlatformProfile:
+    """Platform `name`'s profile, parsing only the files that may define it
+    (load_named_profile); when none does, every profile is loaded once to say why, and
+    UnknownPlatform is raised. The one way a command, the spider and the worker find the
+    profile of the platform they were asked for."""
+    profile = load_named_profile(name, dirs, environ, settings)
+    if profile is not None:
+        return profile
+    profiles = load_profiles(dirs, environ, settings)
+    if name in profiles:  # defined under another file name: load_named_profile skips none
+        return profiles[name]
+    raise UnknownPlatform(profiles.not_found(name))
+
+
 def _declared_name(path: Path) -> str | None:
     """The `name:` a broken profile file declares, when a plain line says it."""
     try:

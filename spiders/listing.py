@@ -86,7 +86,7 @@ from crawler.evidence.capture import META_REF as CAPTURE_META
 from crawler.evidence.capture import EvidenceCapture
 from crawler.health import metrics as health_stats
 from crawler.models import CrawlJob, EvidenceRef, listing_id, utcnow
-from crawler.profiles import PlatformProfile, load_named_profile, load_profiles
+from crawler.profiles import PlatformProfile, find_profile
 from crawler.store import ListingStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -174,16 +174,7 @@ class ListingSpider(scrapy.Spider):
             name = kwargs.get("platform")
             if not name:
                 raise ValueError("ListingSpider needs a platform: -a platform=NAME")
-            profile = load_named_profile(name, settings=crawler.settings)
-            if profile is None:
-                profiles = load_profiles(settings=crawler.settings)
-                if name not in profiles:
-                    broken = profiles.error_for(name)
-                    if broken is not None:
-                        raise ValueError(f"broken profile: {broken}")
-                    known = ", ".join(sorted(profiles))
-                    raise ValueError(f"unknown platform {name!r}; known: {known}")
-                profile = profiles[name]
+            profile = find_profile(name, settings=crawler.settings)  # UnknownPlatform: why
         # Scrapy (>= 2.11) lets from_crawler change settings before they are frozen. A crawl
         # started by `scrapy crawl` has not read the environment yet (crawler.config does it
         # for `crawler crawl`).

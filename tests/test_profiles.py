@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawler.profiles import ProfileError, load_named_profile, load_profile, load_profiles
+from crawler.profiles import (
+    ProfileError,
+    UnknownPlatform,
+    find_profile,
+    load_named_profile,
+    load_profile,
+    load_profiles,
+)
 from crawler.testing.crawls import crawl_env
 
 GOOD = {
@@ -213,3 +220,19 @@ def test_one_platforms_profile_is_the_one_reading_every_profile_gives(tmp_path):
         assert load_named_profile(name, dirs, environ) == every.get(name), name
     assert every["target"].country == "NL"
     assert every["quoted"].base_url.startswith("http://127.0.0.1:9")
+
+
+def test_a_platform_without_a_valid_profile_is_refused_with_its_reason(tmp_path):
+    """`crawler crawl`, `crawler login`, `scrapy crawl listing` and the worker find a
+    platform's profile one way: its broken file's field and reason, or the platforms that
+    are configured, in one line."""
+    write(tmp_path, dict(GOOD, name="other"), "other.yaml")
+    write(tmp_path, with_change("base_url", "ftp://x") | {"name": "broken-one"}, "broken-one.yaml")
+    assert find_profile("other", [tmp_path], {}).name == "other"
+    with pytest.raises(UnknownPlatform) as broken:
+        find_profile("broken-one", [tmp_path], {})
+    assert "broken-one: broken profile" in str(broken.value)
+    assert "base_url" in str(broken.value) and "not an http(s) URL" in str(broken.value)
+    with pytest.raises(UnknownPlatform) as missing:
+        find_profile("nowhere", [tmp_path], {})
+    assert str(missing.value) == "unknown platform 'nowhere'; configured: other"

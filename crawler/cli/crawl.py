@@ -61,19 +61,17 @@ def _err(msg: str) -> None:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.profiles import load_named_profile, load_profiles
+    from crawler.profiles import UnknownPlatform, find_profile
     from crawler.schedule.lock import PlatformLock
 
     settings = args.settings
     # Only the files that may define the platform are parsed (other platforms' broken files
     # are for `crawler profiles check`, the scheduler and `crawler status` to report).
-    profile = load_named_profile(args.platform, settings=settings)
-    if profile is None:
-        profiles = load_profiles(settings=settings)
-        if args.platform not in profiles:
-            _err(profiles.not_found(args.platform))  # its broken file, or what is configured
-            return EXIT_CONFIG
-        profile = profiles[args.platform]
+    try:
+        profile = find_profile(args.platform, settings=settings)
+    except UnknownPlatform as exc:
+        _err(str(exc))  # its broken file, or what is configured
+        return EXIT_CONFIG
     from crawler.crawl.settings import profile_settings
 
     # A setting this platform's crawl cannot use (TOR_STRICT=maybe, a bad TOR_SOCKS_URL...)

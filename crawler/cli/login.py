@@ -60,16 +60,16 @@ def _err(msg: str) -> None:
 def cmd_login(args: argparse.Namespace) -> int:
     from crawler.auth.human import DEFAULT_TIMEOUT, LoginWindowError
     from crawler.cli.console import printable
-    from crawler.profiles import load_profiles
+    from crawler.profiles import UnknownPlatform, find_profile
 
     timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout
     if timeout <= 0:
         _err("--timeout must be more than 0 seconds")
         return EXIT_CANNOT_RUN
-    profiles = load_profiles(settings=args.settings)
-    profile = profiles.get(args.platform)
-    if profile is None:
-        _err(profiles.not_found(args.platform))
+    try:
+        profile = find_profile(args.platform, settings=args.settings)
+    except UnknownPlatform as exc:
+        _err(str(exc))
         return EXIT_CANNOT_RUN
     if profile.auth is None:
         _err(
