@@ -779,7 +779,8 @@ def find_profile(
 def _declared_name(path: Path) -> str | None:
     """The `name:` a broken profile file declares, when a plain line says it."""
     try:
-        head = path.read_bytes()[:4096].decode("utf-8", "replace")
+        with path.open("rb") as f:
+            head = f.read(4096).decode("utf-8", "replace")  # the name is at the top
     except OSError:
         return None
     m = re.search(r"^name:\s*[\"']?([a-z0-9][a-z0-9_-]{0,62})", head, re.M)
