@@ -45,6 +45,9 @@ from crawler.worker.queue import JOB_FUNCTION, connect, queues_for
 
 logger = logging.getLogger("crawler.worker")
 
+# Loggers of Scrapy's per-crawler start-up lines, quiet in a worker (CrawlWorker.run).
+QUIET_AFTER_START = ("scrapy.middleware", "scrapy.crawler", "scrapy.utils.log")
+
 
 @dataclass
 class ActiveRun:
@@ -137,6 +140,9 @@ class CrawlWorker:
         try:
             crawler = self._runner.create_crawler("listing")
             crawler.settings.set("CRAWL_FENCE_TOKEN", lease.token, priority="cmdline")
+            # The run's figures are in its `crawl key=value` line and its job record: not
+            # Scrapy's pretty-printed dump of every stat, a hundred lines a run.
+            crawler.settings.set("STATS_DUMP", False, priority="cmdline")
             run.crawler = crawler
             logger.info(
                 "worker: %s: run started (token %d, try %d)", platform, lease.token, ctx["job_try"]
@@ -253,6 +259,12 @@ class CrawlWorker:
         cfg = self.config
         # A SQLite store's connection (and its schema check) serves run after run.
         keep_connections()
+        # What Scrapy says at each crawler's start (its enabled components, the settings that
+        # differ from its defaults, the reactor) is the same for every run of a worker, and
+        # `crawler crawl NAME` says it: not said here (WARNING and above still pass).
+        levels = {name: logging.getLogger(name).level for name in QUIET_AFTER_START}
+        for name in QUIET_AFTER_START:
+            logging.getLogger(name).setLevel(logging.WARNING)
         # Each run's Crawler copies these settings: cheaply, and once (RunCrawlers).
         self._runner = RunCrawlers(self.settings)
         self._warm_up()
@@ -314,6 +326,8 @@ class CrawlWorker:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
             keep_connections(False)
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
         logger.warning("worker: stopped after %d runs", self.done)
         return 0
 
