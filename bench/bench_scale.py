@@ -143,17 +143,18 @@ def drain(
     """Queue every platform at once; seconds until `n_workers` workers finished them all."""
     before = len(finished_jobs(env))
     workers = start_workers(n_workers, env, logs, max_jobs)
-    time.sleep(8)  # let them start (imports, warm-up) before the clock starts
-    t0 = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "crawler", "schedule", "--once"], env=env, check=True,
-        capture_output=True,
-    )  # fmt: skip
-    while len(finished_jobs(env)) < before + len(names):
-        time.sleep(0.5)
-    elapsed = time.perf_counter() - t0
-    stop(workers)
-    return elapsed
+    try:  # stopped however this ends (an interrupt left them running)
+        time.sleep(8)  # let them start (imports, warm-up) before the clock starts
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "crawler", "schedule", "--once"], env=env, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        while len(finished_jobs(env)) < before + len(names):
+            time.sleep(0.5)
+        return time.perf_counter() - t0
+    finally:
+        stop(workers)
 
 
 def main() -> None:

@@ -33,6 +33,11 @@ async def main() -> None:
     ap.add_argument("--hour", type=float, default=120.0, help="seconds per simulated hour")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--static", action="store_true", help="never advance (throughput runs)")
+    ap.add_argument(
+        "--on-signal",
+        action="store_true",
+        help="advance every platform one step on SIGUSR1 only, not by the clock (per-run CPU)",
+    )
     args = ap.parse_args()
     cls = platform_classes()["demo-classifieds"]
     sites = {f"fleet-{i:04d}": cls(seed=1000 + i, size=args.size) for i in range(args.platforms)}
@@ -50,25 +55,39 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    step = asyncio.Event()
+    if args.on_signal:
+        loop.add_signal_handler(signal.SIGUSR1, step.set)
     rng = random.Random(7)
     start = time.time()
     due = [(start + rng.uniform(0, args.hour), name) for name in sites]
     heapq.heapify(due)
+    steps = 0
     with open(args.out / "appeared.jsonl", "a", encoding="utf-8") as log:
+
+        def advance(name: str, now: float) -> None:
+            platform = sites[name]
+            before = {t.key for t in platform.ground_truth()}
+            platform.advance()
+            for t in platform.ground_truth():
+                if t.key not in before:
+                    log.write(json.dumps({"platform": name, "key": t.key, "at": now}) + "\n")
+
         while not stop.is_set():
             now = time.time()
-            while due and due[0][0] <= now and not args.static:
+            if step.is_set():  # --on-signal: every platform one step; OUT/steps counts them
+                step.clear()
+                for name in sites:
+                    advance(name, now)
+                steps += 1
+                (args.out / "steps").write_text(str(steps))
+            while due and due[0][0] <= now and not (args.static or args.on_signal):
                 when, name = heapq.heappop(due)
-                platform = sites[name]
-                before = {t.key for t in platform.ground_truth()}
-                platform.advance()
-                for t in platform.ground_truth():
-                    if t.key not in before:
-                        log.write(json.dumps({"platform": name, "key": t.key, "at": now}) + "\n")
+                advance(name, now)
                 heapq.heappush(due, (when + args.hour, name))
             log.flush()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.2)
+                await asyncio.wait_for(stop.wait(), 0.05 if args.on_signal else 0.2)
     for runner in runners:
         await runner.cleanup()
 

@@ -49,7 +49,9 @@ class _AlertsRuntime:
                 # Config errors (AlertConfigError) surface here, before the first request.
                 engine = AlertEngine.load(self.config, store, stats=self.crawler.stats)
                 self.engine = engine
-                await engine.recover()
+                # Rescored listings are caught up with at the close (release), which reads
+                # everything rescored since the last look: once a run, not twice.
+                await engine.recover(catch_up=False)
                 engine.start_delivery()
                 if self.config.rules_path is None and self.config.enabled:
                     logger.warning(

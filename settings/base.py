@@ -129,6 +129,10 @@ LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.crawl.logformat.QuietLogFormatter"
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# Scrapy's check that a spider callback is not a generator returning a value reads the
+# callback's source and parses it, for every new spider (each run of a worker): a developer
+# warning about spider code, off like the meta-copy detector above.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Scrapy's caching resolver that refuses names resolving to loopback, private or other
 # special addresses (DNS rebinding) unless the profile's base_url is one (crawler/crawl/scope.py).

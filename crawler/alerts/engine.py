@@ -37,9 +37,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from crawler.alerts.alert import Alert, alert_id, growth_alert_id
@@ -58,6 +60,50 @@ WATERMARK = "rescored_watermark"  # outbox meta key: ISO time the last catch-up 
 # Rescores a little older than the watermark are read again (another process's clock, a
 # write in the same second); alert ids make a second look harmless.
 WATERMARK_MARGIN = timedelta(seconds=5)
+
+# A long-running process (`crawler worker`) opens an engine for every run. The rules and the
+# watchlist are parsed once and reused while the files they came from and the environment
+# are unchanged (_sources); catch_up() remembers, per outbox and rules, the rescores it has
+# evaluated, so that the ones read again inside WATERMARK_MARGIN (every rescore of the last
+# seconds, by every run of every worker: tens per look at a few runs a second) are not
+# evaluated again (their alerts are in the outbox already: the ids make a second look a
+# no-op, but not a free one).
+_LOADED: dict[tuple[Any, ...], tuple[RuleSet, Watchlist]] = {}
+_CAUGHT_UP: dict[tuple[Any, ...], dict[str, tuple[Any, ...]]] = {}
+_CAUGHT_UP_MAX = 20_000  # listings remembered per outbox before the old ones are dropped
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _sources(config: AlertsConfig, env: Mapping[str, str] | None) -> tuple[Any, ...] | None:
+    """What the rules and watchlist are read from, as it is now; None when unreadable (then
+    they are read, and the error said, as without the cache)."""
+    parts: list[Any] = []
+    for path in (config.rules_path, config.watchlist_path):
+        if path is None:
+            parts.append(None)
+            continue
+        p = Path(path)
+        if p.is_dir():
+            try:
+                files = sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml"))
+            except OSError:
+                return None
+            parts.append((str(p), _stat(p), tuple((f.name, _stat(f)) for f in files)))
+        else:
+            stat = _stat(p)
+            if stat is None:
+                return None
+            parts.append((str(p), stat))
+    environ = os.environ if env is None else env
+    parts.append(hash(frozenset(environ.items())))
+    return tuple(parts)
 
 
 def build_alert(
@@ -147,6 +193,7 @@ class AlertEngine:
         self._clusters: ClusterLookup | None = None
         self._cluster_warned = False
         self._deferred: set[str] = set()  # markers kept because cluster facts were unreadable
+        self._sources: tuple[Any, ...] | None = None  # set by load(): see _CAUGHT_UP
 
     @classmethod
     def load(
@@ -160,13 +207,22 @@ class AlertEngine:
     ) -> AlertEngine:
         """Load and check rules, watchlist and channels (AlertConfigError before anything runs)."""
         env = dict(environ) if environ is not None else None
-        rules = load_rules(config.rules_path, env)
-        watchlist = load_watchlist(config.watchlist_path)
+        sources = _sources(config, env)
+        loaded = _LOADED.get(sources) if sources is not None else None
+        if loaded is None:
+            loaded = (load_rules(config.rules_path, env), load_watchlist(config.watchlist_path))
+            if sources is not None:
+                if len(_LOADED) > 16:
+                    _LOADED.clear()
+                _LOADED[sources] = loaded
+        rules, watchlist = loaded
         outbox = Outbox(config.outbox_path)
         courier = None
         if deliver:
             courier = Courier(outbox, rules.build_channels(env), config, stats)
-        return cls(config, rules, watchlist, outbox, store, courier, stats)
+        engine = cls(config, rules, watchlist, outbox, store, courier, stats)
+        engine._sources = sources
+        return engine
 
     @property
     def active(self) -> bool:
@@ -340,6 +396,9 @@ class AlertEngine:
         since = datetime.fromisoformat(self.outbox.get_meta(WATERMARK) or utcnow().isoformat())
         raised = 0
         done = False
+        seen: dict[str, tuple[Any, ...]] | None = None
+        if self._sources is not None:
+            seen = _CAUGHT_UP.setdefault((str(self.config.outbox_path), self._sources), {})
         while not done:
             try:
                 listings = await self.store.rescored_since(since - WATERMARK_MARGIN)
@@ -350,6 +409,16 @@ class AlertEngine:
                 break
             latest = since
             for listing in listings:
+                mark: tuple[Any, ...] = (
+                    listing.signals_at,
+                    listing.fingerprint,
+                    listing.first_fingerprint,
+                )
+                if seen is not None and seen.get(listing.id) == mark:
+                    # Evaluated by this process already (read again inside the margin).
+                    if listing.signals_at is not None and listing.signals_at > latest:
+                        latest = listing.signals_at
+                    continue
                 version = "new" if listing.fingerprint == listing.first_fingerprint else "changed"
                 if listing.first_fingerprint is None:
                     version = "new"  # stored before versions were recorded
@@ -367,10 +436,13 @@ class AlertEngine:
                     alerts = self.evaluate(
                         listing, version, listing.signals_at, skip_cluster_rules=True
                     )
+                    mark = ()  # its marker is evaluated again: not remembered
                 fresh = self.outbox.enqueue(alerts)
                 if fresh:
                     raised += len(fresh)
                     await self._save(fresh)
+                if seen is not None and mark:
+                    seen[listing.id] = mark
                 if listing.signals_at is not None and listing.signals_at > latest:
                     latest = listing.signals_at
             if done:
@@ -378,15 +450,21 @@ class AlertEngine:
             self.outbox.set_meta(WATERMARK, latest.isoformat())
             done = len(listings) < 10_000 or latest == since
             since = latest
+        if seen is not None and len(seen) > _CAUGHT_UP_MAX:
+            # Rescores older than the next look's start are not read again.
+            low = since - WATERMARK_MARGIN
+            for key in [k for k, m in seen.items() if m[0] is None or m[0] < low]:
+                del seen[key]
         self._inc("raised_after_rescore", raised)
         self._inc("raised", raised + deferred)
         if (raised or deferred) and self.courier is not None:
             self.courier.wake()
         return raised + deferred
 
-    async def recover(self, max_marker_age: float = 3600.0) -> int:
+    async def recover(self, max_marker_age: float = 3600.0, catch_up: bool = True) -> int:
         """Evaluate markers of dead crawls, save outbox alerts missing from the store, and
-        catch up with rescored listings (catch_up).
+        catch up with rescored listings (catch_up; a crawl opening passes catch_up=False:
+        its close catches up, a few seconds later, with whatever was rescored until then).
 
         Returns how many alerts were raised from markers.
         """
@@ -406,7 +484,8 @@ class AlertEngine:
         unsaved = self.outbox.unsaved()
         if unsaved:
             await self._save(unsaved)
-        await self.catch_up()
+        if catch_up:
+            await self.catch_up()
         self._inc("recovered", raised)
         if raised and self.courier is not None:
             self.courier.wake()

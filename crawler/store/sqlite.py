@@ -316,6 +316,29 @@ class SqliteBands:
         )
 
 
+# Connections a long-running process (`crawler worker`, keep_connections) keeps open between
+# its runs, by file: a run's store takes one at open and gives it back at close, so that a
+# run does not pay for a connection, its pragmas and the schema check (a write transaction)
+# each time. The key holds the file's device and inode: a file replaced is a new file.
+_POOL: dict[tuple[str, int, int, float], list[sqlite3.Connection]] | None = None
+_POOL_MAX = 16  # idle connections kept per file
+
+
+def keep_connections(on: bool = True) -> None:
+    """Keep the SQLite stores' connections open between runs in this process (on), or close
+    them at each store's close, as by default (off: the idle ones are closed now)."""
+    global _POOL
+    if on:
+        if _POOL is None:
+            _POOL = {}
+        return
+    pool, _POOL = _POOL, None
+    for conns in (pool or {}).values():
+        for conn in conns:
+            with suppress(sqlite3.Error):
+                conn.close()
+
+
 class SqliteStore(ListingStore):
     """ListingStore in one SQLite file (see the module docstring)."""
 
@@ -332,8 +355,21 @@ class SqliteStore(ListingStore):
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    def _pool_key(self) -> tuple[str, int, int, float] | None:
+        if _POOL is None:
+            return None
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (str(self.path.resolve()), st.st_dev, st.st_ino, self.busy_timeout)
+
     async def open(self) -> None:
         if self._conn is not None:
+            return
+        key = self._pool_key()
+        if key is not None and _POOL is not None and _POOL.get(key):
+            self._conn = _POOL[key].pop()
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -364,6 +400,12 @@ class SqliteStore(ListingStore):
         if self._conn is None:
             return
         conn, self._conn = self._conn, None
+        key = self._pool_key()
+        if key is not None and _POOL is not None and not conn.in_transaction:
+            idle = _POOL.setdefault(key, [])
+            if len(idle) < _POOL_MAX:
+                idle.append(conn)
+                return
         # Refreshes planner statistics for the queries this connection ran. It may want the
         # write lock: wait for it only briefly, a busy file is no reason to hold up a close.
         with suppress(sqlite3.Error):

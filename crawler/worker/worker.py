@@ -2,7 +2,8 @@
 
 Runs happen in this process, several at once (WORKER_MAX_JOBS), through Scrapy's
 AsyncCrawlerRunner on the asyncio reactor: no interpreter start, no imports, no profile
-parsing per run. The queue is arq's: one arq Worker per queue this worker's capabilities
+parsing per run (a platform's profile is read at its first run and again when its file
+changes: crawler.worker.profiles). The queue is arq's: one arq Worker per queue this worker's capabilities
 allow (crawler.worker.queue), all sharing one semaphore, so the worker never holds more
 jobs than it runs.
 
@@ -44,7 +45,8 @@ from crawler.worker.queue import JOB_FUNCTION, connect, queues_for
 
 logger = logging.getLogger("crawler.worker")
 
-PROFILES_MAX_AGE = 60.0  # seconds before the platform profiles are read again
+# Loggers of Scrapy's per-crawler start-up lines, quiet in a worker (CrawlWorker.run).
+QUIET_AFTER_START = ("scrapy.middleware", "scrapy.crawler", "scrapy.utils.log")
 
 
 @dataclass
@@ -66,23 +68,28 @@ class CrawlWorker:
         self.done = 0
         self._stop = asyncio.Event()
         self._signals = 0
-        self._profiles: Any = None
-        self._profiles_at = 0.0
+        self._profiles: Any = None  # crawler.worker.profiles.ProfileCache, made at the first run
         self._runner: Any = None
         self._arq: list[Any] = []
         self._fences: Any = None  # a store, open while the worker runs (_store_fence)
 
     # -- profiles ----------------------------------------------------------------------------
 
-    def _profile(self, platform: str) -> Any:
+    def _profile(self, platform: str) -> tuple[Any, str]:
+        """The platform's profile (read once, again when its file changes), or None and why
+        not, as `crawler crawl NAME` says it (its broken file, or the configured platforms)."""
         from crawler.profiles import load_profiles
+        from crawler.worker.profiles import ProfileCache
 
-        now = time.monotonic()
-        stale = now - self._profiles_at > PROFILES_MAX_AGE
-        if self._profiles is None or stale or platform not in self._profiles:
-            self._profiles = load_profiles(settings=self.settings)
-            self._profiles_at = now
-        return self._profiles.get(platform)
+        if self._profiles is None:
+            self._profiles = ProfileCache(self.settings)
+        profile = self._profiles.get(platform)
+        if profile is not None:
+            return profile, ""
+        profiles = load_profiles(settings=self.settings)
+        if platform in profiles:
+            return profiles[platform], ""
+        return None, profiles.not_found(platform)
 
     # -- the job -----------------------------------------------------------------------------
 
@@ -107,9 +114,8 @@ class CrawlWorker:
         await redis.pexpire(in_progress, int(queue.lease * 1000))
         if self.stopping:
             raise Retry(defer=0)  # taken just as we stop: handed back at once
-        profile = self._profile(platform)
+        profile, why = self._profile(platform)
         if profile is None:
-            why = self._profiles.not_found(platform) if self._profiles is not None else platform
             logger.error("worker: %s: not run: %s", platform, why)
             return {"platform": platform, "exit": EXIT_CONFIG, "error": why}
         try:
@@ -134,6 +140,9 @@ class CrawlWorker:
         try:
             crawler = self._runner.create_crawler("listing")
             crawler.settings.set("CRAWL_FENCE_TOKEN", lease.token, priority="cmdline")
+            # The run's figures are in its `crawl key=value` line and its job record: not
+            # Scrapy's pretty-printed dump of every stat, a hundred lines a run.
+            crawler.settings.set("STATS_DUMP", False, priority="cmdline")
             run.crawler = crawler
             logger.info(
                 "worker: %s: run started (token %d, try %d)", platform, lease.token, ctx["job_try"]
@@ -243,10 +252,21 @@ class CrawlWorker:
 
     async def run(self) -> int:
         from arq import Worker, func
-        from scrapy.crawler import AsyncCrawlerRunner
+
+        from crawler.store.sqlite import keep_connections
+        from crawler.worker.settings import RunCrawlers
 
         cfg = self.config
-        self._runner = AsyncCrawlerRunner(self.settings)
+        # A SQLite store's connection (and its schema check) serves run after run.
+        keep_connections()
+        # What Scrapy says at each crawler's start (its enabled components, the settings that
+        # differ from its defaults, the reactor) is the same for every run of a worker, and
+        # `crawler crawl NAME` says it: not said here (WARNING and above still pass).
+        levels = {name: logging.getLogger(name).level for name in QUIET_AFTER_START}
+        for name in QUIET_AFTER_START:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        # Each run's Crawler copies these settings: cheaply, and once (RunCrawlers).
+        self._runner = RunCrawlers(self.settings)
         self._warm_up()
         pool = await connect(cfg.queue)
         queues = queues_for(cfg.queue, cfg.capabilities)
@@ -305,6 +325,9 @@ class CrawlWorker:
                     await self._fences.close()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
+            keep_connections(False)
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
         logger.warning("worker: stopped after %d runs", self.done)
         return 0
 
@@ -330,7 +353,6 @@ class CrawlWorker:
         from scrapy.utils.misc import load_object
 
         from crawler.extract import extract, normalise_location
-        from crawler.profiles import load_profiles
 
         self._runner.spider_loader.load("listing")
         for name in (
@@ -344,8 +366,6 @@ class CrawlWorker:
                     load_object(path)
         extract("warm up 1 EUR", html=None)
         normalise_location("amsterdam")
-        self._profiles = load_profiles(settings=self.settings)  # read once now
-        self._profiles_at = time.monotonic()
 
     async def _drain(self) -> None:
         """Let running crawls finish for WORKER_STOP_TIMEOUT, then stop and hand them back."""
