@@ -369,8 +369,15 @@ class SqliteStore(ListingStore):
             return
         key = self._pool_key()
         if key is not None and _POOL is not None and _POOL.get(key):
-            self._conn = _POOL[key].pop()
-            return
+            conn = _POOL[key].pop()
+            # The schema check is skipped, not its answer: a file another program migrated
+            # since (a newer schema) is opened afresh, and refused as at a first open.
+            with suppress(sqlite3.Error):
+                row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+                if row is not None and row[0] == SCHEMA_VERSION:
+                    self._conn = conn
+                    return
+            conn.close()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -72,3 +72,23 @@ async def test_off_by_default_and_closed_when_turned_off(tmp_path: Path) -> None
     keep_connections(False)
     with pytest.raises(Exception, match="closed"):
         conn.execute("SELECT 1")
+
+
+async def test_a_file_a_newer_program_migrated_is_refused_by_a_kept_connection(
+    tmp_path: Path, kept: None
+) -> None:
+    """A worker keeps its connection between runs; a newer program that migrated the file in
+    the meantime must still stop its next run, as a first open would, not be written over."""
+    import sqlite3 as sqlite3_module
+
+    from crawler.store.base import StoreError
+
+    path = tmp_path / "crawler.db"
+    store = SqliteStore(path)
+    await store.open()
+    await store.close()  # kept
+    with sqlite3_module.connect(path) as other:  # what a newer program's migration leaves
+        other.execute("UPDATE schema_version SET version = ?", (sqlite.SCHEMA_VERSION + 1,))
+    nxt = SqliteStore(path)
+    with pytest.raises(StoreError, match="newer than this program"):
+        await nxt.open()
