@@ -1,0 +1,108 @@
+"""The indicator matcher's word tests that skip regex searches find what the searches find.
+
+Phrase groups and word lists are tried only when the text holds what one of their
+entries needs (crawler.extract.indicators: _Group.possible, _entry_needs): on random
+texts made of the entries' own words, every match of a group or list must be in a text
+that the test lets through, and the matcher's results must be those it gives without
+the tests.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from crawler.extract import indicators
+from crawler.extract.indicators import _compiled, _table, available_languages, find_indicators
+from crawler.extract.language import TextWords
+
+_SEPARATORS = [" ", " ", " ", "-", ", ", ". ", "_", "'", "/", "  ", "\n", "?", " x "]
+_PIECE = re.compile(r"[^\W_]+")
+
+
+def _pieces(entries: list[str]) -> list[str]:
+    """The entries' words, stems cut or run on, and a few words of no entry."""
+    out = ["the", "a", "no", "not", "24", "7", "x"]
+    for entry in entries:
+        for m in _PIECE.finditer(entry):
+            word = m.group(0)
+            out += [word, word[:-1], word + "s", word + "ed", word[:3]]
+    return [p for p in out if p]
+
+
+def _text(rng: random.Random, pieces: list[str], entries: list[str]) -> str:
+    parts: list[str] = []
+    for _ in range(rng.randint(1, 12)):
+        if rng.random() < 0.3 and entries:
+            # An entry spelt out (choices, stems and gaps left as their plain words).
+            entry = rng.choice(entries)
+            parts.append(" ".join(_PIECE.findall(entry.replace("*", "ing"))))
+        else:
+            parts.append(rng.choice(pieces))
+        parts.append(rng.choice(_SEPARATORS))
+    return "".join(parts)
+
+
+@pytest.fixture(scope="module")
+def table() -> indicators._Table:
+    return _table(available_languages())
+
+
+def test_word_lists_are_searched_wherever_they_can_match(table: indicators._Table) -> None:
+    rng = random.Random(11)
+    lists = [*table.guards.values(), *table.contexts.values()]
+    lists += [wl for n in range(len(table.concepts)) for wl in table.concept(n).classes]
+    for wl in rng.sample(lists, min(400, len(lists))):
+        pieces = _pieces(wl.entries)
+        for _ in range(25):
+            text = _text(rng, pieces, wl.entries)
+            words = TextWords.of(text)
+            folded = words.lower
+            lo = rng.randrange(len(folded) + 1)
+            hi = rng.randrange(lo, len(folded) + 1)
+            if wl.regex().search(folded, lo, hi) or wl.regex().search(folded):
+                assert wl.possible(words), (wl.entries, text)
+            fast = wl.spans(words, folded, lo, hi)
+            saved = wl.multi_needs
+            wl.multi_needs = [(frozenset(), frozenset())]  # the old way: always search
+            try:
+                assert wl.spans(words, folded, lo, hi) == fast, (wl.entries, text, lo, hi)
+            finally:
+                wl.multi_needs = saved
+
+
+def test_phrase_groups_are_tried_wherever_they_can_match(table: indicators._Table) -> None:
+    rng = random.Random(12)
+    for index in (table.words, table.stems):
+        keys = sorted(index.groups)
+        for key in rng.sample(keys, min(600, len(keys))):
+            for group in index.groups_of(key):
+                spellings = list(group.spellings)
+                pieces = _pieces(spellings)
+                pattern = _compiled(group)
+                for _ in range(8):
+                    text = key + rng.choice(_SEPARATORS) + _text(rng, pieces, spellings)
+                    words = TextWords.of(text)
+                    if pattern.match(words.lower, 0):
+                        assert group.possible(words.unique, words.prefixes), (spellings, text)
+
+
+def test_indicators_are_those_found_without_the_word_tests(
+    table: indicators._Table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(13)
+    entries: list[str] = []
+    for index in (table.words, table.stems):
+        for key in rng.sample(sorted(index.groups), 300):
+            for group in index.groups_of(key):
+                entries += group.spellings
+    for wl in table.guards.values():
+        entries += wl.entries
+    pieces = _pieces(entries)
+    texts = [_text(rng, pieces, entries) for _ in range(1500)]
+    fast = [find_indicators(t) for t in texts]
+    monkeypatch.setattr(indicators._Group, "possible", lambda self, unique, prefixes: True)
+    monkeypatch.setattr(indicators, "_any_needs", lambda needs, words: True)
+    assert [find_indicators(t) for t in texts] == fast
