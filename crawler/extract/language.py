@@ -13,14 +13,14 @@ scores close to the best, for mixed-language ads. No settings.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from typing import Any, Generic, TypeVar, overload
 
-from crawler.extract.normalise import fold
+from crawler.extract.normalise import fold, fold_encoded
 
 _WORD = re.compile(r"[^\W_]+")
 _FIRST3, _FIRST4, _FIRST5 = (itemgetter(slice(n)) for n in (3, 4, 5))
@@ -181,6 +181,10 @@ class TextWords:
     latin_only: bool = False  # True when every word is ASCII once folded
     # lower.encode("ascii", "replace"), when TextWords.of made it (see digit_runs)
     ascii_bytes: bytes = b""
+    # `text` encoded with the one-byte codec that folded it, when fold used one (see
+    # normalise.fold_encoded and _marks_in)
+    codec: str | None = None
+    encoded: bytes = b""
 
     @_once
     def prefixes(self) -> AbstractSet[str]:
@@ -256,9 +260,13 @@ class TextWords:
 
     @classmethod
     def of(cls, text: str) -> TextWords:
-        low = fold(text)
+        codec, encoded = None, b""
+        if len(text) < 64 or text.isascii():
+            low = fold(text)
+        else:
+            low, codec, encoded = fold_encoded(text)
         words, latin_only, ascii_bytes = _words(low)
-        return cls(text, low, words, frozenset(words), latin_only, ascii_bytes)
+        return cls(text, low, words, frozenset(words), latin_only, ascii_bytes, codec, encoded)
 
 
 @cache
@@ -393,7 +401,16 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     marks: dict[str, float] = {}
     # A mark whose languages all reached the cap of 3.0 below changes nothing more.
     capped: set[str] = set()
-    for ch in _marks_in(sample) if not sample.isascii() else ():
+    if sample.isascii():
+        found: Iterable[str] = ()
+    elif words.codec is not None:
+        # The text's bytes in the codec that folded it hold the sample's characters one
+        # byte each: keep the marks' bytes and decode them, the marks in order.
+        kept = words.encoded[:_SAMPLE].translate(None, _not_mark_bytes(words.codec))
+        found = kept.decode(words.codec)
+    else:
+        found = _marks_in(sample)
+    for ch in found:
         if ch in capped:
             continue
         langs, weight = _MARK_INFO[ch]
@@ -426,6 +443,13 @@ _DOMAIN_BEFORE = re.compile(
 # A sample with at most this many characters outside ASCII is searched for marks by
 # those characters' places (see _marks_in).
 _FEW_NON_ASCII = 64
+
+
+@cache
+def _not_mark_bytes(codec: str) -> bytes:
+    """The bytes of a one-byte codec that encode no mark letter (bytes.translate's
+    delete: what is left of a text encoded with the codec is its marks)."""
+    return bytes(b for b in range(256) if bytes([b]).decode(codec, "replace") not in _MARK_INFO)
 
 
 def _marks_in(sample: str) -> list[str]:

@@ -106,3 +106,29 @@ def test_indicators_are_those_found_without_the_word_tests(
     monkeypatch.setattr(indicators._Group, "possible", lambda self, unique, prefixes: True)
     monkeypatch.setattr(indicators, "_any_needs", lambda needs, words: True)
     assert [find_indicators(t) for t in texts] == fast
+
+
+def test_marks_read_from_the_folded_bytes_are_those_of_the_sample() -> None:
+    import dataclasses
+
+    from crawler.extract.language import _MARK_INFO, language_scores
+
+    rng = random.Random(14)
+    codecs = ("latin-1", "cp1252", "iso8859_16", "cp1250", "cp1251")
+    held = {}
+    for codec in codecs:
+        chars = [bytes([b]).decode(codec, "replace") for b in range(32, 256)]
+        held[codec] = [c for c in chars if c != "\ufffd" and c.isprintable()]
+    seen = set()
+    for _ in range(3000):
+        codec = rng.choice(codecs)
+        chars = rng.sample(held[codec], 40) + [c for c in held[codec] if c in _MARK_INFO]
+        chars += list("abcdef      ")
+        if rng.random() < 0.2:
+            chars.append(rng.choice("ąșαж😀"))  # one the codec may lack
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(60, 1400)))
+        words = TextWords.of(text)
+        seen.add(words.codec)
+        old_way = dataclasses.replace(words, codec=None, encoded=b"")
+        assert language_scores(text, words) == language_scores(text, old_way), text
+    assert seen >= {*codecs, None}
