@@ -47,7 +47,9 @@ def _word_bytes(codec: str) -> bytes:
 _WORD_CODECS = ("ascii", "cp1251")
 
 
-def _words(low: str) -> tuple[list[str], bool, bytes]:
+def _words(
+    low: str, fold_codec: str | None = None, folded: bytes = b""
+) -> tuple[list[str], bool, bytes]:
     """_WORD.findall(low), by the fastest way for the text at hand, whether every word is
     ASCII (then the text is in the Latin script alone: fold leaves no Latin diacritics),
     and low.encode("ascii", "replace") (one byte a character: see TextWords.digit_runs).
@@ -56,9 +58,15 @@ def _words(low: str) -> tuple[list[str], bool, bytes]:
     and digit of the text, the text is encoded with it (anything else becomes "?"), every
     byte that is not a letter or digit becomes a space, and split does the rest: several
     times faster than a regex, which tests each character's Unicode category.
+    `fold_codec` is the one-byte codec that folded the text, when one did, and `folded`
+    the folded text in it (normalise.fold_encoded): after ASCII, that codec holds every
+    character and its bytes are there already.
     """
     ascii_bytes = b""
     for codec in _WORD_CODECS:
+        if ascii_bytes and fold_codec is not None:
+            words = folded.translate(_word_bytes(fold_codec)).decode(fold_codec).split()
+            return words, False, ascii_bytes
         encoded = low.encode(codec, "replace")
         if not ascii_bytes:
             ascii_bytes = encoded
@@ -260,12 +268,12 @@ class TextWords:
 
     @classmethod
     def of(cls, text: str) -> TextWords:
-        codec, encoded = None, b""
+        codec, encoded, folded = None, b"", b""
         if len(text) < 64 or text.isascii():
             low = fold(text)
         else:
-            low, codec, encoded = fold_encoded(text)
-        words, latin_only, ascii_bytes = _words(low)
+            low, codec, encoded, folded = fold_encoded(text)
+        words, latin_only, ascii_bytes = _words(low, codec, folded)
         return cls(text, low, words, frozenset(words), latin_only, ascii_bytes, codec, encoded)
 
 

@@ -217,26 +217,29 @@ def fold(text: str) -> str:
     return fold_encoded(text)[0]
 
 
-def fold_encoded(text: str) -> tuple[str, str | None, bytes]:
-    """(fold(text), the one-byte codec that folded it, text encoded with that codec) for
-    text of at least 64 characters, not all ASCII; (fold(text), None, b"") when no codec
-    of _codec_tables holds the text. The encoded text has one byte a character."""
+def fold_encoded(text: str) -> tuple[str, str | None, bytes, bytes]:
+    """(fold(text), the one-byte codec that folded it, the text and the folded text
+    encoded with that codec) for text of at least 64 characters, not all ASCII;
+    (fold(text), None, b"", b"") when no codec of _codec_tables holds the text. The
+    encoded texts have one byte a character."""
     tables = _codec_tables()
     try:
         raw = text.encode("latin-1")
-        return raw.translate(tables["latin-1"]).decode("latin-1"), "latin-1", raw
+        folded = raw.translate(tables["latin-1"])
+        return folded.decode("latin-1"), "latin-1", raw, folded
     except UnicodeEncodeError as exc:
         candidates = _codecs_for(text[exc.start])
     while candidates:
         codec = candidates[0]
         try:
             raw = text.encode(codec)
-            return raw.translate(tables[codec]).decode(codec), codec, raw
+            folded = raw.translate(tables[codec])
+            return folded.decode(codec), codec, raw, folded
         except UnicodeEncodeError as exc:
             # The next codec must also hold the character this one lacks.
             also = _codecs_for(text[exc.start])
             candidates = tuple(c for c in candidates[1:] if c in also)
-    return _fold_general(text), None, b""
+    return _fold_general(text), None, b"", b""
 
 
 def _fold_general(text: str) -> str:

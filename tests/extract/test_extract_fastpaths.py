@@ -132,3 +132,25 @@ def test_marks_read_from_the_folded_bytes_are_those_of_the_sample() -> None:
         old_way = dataclasses.replace(words, codec=None, encoded=b"")
         assert language_scores(text, words) == language_scores(text, old_way), text
     assert seen >= {*codecs, None}
+
+
+def test_words_split_from_the_folded_bytes_are_those_of_the_regex() -> None:
+    from crawler.extract.language import _WORD, _words
+    from crawler.extract.normalise import fold_encoded
+
+    rng = random.Random(15)
+    codecs = ("latin-1", "cp1252", "iso8859_16", "cp1250", "cp1251")
+    seen = set()
+    for _ in range(3000):
+        codec = rng.choice(codecs)
+        held = [bytes([b]).decode(codec, "replace") for b in range(256)]
+        chars = [c for c in rng.sample(held, 60) if c != "\ufffd"] + list("ab1 _-")
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(64, 400)))
+        if text.isascii():
+            continue
+        low, used, _, folded = fold_encoded(text)
+        seen.add(used)
+        words, latin_only, ascii_bytes = _words(low, used, folded)
+        assert (words, latin_only, ascii_bytes) == _words(low), text
+        assert words == _WORD.findall(low), text
+    assert seen >= set(codecs)
