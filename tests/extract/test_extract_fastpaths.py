@@ -154,3 +154,24 @@ def test_words_split_from_the_folded_bytes_are_those_of_the_regex() -> None:
         assert (words, latin_only, ascii_bytes) == _words(low), text
         assert words == _WORD.findall(low), text
     assert seen >= set(codecs)
+
+
+def test_text_with_euro_signs_folds_as_by_the_general_way() -> None:
+    from crawler.extract.language import _WORD, _words
+    from crawler.extract.normalise import _fold_general, fold_encoded
+
+    rng = random.Random(16)
+    latin1 = [chr(c) for c in range(32, 256) if chr(c).isprintable()]
+    for _ in range(3000):
+        chars = [*rng.sample(latin1, 40), "\u20ac", "\u20ac", " "]
+        if rng.random() < 0.2:
+            chars.append(rng.choice(["\x80", "ș", "ж", "α", "😀"]))
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(64, 300)))
+        if text.isascii():
+            continue
+        low, codec, raw, folded = fold_encoded(text)
+        assert low == _fold_general(text), text
+        if codec is not None:
+            assert len(raw) == len(folded) == len(text)
+            assert _words(low, codec, folded) == _words(low), text
+            assert _words(low)[0] == _WORD.findall(low), text
