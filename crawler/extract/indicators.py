@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,10 +248,22 @@ def _lexicon(lang: str) -> dict[str, list[tuple[str, Entry]]]:
 def _anchor(spelling: str, key: str) -> tuple[tuple[str, bool], ...] | None:
     """Words (or stems' first letters) of which every text matching `spelling` holds one.
 
+    Of the options _anchor_options finds, the rarest-looking (the longest, fewest
+    branches) is taken; None when there is none (the key alone decides).
+    """
+    options = _anchor_options(spelling, key)
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(len(t) for t, _ in o) - 0.3 * len(o), o))
+
+
+def _anchor_options(spelling: str, key: str) -> list[tuple[tuple[str, bool], ...]]:
+    """Every set of words (or stems' first letters) of which every text matching
+    `spelling` holds one, other than the index key.
+
     A whole word or a stem outside the choices is certain; a choice without an empty
-    branch needs one of its branches, each of which names a word or a stem. Of these,
-    the rarest-looking (the longest, fewest branches) other than the index key is taken;
-    None when there is none (the key alone decides). Items are (text, is_stem).
+    branch needs one of its branches, each of which names a word or a stem. Items are
+    (text, is_stem).
     """
     options: list[tuple[tuple[str, bool], ...]] = []
     bare = _CHOICE.sub("\x00", spelling)
@@ -286,9 +299,7 @@ def _anchor(spelling: str, key: str) -> tuple[tuple[str, bool], ...] | None:
             items.append(max(found, key=lambda it: (not it[1], len(it[0]))))
         if items:
             options.append(tuple(sorted(set(items))))
-    if not options:
-        return None
-    return max(options, key=lambda o: (min(len(t) for t, _ in o) - 0.3 * len(o), o))
+    return options
 
 
 def _anchor_item(token: str, stem: bool, key: str) -> tuple[str, bool] | None:
@@ -308,6 +319,54 @@ class _Group:
     # phrase group up front would add about a second to every process start.
     pattern: re.Pattern[str] | list[str]
     phrases: list[_Phrase]  # in the pattern's group order
+    # What a text must hold for each phrase to match (see possible), on first use.
+    needs: tuple[tuple[tuple[frozenset[str], frozenset[str]], ...], ...] | None = None
+
+    def __post_init__(self) -> None:
+        self.spellings = tuple(self.pattern) if isinstance(self.pattern, list) else ()
+
+    def possible(self, unique: AbstractSet[str], prefixes: AbstractSet[str]) -> bool:
+        """Whether some phrase of the group may match a text of these words and word
+        beginnings: every option of _anchor_options of the phrase is in the text (the
+        index's anchors ask for one option of one phrase of the key)."""
+        needs = self.needs
+        if needs is None:
+            needs = self.needs = _phrase_needs(self.spellings)
+        if not needs:
+            return True
+        for options in needs:
+            for words, stems in options:
+                if words.isdisjoint(unique) and stems.isdisjoint(prefixes):
+                    break
+            else:
+                return True
+        return False
+
+
+def _phrase_needs(
+    spellings: tuple[str, ...],
+) -> tuple[tuple[tuple[frozenset[str], frozenset[str]], ...], ...]:
+    """For each spelling, its _anchor_options as (words, stem beginnings) (the key itself
+    is always in a text it is tried on, so it is left in); () when a spelling needs
+    nothing beyond its key (then every text may match)."""
+    out = []
+    for spelling in spellings:
+        options = tuple(
+            sorted(
+                {
+                    (
+                        frozenset(t for t, is_stem in o if not is_stem),
+                        frozenset(t for t, is_stem in o if is_stem),
+                    )
+                    for o in _anchor_options(spelling, "")
+                },
+                key=lambda o: (sorted(o[0]), sorted(o[1])),
+            )
+        )
+        if not options:
+            return ()
+        out.append(options)
+    return tuple(sorted(set(out), key=repr))
 
 
 @dataclass
@@ -366,6 +425,9 @@ class _WordList:
     multi_always: bool = False
     pattern: re.Pattern[str] | None = None
     multi_pattern: re.Pattern[str] | None = None
+    # What a text must hold for each entry to match (see _entry_needs), on first use.
+    needs: list[tuple[frozenset[str], frozenset[str]]] | None = None
+    multi_needs: list[tuple[frozenset[str], frozenset[str]]] | None = None
 
     @classmethod
     def of(cls, entries: list[str]) -> _WordList:
@@ -424,6 +486,13 @@ class _WordList:
             or not self.stems.isdisjoint(words.prefixes)
         )
 
+    def possible(self, words: TextWords) -> bool:
+        """Whether the text holds the words and beginnings some entry needs (a search of
+        the list's regex over any stretch of the text finds nothing otherwise)."""
+        if self.needs is None:
+            self.needs = [_entry_needs(e) for e in self.entries]
+        return _any_needs(self.needs, words)
+
     def regex(self) -> re.Pattern[str]:
         if self.pattern is None:
             self.pattern = _word_pattern(self.entries)
@@ -456,6 +525,11 @@ class _WordList:
                     if folded.startswith(stem, pos):
                         out.add((pos, _WORD_END.match(folded, pos).end()))  # type: ignore[union-attr]
                         break
+        if self.multi and not self.multi_always:
+            if self.multi_needs is None:
+                self.multi_needs = [_entry_needs(e) for e in self.multi]
+            if not _any_needs(self.multi_needs, words):
+                return sorted(out)  # no multi-word entry can match: skip the cue scans
         if self.multi:
             if self.multi_pattern is None:
                 self.multi_pattern = _word_pattern(self.multi)
@@ -479,6 +553,39 @@ class _WordList:
 
 
 _WORD_END = re.compile(r"[^\W_]*")
+
+
+def _entry_needs(entry: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(words, word beginnings) that a text holds wherever a word-list entry matches, even
+    in a search cut short by its end position.
+
+    Each letter run of the entry is delimited by characters that are no letters (spaces,
+    separators, punctuation), so it is a whole word of the text, except: the last run,
+    whose match may be cut short (its first letters then begin a word), a stem ("kept*",
+    its first letters), and a run that follows a stem's "*" (it may run on from the
+    stem's word). Beginnings are those of TextWords.prefixes (three to five letters)."""
+    tokens = list(_TOKEN.finditer(entry))
+    whole: set[str] = set()
+    begins: set[str] = set()
+    for n, m in enumerate(tokens):
+        token, start, end = m.group(0), m.start(), m.end()
+        if start and entry[start - 1] == "*":
+            continue
+        if entry[end : end + 1] == "*" or n == len(tokens) - 1:
+            if len(token) >= _KEY_LEN:
+                begins.add(token[:_STEM_KEY_MAX])
+        else:
+            whole.add(token)
+    return frozenset(whole), frozenset(begins)
+
+
+def _any_needs(needs: list[tuple[frozenset[str], frozenset[str]]], words: TextWords) -> bool:
+    """Whether the text holds all that one of `needs` (_entry_needs of entries) asks."""
+    unique, prefixes = words.unique, words.prefixes
+    for whole, begins in needs:  # noqa: SIM110 (a loop: any() of a generator costs more)
+        if whole.issubset(unique) and begins.issubset(prefixes):
+            return True
+    return False
 
 
 @dataclass
@@ -984,11 +1091,12 @@ def _word_starts(key: str, whole: bool) -> re.Pattern[str]:
 
 def _candidates(
     table: _Table, folded: str, words: TextWords
-) -> list[tuple[int, int, str, int, _Index]]:
-    """(position, -length, key, kind, index) of every place a key of the table starts a
-    word, in order (kind: 0 for a word key, 1 for a stem key); a key is looked for only
-    when the text holds an anchor of one of its phrases."""
-    out: list[tuple[int, int, str, int, _Index]] = []
+) -> list[tuple[int, int, str, int, list[_Group]]]:
+    """(position, -length, key, kind, groups) of every place a key of the table starts a
+    word, in order (kind: 0 for a word key, 1 for a stem key; groups: the key's groups
+    that may match the text); a key is looked for only when the text holds an anchor of
+    one of its phrases and all that a phrase of one of its groups needs."""
+    out: list[tuple[int, int, str, int, list[_Group]]] = []
     append = out.append
     unique, prefixes = words.unique, words.prefixes
     for index, keys, anchors, kind in (
@@ -1003,12 +1111,18 @@ def _candidates(
                     anchor = table.anchor_of(key, kind == 1)
                 if anchor[0].isdisjoint(unique) and anchor[1].isdisjoint(prefixes):
                     continue
+            groups: list[_Group] = index.groups[key]
+            if groups and groups[0].__class__ is not _Group:
+                groups = index.groups_of(key)
+            live = [g for g in groups if g.possible(unique, prefixes)]
+            if not live:
+                continue
             pattern = starts.get(key)
             if pattern is None:
                 pattern = starts[key] = _word_starts(key, not kind)
             size = -len(key)
             for m in pattern.finditer(folded):
-                append((m.start(), size, key, kind, index))
+                append((m.start(), size, key, kind, live))
     # Position first; at one position the longer key, then the key itself, then word keys
     # before stem keys: a fixed order, never the iteration order of a set, which changes
     # with the process's hash seed (the same text gave different evidence in two runs).
@@ -1076,7 +1190,7 @@ def _guarded(
     "24/7" in Swedish, not "jour et nuit" in French.
     """
     guard = table.guards.get((lang, ind))
-    if guard is None or not guard.may_match(words):
+    if guard is None or not guard.may_match(words) or not guard.possible(words):
         return False
     # The look-alike must be in the same sentence: "Volunteers answer within a day" does
     # not make the next sentence's offer to refugees a charity's.
@@ -1179,10 +1293,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     seen_words = words if unique is words.unique else TextWords(folded, folded, [], unique)
     candidates = _candidates(table, folded, seen_words)
     guards = table.guards
-    for pos, _, key, _, index in candidates:
-        groups: list[_Group] = index.groups[key]
-        if groups and groups[0].__class__ is not _Group:
-            groups = index.groups_of(key)
+    for pos, _, _, _, groups in candidates:
         for group in groups:
             ind = group.indicator
             if pos < covered.get(ind, 0):

@@ -13,14 +13,14 @@ scores close to the best, for mixed-language ads. No settings.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from typing import Any, Generic, TypeVar, overload
 
-from crawler.extract.normalise import fold
+from crawler.extract.normalise import fold, fold_encoded
 
 _WORD = re.compile(r"[^\W_]+")
 _FIRST3, _FIRST4, _FIRST5 = (itemgetter(slice(n)) for n in (3, 4, 5))
@@ -47,7 +47,9 @@ def _word_bytes(codec: str) -> bytes:
 _WORD_CODECS = ("ascii", "cp1251")
 
 
-def _words(low: str) -> tuple[list[str], bool, bytes]:
+def _words(
+    low: str, fold_codec: str | None = None, folded: bytes = b""
+) -> tuple[list[str], bool, bytes]:
     """_WORD.findall(low), by the fastest way for the text at hand, whether every word is
     ASCII (then the text is in the Latin script alone: fold leaves no Latin diacritics),
     and low.encode("ascii", "replace") (one byte a character: see TextWords.digit_runs).
@@ -56,9 +58,15 @@ def _words(low: str) -> tuple[list[str], bool, bytes]:
     and digit of the text, the text is encoded with it (anything else becomes "?"), every
     byte that is not a letter or digit becomes a space, and split does the rest: several
     times faster than a regex, which tests each character's Unicode category.
+    `fold_codec` is the one-byte codec that folded the text, when one did, and `folded`
+    the folded text in it (normalise.fold_encoded): after ASCII, that codec holds every
+    character and its bytes are there already.
     """
     ascii_bytes = b""
     for codec in _WORD_CODECS:
+        if ascii_bytes and fold_codec is not None:
+            words = folded.translate(_word_bytes(fold_codec)).decode(fold_codec).split()
+            return words, False, ascii_bytes
         encoded = low.encode(codec, "replace")
         if not ascii_bytes:
             ascii_bytes = encoded
@@ -181,6 +189,10 @@ class TextWords:
     latin_only: bool = False  # True when every word is ASCII once folded
     # lower.encode("ascii", "replace"), when TextWords.of made it (see digit_runs)
     ascii_bytes: bytes = b""
+    # `text` encoded with the one-byte codec that folded it, when fold used one (see
+    # normalise.fold_encoded and _marks_in)
+    codec: str | None = None
+    encoded: bytes = b""
 
     @_once
     def prefixes(self) -> AbstractSet[str]:
@@ -256,9 +268,13 @@ class TextWords:
 
     @classmethod
     def of(cls, text: str) -> TextWords:
-        low = fold(text)
-        words, latin_only, ascii_bytes = _words(low)
-        return cls(text, low, words, frozenset(words), latin_only, ascii_bytes)
+        codec, encoded, folded = None, b"", b""
+        if len(text) < 64 or text.isascii():
+            low = fold(text)
+        else:
+            low, codec, encoded, folded = fold_encoded(text)
+        words, latin_only, ascii_bytes = _words(low, codec, folded)
+        return cls(text, low, words, frozenset(words), latin_only, ascii_bytes, codec, encoded)
 
 
 @cache
@@ -393,7 +409,16 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
     marks: dict[str, float] = {}
     # A mark whose languages all reached the cap of 3.0 below changes nothing more.
     capped: set[str] = set()
-    for ch in _marks_in(sample) if not sample.isascii() else ():
+    if sample.isascii():
+        found: Iterable[str] = ()
+    elif words.codec is not None:
+        # The text's bytes in the codec that folded it hold the sample's characters one
+        # byte each: keep the marks' bytes and decode them, the marks in order.
+        kept = words.encoded[:_SAMPLE].translate(None, _not_mark_bytes(words.codec))
+        found = kept.decode(words.codec)
+    else:
+        found = _marks_in(sample)
+    for ch in found:
         if ch in capped:
             continue
         langs, weight = _MARK_INFO[ch]
@@ -426,6 +451,13 @@ _DOMAIN_BEFORE = re.compile(
 # A sample with at most this many characters outside ASCII is searched for marks by
 # those characters' places (see _marks_in).
 _FEW_NON_ASCII = 64
+
+
+@cache
+def _not_mark_bytes(codec: str) -> bytes:
+    """The bytes of a one-byte codec that encode no mark letter (bytes.translate's
+    delete: what is left of a text encoded with the codec is its marks)."""
+    return bytes(b for b in range(256) if bytes([b]).decode(codec, "replace") not in _MARK_INFO)
 
 
 def _marks_in(sample: str) -> list[str]:

@@ -184,6 +184,12 @@ def _codec_tables() -> dict[str, bytes]:
 
 
 @cache
+def _euro_stays() -> bool:
+    """Whether fold leaves "€" and \x80 as they are (see fold_encoded)."""
+    return _fold_general("\u20ac") == "\u20ac" and _codec_tables()["latin-1"][0x80] == 0x80
+
+
+@cache
 def _codecs_for(ch: str) -> tuple[str, ...]:
     """The codecs of _codec_tables after Latin-1 that can encode `ch`."""
     out = []
@@ -214,20 +220,45 @@ def fold(text: str) -> str:
         return _fold_ascii(text)
     if len(text) < _SHORT:
         return _fold_general(text)  # cheaper than a codec's failed attempt (an exception)
+    return fold_encoded(text)[0]
+
+
+def fold_encoded(text: str) -> tuple[str, str | None, bytes, bytes]:
+    """(fold(text), the one-byte codec that folded it, the text and the folded text
+    encoded with that codec) for text of at least 64 characters, not all ASCII;
+    (fold(text), None, b"", b"") when no codec of _codec_tables holds the text. The
+    encoded texts have one byte a character."""
     tables = _codec_tables()
     try:
-        return text.encode("latin-1").translate(tables["latin-1"]).decode("latin-1")
+        raw = text.encode("latin-1")
+        folded = raw.translate(tables["latin-1"])
+        return folded.decode("latin-1"), "latin-1", raw, folded
     except UnicodeEncodeError as exc:
         candidates = _codecs_for(text[exc.start])
+        if text[exc.start] == "\u20ac" and "\x80" not in text and _euro_stays():
+            # "€" is the one character of many Western ads that Latin-1 lacks: the control
+            # character \x80 stands in for it (fold changes neither, neither is a letter
+            # or a mark), so the text is folded as Latin-1 bytes instead of by a charmap
+            # codec (tens of instructions a character, both ways).
+            try:
+                raw = text.replace("\u20ac", "\x80").encode("latin-1")
+            except UnicodeEncodeError:
+                pass
+            else:
+                folded = raw.translate(tables["latin-1"])
+                low = folded.decode("latin-1").replace("\x80", "\u20ac")
+                return low, "latin-1", raw, folded
     while candidates:
         codec = candidates[0]
         try:
-            return text.encode(codec).translate(tables[codec]).decode(codec)
+            raw = text.encode(codec)
+            folded = raw.translate(tables[codec])
+            return folded.decode(codec), codec, raw, folded
         except UnicodeEncodeError as exc:
             # The next codec must also hold the character this one lacks.
             also = _codecs_for(text[exc.start])
             candidates = tuple(c for c in candidates[1:] if c in also)
-    return _fold_general(text)
+    return _fold_general(text), None, b"", b""
 
 
 def _fold_general(text: str) -> str:

@@ -82,16 +82,22 @@ def score(
     """(risk score 0-100, explanation lines) for one listing."""
     extras = extras or {}
     best_weight: dict[str, float] = {}
+    # Loops and lists rather than generators and max(): this runs for every listing.
+    get = best_weight.get
     for hit in indicators:
-        best_weight[hit.id] = max(best_weight.get(hit.id, 0.0), float(hit.weight))
+        hit_id, weight = hit.id, float(hit.weight)
+        best = get(hit_id, 0.0)
+        best_weight[hit_id] = weight if weight > best else best  # max(best, weight)
     lines: list[str] = []
     points = 0.0
     if best_weight:
-        base = sum(INDICATOR_POINTS.get(i, DEFAULT_POINTS) * w for i, w in best_weight.items())
+        base: float = 0  # sum(), term by term in the same order
+        for i, w in best_weight.items():
+            base += INDICATOR_POINTS.get(i, DEFAULT_POINTS) * w
         factor = _co_occurrence(len(best_weight))
         points = base * factor
         n = len(best_weight)
-        names = ", ".join(_label(i) for i in sorted(best_weight))
+        names = ", ".join([i.replace("_", " ") for i in sorted(best_weight)])  # _label
         if n == 1:
             lines.append(f"1 indicator ({names}): +{round(points)}")
         else:
@@ -106,7 +112,7 @@ def score(
                 f"at {SINGLE_INDICATOR_CAP}"
             )
             points = SINGLE_INDICATOR_CAP
-        weak = sorted(i for i, w in best_weight.items() if w < 1.0)
+        weak = sorted([i for i, w in best_weight.items() if w < 1.0])
         if weak:
             lines.append(
                 f"only a weak form of {', '.join(_label(i) for i in weak)} was found "
