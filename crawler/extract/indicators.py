@@ -1234,6 +1234,8 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 )
             )
     _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
+    if hits:
+        _drop_quoted_warnings(table, text, folded, seen_words, lang, contexts, hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1242,6 +1244,42 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 (start, end, IndicatorHit(id="minor_age_stated", evidence=evidence, lang=lang))
             )
     found.extend((where, hit) for where, _, hit in _not_subsumed(text, hits))
+
+
+# A quoted span in any of the quotation styles of the 23 languages: "..." “...” „...“ „...”
+# «...» »...« ‚...‘ ‹...› ‘...’, and '...' where the quote marks are not apostrophes (a
+# letter or digit before the opening one or after the closing one: "L'agenzia", "don't").
+_QUOTE_MARKS = "\"“”„«»‚‘’‹›'"
+_QUOTED = re.compile(
+    r'"[^"\n]{1,200}"|“[^“”\n]{1,200}[”“]|„[^„“”\n]{1,200}[“”]|«[^«»\n]{1,200}»'
+    r"|»[^«»\n]{1,200}«|‚[^‚‘’\n]{1,200}[‘’]|‹[^‹›\n]{1,200}›|‘[^‘’\n]{1,200}’"
+    r"|'(?<![^\W_]')[^'\n]{1,200}'(?![^\W_])"
+)
+
+
+def _drop_quoted_warnings(
+    table: _Table,
+    text: str,
+    folded: str,
+    words: TextWords,
+    lang: str | None,
+    contexts: dict[tuple[str, str], bool],
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    """Drop the hits that a warning quotes: a hit wholly inside quotation marks, in a text
+    whose own voice is a warning (a word of the `warning` context of the lexicons: warn,
+    beware, red flag, trafficking, report...), is the bad ad's words, not the page's own
+    offer ("NGO warns of ads promising 'free housing'"). Quotes that hold only part of a
+    hit are emphasis and keep it ("'free' housing")."""
+    if not any(q in text for q in _QUOTE_MARKS):
+        return
+    langs = {lang or "en", "en", *(h.lang for _, _, h in hits if h.lang)}
+    if not any(_context(table, "warning", {g}, words, folded, contexts) for g in langs):
+        return
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    if not quoted:
+        return
+    hits[:] = [item for item in hits if not any(qs < item[0] and item[1] < qe for qs, qe in quoted)]
 
 
 def _match_concepts(
