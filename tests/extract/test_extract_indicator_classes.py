@@ -46,3 +46,48 @@ def test_quoted_words_in_a_warning_are_not_the_pages_offer(text: str, lang: str)
 )
 def test_quotes_without_a_warning_keep_the_hit(text: str, lang: str) -> None:
     assert "employer_housing" in ids(text, lang)
+
+
+# "Young" on its own, or before a demonym, in a personal ad is youth put forward.
+YOUNG = [
+    ("Jsem tu jen o víkendu, mladá a usměvavá, volej.", "cs"),
+    ("Mladá Ukrajinka, diskrétne, volaj.", "sk"),
+    ("Mlada, vesela, na voljo zvečer.", "sl"),
+    ("Mlada Bugarka, samo ovaj vikend.", "sr"),
+    ("Młoda Ukrainka, dyskretnie, zadzwoń.", "pl"),
+    ("Nuori ja hymyilevä, soita illalla.", "fi"),
+    ("Jauna lietuvaitė, skambinkite vakare.", "lt"),
+    ("Ung og glaðlynd, hringdu í kvöld.", "is"),
+    ("Νεαρή Ουκρανή, διακριτικά, καλέστε.", "el"),
+    ("Junge Ungarin, diskret, ruf an.", "de"),
+    ("Jonge Roemeense, discreet, bel me.", "nl"),
+    ("Ung och glad, ring i kväll.", "sv"),
+    ("Молоденькая украинка, звони вечером.", "ru"),
+    ("Молода українка, дзвони ввечері.", "uk"),
+    ("Young Brazilian, discreet, call tonight.", "en"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), YOUNG)
+def test_young_alone_or_before_a_demonym_is_youth(text: str, lang: str) -> None:
+    assert "youth_emphasis" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Young couple looking for a two-bedroom flat near the station.", "en"),
+        ("Young at heart, our choir welcomes new singers.", "en"),
+        ("Mladá rodina hledá byt 2+1 v Brně.", "cs"),
+        ("Młoda para szuka mieszkania na Mokotowie.", "pl"),
+        ("Junge Familie sucht Wohnung mit Garten.", "de"),
+        ("Молодая семья снимет квартиру надолго.", "ru"),
+        ("Nuori perhe etsii asuntoa Tampereelta.", "fi"),
+        ("Jonge wijn uit eigen gaard, 8 euro per fles.", "nl"),
+        ("Junges Team sucht Verstärkung im Lager, Vollzeit, Lohn nach Tarif.", "de"),
+        # An adult noun after "young" describes an adult, not youth put forward.
+        ("Young woman, 34, reliable cleaner, references available.", "en"),
+    ],
+)
+def test_young_look_alikes_are_not_youth(text: str, lang: str) -> None:
+    assert "youth_emphasis" not in ids(text, lang)
