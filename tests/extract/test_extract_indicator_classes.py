@@ -91,3 +91,36 @@ def test_young_alone_or_before_a_demonym_is_youth(text: str, lang: str) -> None:
 )
 def test_young_look_alikes_are_not_youth(text: str, lang: str) -> None:
     assert "youth_emphasis" not in ids(text, lang)
+
+
+# Hostess, dancer or model work in a foreign place named in an inflected form.
+LURE_ABROAD = [
+    ("Hľadáme tanečnice do Londýna, výborný zárobok.", "sk"),
+    ("Hledáme hostesky do Dubaje, vysoký výdělek.", "cs"),
+    ("Szukamy tancerek do klubu w Mediolanie.", "pl"),
+    ("Haetaan tanssijoita Lontooseen, hyvä palkka.", "fi"),
+    ("Hostess munka Londonban, magas kereset.", "hu"),
+    ("Tražimo hostese za klub u Beču, odlična zarada.", "sr"),
+    ("Требуются танцовщицы в Дубае, высокий доход.", "ru"),
+    ("Ieškome šokėjų į Londoną, didelis uždarbis.", "lt"),
+    ("Kërkohen hostesa për lokale në Londër.", "sq"),
+    ("Căutăm dansatoare pentru club la Londra, salariu mare.", "ro"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), LURE_ABROAD)
+def test_lure_to_an_inflected_foreign_place(text: str, lang: str) -> None:
+    assert "lure_job_abroad" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hľadáme hostesky na veľtrh v Bratislave, 10 eur na hodinu.", "sk"),
+        ("Szukamy hostess na targi w Poznaniu.", "pl"),
+        ("Hostess für Messe in Frankfurt gesucht, 18 Euro pro Stunde.", "de"),
+        ("Haetaan tarjoilijoita ravintolaan Tampereelle.", "fi"),
+    ],
+)
+def test_a_home_city_is_not_abroad(text: str, lang: str) -> None:
+    assert "lure_job_abroad" not in ids(text, lang)
