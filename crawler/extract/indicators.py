@@ -1407,7 +1407,10 @@ def _concept_voided(
     the last of them says something else ("arranged by my assistant, not by me").
     """
     negations = frozenset().union(*(table.negations.get(g, frozenset()) for g in langs))
-    pos = lo
+    # From the clause the hit starts in: "bez skúseností, letenku platíme my" negates the
+    # experience, not the ticket.
+    cut = _LAST_CLAUSE_END.match(folded, lo, start)
+    pos = cut.end() if cut else lo
     for s, e in [*own, (end, end)]:
         if any(w in negations or w.endswith("n't") for w in _WORD.findall(folded[pos:s])):
             return True

@@ -124,3 +124,30 @@ def test_lure_to_an_inflected_foreign_place(text: str, lang: str) -> None:
 )
 def test_a_home_city_is_not_abroad(text: str, lang: str) -> None:
     assert "lure_job_abroad" not in ids(text, lang)
+
+
+# A concept's negation is looked for in the clause the hit starts in, not the whole sentence:
+# "without experience, we pay the ticket" negates the experience, not the ticket.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Bez zkušeností, letenku platíme my, práce v Německu.", "cs"),
+        ("Ilman kokemusta, lennot maksamme, työ Saksassa.", "fi"),
+        ("Be patirties, bilietus perkame mes, darbas Vokietijoje.", "lt"),
+    ],
+)
+def test_a_negation_in_an_earlier_clause_does_not_void_a_concept(text: str, lang: str) -> None:
+    assert "travel_arranged_abroad" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Work in Germany: we never keep workers' passports.", "en"),
+        ("Práce v Německu, letenku neplatíme, cestu si hradíte sami.", "cs"),
+    ],
+)
+def test_a_negation_in_the_same_clause_still_voids_it(text: str, lang: str) -> None:
+    found = ids(text, lang)
+    assert "document_retention" not in found
+    assert "travel_arranged_abroad" not in found
