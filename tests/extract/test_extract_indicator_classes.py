@@ -151,3 +151,24 @@ def test_a_negation_in_the_same_clause_still_voids_it(text: str, lang: str) -> N
     found = ids(text, lang)
     assert "document_retention" not in found
     assert "travel_arranged_abroad" not in found
+
+
+# Transport paid or arranged by the employer for a job in a foreign country is travel
+# arranged abroad; the same for a job at home is not.
+@pytest.mark.parametrize(
+    ("text", "lang", "abroad"),
+    [
+        ("Arbeit in Norwegen, Unterkunft und Anreise organisiert der Arbeitgeber.", "de", True),
+        ("Работа в Польше, трансфер оплачивает работодатель.", "ru", True),
+        ("Робота в Чехії, трансфер від роботодавця.", "uk", True),
+        ("Lavoro in Germania, trasporto pagato dal datore di lavoro.", "it", True),
+        ("Trabajo en Alemania, transporte pagado por la empresa.", "es", True),
+        ("Munka Ausztriában, utazás ingyenes, szállás biztosított.", "hu", True),
+        ("Puna në Gjermani, transporti falas.", "sq", True),
+        ("Arbeit in Leipzig, Fahrt zur Baustelle organisiert der Arbeitgeber.", "de", False),
+        ("Работа в Казани, трансфер оплачивает работодатель.", "ru", False),
+        ("Trabajo en Sevilla, transporte pagado por la empresa.", "es", False),
+    ],
+)
+def test_transport_by_the_employer_abroad(text: str, lang: str, abroad: bool) -> None:
+    assert ("travel_arranged_abroad" in ids(text, lang)) is abroad
