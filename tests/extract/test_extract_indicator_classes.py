@@ -172,3 +172,43 @@ def test_a_negation_in_the_same_clause_still_voids_it(text: str, lang: str) -> N
 )
 def test_transport_by_the_employer_abroad(text: str, lang: str, abroad: bool) -> None:
     assert ("travel_arranged_abroad" in ids(text, lang)) is abroad
+
+
+# "No experience needed" with the negation inside the phrase, and easy-money slang, in a job ad.
+NO_EXPERIENCE_OR_EASY_MONEY = [
+    ("Praca w Holandii, nie wymagamy doświadczenia.", "pl"),
+    ("Praca w Norwegii, szybka kasa od pierwszego dnia.", "pl"),
+    ("Emploi à Genève, aucune expérience requise.", "fr"),
+    ("Trabajo en Londres, no hace falta experiencia.", "es"),
+    ("Lavoro a Londra, non serve esperienza.", "it"),
+    ("Trabalho em Londres, não é preciso experiência.", "pt"),
+    ("Munka Ausztriában, nem kell tapasztalat.", "hu"),
+    ("Práce v Německu, zkušenosti nejsou potřeba.", "cs"),
+    ("Práca v Rakúsku, skúsenosti nie sú potrebné.", "sk"),
+    ("Posao u Austriji, iskustvo nije potrebno.", "sr"),
+    ("Delo v Avstriji, izkušnje niso potrebne.", "sl"),
+    ("Työ Norjassa, kokemusta ei vaadita.", "fi"),
+    ("Darbas Norvegijoje, patirtis nebūtina.", "lt"),
+    ("Δουλειά στη Γερμανία, δεν απαιτείται εμπειρία.", "el"),
+    ("Punë në Gjermani, nuk kërkohet përvojë.", "sq"),
+    ("Locuri de muncă în Germania, nu este nevoie de experiență.", "ro"),
+    ("Работа в Германии, опыт не требуется.", "ru"),
+    ("Робота в Німеччині, досвід не потрібен.", "uk"),
+    ("სამუშაო გერმანიაში, გამოცდილება არ არის საჭირო.", "ka"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), NO_EXPERIENCE_OR_EASY_MONEY)
+def test_no_experience_needed_and_easy_money_in_a_job_ad(text: str, lang: str) -> None:
+    assert "unrealistic_offer" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Doświadczenie wymagane, praca w Holandii.", "pl"),
+        ("Szybka kasa samoobsługowa w sklepie, zapraszamy.", "pl"),  # not a job ad
+    ],
+)
+def test_experience_required_or_no_job_is_not_unrealistic(text: str, lang: str) -> None:
+    assert "unrealistic_offer" not in ids(text, lang)
