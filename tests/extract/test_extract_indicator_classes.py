@@ -212,3 +212,43 @@ def test_no_experience_needed_and_easy_money_in_a_job_ad(text: str, lang: str) -
 )
 def test_experience_required_or_no_job_is_not_unrealistic(text: str, lang: str) -> None:
     assert "unrealistic_offer" not in ids(text, lang)
+
+
+# Nationality put forward by "from <country>" in its case form, a post-posed adjective or a
+# demonym on its own.
+NATIONALITY = [
+    ("Nowe dziewczyny z Ukrainy, dyskretnie.", "pl"),
+    ("Dívky z Moldavska, diskrétně.", "cs"),
+    ("Dievčatá z Bulharska, diskrétne.", "sk"),
+    ("Dekleta iz Romunije, diskretno.", "sl"),
+    ("Devojke iz Moldavije, diskretno.", "sr"),
+    ("Lányok Moldovából, diszkréten.", "hu"),
+    ("Merginos iš Moldovos, diskretiškai.", "lt"),
+    ("Stelpur frá Rúmeníu, fullur trúnaður.", "is"),
+    ("Κοπέλες από τη Μολδαβία, διακριτικά.", "el"),
+    ("Vajza nga Moldavia, diskrete.", "sq"),
+    ("Meninas da Colômbia, discrição total.", "pt"),
+    ("Chicas del este, discreción total.", "es"),
+    ("Ragazza moldava, massima discrezione.", "it"),
+    ("Femmes de l'Est, discrétion assurée.", "fr"),
+    ("Tjejer från Moldavien, diskret.", "sv"),
+    ("Tyttöjä Moldovasta, hienotunteisesti.", "fi"),
+    ("Romanialainen, hienotunteisesti, soita.", "fi"),
+    ("Latvian girl, discreet, call.", "en"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), NATIONALITY)
+def test_nationality_by_origin_or_demonym(text: str, lang: str) -> None:
+    assert "nationality_emphasis" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Virolainen rakennusyritys hakee työntekijöitä, palkka 14 €/h.", "fi"),
+        ("Ragazza cerca stanza a Bologna, studentessa.", "it"),
+    ],
+)
+def test_nationality_look_alikes(text: str, lang: str) -> None:
+    assert "nationality_emphasis" not in ids(text, lang)
