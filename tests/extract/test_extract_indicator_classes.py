@@ -252,3 +252,44 @@ def test_nationality_by_origin_or_demonym(text: str, lang: str) -> None:
 )
 def test_nationality_look_alikes(text: str, lang: str) -> None:
     assert "nationality_emphasis" not in ids(text, lang)
+
+
+# Placement fees as compounds or in other cases and scripts; the passport "stays with" the
+# employer or the agency.
+@pytest.mark.parametrize(
+    ("text", "lang", "indicator"),
+    [
+        ("Työ Norjassa. Välityspalkkio 300 euroa.", "fi", "recruitment_fee"),
+        ("Posao u Austriji. Provizija za posredovanje 300 evra.", "sr", "recruitment_fee"),
+        ("Посао у Аустрији. Накнада посредовања 300 евра.", "sr", "recruitment_fee"),
+        ("Lavoro in Germania. Commissione di intermediazione 300 euro.", "it", "recruitment_fee"),
+        ("Trabajo en Alemania. Cuota de intermediación 300 euros.", "es", "recruitment_fee"),
+        ("Munka Ausztriában. Regisztrációs díj 30 000 Ft.", "hu", "recruitment_fee"),
+        ("Работа в Польше. Плата за трудоустройство 300 евро.", "ru", "recruitment_fee"),
+        ("Munka Ausztriában, az útlevelét a cég megőrzi.", "hu", "document_retention"),
+        (
+            "Lavoro in Germania, i passaporti rimangono al datore di lavoro.",
+            "it",
+            "document_retention",
+        ),
+        ("Robota v Polshchi, pasport zalyshaietsia u robotodavtsia.", "uk", "document_retention"),
+        ("Работа в Польше, паспорт хранится у работодателя.", "ru", "document_retention"),
+        ("Travail en Suisse, le passeport reste chez l'employeur.", "fr", "document_retention"),
+        ("Arbeit in Norwegen, der Pass bleibt beim Arbeitgeber.", "de", "document_retention"),
+        ("Práca v Rakúsku, pas ostáva u zamestnávateľa.", "sk", "document_retention"),
+        ("Lucru în Germania, pașaportul rămâne la angajator.", "ro", "document_retention"),
+    ],
+)
+def test_fee_and_passport_wordings(text: str, lang: str, indicator: str) -> None:
+    assert indicator in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Munka Ausztriában, az útlevél mindig önnél marad.", "hu"),
+        ("Arbeit in Norwegen, der Pass bleibt immer bei Ihnen.", "de"),
+    ],
+)
+def test_passport_that_stays_with_the_worker(text: str, lang: str) -> None:
+    assert "document_retention" not in ids(text, lang)
