@@ -1236,6 +1236,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
     if hits:
         _drop_quoted_warnings(table, text, folded, seen_words, lang, contexts, hits)
+        _drop_post_negated(folded, len(text), hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1280,6 +1281,39 @@ def _drop_quoted_warnings(
     if not quoted:
         return
     hits[:] = [item for item in hits if not any(qs < item[0] and item[1] < qe for qs, qe in quoted)]
+
+
+# A negation that ends the clause right after a hit negates it, in the languages that put
+# it there: "közvetítési díj nincs", "Vermittlungsgebühr: keine", "fees: none", "poplatky:
+# žádné", "комиссия - нет". Folded like the text.
+_POST_NEGATION_WORDS = (
+    "nincs|nincsen|nem|none|no|nil|keine|kein|nein|aucun|aucune|non|néant|ninguno|ninguna|nada|"
+    "nessuno|nessuna|niente|nenhum|nenhuma|não|geen|nee|brak|nie|żadne|żadnych|żadnej|ne|není|"
+    "nejsou|žádné|žádný|žiadne|žiadny|nie sú|nema|nije|ni|niso|нема|нет|немає|ні|ei|inga|ingen|"
+    "nej|engin|enginn|nei|nėra|asnjë|nuk ka|jo|niciun|nicio|nu|καμία|κανένα|όχι|δεν υπάρχει|"
+    "არა|არ არის"
+)
+_POST_NEGATED = re.compile(
+    r"[\s:=\-–—]{0,4}(?:"
+    + "|".join(
+        sorted(
+            {re.escape(fold(w)).replace(r"\ ", r"\s+") for w in _POST_NEGATION_WORDS.split("|")},
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")(?![^\W_])\s*(?:[.,;!?)\n]|$)"
+)
+
+
+def _drop_post_negated(
+    folded: str, text_len: int, hits: list[tuple[int, int, IndicatorHit]]
+) -> None:
+    """Drop the hits that a negation word right after them, ending their clause, negates
+    ("közvetítési díj nincs, ...": no placement fee)."""
+    hits[:] = [
+        item for item in hits if item[1] >= text_len or _POST_NEGATED.match(folded, item[1]) is None
+    ]
 
 
 def _match_concepts(

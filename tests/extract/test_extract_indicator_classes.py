@@ -293,3 +293,29 @@ def test_fee_and_passport_wordings(text: str, lang: str, indicator: str) -> None
 )
 def test_passport_that_stays_with_the_worker(text: str, lang: str) -> None:
     assert "document_retention" not in ids(text, lang)
+
+
+# A negation that ends the clause right after the hit negates it.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Takarítót keresünk Győrben, közvetítői díj nincs, bejelentett munka.", "hu"),
+        ("Lagerjob in Linz. Vermittlungsgebühr: keine.", "de"),
+        ("Warehouse job in Leeds. Placement fee: none.", "en"),
+        ("Práce ve skladu. Poplatek za zprostředkování: žádný.", "cs"),
+        ("Praca w magazynie. Opłata rekrutacyjna: brak.", "pl"),
+    ],
+)
+def test_a_post_posed_negation_voids_the_hit(text: str, lang: str) -> None:
+    assert "recruitment_fee" not in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Warehouse job in Leeds. Placement fee: 300 EUR, no refunds.", "en"),
+        ("Takarítót keresünk, közvetítői díj 30 000 Ft, nem visszatérítendő.", "hu"),
+    ],
+)
+def test_a_negation_of_something_else_keeps_the_hit(text: str, lang: str) -> None:
+    assert "recruitment_fee" in ids(text, lang)
