@@ -319,3 +319,18 @@ def test_a_post_posed_negation_voids_the_hit(text: str, lang: str) -> None:
 )
 def test_a_negation_of_something_else_keeps_the_hit(text: str, lang: str) -> None:
     assert "recruitment_fee" in ids(text, lang)
+
+
+# A loan or an advance repaid by working or out of the wages, worded in other ways.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Farm work in Norway. Loan for the flight, you work it off in the first month.", "en"),
+        ("Farm work in Norway. Advance available, pay it back from your wages.", "en"),
+        ("Werk in Duitsland. Voorschot mogelijk, je betaalt het terug via je loon.", "nl"),
+        ("Travail en Belgique. Avance possible, remboursée sur votre salaire.", "fr"),
+        ("Работа в Польше. Аванс на дорогу, отработаешь за месяц.", "ru"),
+    ],
+)
+def test_debt_repaid_by_work(text: str, lang: str) -> None:
+    assert "debt_bondage" in ids(text, lang)
