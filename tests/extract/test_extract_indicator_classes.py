@@ -334,3 +334,31 @@ def test_a_negation_of_something_else_keeps_the_hit(text: str, lang: str) -> Non
 )
 def test_debt_repaid_by_work(text: str, lang: str) -> None:
     assert "debt_bondage" in ids(text, lang)
+
+
+# Service businesses and property ads that read like availability, movement or no limits.
+@pytest.mark.parametrize(
+    ("text", "lang", "indicator"),
+    [
+        (
+            "Locadora de carros, central de atendimento 24h, diárias a partir de R$ 89.",
+            "pt",
+            "constant_availability",
+        ),
+        (
+            "Noleggio auto, assistenza clienti 24/7, da 35 euro al giorno.",
+            "it",
+            "constant_availability",
+        ),
+        ("Vuokraamo auki 24/7, pakettiautot 59 €/vrk.", "fi", "constant_availability"),
+        ("Prodám byt 3+1, nová výstavba, nový v Brně, 4,2 mil. Kč.", "cs", "movement"),
+        ("Prodajem stan, novo u naselju, 80 m2.", "sr", "movement"),
+        (
+            "Abschleppdienst rund um die Uhr, keine Limits bei der Anfahrt, Festpreis.",
+            "de",
+            "no_limits",
+        ),
+    ],
+)
+def test_service_and_property_look_alikes(text: str, lang: str, indicator: str) -> None:
+    assert indicator not in ids(text, lang)
