@@ -1250,12 +1250,32 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
 # A quoted span in any of the quotation styles of the 23 languages: "..." “...” „...“ „...”
 # «...» »...« ‚...‘ ‹...› ‘...’, and '...' where the quote marks are not apostrophes (a
 # letter or digit before the opening one or after the closing one: "L'agenzia", "don't").
-_QUOTE_MARKS = "\"“”„«»‚‘’‹›'"
 _QUOTED = re.compile(
     r'"[^"\n]{1,200}"|“[^“”\n]{1,200}[”“]|„[^„“”\n]{1,200}[“”]|«[^«»\n]{1,200}»'
     r"|»[^«»\n]{1,200}«|‚[^‚‘’\n]{1,200}[‘’]|‹[^‹›\n]{1,200}›|‘[^‘’\n]{1,200}’"
     r"|'(?<![^\W_]')[^'\n]{1,200}'(?![^\W_])"
 )
+
+
+def _has_quote_mark(text: str) -> bool:
+    """Whether `text` holds a quotation mark of _QUOTED (one test per mark, no loop: this
+    runs for every listing with a hit)."""
+    if "'" in text or '"' in text:
+        return True
+    if text.isascii():
+        return False
+    return (
+        "“" in text
+        or "”" in text
+        or "„" in text
+        or "«" in text
+        or "»" in text
+        or "‚" in text
+        or "‘" in text
+        or "’" in text
+        or "‹" in text
+        or "›" in text
+    )
 
 
 def _drop_quoted_warnings(
@@ -1272,7 +1292,7 @@ def _drop_quoted_warnings(
     beware, red flag, trafficking, report...), is the bad ad's words, not the page's own
     offer ("NGO warns of ads promising 'free housing'"). Quotes that hold only part of a
     hit are emphasis and keep it ("'free' housing")."""
-    if not any(q in text for q in _QUOTE_MARKS):
+    if not _has_quote_mark(text):
         return
     langs = {lang or "en", "en", *(h.lang for _, _, h in hits if h.lang)}
     if not any(_context(table, "warning", {g}, words, folded, contexts) for g in langs):
