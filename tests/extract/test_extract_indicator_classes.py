@@ -362,3 +362,32 @@ def test_debt_repaid_by_work(text: str, lang: str) -> None:
 )
 def test_service_and_property_look_alikes(text: str, lang: str, indicator: str) -> None:
     assert indicator not in ids(text, lang)
+
+
+# Visa or travel costs taken out of the wages are a fee the worker pays (not a loan).
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Work in Germany. Visa and flight costs are taken out of your salary.", "en"),
+        ("Trabalho na Alemanha. O custo do visto é descontado do salário.", "pt"),
+        ("Работа в Германии. Стоимость визы вычитаем из зарплаты.", "ru"),
+        ("Робота в Німеччині. Оплату за візу вираховуємо із зарплати.", "uk"),
+        ("Työ Saksassa. Viisumin hinta vähennetään palkasta.", "fi"),
+        ("Jobb i Tyskland. Visumkostnaden dras från lönen.", "sv"),
+        ("Posao u Nemačkoj. Troškove vize odbijamo od plate.", "sr"),
+        ("Darbas Vokietijoje. Vizos kaina išskaičiuojama iš atlyginimo.", "lt"),
+        ("Punë në Gjermani. Kostoja e vizës mbahet nga paga.", "sq"),
+        ("Δουλειά στη Γερμανία. Το κόστος της βίζας αφαιρείται από τον μισθό.", "el"),
+        ("სამუშაო გერმანიაში. ვიზის ღირებულება ხელფასიდან გამოიქვითება.", "ka"),
+    ],
+)
+def test_visa_or_travel_cost_deducted_from_wages(text: str, lang: str) -> None:
+    found = ids(text, lang)
+    assert "recruitment_fee" in found
+    assert "debt_bondage" not in found
+
+
+def test_a_wage_deduction_is_not_a_loan() -> None:
+    assert "debt_bondage" not in ids(
+        "Werk in Duitsland. De visumkosten worden ingehouden op je loon.", "nl"
+    )
