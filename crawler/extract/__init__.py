@@ -208,10 +208,18 @@ _CITY_ALIASES = {
     "одесса": "odesa", "odessa": "odesa", "львів": "lviv", "львов": "lviv",
     "chișinău": "chisinau", "chişinău": "chisinau", "кишинёв": "chisinau",
     "кишинев": "chisinau", "sevilla": "seville", "zürich": "zurich", "genève": "geneva",
+    "göteborg": "gothenburg", "københavn": "copenhagen", "athína": "athens",
 }  # fmt: skip
+# The gazetteer's names are folded ("geneve"): the aliases are looked up folded too.
+_FOLDED_ALIASES = {fold(k): v for k, v in _CITY_ALIASES.items()}
+# District and "city" words of the 23 languages that follow or precede a city's name
+# ("Milano centro", "Centrum Brno", "Belváros", "Κέντρο").
 _LOCATION_NOISE = re.compile(
-    r"\b(?:centrum|center|centre|zentrum|city|stad|stadt|oraș|oras|місто|город|ciudad|"
-    r"area|region|near|nahe|bij|lângă|langa)\b",
+    r"\b(?:centrum|center|centre|centre-ville|centro|centar|središče|sredisce|keskusta|"
+    r"központ|kozpont|belváros|belvaros|centras|centrs|sentrum|zentrum|innenstadt|"
+    r"downtown|qendër|qender|qendra|κέντρο|"
+    r"κεντρο|kentro|центр|центар|центрі|ცენტრი|city|stad|stadt|oraș|oras|місто|город|"
+    r"ciudad|area|region|near|nahe|bij|lângă|langa)\b",
     re.IGNORECASE,
 )
 
@@ -245,7 +253,7 @@ def normalise_location(raw: str | None, country: str | None = None) -> str | Non
     if known:
         # The city's own country wins over the platform's hint ("Köln" on a Dutch site).
         name, cc, _ = next((entry for entry in known if entry[1] == hint), known[0])
-        name = _CITY_ALIASES.get(name, name)
+        name = _CITY_ALIASES.get(name) or _FOLDED_ALIASES.get(fold(name), name)
         return f"{name}, {cc.lower()}"
     city = _CITY_ALIASES.get(city, city)
     return f"{city}, {country.lower()}" if country else city

@@ -141,8 +141,13 @@ def extract_emails(text: str, *, words: TextWords | None = None) -> list[str]:
 
 
 _NAME = r"([A-Za-z][A-Za-z0-9_.\-]{1,31})"
-# A label, then ":" (optionally "@") or "@" before the name.
-_LABELLED = r"\s*(?:id)?\s*(?:[:：]\s*@?|-\s+@?|@|[^\W\d_]{2,10}\s*[:：]\s*@)"
+# A label, then ":" (optionally "@") or "@" before the name; or only a space before a name
+# shaped like a handle, with "_" or "." between letters ("IG praca_zagranica_pl"), which
+# prose words are not ("snap a photo").
+_LABELLED = (
+    r"\s*(?:id)?\s*(?:[:：]\s*@?|-\s+@?|@|[^\W\d_]{2,10}\s*[:：]\s*@"
+    r"|(?<=[^\W_])[ \t](?=[A-Za-z][A-Za-z0-9]+[_.][A-Za-z0-9]{2}))"
+)
 # Words that follow a label but are not names ("telegram: available", "snap: same as tg").
 _NOT_NAMES = frozenset(
     [

@@ -1345,6 +1345,9 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 )
             )
     _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
+    if hits:
+        _drop_quoted_warnings(table, text, folded, seen_words, lang, contexts, hits)
+        _drop_post_negated(folded, len(text), hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1353,6 +1356,95 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                 (start, end, IndicatorHit(id="minor_age_stated", evidence=evidence, lang=lang))
             )
     found.extend((where, hit) for where, _, hit in _not_subsumed(text, hits))
+
+
+# A quoted span in any of the quotation styles of the 23 languages: "..." “...” „...“ „...”
+# «...» »...« ‚...‘ ‹...› ‘...’, and '...' where the quote marks are not apostrophes (a
+# letter or digit before the opening one or after the closing one: "L'agenzia", "don't").
+_QUOTED = re.compile(
+    r'"[^"\n]{1,200}"|“[^“”\n]{1,200}[”“]|„[^„“”\n]{1,200}[“”]|«[^«»\n]{1,200}»'
+    r"|»[^«»\n]{1,200}«|‚[^‚‘’\n]{1,200}[‘’]|‹[^‹›\n]{1,200}›|‘[^‘’\n]{1,200}’"
+    r"|'(?<![^\W_]')[^'\n]{1,200}'(?![^\W_])"
+)
+
+
+def _has_quote_mark(text: str) -> bool:
+    """Whether `text` holds a quotation mark of _QUOTED (one test per mark, no loop: this
+    runs for every listing with a hit)."""
+    if "'" in text or '"' in text:
+        return True
+    if text.isascii():
+        return False
+    return (
+        "“" in text
+        or "”" in text
+        or "„" in text
+        or "«" in text
+        or "»" in text
+        or "‚" in text
+        or "‘" in text
+        or "’" in text
+        or "‹" in text
+        or "›" in text
+    )
+
+
+def _drop_quoted_warnings(
+    table: _Table,
+    text: str,
+    folded: str,
+    words: TextWords,
+    lang: str | None,
+    contexts: dict[tuple[str, str], bool],
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    """Drop the hits that a warning quotes: a hit wholly inside quotation marks, in a text
+    whose own voice is a warning (a word of the `warning` context of the lexicons: warn,
+    beware, red flag, trafficking, report...), is the bad ad's words, not the page's own
+    offer ("NGO warns of ads promising 'free housing'"). Quotes that hold only part of a
+    hit are emphasis and keep it ("'free' housing")."""
+    if not _has_quote_mark(text):
+        return
+    langs = {lang or "en", "en", *(h.lang for _, _, h in hits if h.lang)}
+    if not any(_context(table, "warning", {g}, words, folded, contexts) for g in langs):
+        return
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    if not quoted:
+        return
+    hits[:] = [item for item in hits if not any(qs < item[0] and item[1] < qe for qs, qe in quoted)]
+
+
+# A negation that ends the clause right after a hit negates it, in the languages that put
+# it there: "közvetítési díj nincs", "Vermittlungsgebühr: keine", "fees: none", "poplatky:
+# žádné", "комиссия - нет". Folded like the text.
+_POST_NEGATION_WORDS = (
+    "nincs|nincsen|nem|none|no|nil|keine|kein|nein|aucun|aucune|non|néant|ninguno|ninguna|nada|"
+    "nessuno|nessuna|niente|nenhum|nenhuma|não|geen|nee|brak|nie|żadne|żadnych|żadnej|ne|není|"
+    "nejsou|žádné|žádný|žiadne|žiadny|nie sú|nema|nije|ni|niso|нема|нет|немає|ні|ei|inga|ingen|"
+    "nej|engin|enginn|nei|nėra|asnjë|nuk ka|jo|niciun|nicio|nu|καμία|κανένα|όχι|δεν υπάρχει|"
+    "არა|არ არის"
+)
+_POST_NEGATED = re.compile(
+    r"[\s:=\-–—]{0,4}(?:"
+    + "|".join(
+        sorted(
+            {re.escape(fold(w)).replace(r"\ ", r"\s+") for w in _POST_NEGATION_WORDS.split("|")},
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")(?![^\W_])\s*(?:[.,;!?)\n]|$)"
+)
+
+
+def _drop_post_negated(
+    folded: str, text_len: int, hits: list[tuple[int, int, IndicatorHit]]
+) -> None:
+    """Drop the hits that a negation word right after them, ending their clause, negates
+    ("közvetítési díj nincs, ...": no placement fee)."""
+    hits[:] = [
+        item for item in hits if item[1] >= text_len or _POST_NEGATED.match(folded, item[1]) is None
+    ]
 
 
 def _match_concepts(
@@ -1480,7 +1572,10 @@ def _concept_voided(
     the last of them says something else ("arranged by my assistant, not by me").
     """
     negations = frozenset().union(*(table.negations.get(g, frozenset()) for g in langs))
-    pos = lo
+    # From the clause the hit starts in: "bez skúseností, letenku platíme my" negates the
+    # experience, not the ticket.
+    cut = _LAST_CLAUSE_END.match(folded, lo, start)
+    pos = cut.end() if cut else lo
     for s, e in [*own, (end, end)]:
         if any(w in negations or w.endswith("n't") for w in _WORD.findall(folded[pos:s])):
             return True
