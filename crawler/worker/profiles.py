@@ -12,14 +12,11 @@ valid file defines is looked up again at every run, as before.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.profiles import PlatformProfile, default_profile_dirs, load_named_profile, load_profile
-
-_NAME = re.compile(r"^name:\s*[\"']?([a-z0-9][a-z0-9_-]{0,62})", re.M)
+from crawler.profiles import PlatformProfile, default_profile_dirs, find_profile
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:
@@ -34,7 +31,7 @@ def _stat(path: Path) -> tuple[int, int, int] | None:
 class _Entry:
     profile: PlatformProfile
     dirs: tuple[Any, ...]  # the profile directories and their stats when it was read
-    path: Path | None  # the file that defines it, when found
+    path: Path | None  # the file that defines it
     file: tuple[int, int, int] | None
 
 
@@ -46,9 +43,9 @@ class ProfileCache:
     def _dirs(self) -> tuple[Any, ...]:
         return tuple((d, _stat(d)) for d in default_profile_dirs(self.settings))
 
-    def get(self, name: str) -> PlatformProfile | None:
-        """The platform's profile, or None when no valid file defines it (load_profiles says
-        why: crawler.profiles.ProfileSet.not_found)."""
+    def get(self, name: str) -> PlatformProfile:
+        """The platform's profile; crawler.profiles.UnknownPlatform (saying why) when no
+        valid file defines it."""
         dirs = self._dirs()
         entry = self._entries.get(name)
         if (
@@ -58,36 +55,8 @@ class ProfileCache:
             and _stat(entry.path) == entry.file
         ):
             return entry.profile
-        profile = load_named_profile(name, settings=self.settings)
-        if profile is None:
-            self._entries.pop(name, None)
-            return None
-        path = self._locate(name, profile, [d for d, _ in dirs])
+        self._entries.pop(name, None)
+        profile = find_profile(name, settings=self.settings)
+        path = Path(profile.source_file) if profile.source_file else None
         self._entries[name] = _Entry(profile, dirs, path, _stat(path) if path else None)
         return profile
-
-    @staticmethod
-    def _locate(name: str, profile: PlatformProfile, dirs: list[Path]) -> Path | None:
-        """The file load_named_profile read the profile from: the first, in the same order,
-        that does not declare another name and parses to a profile of this name (None when
-        it parses to another profile than the one read: then it is read again each run)."""
-        for d in dirs:
-            try:
-                paths = sorted(p for p in d.iterdir() if p.suffix == ".yaml")
-            except OSError:
-                continue
-            for path in paths:
-                try:
-                    head = path.read_bytes()[:4096].decode("utf-8", "replace")
-                except OSError:
-                    continue
-                m = _NAME.search(head)
-                if m is not None and m.group(1) != name:
-                    continue
-                try:
-                    found = load_profile(path)
-                except Exception:  # noqa: BLE001 - a broken file: load_named_profile skips it too
-                    continue
-                if found.name == name:
-                    return path if found == profile else None
-        return None

@@ -78,18 +78,15 @@ class CrawlWorker:
     def _profile(self, platform: str) -> tuple[Any, str]:
         """The platform's profile (read once, again when its file changes), or None and why
         not, as `crawler crawl NAME` says it (its broken file, or the configured platforms)."""
-        from crawler.profiles import load_profiles
+        from crawler.profiles import UnknownPlatform
         from crawler.worker.profiles import ProfileCache
 
         if self._profiles is None:
             self._profiles = ProfileCache(self.settings)
-        profile = self._profiles.get(platform)
-        if profile is not None:
-            return profile, ""
-        profiles = load_profiles(settings=self.settings)
-        if platform in profiles:
-            return profiles[platform], ""
-        return None, profiles.not_found(platform)
+        try:
+            return self._profiles.get(platform), ""
+        except UnknownPlatform as exc:
+            return None, str(exc)
 
     # -- the job -----------------------------------------------------------------------------
 

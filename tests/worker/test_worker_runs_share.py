@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.config import crawler_settings
+from crawler.profiles import UnknownPlatform
 from crawler.worker.profiles import ProfileCache
 from crawler.worker.settings import RunCrawlers, RunSettings
 
@@ -41,7 +42,8 @@ def test_profile_edits_additions_and_removals_reach_the_next_run(tmp_path: Path)
     path = write(platforms, "site-a", "http://127.0.0.1:8801")
     cache = ProfileCache(crawler_settings({"PLATFORMS_DIR": str(platforms)}))
     assert cache.get("site-a").base_url.startswith("http://127.0.0.1:8801")
-    assert cache.get("site-b") is None
+    with pytest.raises(UnknownPlatform):
+        cache.get("site-b")
 
     write(platforms, "site-a", "http://127.0.0.1:8802")  # edited in place
     touch_later(path)
@@ -57,9 +59,11 @@ def test_profile_edits_additions_and_removals_reach_the_next_run(tmp_path: Path)
 
     path.unlink()
     time.sleep(0.01)
-    assert cache.get("site-a") is None
+    with pytest.raises(UnknownPlatform, match="unknown platform 'site-a'"):
+        cache.get("site-a")
     path.write_text("name: site-a\nbase_url: [broken\n")
-    assert cache.get("site-a") is None
+    with pytest.raises(UnknownPlatform, match="site-a: broken profile"):
+        cache.get("site-a")
 
 
 def test_an_unknown_platform_is_refused_as_crawler_crawl_refuses_it(tmp_path: Path) -> None:
