@@ -51,6 +51,7 @@ from crawler.alerts.courier import Courier
 from crawler.alerts.outbox import Marker, Outbox, owner_alive
 from crawler.alerts.rules import AlertRule, RuleSet, load_rules
 from crawler.alerts.watchlist import Watchlist, load_watchlist
+from crawler.filestat import file_version
 from crawler.models import Listing, UpsertOutcome, UpsertResult, utcnow
 from crawler.store.base import ListingStore, StoreError
 
@@ -73,14 +74,6 @@ _CAUGHT_UP: dict[tuple[Any, ...], dict[str, tuple[Any, ...]]] = {}
 _CAUGHT_UP_MAX = 20_000  # listings remembered per outbox before the old ones are dropped
 
 
-def _stat(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
 def _sources(config: AlertsConfig, env: Mapping[str, str] | None) -> tuple[Any, ...] | None:
     """What the rules and watchlist are read from, as it is now; None when unreadable (then
     they are read, and the error said, as without the cache)."""
@@ -95,9 +88,9 @@ def _sources(config: AlertsConfig, env: Mapping[str, str] | None) -> tuple[Any, 
                 files = sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml"))
             except OSError:
                 return None
-            parts.append((str(p), _stat(p), tuple((f.name, _stat(f)) for f in files)))
+            parts.append((str(p), file_version(p), tuple((f.name, file_version(f)) for f in files)))
         else:
-            stat = _stat(p)
+            stat = file_version(p)
             if stat is None:
                 return None
             parts.append((str(p), stat))

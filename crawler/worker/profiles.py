@@ -16,15 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawler.filestat import file_version
 from crawler.profiles import PlatformProfile, default_profile_dirs, find_profile
-
-
-def _stat(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 @dataclass
@@ -41,7 +34,7 @@ class ProfileCache:
         self._entries: dict[str, _Entry] = {}
 
     def _dirs(self) -> tuple[Any, ...]:
-        return tuple((d, _stat(d)) for d in default_profile_dirs(self.settings))
+        return tuple((d, file_version(d)) for d in default_profile_dirs(self.settings))
 
     def get(self, name: str) -> PlatformProfile:
         """The platform's profile; crawler.profiles.UnknownPlatform (saying why) when no
@@ -52,11 +45,11 @@ class ProfileCache:
             entry is not None
             and entry.dirs == dirs
             and entry.path is not None
-            and _stat(entry.path) == entry.file
+            and file_version(entry.path) == entry.file
         ):
             return entry.profile
         self._entries.pop(name, None)
         profile = find_profile(name, settings=self.settings)
         path = Path(profile.source_file) if profile.source_file else None
-        self._entries[name] = _Entry(profile, dirs, path, _stat(path) if path else None)
+        self._entries[name] = _Entry(profile, dirs, path, file_version(path) if path else None)
         return profile
