@@ -56,6 +56,16 @@ def write_profiles(directory: Path, urls: dict[str, str], hour: float) -> None:
         (directory / f"{name}.yaml").write_text(profile)
 
 
+def fleet_urls(fleet: subprocess.Popen, out: Path) -> dict[str, str]:
+    """The platforms' URLs, once the fleet (bench/scale_fleet.py --out OUT) has written
+    them; SystemExit when it exits first."""
+    while not (out / "fleet.json").exists():
+        if fleet.poll() is not None:
+            raise SystemExit("the fleet server exited")
+        time.sleep(0.2)
+    return json.loads((out / "fleet.json").read_text())
+
+
 class Sampler:
     """CPU seconds and peak RSS of processes, sampled every half second."""
 
@@ -177,11 +187,7 @@ def main() -> None:
     redis = RedisServer().start()
     sched = workers = None
     try:
-        while not (tmp / "fleet.json").exists():
-            if fleet.poll() is not None:
-                raise SystemExit("the fleet server exited")
-            time.sleep(0.2)
-        urls = json.loads((tmp / "fleet.json").read_text())
+        urls = fleet_urls(fleet, tmp)
         write_profiles(tmp / "platforms", urls, args.hour)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("STORE_", "CRAWLER_"))},

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import json
 import os
 import signal
 import subprocess
@@ -37,7 +36,7 @@ from crawler.testing.redis import RedisServer
 
 BENCH = Path(__file__).parent
 sys.path.insert(0, str(BENCH))
-from bench_scale import write_profiles  # noqa: E402
+from bench_scale import fleet_urls, write_profiles  # noqa: E402
 
 
 class Worker:
@@ -181,11 +180,7 @@ def main() -> None:
     redis = RedisServer().start()
     workers: list[Worker] = []
     try:
-        while not (tmp / "fleet.json").exists():
-            if fleet.poll() is not None:
-                raise SystemExit("the fleet server exited")
-            time.sleep(0.2)
-        urls = json.loads((tmp / "fleet.json").read_text())
+        urls = fleet_urls(fleet, tmp)
         names = sorted(urls)
         write_profiles(tmp / "platforms", urls, 3600)
         env = {

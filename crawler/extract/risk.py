@@ -97,7 +97,7 @@ def score(
         factor = _co_occurrence(len(best_weight))
         points = base * factor
         n = len(best_weight)
-        names = ", ".join([i.replace("_", " ") for i in sorted(best_weight)])  # _label
+        names = ", ".join([_label(i) for i in sorted(best_weight)])
         if n == 1:
             lines.append(f"1 indicator ({names}): +{round(points)}")
         else:
