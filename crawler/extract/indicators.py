@@ -37,6 +37,7 @@ their phrase groups are compiled on first use. No settings.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -371,14 +372,16 @@ def _phrase_needs(
 
 @dataclass
 class _Index:
-    # key -> one group per indicator; a compiled table's entries stay raw JSON lists
+    # key -> one group per indicator; a compiled table's entries stay JSON text
     # until their key is first met in a text (see groups_of).
-    groups: dict[str, list[Any]]  # list[_Group] once read
+    groups: dict[str, Any]  # list[_Group] once read
     negations: dict[str, frozenset[str]] = field(default_factory=dict)  # for own_words
     starts: dict[str, re.Pattern[str]] = field(default_factory=dict)  # key -> _word_starts
 
     def groups_of(self, key: str) -> list[_Group]:
         groups = self.groups[key]
+        if groups.__class__ is str:  # a compiled table's key: its JSON, read now
+            groups = json.loads(groups)
         if groups and not isinstance(groups[0], _Group):
             groups = self.groups[key] = [
                 _Group(
@@ -611,6 +614,29 @@ def _concept_cues(concept: _Concept) -> tuple[frozenset[str], frozenset[str], bo
     return best.words, best.stems, best.always
 
 
+class _WordLists(dict[tuple[str, str], Any]):
+    """(language, name) -> _WordList. A compiled table's lists stay raw entries until
+    first asked for: a process asks for a few of the 21 languages' several hundred lists,
+    and building them all was a twentieth of its start-up."""
+
+    def __getitem__(self, key: tuple[str, str]) -> _WordList:
+        value = dict.__getitem__(self, key)
+        if value.__class__ is list:
+            value = _WordList.of(value)
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        value = dict.get(self, key, default)
+        return self[key] if value.__class__ is list else value
+
+    def values(self) -> list[_WordList]:  # type: ignore[override]
+        return [self[key] for key in self]
+
+    def items(self) -> list[tuple[tuple[str, str], _WordList]]:  # type: ignore[override]
+        return [(key, self[key]) for key in self]
+
+
 @dataclass
 class _Table:
     words: _Index
@@ -718,16 +744,16 @@ def _table_from_json(raw: dict[str, Any]) -> _Table:
         _Index(dict(raw["stems"]), negations),
         frozenset(raw["vocabulary"]),
         negations,
-        {
-            (lang, name): _WordList.of(words)
+        _WordLists(
+            ((lang, name), words)
             for lang, lists in raw["guards"].items()
             for name, words in lists.items()
-        },
-        {
-            (lang, name): _WordList.of(words)
+        ),
+        _WordLists(
+            ((lang, name), words)
             for lang, lists in raw["contexts"].items()
             for name, words in lists.items()
-        },
+        ),
         {(key[2:], key[0] == "s"): anchor for key, anchor in raw["anchors"].items()},
         list(raw["concepts"]),  # raw until first used: see _Table.concept
         raw["concept_words"],
@@ -739,16 +765,23 @@ def table_to_json(langs: tuple[str, ...]) -> dict[str, Any]:
     """The phrase table of `langs` as JSON-able data (for crawler.extract.lexicon_cache)."""
     table = _build_table(langs)
 
-    def index(ix: _Index) -> dict[str, Any]:
+    def index(ix: _Index) -> dict[str, str]:
+        # Each key's groups as a JSON text of their own, read when the key is first met
+        # in a text (_Index.groups_of): a process meets a few hundred of the thousands of
+        # keys, and reading them all was a tenth of its start-up.
         return {
-            key: [
+            key: json.dumps(
                 [
-                    g.indicator,
-                    _spellings_of(g),
-                    [[p.weight, p.lang, list(p.needs), list(p.unless)] for p in g.phrases],
-                ]
-                for g in ix.groups_of(key)
-            ]
+                    [
+                        g.indicator,
+                        _spellings_of(g),
+                        [[p.weight, p.lang, list(p.needs), list(p.unless)] for p in g.phrases],
+                    ]
+                    for g in ix.groups_of(key)
+                ],
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
             for key in ix.groups
         }  # fmt: skip
 
@@ -898,8 +931,8 @@ def load_lexicons() -> None:
         )
     table = _table(available_languages())
     for index in (table.words, table.stems):
-        for groups in index.groups.values():
-            for group in groups:
+        for key in index.groups:
+            for group in index.groups_of(key):
                 _compiled(group)
 
 

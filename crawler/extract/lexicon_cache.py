@@ -117,7 +117,30 @@ def cached_table(langs: tuple[str, ...]) -> dict[str, Any] | None:
 @functools.cache
 def cached_detection() -> dict[str, dict[str, list[list[Any]]]] | None:
     """script -> word -> [[language, weight], ...] (see language._word_langs), or None."""
-    return _read("detection")
+    raw = _read("detection")
+    if raw is None:
+        return None
+    # Words that share their languages and weights share one list (read-only).
+    return {
+        script: {word: entries for entries, words in groups for word in words}
+        for script, groups in raw.items()
+    }
+
+
+def _detection_to_json(
+    table: dict[str, dict[str, list[list[Any]]]],
+) -> dict[str, list[list[Any]]]:
+    """script -> [[[language, weight], ...], [word, ...]], ...]: the detection table stored
+    once per distinct list of languages and weights (a few hundred) with the words that
+    have it (about 20,000). The words' own lists cost most of a start-up's reading."""
+    out: dict[str, list[list[Any]]] = {}
+    for script, words in table.items():
+        groups: dict[str, list[Any]] = {}
+        for word, entries in words.items():
+            key = json.dumps(entries)
+            groups.setdefault(key, [entries, []])[1].append(word)
+        out[script] = list(groups.values())
+    return out
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -143,7 +166,7 @@ def build(directory: Path = COMPILED_DIR) -> list[Path]:
             )
             for lang in lexicon.available_languages()
         },
-        "detection": language.build_word_langs(),
+        "detection": _detection_to_json(language.build_word_langs()),
     }
     for script, langs in script_sets().items():
         files[f"table-{script}"] = indicators.table_to_json(langs)
