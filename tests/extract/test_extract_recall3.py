@@ -1,0 +1,96 @@
+"""Classes of wording that blind set 3 showed missing (issue #12, recall round 3).
+
+Each case is written fresh for its class and language, not taken from a labelled set.
+The assertions are on the ids found, which is what an analyst filters on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.indicators import find_indicators
+
+
+def ids(text: str, lang: str) -> set[str]:
+    return {h.id for h in find_indicators(text, lang)}
+
+
+# Someone else arranges the meetings: "through" a role word, in any of its inflections.
+THROUGH_A_ROLE = [
+    ("Sladká Ukrajinka, schůzky domlouvám přes moji kamarádku.", "cs"),
+    ("Krásna Rumunka, stretnutia dohodnete cez môjho manažéra.", "sk"),
+    ("Nowa dziewczyna, terminy ustalasz przez moją koleżankę.", "pl"),
+    ("Lepa punca, termine dogovoriš prek prijateljice.", "sl"),
+    ("Lepa devojka, termini se zakazuju preko agencije.", "sr"),
+    ("Красивая девушка, встречи назначаются через подругу.", "ru"),
+    ("Гарна дівчина, зустрічі призначаються через менеджера.", "uk"),
+    ("Ραντεβού κλείνεις μέσω της φίλης μου.", "el"),
+    ("Linda morena, encontros combinados pela minha amiga.", "pt"),
+    ("Tapaamiset sovitaan ystäväni kautta.", "fi"),
+    ("Találkozót a menedzseremen keresztül lehet kérni.", "hu"),
+    ("Susitikimus derinate per mano draugę.", "lt"),
+    ("Întâlnirile se stabilesc prin prietena mea.", "ro"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), THROUGH_A_ROLE)
+def test_meetings_through_a_third_party_role(text: str, lang: str) -> None:
+    assert "third_party_control" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Звоните администратору, девушки ждут вас.", "ru"),
+        ("Запис через адміністратора, дівчата чекають.", "uk"),
+    ],
+)
+def test_calling_the_administrator_is_a_third_party(text: str, lang: str) -> None:
+    assert "third_party_control" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # A job ad: applying through an agency or a recruiter is how jobs are found.
+        ("Praca w magazynie, zgłoszenia przez agencję pracy, umowa o pracę.", "pl"),
+        ("Work in a warehouse, apply through our agency, contract and salary paid weekly.", "en"),
+        # No role: a channel, not a person.
+        ("Kontakt jen přes WhatsApp, volejte večer.", "cs"),
+    ],
+)
+def test_through_without_a_role_in_a_personal_ad_or_in_a_job_ad(text: str, lang: str) -> None:
+    assert "third_party_control" not in ids(text, lang)
+
+
+# The person offered says herself that she does not speak the language.
+FIRST_PERSON_NO_LANGUAGE = [
+    ("Nowa w mieście, nie mówię po polsku, tylko SMS.", "pl"),
+    ("Uusi tyttö, en puhu suomea, kirjoita viesti.", "fi"),
+    ("Nauja mieste, nekalbu lietuviškai, rašykite žinutę.", "lt"),
+    ("Nouvelle à Lyon, je ne parle pas français, SMS svp.", "fr"),
+    ("Neu in Köln, ich spreche kein Deutsch, nur SMS.", "de"),
+    ("Nova u gradu, ne govorim srpski, samo poruke.", "sr"),
+    ("Нова у місті, не розмовляю українською, пишіть.", "uk"),
+    ("Nouă în oraș, nu vorbesc româna, doar mesaje.", "ro"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), FIRST_PERSON_NO_LANGUAGE)
+def test_i_do_not_speak_the_language(text: str, lang: str) -> None:
+    assert "restricted_communication" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # A job ad: the worker's language is asked about, nobody is cut off.
+        ("Praca na budowie, nie mówię po polsku? Nie szkodzi, umowa i wypłata co tydzień.", "pl"),
+        (
+            "Kurs języka: nie mówię po polsku, a chcę pracować w Polsce? Zapisz się na kurs pracy.",
+            "pl",
+        ),
+    ],
+)
+def test_i_do_not_speak_in_a_job_ad_is_not_restricted(text: str, lang: str) -> None:
+    assert "restricted_communication" not in ids(text, lang)
