@@ -94,3 +94,45 @@ def test_i_do_not_speak_the_language(text: str, lang: str) -> None:
 )
 def test_i_do_not_speak_in_a_job_ad_is_not_restricted(text: str, lang: str) -> None:
     assert "restricted_communication" not in ids(text, lang)
+
+
+# One verb of arranging for a list of things: each thing of the list counts.
+ARRANGED_LISTS = [
+    ("Praca w Niemczech: organizujemy przejazd, pozwolenie na pracę i nocleg.", "pl"),
+    ("Trabajo en Francia: gestionamos el visado, el vuelo y el alojamiento.", "es"),
+    ("Lavoro in Svizzera: troviamo noi il volo, il permesso di lavoro e l'alloggio.", "it"),
+    ("Werk in Duitsland: wij verzorgen de reis, de werkvergunning en de kamer.", "nl"),
+    ("Munkát kínálunk Hollandiában: megszervezzük az utazást, a vízumot és a szállást.", "hu"),
+    ("Práce v Německu: zařídíme cestu, pracovní povolení i ubytování.", "cs"),
+    ("Posao u Nemačkoj: obezbeđujemo vizu, kartu i smeštaj.", "sr"),
+    ("Робота в Польщі: оформимо візу, квиток і житло.", "uk"),
+    ("Работа в Чехии: оформим визу, билет и жильё.", "ru"),
+    ("Arbete i Norge: vi ordnar resan, arbetstillståndet och boende.", "sv"),
+    ("Töitä Saksassa: järjestämme lennot, viisumin ja majoituksen.", "fi"),
+    ("Punë në Itali: sigurojmë vizën, biletën dhe strehimin.", "sq"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), ARRANGED_LISTS)
+def test_a_list_of_arranged_things(text: str, lang: str) -> None:
+    found = ids(text, lang)
+    assert {"travel_arranged_abroad", "employer_housing"} <= found
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # A rental or a holiday: no job and nowhere abroad.
+        ("Zařídíme stěhování i úklid bytu, volejte.", "cs"),
+        ("Organizujemy wesela: nocleg dla gości i przejazd busem.", "pl"),
+    ],
+)
+def test_arranging_without_a_job_abroad_is_no_indicator(text: str, lang: str) -> None:
+    found = ids(text, lang)
+    assert not found & {"travel_arranged_abroad", "employer_housing"}
+
+
+def test_albanian_we_after_the_verb_is_no_negation() -> None:
+    # "ne" ends the clause: in Albanian it is "we", in Slovene or Czech it would be "no".
+    assert "travel_arranged_abroad" in ids("Punë në Austri, vizën e rregullojmë ne.", "sq")
+    assert "recruitment_fee" not in ids("Práce v Rakousku, poplatek za zprostředkování: ne.", "cs")
