@@ -136,3 +136,41 @@ def test_albanian_we_after_the_verb_is_no_negation() -> None:
     # "ne" ends the clause: in Albanian it is "we", in Slovene or Czech it would be "no".
     assert "travel_arranged_abroad" in ids("Punë në Austri, vizën e rregullojmë ne.", "sq")
     assert "recruitment_fee" not in ids("Práce v Rakousku, poplatek za zprostředkování: ne.", "cs")
+
+
+# The passport goes to the employer's side, said to the worker or in the passive.
+PASSPORT_TO_THE_BOSS = [
+    ("La angajare, pașaportul se predă coordonatorului.", "ro"),
+    ("Pri nástupe odovzdáte pas vedúcemu zmeny.", "sk"),
+    ("Při nástupu odevzdáte pas předákovi.", "cs"),
+    ("Po przyjeździe oddajesz paszport kierownikowi.", "pl"),
+    ("Po prihodu potni list izročite delovodji.", "sl"),
+    ("Po dolasku pasoš predaješ poslovođi.", "sr"),
+    ("По приезде паспорт отдаёшь начальнику участка.", "ru"),
+    ("Після приїзду паспорт здаєш бригадиру.", "uk"),
+    ("All'arrivo il passaporto va consegnato al caposquadra.", "it"),
+    ("Al llegar, el pasaporte se entrega al encargado.", "es"),
+    ("À l'arrivée, vous remettez le passeport au chef d'équipe.", "fr"),
+    ("Bij aankomst lever je je paspoort in bij de voorman.", "nl"),
+    ("Pasaportën e dorëzoni te përgjegjësi i kantierit.", "sq"),
+    ("Το διαβατήριο το κρατάει ο εργοδότης μέχρι το τέλος της σεζόν.", "el"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), PASSPORT_TO_THE_BOSS)
+def test_passport_handed_to_the_employer_side(text: str, lang: str) -> None:
+    assert "document_retention" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # Told as a story (past tense), or no employer named: not this construction.
+        ("Mi-au cerut să las pașaportul la ei, nu mergeți acolo.", "ro"),
+        ("Policie zjistila, že majitel firmy zabavoval dělníkům pasy.", "cs"),
+        # The worker keeps it.
+        ("Pasoš zadržavaš kod sebe, poslodavac ga nikad ne uzima.", "sr"),
+    ],
+)
+def test_passport_without_the_handover_construction(text: str, lang: str) -> None:
+    assert "document_retention" not in ids(text, lang)
