@@ -174,3 +174,33 @@ def test_passport_handed_to_the_employer_side(text: str, lang: str) -> None:
 )
 def test_passport_without_the_handover_construction(text: str, lang: str) -> None:
     assert "document_retention" not in ids(text, lang)
+
+
+# A lure job (in any form or compound) abroad with easy money.
+LURE_WITH_EASY_MONEY = [
+    ("Dansmeyjar í Ósló, auðveldir peningar, flug greitt.", "is"),
+    ("Hostess in Dubai gezocht? Makkelijk geld, wij betalen de vlucht.", "nl"),
+    ("Hospedeira em Dubai, dinheiro fácil, viagem paga.", "pt"),
+    ("Värdinnor till Cypern, lätta pengar, resan betald.", "sv"),
+    ("Tänzerin in Zypern, leichtes Geld, Flug bezahlt.", "de"),
+    ("Hostessy do Dubaju, łatwe pieniądze, lot opłacony.", "pl"),
+    ("Танцовщицы в Турцию, лёгкие деньги, перелёт оплачен.", "ru"),
+    ("Manekenke v Milano, lahek zaslužek, let plačan.", "sl"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), LURE_WITH_EASY_MONEY)
+def test_lure_job_abroad_with_easy_money(text: str, lang: str) -> None:
+    assert "lure_job_abroad" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # At home, not abroad.
+        ("Hostess voor beurzen in Utrecht, goed verdienen, vaste uren.", "nl"),
+        ("Modelka na focení v Brně, velké peníze? Ne, jen zkušenost.", "cs"),
+    ],
+)
+def test_easy_money_jobs_at_home_are_no_lure_abroad(text: str, lang: str) -> None:
+    assert "lure_job_abroad" not in ids(text, lang)
