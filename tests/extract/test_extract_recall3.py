@@ -204,3 +204,36 @@ def test_lure_job_abroad_with_easy_money(text: str, lang: str) -> None:
 )
 def test_easy_money_jobs_at_home_are_no_lure_abroad(text: str, lang: str) -> None:
     assert "lure_job_abroad" not in ids(text, lang)
+
+
+# Travel costs taken out of the wages are the worker paying a fee, not a debt.
+TRAVEL_DEDUCTED = [
+    ("Werk in België, de vliegticket wordt met je eerste loon verrekend.", "nl"),
+    ("Praca w Niemczech, bilet lotniczy potrącany z pierwszej wypłaty.", "pl"),
+    ("Trabalho na Suíça, a passagem é descontada do primeiro salário.", "pt"),
+    ("Munka Németországban, a repülőjegyet levonjuk az első fizetésből.", "hu"),
+    ("Trabajo en Suiza, el billete se descuenta del primer sueldo.", "es"),
+    ("Lavoro in Germania, il biglietto viene trattenuto dal primo stipendio.", "it"),
+    ("Práce v Rakousku, letenku strhneme z první výplaty.", "cs"),
+    ("Работа в Польше, билет удерживается из первой зарплаты.", "ru"),
+    ("Jobb i Norge, resan dras av från första lönen.", "sv"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), TRAVEL_DEDUCTED)
+def test_travel_costs_deducted_from_the_wages_are_a_fee(text: str, lang: str) -> None:
+    found = ids(text, lang)
+    assert "recruitment_fee" in found
+    assert "debt_bondage" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # An advance for the ticket, worked off: the debt.
+        ("Praca w Holandii, zaliczkę na bilet odpracujesz, potrącamy ją z wypłaty.", "pl"),
+        ("Trabalho em França, adiantamos a viagem e o adiantamento é descontado do salário.", "pt"),
+    ],
+)
+def test_an_advance_repaid_from_the_wages_stays_a_debt(text: str, lang: str) -> None:
+    assert "debt_bondage" in ids(text, lang)
