@@ -237,3 +237,32 @@ def test_travel_costs_deducted_from_the_wages_are_a_fee(text: str, lang: str) ->
 )
 def test_an_advance_repaid_from_the_wages_stays_a_debt(text: str, lang: str) -> None:
     assert "debt_bondage" in ids(text, lang)
+
+
+# "We pay (the trip), you work it off": the debt, in the second person.
+COVER_THEN_WORK_OFF = [
+    ("Wir legen die Flugkosten aus, du arbeitest sie dann ab.", "de"),
+    ("Bilet płacimy my, potem odpracujesz na miejscu.", "pl"),
+    ("Letenku platíme my, pak odpracuješ.", "cs"),
+    ("Квиток купимо ми, потім відробиш.", "uk"),
+    ("Билет купим мы, потом отработаешь.", "ru"),
+    ("A empresa adianta o bilhete e tu vais devolvendo com o salário.", "pt"),
+    ("Biletin e paguajmë ne, ti e kthen duke punuar.", "sq"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), COVER_THEN_WORK_OFF)
+def test_we_pay_you_work_it_off(text: str, lang: str) -> None:
+    assert "debt_bondage" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # Working a shift, not a debt.
+        ("Zmianę odpracujesz w sobotę, płacimy za nadgodziny.", "pl"),
+        ("Переработку оплатим, выходной отработаешь в субботу по желанию.", "ru"),
+    ],
+)
+def test_working_a_shift_is_no_debt(text: str, lang: str) -> None:
+    assert "debt_bondage" not in ids(text, lang)
