@@ -266,3 +266,40 @@ def test_we_pay_you_work_it_off(text: str, lang: str) -> None:
 )
 def test_working_a_shift_is_no_debt(text: str, lang: str) -> None:
     assert "debt_bondage" not in ids(text, lang)
+
+
+# "First time in the city" is the person passing through.
+FIRST_TIME_IN_TOWN = [
+    ("Primera vez en tu ciudad, solo hasta el domingo.", "es"),
+    ("Zum ersten Mal in deiner Stadt, ruf an.", "de"),
+    ("Pierwszy raz w twoim mieście, zadzwoń.", "pl"),
+    ("Впервые в вашем городе, звоните.", "ru"),
+    ("Första gången i stan, ring mig.", "sv"),
+    ("Prima volta in città, chiamami.", "it"),
+    ("Here 4 days, then I leave for Paris.", "en"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), FIRST_TIME_IN_TOWN)
+def test_first_time_in_town_is_movement(text: str, lang: str) -> None:
+    assert "movement" in ids(text, lang)
+
+
+# A demonym with a word that sells it, in the lexicons that had no nationality concept.
+NATIONALITY_SOLD = [
+    ("Sono Chiara, romena vera, ricevo in centro.", "it"),
+    ("Ung ryska, diskret, ring efter sex.", "sv"),
+    ("Brasileira legítima, atendo no centro.", "pt"),
+    ("Vraie Ukrainienne, douce et discrète.", "fr"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), NATIONALITY_SOLD)
+def test_a_demonym_put_forward(text: str, lang: str) -> None:
+    assert "nationality_emphasis" in ids(text, lang)
+
+
+def test_a_demonym_in_a_job_ad_is_not_put_forward() -> None:
+    assert "nationality_emphasis" not in ids(
+        "Cerchiamo cameriera giovane, italiana o straniera, contratto e stipendio fisso.", "it"
+    )
