@@ -303,3 +303,17 @@ def test_a_demonym_in_a_job_ad_is_not_put_forward() -> None:
     assert "nationality_emphasis" not in ids(
         "Cerchiamo cameriera giovane, italiana o straniera, contratto e stipendio fisso.", "it"
     )
+
+
+# "No experience ✅ no language ✅": what is not asked, listed with emoji between.
+NOTHING_ASKED_LIST = [
+    ("Warehouse job in Germany: no experience ✔️ no German ✔️ no CV ✔️", "en"),
+    ("Praca w Holandii 👉 bez doświadczenia 👍 bez języka 👍 umowa od zaraz", "pl"),
+    ("Робота в Чехії: без досвіду 🔹 без мови 🔹 зарплата щотижня", "uk"),
+    ("Trabajo en Alemania 🔸 sin experiencia 🔸 sin idioma 🔸 contrato", "es"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), NOTHING_ASKED_LIST)
+def test_a_list_of_nothing_asked_in_a_job_ad(text: str, lang: str) -> None:
+    assert "unrealistic_offer" in ids(text, lang)
