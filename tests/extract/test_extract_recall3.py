@@ -317,3 +317,24 @@ NOTHING_ASKED_LIST = [
 @pytest.mark.parametrize(("text", "lang"), NOTHING_ASKED_LIST)
 def test_a_list_of_nothing_asked_in_a_job_ad(text: str, lang: str) -> None:
     assert "unrealistic_offer" in ids(text, lang)
+
+
+# Housing where the work is: the employer's.
+HOUSING_AT_THE_WORKPLACE = [
+    ("Obstpflücker gesucht, 13 €/Std., Unterkunft auf dem Hof für 7 € pro Nacht.", "de"),
+    ("Cueilleurs recherchés, 12 € de l'heure, hébergement sur place en mobil-home.", "fr"),
+    ("Recolectores para la campaña, alojamiento en la finca, contrato de tres meses.", "es"),
+    ("Pracownicy do zbioru truskawek, nocleg na farmie, wypłata co tydzień.", "pl"),
+    ("Sezonní práce na sklizni, ubytování na farmě, mzda 150 Kč/h.", "cs"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), HOUSING_AT_THE_WORKPLACE)
+def test_housing_at_the_workplace(text: str, lang: str) -> None:
+    assert "employer_housing" in ids(text, lang)
+
+
+def test_a_farm_holiday_room_is_no_employer_housing() -> None:
+    assert "employer_housing" not in ids(
+        "Ferien auf dem Hof: Zimmer mit Frühstück, 45 € pro Nacht.", "de"
+    )
