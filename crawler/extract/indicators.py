@@ -1468,6 +1468,10 @@ _POST_NEGATED = re.compile(
     )
     + r")(?![^\W_])\s*(?:[.,;!?)\n]|$)"
 )
+# Words of _POST_NEGATION_WORDS that are no negation in some languages: Albanian "ne" is
+# "we" ("vizën e rregullojmë ne": we arrange the visa), Italian "ne" is "of it",
+# Romanian "ne" is "us".
+_NOT_A_NEGATION_IN = {"ne": frozenset({"sq", "it", "ro"})}
 
 
 def _drop_post_negated(
@@ -1476,8 +1480,19 @@ def _drop_post_negated(
     """Drop the hits that a negation word right after them, ending their clause, negates
     ("közvetítési díj nincs, ...": no placement fee)."""
     hits[:] = [
-        item for item in hits if item[1] >= text_len or _POST_NEGATED.match(folded, item[1]) is None
+        item
+        for item in hits
+        if item[1] >= text_len or not _post_negates(folded, item[1], item[2].lang)
     ]
+
+
+def _post_negates(folded: str, end: int, lang: str | None) -> bool:
+    """Whether a negation word of the hit's language ends the clause right after `end`."""
+    m = _POST_NEGATED.match(folded, end)
+    if m is None:
+        return False
+    word = m.group(0).strip(" \t\n:=-–—.,;!?)")
+    return lang not in _NOT_A_NEGATION_IN.get(word, ())
 
 
 def _match_concepts(

@@ -50,6 +50,8 @@ CASES = [
         [
             ("restricted_communication", "Speaks no English"),
             ("restricted_communication", "contact through my friend"),
+            # The friend who takes the contact runs it: a third party (docs/indicators.md).
+            ("third_party_control", "through my friend"),
         ],
     ),
     (
