@@ -648,6 +648,7 @@ class _Table:
         self.word_anchors = {k: a for (k, is_stem), a in self.anchors.items() if not is_stem}
         self.stem_anchors = {k: a for (k, is_stem), a in self.anchors.items() if is_stem}
         self.negation_sets: dict[tuple[str, str | None], frozenset[str]] = {}  # _negations
+        self.post_negated: re.Pattern[str] | None = None  # _post_negated_pattern
 
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
         anchors = self.stem_anchors if is_stem else self.word_anchors
@@ -1347,7 +1348,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
     if hits:
         _drop_quoted_warnings(table, text, folded, seen_words, lang, contexts, hits)
-        _drop_post_negated(folded, len(text), hits)
+        _drop_post_negated(table, folded, len(text), hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1416,34 +1417,42 @@ def _drop_quoted_warnings(
 
 # A negation that ends the clause right after a hit negates it, in the languages that put
 # it there: "közvetítési díj nincs", "Vermittlungsgebühr: keine", "fees: none", "poplatky:
-# žádné", "комиссия - нет". Folded like the text.
-_POST_NEGATION_WORDS = (
-    "nincs|nincsen|nem|none|no|nil|keine|kein|nein|aucun|aucune|non|néant|ninguno|ninguna|nada|"
-    "nessuno|nessuna|niente|nenhum|nenhuma|não|geen|nee|brak|nie|żadne|żadnych|żadnej|ne|není|"
-    "nejsou|žádné|žádný|žiadne|žiadny|nie sú|nema|nije|ni|niso|нема|нет|немає|ні|ei|inga|ingen|"
-    "nej|engin|enginn|nei|nėra|asnjë|nuk ka|jo|niciun|nicio|nu|καμία|κανένα|όχι|δεν υπάρχει|"
-    "არა|არ არის"
-)
-_POST_NEGATED = re.compile(
-    r"[\s:=\-–—]{0,4}(?:"
-    + "|".join(
-        sorted(
-            {re.escape(fold(w)).replace(r"\ ", r"\s+") for w in _POST_NEGATION_WORDS.split("|")},
-            key=len,
-            reverse=True,
+# žádné", "комиссия - нет". The words are the `post_negation` context of the lexicons.
+_POST_NEGATION_CONTEXT = "post_negation"
+
+
+def _post_negated_pattern(table: _Table) -> re.Pattern[str]:
+    """The regex of a post-negation right after a hit: a word of the `post_negation` context
+    of any lexicon of the table, ending its clause (built once per table)."""
+    pattern = table.post_negated
+    if pattern is None:
+        words = {
+            w
+            for (_, name), wl in table.contexts.items()
+            if name == _POST_NEGATION_CONTEXT
+            for w in wl.entries
+        }
+        pattern = table.post_negated = re.compile(
+            r"[\s:=\-–—]{0,4}(?:"
+            + "|".join(
+                sorted(
+                    {re.escape(w).replace(r"\ ", r"\s+") for w in words},
+                    key=lambda w: (-len(w), w),
+                )
+            )
+            + r")(?![^\W_])\s*(?:[.,;!?)\n]|$)"
         )
-    )
-    + r")(?![^\W_])\s*(?:[.,;!?)\n]|$)"
-)
+    return pattern
 
 
 def _drop_post_negated(
-    folded: str, text_len: int, hits: list[tuple[int, int, IndicatorHit]]
+    table: _Table, folded: str, text_len: int, hits: list[tuple[int, int, IndicatorHit]]
 ) -> None:
     """Drop the hits that a negation word right after them, ending their clause, negates
     ("közvetítési díj nincs, ...": no placement fee)."""
+    post_negated = _post_negated_pattern(table)
     hits[:] = [
-        item for item in hits if item[1] >= text_len or _POST_NEGATED.match(folded, item[1]) is None
+        item for item in hits if item[1] >= text_len or post_negated.match(folded, item[1]) is None
     ]
 
 
