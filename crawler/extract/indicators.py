@@ -1349,6 +1349,8 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     if hits:
         _drop_quoted_warnings(table, text, folded, seen_words, lang, contexts, hits)
         _drop_post_negated(table, folded, len(text), hits)
+        if hits:
+            _drop_not_own_offer(table, text, folded, seen_words, lang, contexts, hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1365,7 +1367,9 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
 _QUOTED = re.compile(
     r'"[^"\n]{1,200}"|“[^“”\n]{1,200}[”“]|„[^„“”\n]{1,200}[“”]|«[^«»\n]{1,200}»'
     r"|»[^«»\n]{1,200}«|‚[^‚‘’\n]{1,200}[‘’]|‹[^‹›\n]{1,200}›|‘[^‘’\n]{1,200}’"
-    r"|'(?<![^\W_]')[^'\n]{1,200}'(?![^\W_])"
+    r"|”[^“”\n]{1,200}”"  # Finnish and Swedish: ”...”
+    # '...' may hold apostrophes between letters ('lavoro all'estero, soldi facili').
+    r"|'(?<![^\W_]')(?:[^'\n]|(?<=[^\W_])'(?=[^\W_])){1,200}'(?![^\W_])"
 )
 
 
@@ -1412,7 +1416,120 @@ def _drop_quoted_warnings(
     quoted = [m.span() for m in _QUOTED.finditer(text)]
     if not quoted:
         return
-    hits[:] = [item for item in hits if not any(qs < item[0] and item[1] < qe for qs, qe in quoted)]
+    # A hit may run from one quote into the next ('«we keep your passport» or «a loan'):
+    # both of its ends quoted is the bad ads' words as much as one quote holding it.
+    hits[:] = [
+        item
+        for item in hits
+        if not (
+            any(qs < item[0] < qe for qs, qe in quoted)
+            and any(qs < item[1] <= qe for qs, qe in quoted)
+        )
+    ]
+
+
+# A contact the page gives: a phone number (nine digits or more, separators allowed), a
+# handle, an e-mail address or a link. News, forum accounts and court reports rarely have
+# one; an ad nearly always does.
+_CONTACT = re.compile(r"\d(?:[\s\-./()]{0,2}\d){8,}|@[^\W_]|https?://|www\.|(?:t|wa)\.me/")
+# Indicators whose look-alikes are venues (a gym "without limits", a restaurant "new in town",
+# an IT desk "24/7").
+_VENUE_LOOKALIKES = frozenset(("movement", "constant_availability", "no_limits"))
+# A sentence of at most this many words is a headline fragment ("New in town!", "Open
+# 24/7."): the sentence next to it says whose it is.
+_FRAGMENT_WORDS = 5
+# A word inside an identifier: a handle, a link or a name joined by "_" ("li_agency_uk",
+# "t.me/of_agency").
+_IDENTIFIER_CHARS = re.compile(r"[\w@./:\-]*")
+_LINK = re.compile(r"://|[^\W\d_]\.[^\W\d_]{2,}/")  # "https://", "t.me/", "example.org/"
+
+
+def _drop_not_own_offer(
+    table: _Table,
+    text: str,
+    folded: str,
+    words: TextWords,
+    lang: str | None,
+    contexts: dict[tuple[str, str], bool],
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    """Drop the hits that are not the page's own offer (docs/indicators.md, "Whose words"):
+
+    - the page reports or warns: its own voice holds a word of the `report` context (news
+      and court words, reported speech, "they told me too", "had to", "victims were") or of
+      the `warning` context (beware, red flag, don't trust them), and it holds no word of
+      the `offer` context (call me, apply, we offer, send your CV) and no contact (phone,
+      handle, e-mail, link): then every hit goes;
+    - a venue's look-alike: a movement, constant-availability or no-limits hit in a
+      sentence naming a venue (the `venue` context: gym, restaurant, café, IT support), or
+      in a headline fragment ("New in town!") next to such a sentence;
+    - "No German? No problem!": a restricted-communication hit in a question asks the
+      reader, it does not describe the person;
+    - a hit that starts and ends inside identifiers ("li_agency_uk or tg @li_bookings"):
+      a handle's words are its name, not the text's.
+    """
+    langs = {lang or "en", "en", *(h.lang for _, _, h in hits if h.lang)}
+    if (
+        any(_context(table, "report", {g}, words, folded, contexts) for g in langs)
+        or any(_context(table, "warning", {g}, words, folded, contexts) for g in langs)
+    ) and not (
+        any(_context(table, "offer", {g}, words, folded, contexts) for g in langs)
+        or _CONTACT.search(text)
+    ):
+        hits.clear()
+        return
+    n = len(text)
+    sentences: dict[int, tuple[int, int]] = {}
+    venue_langs: list[str] | None = None
+    out = []
+    for item in hits:
+        start, end, hit = item
+        if start >= n:
+            out.append(item)
+            continue
+        if hit.id in _VENUE_LOOKALIKES:
+            if venue_langs is None:
+                venue_langs = [
+                    g for g in langs if _context(table, "venue", {g}, words, folded, contexts)
+                ]
+            if venue_langs and _near_venue(table, folded, start, venue_langs, sentences):
+                continue
+        if hit.id == "restricted_communication" and _asks(folded, end):
+            continue
+        if ("_" in text or "@" in text or "/" in text) and (
+            _in_identifier(text, start) and _in_identifier(text, end - 1)
+        ):
+            continue
+        out.append(item)
+    hits[:] = out
+
+
+def _near_venue(
+    table: _Table,
+    folded: str,
+    at: int,
+    langs: list[str],
+    sentences: dict[int, tuple[int, int]],
+) -> bool:
+    """Whether a `venue` word is in the sentence at `at`, or, when that sentence is a
+    headline fragment, in the sentence before or after it."""
+    lo, hi = _sentence_around(folded, at, sentences)
+    if len(_WORD.findall(folded, lo, hi)) <= _FRAGMENT_WORDS:
+        if lo > 0:
+            lo = _sentence_around(folded, lo - 1, sentences)[0]
+        if hi < len(folded):
+            hi = _sentence_around(folded, hi, sentences)[1]
+    return any(table.contexts[(g, "venue")].regex().search(folded, lo, hi) for g in langs)
+
+
+def _in_identifier(text: str, at: int) -> bool:
+    """Whether position `at` of `text` is in a handle, a link or a name joined by "_"."""
+    lo = at
+    while lo > 0 and (text[lo - 1].isalnum() or text[lo - 1] in "_@./:-"):
+        lo -= 1
+    m = _IDENTIFIER_CHARS.match(text, lo)
+    token = m.group(0) if m else ""
+    return "_" in token or token.startswith("@") or _LINK.search(token) is not None
 
 
 # A negation that ends the clause right after a hit negates it, in the languages that put
