@@ -1351,6 +1351,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
         _drop_post_negated(table, folded, len(text), hits)
         if hits:
             _drop_not_own_offer(table, text, folded, seen_words, lang, contexts, hits)
+            _debt_needs_a_debt(table, folded, len(text), lang, hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1500,6 +1501,48 @@ def _drop_not_own_offer(
             _in_identifier(text, start) and _in_identifier(text, end - 1)
         ):
             continue
+        out.append(item)
+    hits[:] = out
+
+
+def _debt_needs_a_debt(
+    table: _Table,
+    folded: str,
+    text_len: int,
+    lang: str | None,
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    """A debt_bondage hit whose sentence holds no word of the `debt` context (an advance,
+    a loan, a debt, paid first by the company, working it off, repaying it) is a cost
+    taken out of the wages, which
+    docs/indicators.md calls recruitment_fee ("travel costs deducted from the first
+    wage"): it becomes one, or goes when the text has a recruitment_fee hit already."""
+    if not any(h.id == "debt_bondage" for _, _, h in hits):
+        return
+    has_fee = any(h.id == "recruitment_fee" for _, _, h in hits)
+    sentences: dict[int, tuple[int, int]] = {}
+    out = []
+    for item in hits:
+        start, end, hit = item
+        if hit.id == "debt_bondage" and start < text_len:
+            langs = {hit.lang or "en", lang or "en", "en"}
+            lists = [table.contexts.get((g, "debt")) for g in langs]
+            lo, hi = _sentence_around(folded, start, sentences)
+            hi = max(hi, end)
+            if not any(wl is not None and wl.regex().search(folded, lo, hi) for wl in lists):
+                if has_fee:
+                    continue
+                has_fee = True
+                item = (
+                    start,
+                    end,
+                    IndicatorHit(
+                        id="recruitment_fee",
+                        evidence=hit.evidence,
+                        lang=hit.lang,
+                        weight=hit.weight,
+                    ),
+                )
         out.append(item)
     hits[:] = out
 
