@@ -1352,6 +1352,7 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
         if hits:
             _drop_not_own_offer(table, text, folded, seen_words, lang, contexts, hits)
             _debt_needs_a_debt(table, folded, len(text), lang, hits)
+            _channel_alone(table, folded, len(text), lang, hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1545,6 +1546,34 @@ def _debt_needs_a_debt(
                 )
         out.append(item)
     hits[:] = out
+
+
+def _channel_alone(
+    table: _Table,
+    folded: str,
+    text_len: int,
+    lang: str | None,
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    """Restricted-communication hits that only name a channel ("SMS only", "nur
+    Nachrichten", "solo WhatsApp": words of the `channel` context) are a contact
+    preference, not a person who cannot speak or is reached through someone else: they
+    count only beside another restricted-communication hit ("speaks no English, text
+    only")."""
+    mine = [h for h in hits if h[2].id == "restricted_communication"]
+    if not mine:
+        return
+    channel = []
+    for item in mine:
+        start, end, hit = item
+        langs = {hit.lang or "en", lang or "en", "en"}
+        lists = [table.contexts.get((g, "channel")) for g in langs]
+        if start < text_len and any(
+            wl is not None and wl.regex().search(folded, start, end) for wl in lists
+        ):
+            channel.append(item)
+    if channel and len(channel) == len(mine):
+        hits[:] = [item for item in hits if item not in channel]
 
 
 def _near_venue(

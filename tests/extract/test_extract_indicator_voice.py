@@ -237,3 +237,28 @@ def test_an_advance_repaid_from_the_wages_stays_a_debt(text: str, lang: str) -> 
 )
 def test_a_negation_after_the_hit_still_negates(text: str, lang: str) -> None:
     assert "recruitment_fee" not in ids(text, lang)
+
+
+# "Messages only" is a contact preference; beside "speaks no English" it stays.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Available evenings, SMS only please.", "en"),
+        ("Abends erreichbar, nur SMS.", "de"),
+        ("Disponible le soir, uniquement par SMS.", "fr"),
+        ("Dostępna wieczorem, tylko SMS.", "pl"),
+    ],
+)
+def test_a_channel_alone_is_not_restricted_communication(text: str, lang: str) -> None:
+    assert "restricted_communication" not in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Speaks no English, SMS only.", "en"),
+        ("Spricht kein Deutsch, nur SMS.", "de"),
+    ],
+)
+def test_a_channel_beside_no_language_stays(text: str, lang: str) -> None:
+    assert "restricted_communication" in ids(text, lang)
