@@ -649,6 +649,8 @@ class _Table:
         self.stem_anchors = {k: a for (k, is_stem), a in self.anchors.items() if is_stem}
         self.negation_sets: dict[tuple[str, str | None], frozenset[str]] = {}  # _negations
         self.post_negated: re.Pattern[str] | None = None  # _post_negated_pattern
+        # _venue_cues: (cue words, cue stem beginnings, always) of every `venue` list
+        self.venue_cues: tuple[frozenset[str], frozenset[str], bool] | None = None
 
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
         anchors = self.stem_anchors if is_stem else self.word_anchors
@@ -1351,8 +1353,6 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
         _drop_post_negated(table, folded, len(text), hits)
         if hits:
             _drop_not_own_offer(table, text, folded, seen_words, lang, contexts, hits)
-            _debt_needs_a_debt(table, folded, len(text), lang, hits)
-            _channel_alone(table, folded, len(text), lang, hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1430,10 +1430,6 @@ def _drop_quoted_warnings(
     ]
 
 
-# A contact the page gives: a phone number (nine digits or more, separators allowed), a
-# handle, an e-mail address or a link. News, forum accounts and court reports rarely have
-# one; an ad nearly always does.
-_CONTACT = re.compile(r"\d(?:[\s\-./()]{0,2}\d){8,}|@[^\W_]|https?://|www\.|(?:t|wa)\.me/")
 # Indicators whose look-alikes are venues (a gym "without limits", a restaurant "new in town",
 # an IT desk "24/7").
 _VENUE_LOOKALIKES = frozenset(("movement", "constant_availability", "no_limits"))
@@ -1470,40 +1466,78 @@ def _drop_not_own_offer(
     - a hit that starts and ends inside identifiers ("li_agency_uk or tg @li_bookings"):
       a handle's words are its name, not the text's.
     """
-    langs = {lang or "en", "en", *(h.lang for _, _, h in hits if h.lang)}
-    if (
-        any(_context(table, "report", {g}, words, folded, contexts) for g in langs)
-        or any(_context(table, "warning", {g}, words, folded, contexts) for g in langs)
-    ) and not (
-        any(_context(table, "offer", {g}, words, folded, contexts) for g in langs)
-        or _CONTACT.search(text)
-    ):
-        hits.clear()
-        return
+    # The contact first: nearly every ad has one, and then its voice is its own.
+    if not _has_contact(text, words):
+        langs = {lang or "en", "en", *(h.lang for _, _, h in hits if h.lang)}
+        if (
+            any(_context(table, "report", {g}, words, folded, contexts) for g in langs)
+            or any(_context(table, "warning", {g}, words, folded, contexts) for g in langs)
+        ) and not any(_context(table, "offer", {g}, words, folded, contexts) for g in langs):
+            hits.clear()
+            return
     n = len(text)
     sentences: dict[int, tuple[int, int]] = {}
-    venue_langs: list[str] | None = None
+    identifiers = "_" in text or "@" in text or "://" in text
+    debt = restricted = False
+    venue: bool | None = None  # whether the text holds a venue cue at all (on first need)
     out = []
     for item in hits:
         start, end, hit = item
-        if start >= n:
-            out.append(item)
-            continue
-        if hit.id in _VENUE_LOOKALIKES:
-            if venue_langs is None:
-                venue_langs = [
-                    g for g in langs if _context(table, "venue", {g}, words, folded, contexts)
-                ]
-            if venue_langs and _near_venue(table, folded, start, venue_langs, sentences):
+        kind = hit.id
+        if start < n:
+            if kind in _VENUE_LOOKALIKES:
+                if venue is None:
+                    cue_words, cue_stems, always = _venue_cues(table)
+                    venue = (
+                        always
+                        or not cue_words.isdisjoint(words.unique)
+                        or not cue_stems.isdisjoint(words.prefixes)
+                    )
+                if venue and _near_venue(
+                    table, folded, start, {hit.lang or "en", lang or "en", "en"}, sentences
+                ):
+                    continue
+            if kind == "restricted_communication" and _asks(folded, end):
                 continue
-        if hit.id == "restricted_communication" and _asks(folded, end):
-            continue
-        if ("_" in text or "@" in text or "/" in text) and (
-            _in_identifier(text, start) and _in_identifier(text, end - 1)
-        ):
-            continue
+            if identifiers and _in_identifier(text, start) and _in_identifier(text, end - 1):
+                continue
+        if kind == "debt_bondage":
+            debt = True
+        elif kind == "restricted_communication":
+            restricted = True
         out.append(item)
     hits[:] = out
+    if debt:
+        _debt_needs_a_debt(table, folded, n, lang, hits)
+    if restricted:
+        _channel_alone(table, folded, n, lang, hits)
+
+
+def _has_contact(text: str, words: TextWords) -> bool:
+    """Whether the text gives a contact: a handle, an e-mail address or a link, or nine
+    digits or more in runs a few separators apart (a phone number; TextWords.digit_runs,
+    no regex over the text)."""
+    starts, ends = words.digit_runs
+    count, last = 0, -10
+    for s, e in zip(starts, ends, strict=True):
+        count = count + e - s if s - last <= 3 else e - s
+        if count >= 9:
+            return True
+        last = e
+    return "@" in text or "://" in text or "www." in text or ".me/" in text
+
+
+def _venue_cues(table: _Table) -> tuple[frozenset[str], frozenset[str], bool]:
+    """(cue words, cue stem beginnings, always) of every `venue` list of the table."""
+    cues = table.venue_cues
+    if cues is None:
+        lists = [wl for (_, name), wl in table.contexts.items() if name == "venue"]
+        cues = table.venue_cues = (
+            frozenset().union(*(wl.words for wl in lists)),
+            frozenset().union(*(wl.stems for wl in lists)),
+            any(wl.always for wl in lists),
+        )
+    return cues
 
 
 def _debt_needs_a_debt(
@@ -1548,6 +1582,9 @@ def _debt_needs_a_debt(
     hits[:] = out
 
 
+_CHANNEL_WORDS = 3
+
+
 def _channel_alone(
     table: _Table,
     folded: str,
@@ -1568,8 +1605,12 @@ def _channel_alone(
         start, end, hit = item
         langs = {hit.lang or "en", lang or "en", "en"}
         lists = [table.contexts.get((g, "channel")) for g in langs]
-        if start < text_len and any(
-            wl is not None and wl.regex().search(folded, start, end) for wl in lists
+        # A channel named in a few words ("SMS only", "nur Nachrichten"), not a sentence
+        # that mentions messages ("she cannot read your messages, her cousin answers").
+        if (
+            start < text_len
+            and len(_WORD.findall(folded, start, end)) <= _CHANNEL_WORDS
+            and any(wl is not None and wl.regex().search(folded, start, end) for wl in lists)
         ):
             channel.append(item)
     if channel and len(channel) == len(mine):
@@ -1580,18 +1621,35 @@ def _near_venue(
     table: _Table,
     folded: str,
     at: int,
-    langs: list[str],
+    langs: set[str],
     sentences: dict[int, tuple[int, int]],
 ) -> bool:
     """Whether a `venue` word is in the sentence at `at`, or, when that sentence is a
-    headline fragment, in the sentence before or after it."""
+    headline fragment and one of the text's first two, in the other of the two. The
+    words of that stretch are tested against every venue list's cues first (a set test
+    per word), the lists' regexes only when one is there."""
     lo, hi = _sentence_around(folded, at, sentences)
-    if len(_WORD.findall(folded, lo, hi)) <= _FRAGMENT_WORDS:
+    tokens = _WORD.findall(folded, lo, hi)
+    if len(tokens) <= _FRAGMENT_WORDS:
+        # Only the text's opening pair: a headline and the sentence after it. Further on,
+        # "Meetings in hotels and restaurants only." says where a person meets clients.
         if lo > 0:
-            lo = _sentence_around(folded, lo - 1, sentences)[0]
-        if hi < len(folded):
+            if _sentence_around(folded, lo - 1, sentences)[0] == 0:
+                lo = 0
+        elif hi < len(folded):
             hi = _sentence_around(folded, hi, sentences)[1]
-    return any(table.contexts[(g, "venue")].regex().search(folded, lo, hi) for g in langs)
+        tokens = _WORD.findall(folded, lo, hi)
+    cue_words, cue_stems, always = _venue_cues(table)
+    if not always and not any(
+        w in cue_words or w[:3] in cue_stems or w[:4] in cue_stems or w[:5] in cue_stems
+        for w in tokens
+    ):
+        return False
+    for g in langs:
+        wl = table.contexts.get((g, "venue"))
+        if wl is not None and wl.regex().search(folded, lo, hi):
+            return True
+    return False
 
 
 def _in_identifier(text: str, at: int) -> bool:

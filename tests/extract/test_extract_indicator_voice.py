@@ -262,3 +262,30 @@ def test_a_channel_alone_is_not_restricted_communication(text: str, lang: str) -
 )
 def test_a_channel_beside_no_language_stays(text: str, lang: str) -> None:
     assert "restricted_communication" in ids(text, lang)
+
+
+# What the rules above must leave alone: a person's ad that mentions restaurants further
+# on, messages in a whole sentence, an outlay the company recovers from the pay.
+@pytest.mark.parametrize(
+    ("text", "lang", "wanted"),
+    [
+        (
+            "Elegant companion. Discreet and punctual. Nothing refused, no taboos. "
+            "Dinners in hotels and restaurants only.",
+            "en",
+            "no_limits",
+        ),
+        (
+            "Sie kann deine Nachrichten nicht lesen, ihre Cousine antwortet.",
+            "de",
+            "restricted_communication",
+        ),
+        (
+            "Work in Norway. We cover the cost of the move and recover it weekly from your pay.",
+            "en",
+            "debt_bondage",
+        ),
+    ],
+)
+def test_the_rules_leave_a_persons_ad_alone(text: str, lang: str, wanted: str) -> None:
+    assert wanted in ids(text, lang)
