@@ -649,6 +649,8 @@ class _Table:
         self.stem_anchors = {k: a for (k, is_stem), a in self.anchors.items() if is_stem}
         self.negation_sets: dict[tuple[str, str | None], frozenset[str]] = {}  # _negations
         self.post_negated: re.Pattern[str] | None = None  # _post_negated_pattern
+        # _venue_cues: (cue words, cue stem beginnings, always) of every `venue` list
+        self.venue_cues: tuple[frozenset[str], frozenset[str], bool] | None = None
 
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
         anchors = self.stem_anchors if is_stem else self.word_anchors
@@ -1477,18 +1479,23 @@ def _drop_not_own_offer(
     sentences: dict[int, tuple[int, int]] = {}
     identifiers = "_" in text or "@" in text or "://" in text
     debt = restricted = False
-    # The venue lists of the text's, the look-alike hits' and English, when the text holds
-    # a cue word of one of them (found on first need).
-    venues: list[_WordList] | None = None
+    venue: bool | None = None  # whether the text holds a venue cue at all (on first need)
     out = []
     for item in hits:
         start, end, hit = item
         kind = hit.id
         if start < n:
             if kind in _VENUE_LOOKALIKES:
-                if venues is None:
-                    venues = _venue_lists(table, words, lang, hits)
-                if venues and _near_venue(venues, folded, start, sentences):
+                if venue is None:
+                    cue_words, cue_stems, always = _venue_cues(table)
+                    venue = (
+                        always
+                        or not cue_words.isdisjoint(words.unique)
+                        or not cue_stems.isdisjoint(words.prefixes)
+                    )
+                if venue and _near_venue(
+                    table, folded, start, {hit.lang or "en", lang or "en", "en"}, sentences
+                ):
                     continue
             if kind == "restricted_communication" and _asks(folded, end):
                 continue
@@ -1520,22 +1527,17 @@ def _has_contact(text: str, words: TextWords) -> bool:
     return "@" in text or "://" in text or "www." in text or ".me/" in text
 
 
-def _venue_lists(
-    table: _Table, words: TextWords, lang: str | None, hits: list[tuple[int, int, IndicatorHit]]
-) -> list[_WordList]:
-    """The `venue` lists of the text's language, the look-alike hits' and English that
-    may match the text (a cue word or stem beginning of theirs is in it)."""
-    langs = {lang or "en", "en"}
-    langs.update(h.lang for _, _, h in hits if h.lang and h.id in _VENUE_LOOKALIKES)
-    unique, prefixes = words.unique, words.prefixes
-    out = []
-    for g in langs:
-        wl = table.contexts.get((g, "venue"))
-        if wl is not None and (
-            wl.always or not wl.words.isdisjoint(unique) or not wl.stems.isdisjoint(prefixes)
-        ):
-            out.append(wl)
-    return out
+def _venue_cues(table: _Table) -> tuple[frozenset[str], frozenset[str], bool]:
+    """(cue words, cue stem beginnings, always) of every `venue` list of the table."""
+    cues = table.venue_cues
+    if cues is None:
+        lists = [wl for (_, name), wl in table.contexts.items() if name == "venue"]
+        cues = table.venue_cues = (
+            frozenset().union(*(wl.words for wl in lists)),
+            frozenset().union(*(wl.stems for wl in lists)),
+            any(wl.always for wl in lists),
+        )
+    return cues
 
 
 def _debt_needs_a_debt(
@@ -1616,15 +1618,19 @@ def _channel_alone(
 
 
 def _near_venue(
-    venues: list[_WordList],
+    table: _Table,
     folded: str,
     at: int,
+    langs: set[str],
     sentences: dict[int, tuple[int, int]],
 ) -> bool:
-    """Whether a word of `venues` is in the sentence at `at`, or, when that sentence is a
-    headline fragment and one of the text's first two, in the other of the two."""
+    """Whether a `venue` word is in the sentence at `at`, or, when that sentence is a
+    headline fragment and one of the text's first two, in the other of the two. The
+    words of that stretch are tested against every venue list's cues first (a set test
+    per word), the lists' regexes only when one is there."""
     lo, hi = _sentence_around(folded, at, sentences)
-    if len(_WORD.findall(folded, lo, hi)) <= _FRAGMENT_WORDS:
+    tokens = _WORD.findall(folded, lo, hi)
+    if len(tokens) <= _FRAGMENT_WORDS:
         # Only the text's opening pair: a headline and the sentence after it. Further on,
         # "Meetings in hotels and restaurants only." says where a person meets clients.
         if lo > 0:
@@ -1632,7 +1638,18 @@ def _near_venue(
                 lo = 0
         elif hi < len(folded):
             hi = _sentence_around(folded, hi, sentences)[1]
-    return any(wl.regex().search(folded, lo, hi) for wl in venues)
+        tokens = _WORD.findall(folded, lo, hi)
+    cue_words, cue_stems, always = _venue_cues(table)
+    if not always and not any(
+        w in cue_words or w[:3] in cue_stems or w[:4] in cue_stems or w[:5] in cue_stems
+        for w in tokens
+    ):
+        return False
+    for g in langs:
+        wl = table.contexts.get((g, "venue"))
+        if wl is not None and wl.regex().search(folded, lo, hi):
+            return True
+    return False
 
 
 def _in_identifier(text: str, at: int) -> bool:
