@@ -674,6 +674,9 @@ class _Table:
         self.word_anchors = {k: a for (k, is_stem), a in self.anchors.items() if not is_stem}
         self.stem_anchors = {k: a for (k, is_stem), a in self.anchors.items() if is_stem}
         self.negation_sets: dict[tuple[str, str | None], frozenset[str]] = {}  # _negations
+        self.post_negated: re.Pattern[str] | None = None  # _post_negated_pattern
+        # _venue_cues: (cue words, cue stem beginnings, always) of every `venue` list
+        self.venue_cues: tuple[frozenset[str], frozenset[str], bool] | None = None
 
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
         anchors = self.stem_anchors if is_stem else self.word_anchors
@@ -1380,7 +1383,9 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
     if hits:
         _drop_quoted_warnings(table, text, folded, seen_words, lang, contexts, hits)
-        _drop_post_negated(folded, len(text), hits)
+        _drop_post_negated(table, folded, len(text), hits)
+        if hits:
+            _drop_not_own_offer(table, text, folded, seen_words, lang, contexts, hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1397,7 +1402,9 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
 _QUOTED = re.compile(
     r'"[^"\n]{1,200}"|“[^“”\n]{1,200}[”“]|„[^„“”\n]{1,200}[“”]|«[^«»\n]{1,200}»'
     r"|»[^«»\n]{1,200}«|‚[^‚‘’\n]{1,200}[‘’]|‹[^‹›\n]{1,200}›|‘[^‘’\n]{1,200}’"
-    r"|'(?<![^\W_]')[^'\n]{1,200}'(?![^\W_])"
+    r"|”[^“”\n]{1,200}”"  # Finnish and Swedish: ”...”
+    # '...' may hold apostrophes between letters ('lavoro all'estero, soldi facili').
+    r"|'(?<![^\W_]')(?:[^'\n]|(?<=[^\W_])'(?=[^\W_])){1,200}'(?![^\W_])"
 )
 
 
@@ -1444,51 +1451,302 @@ def _drop_quoted_warnings(
     quoted = [m.span() for m in _QUOTED.finditer(text)]
     if not quoted:
         return
-    hits[:] = [item for item in hits if not any(qs < item[0] and item[1] < qe for qs, qe in quoted)]
+    # A hit may run from one quote into the next ('«we keep your passport» or «a loan'):
+    # both of its ends quoted is the bad ads' words as much as one quote holding it.
+    hits[:] = [
+        item
+        for item in hits
+        if not (
+            any(qs < item[0] < qe for qs, qe in quoted)
+            and any(qs < item[1] <= qe for qs, qe in quoted)
+        )
+    ]
+
+
+# Indicators whose look-alikes are venues (a gym "without limits", a restaurant "new in town",
+# an IT desk "24/7").
+_VENUE_LOOKALIKES = frozenset(("movement", "constant_availability", "no_limits"))
+# A sentence of at most this many words is a headline fragment ("New in town!", "Open
+# 24/7."): the sentence next to it says whose it is.
+_FRAGMENT_WORDS = 5
+# A word inside an identifier: a handle, a link or a name joined by "_" ("li_agency_uk",
+# "t.me/of_agency").
+_IDENTIFIER_CHARS = re.compile(r"[\w@./:\-]*")
+_LINK = re.compile(r"://|[^\W\d_]\.[^\W\d_]{2,}/")  # "https://", "t.me/", "example.org/"
+
+
+def _drop_not_own_offer(
+    table: _Table,
+    text: str,
+    folded: str,
+    words: TextWords,
+    lang: str | None,
+    contexts: dict[tuple[str, str], bool],
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    """Drop the hits that are not the page's own offer (docs/indicators.md, "Whose words"):
+
+    - the page reports or warns: its own voice holds a word of the `report` context (news
+      and court words, reported speech, "they told me too", "had to", "victims were") or of
+      the `warning` context (beware, red flag, don't trust them), and it holds no word of
+      the `offer` context (call me, apply, we offer, send your CV) and no contact (phone,
+      handle, e-mail, link): then every hit goes;
+    - a venue's look-alike: a movement, constant-availability or no-limits hit in a
+      sentence naming a venue (the `venue` context: gym, restaurant, café, IT support), or
+      in a headline fragment ("New in town!") next to such a sentence;
+    - "No German? No problem!": a restricted-communication hit in a question asks the
+      reader, it does not describe the person;
+    - a hit that starts and ends inside identifiers ("li_agency_uk or tg @li_bookings"):
+      a handle's words are its name, not the text's.
+    """
+    # The contact first: nearly every ad has one, and then its voice is its own.
+    if not _has_contact(text, words):
+        langs = {lang or "en", "en", *(h.lang for _, _, h in hits if h.lang)}
+        if (
+            any(_context(table, "report", {g}, words, folded, contexts) for g in langs)
+            or any(_context(table, "warning", {g}, words, folded, contexts) for g in langs)
+        ) and not any(_context(table, "offer", {g}, words, folded, contexts) for g in langs):
+            hits.clear()
+            return
+    n = len(text)
+    sentences: dict[int, tuple[int, int]] = {}
+    identifiers = "_" in text or "@" in text or "://" in text
+    debt = restricted = False
+    venue: bool | None = None  # whether the text holds a venue cue at all (on first need)
+    out = []
+    for item in hits:
+        start, end, hit = item
+        kind = hit.id
+        if start < n:
+            if kind in _VENUE_LOOKALIKES:
+                if venue is None:
+                    cue_words, cue_stems, always = _venue_cues(table)
+                    venue = (
+                        always
+                        or not cue_words.isdisjoint(words.unique)
+                        or not cue_stems.isdisjoint(words.prefixes)
+                    )
+                if venue and _near_venue(
+                    table, folded, start, {hit.lang or "en", lang or "en", "en"}, sentences
+                ):
+                    continue
+            if kind == "restricted_communication" and _asks(folded, end):
+                continue
+            if identifiers and _in_identifier(text, start) and _in_identifier(text, end - 1):
+                continue
+        if kind == "debt_bondage":
+            debt = True
+        elif kind == "restricted_communication":
+            restricted = True
+        out.append(item)
+    hits[:] = out
+    if debt:
+        _debt_needs_a_debt(table, folded, n, lang, hits)
+    if restricted:
+        _channel_alone(table, folded, n, lang, hits)
+
+
+def _has_contact(text: str, words: TextWords) -> bool:
+    """Whether the text gives a contact: a handle, an e-mail address or a link, or nine
+    digits or more in runs a few separators apart (a phone number; TextWords.digit_runs,
+    no regex over the text)."""
+    starts, ends = words.digit_runs
+    count, last = 0, -10
+    for s, e in zip(starts, ends, strict=True):
+        count = count + e - s if s - last <= 3 else e - s
+        if count >= 9:
+            return True
+        last = e
+    return "@" in text or "://" in text or "www." in text or ".me/" in text
+
+
+def _venue_cues(table: _Table) -> tuple[frozenset[str], frozenset[str], bool]:
+    """(cue words, cue stem beginnings, always) of every `venue` list of the table."""
+    cues = table.venue_cues
+    if cues is None:
+        lists = [wl for (_, name), wl in table.contexts.items() if name == "venue"]
+        cues = table.venue_cues = (
+            frozenset().union(*(wl.words for wl in lists)),
+            frozenset().union(*(wl.stems for wl in lists)),
+            any(wl.always for wl in lists),
+        )
+    return cues
+
+
+def _debt_needs_a_debt(
+    table: _Table,
+    folded: str,
+    text_len: int,
+    lang: str | None,
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    """A debt_bondage hit whose sentence holds no word of the `debt` context (an advance,
+    a loan, a debt, paid first by the company, working it off, repaying it) is a cost
+    taken out of the wages, which
+    docs/indicators.md calls recruitment_fee ("travel costs deducted from the first
+    wage"): it becomes one, or goes when the text has a recruitment_fee hit already."""
+    if not any(h.id == "debt_bondage" for _, _, h in hits):
+        return
+    has_fee = any(h.id == "recruitment_fee" for _, _, h in hits)
+    sentences: dict[int, tuple[int, int]] = {}
+    out = []
+    for item in hits:
+        start, end, hit = item
+        if hit.id == "debt_bondage" and start < text_len:
+            langs = {hit.lang or "en", lang or "en", "en"}
+            lists = [table.contexts.get((g, "debt")) for g in langs]
+            lo, hi = _sentence_around(folded, start, sentences)
+            hi = max(hi, end)
+            if not any(wl is not None and wl.regex().search(folded, lo, hi) for wl in lists):
+                if has_fee:
+                    continue
+                has_fee = True
+                item = (
+                    start,
+                    end,
+                    IndicatorHit(
+                        id="recruitment_fee",
+                        evidence=hit.evidence,
+                        lang=hit.lang,
+                        weight=hit.weight,
+                    ),
+                )
+        out.append(item)
+    hits[:] = out
+
+
+_CHANNEL_WORDS = 3
+
+
+def _channel_alone(
+    table: _Table,
+    folded: str,
+    text_len: int,
+    lang: str | None,
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    """Restricted-communication hits that only name a channel ("SMS only", "nur
+    Nachrichten", "solo WhatsApp": words of the `channel` context) are a contact
+    preference, not a person who cannot speak or is reached through someone else: they
+    count only beside another restricted-communication hit ("speaks no English, text
+    only")."""
+    mine = [h for h in hits if h[2].id == "restricted_communication"]
+    if not mine:
+        return
+    channel = []
+    for item in mine:
+        start, end, hit = item
+        langs = {hit.lang or "en", lang or "en", "en"}
+        lists = [table.contexts.get((g, "channel")) for g in langs]
+        # A channel named in a few words ("SMS only", "nur Nachrichten"), not a sentence
+        # that mentions messages ("she cannot read your messages, her cousin answers").
+        if (
+            start < text_len
+            and len(_WORD.findall(folded, start, end)) <= _CHANNEL_WORDS
+            and any(wl is not None and wl.regex().search(folded, start, end) for wl in lists)
+        ):
+            channel.append(item)
+    if channel and len(channel) == len(mine):
+        hits[:] = [item for item in hits if item not in channel]
+
+
+def _near_venue(
+    table: _Table,
+    folded: str,
+    at: int,
+    langs: set[str],
+    sentences: dict[int, tuple[int, int]],
+) -> bool:
+    """Whether a `venue` word is in the sentence at `at`, or, when that sentence is a
+    headline fragment and one of the text's first two, in the other of the two. The
+    words of that stretch are tested against every venue list's cues first (a set test
+    per word), the lists' regexes only when one is there."""
+    lo, hi = _sentence_around(folded, at, sentences)
+    tokens = _WORD.findall(folded, lo, hi)
+    if len(tokens) <= _FRAGMENT_WORDS:
+        # Only the text's opening pair: a headline and the sentence after it. Further on,
+        # "Meetings in hotels and restaurants only." says where a person meets clients.
+        if lo > 0:
+            if _sentence_around(folded, lo - 1, sentences)[0] == 0:
+                lo = 0
+        elif hi < len(folded):
+            hi = _sentence_around(folded, hi, sentences)[1]
+        tokens = _WORD.findall(folded, lo, hi)
+    cue_words, cue_stems, always = _venue_cues(table)
+    if not always and not any(
+        w in cue_words or w[:3] in cue_stems or w[:4] in cue_stems or w[:5] in cue_stems
+        for w in tokens
+    ):
+        return False
+    for g in langs:
+        wl = table.contexts.get((g, "venue"))
+        if wl is not None and wl.regex().search(folded, lo, hi):
+            return True
+    return False
+
+
+def _in_identifier(text: str, at: int) -> bool:
+    """Whether position `at` of `text` is in a handle, a link or a name joined by "_"."""
+    lo = at
+    while lo > 0 and (text[lo - 1].isalnum() or text[lo - 1] in "_@./:-"):
+        lo -= 1
+    m = _IDENTIFIER_CHARS.match(text, lo)
+    token = m.group(0) if m else ""
+    return "_" in token or token.startswith("@") or _LINK.search(token) is not None
 
 
 # A negation that ends the clause right after a hit negates it, in the languages that put
 # it there: "közvetítési díj nincs", "Vermittlungsgebühr: keine", "fees: none", "poplatky:
-# žádné", "комиссия - нет". Folded like the text.
-_POST_NEGATION_WORDS = (
-    "nincs|nincsen|nem|none|no|nil|keine|kein|nein|aucun|aucune|non|néant|ninguno|ninguna|nada|"
-    "nessuno|nessuna|niente|nenhum|nenhuma|não|geen|nee|brak|nie|żadne|żadnych|żadnej|ne|není|"
-    "nejsou|žádné|žádný|žiadne|žiadny|nie sú|nema|nije|ni|niso|нема|нет|немає|ні|ei|inga|ingen|"
-    "nej|engin|enginn|nei|nėra|asnjë|nuk ka|jo|niciun|nicio|nu|καμία|κανένα|όχι|δεν υπάρχει|"
-    "არა|არ არის"
-)
-_POST_NEGATED = re.compile(
-    r"[\s:=\-–—]{0,4}(?:"
-    + "|".join(
-        sorted(
-            {re.escape(fold(w)).replace(r"\ ", r"\s+") for w in _POST_NEGATION_WORDS.split("|")},
-            key=len,
-            reverse=True,
+# žádné", "комиссия - нет". The words are the `post_negation` context of the lexicons.
+_POST_NEGATION_CONTEXT = "post_negation"
+
+
+def _post_negated_pattern(table: _Table) -> re.Pattern[str]:
+    """The regex of a post-negation right after a hit: a word of the `post_negation` context
+    of any lexicon of the table, ending its clause (built once per table)."""
+    pattern = table.post_negated
+    if pattern is None:
+        words = {
+            w
+            for (_, name), wl in table.contexts.items()
+            if name == _POST_NEGATION_CONTEXT
+            for w in wl.entries
+        }
+        pattern = table.post_negated = re.compile(
+            r"[\s:=\-–—]{0,4}(?:"
+            + "|".join(
+                sorted(
+                    {re.escape(w).replace(r"\ ", r"\s+") for w in words},
+                    key=lambda w: (-len(w), w),
+                )
+            )
+            + r")(?![^\W_])\s*(?:[.,;!?)\n]|$)"
         )
-    )
-    + r")(?![^\W_])\s*(?:[.,;!?)\n]|$)"
-)
-# Words of _POST_NEGATION_WORDS that are no negation in some languages: Albanian "ne" is
-# "we" ("vizën e rregullojmë ne": we arrange the visa), Italian "ne" is "of it",
+    return pattern
+
+
+# Words of the `post_negation` context that are no negation in some languages: Albanian
+# "ne" is "we" ("vizën e rregullojmë ne": we arrange the visa), Italian "ne" is "of it",
 # Romanian "ne" is "us".
 _NOT_A_NEGATION_IN = {"ne": frozenset({"sq", "it", "ro"})}
 
 
 def _drop_post_negated(
-    folded: str, text_len: int, hits: list[tuple[int, int, IndicatorHit]]
+    table: _Table, folded: str, text_len: int, hits: list[tuple[int, int, IndicatorHit]]
 ) -> None:
     """Drop the hits that a negation word right after them, ending their clause, negates
     ("közvetítési díj nincs, ...": no placement fee)."""
+    post_negated = _post_negated_pattern(table)
     hits[:] = [
         item
         for item in hits
-        if item[1] >= text_len or not _post_negates(folded, item[1], item[2].lang)
+        if item[1] >= text_len or not _post_negates(post_negated, folded, item[1], item[2].lang)
     ]
 
 
-def _post_negates(folded: str, end: int, lang: str | None) -> bool:
+def _post_negates(post_negated: re.Pattern[str], folded: str, end: int, lang: str | None) -> bool:
     """Whether a negation word of the hit's language ends the clause right after `end`."""
-    m = _POST_NEGATED.match(folded, end)
+    m = post_negated.match(folded, end)
     if m is None:
         return False
     word = m.group(0).strip(" \t\n:=-–—.,;!?)")
