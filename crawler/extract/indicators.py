@@ -1380,6 +1380,10 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
                     IndicatorHit(id=ind, evidence=evidence, lang=info.lang, weight=info.weight),
                 )
             )
+    # A channel named alone ("tylko SMS") goes before the concepts look: a concept of the
+    # same sentence ("nie mówię po polsku") is skipped when the sentence has given the
+    # indicator already.
+    _channel_alone(table, folded, len(text), lang, hits)
     _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
     if hits:
         _drop_quoted_warnings(table, text, folded, seen_words, lang, contexts, hits)
