@@ -179,15 +179,35 @@ def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[s
     return currencies, units, merged
 
 
+def _alternation(words: list[str]) -> str:
+    """Lexicon words as regex alternatives, longest first; "*" stands for any letters."""
+    alts = []
+    for word in sorted(words, key=len, reverse=True):
+        alt = re.escape(word.strip("*"))
+        if word.startswith("*"):  # "@*kurs": "nybörjarkurs", "Sprachkurs"
+            alt = r"[^\W\d_]*" + alt
+        if word.endswith("*"):
+            alt += r"[^\W\d_]*"
+        alts.append(alt)
+    return "|".join(alts)
+
+
 @cache
-def _marked_words() -> tuple[dict[str, tuple[tuple[str, str], ...]], dict[str, re.Pattern[str]]]:
+def _marked_words() -> tuple[
+    dict[str, tuple[tuple[str, str], ...]], dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]
+]:
     """(lang -> its compound heads as (ending, unit), lang -> its subject words as one regex
-    whose group names are units) from the "*word" and "@word" unit entries."""
+    whose group names are units, lang -> its job words) from the "*word" and "@word" unit
+    entries and the `job` context."""
     from crawler.extract.lexicon import all_languages
 
     heads: dict[str, tuple[tuple[str, str], ...]] = {}
     subjects: dict[str, re.Pattern[str]] = {}
+    jobs: dict[str, re.Pattern[str]] = {}
     for data in all_languages():
+        if data.contexts.get("job"):
+            alts = _alternation(list(data.contexts["job"]))
+            jobs[data.lang] = re.compile(rf"(?<![^\W_])(?:{alts})(?![^\W_])")
         heads[data.lang] = tuple(
             sorted(
                 ((w[1:], u) for w, u in data.units.items() if w[:1] == "*"),
@@ -197,20 +217,12 @@ def _marked_words() -> tuple[dict[str, tuple[tuple[str, str], ...]], dict[str, r
         by_unit: dict[str, list[str]] = {}
         for w, u in data.units.items():
             if w[:1] == "@":
-                stem = w[1:]
-                alt = re.escape(stem.strip("*"))
-                if stem.startswith("*"):  # "@*kurs": "nybörjarkurs", "Sprachkurs"
-                    alt = r"[^\W\d_]*" + alt
-                if stem.endswith("*"):
-                    alt += r"[^\W\d_]*"
-                by_unit.setdefault(u, []).append(alt)
+                by_unit.setdefault(u, []).append(w[1:])
         if by_unit:
-            groups = "|".join(
-                f"(?P<{'u' + u}>{'|'.join(sorted(alts, key=len, reverse=True))})"
-                for u, alts in by_unit.items()
-            )
-            subjects[data.lang] = re.compile(rf"(?<![^\W_])(?:{groups})(?![^\W_])")
-    return heads, subjects
+            groups = "|".join(f"(?P<{'u' + u}>{_alternation(ws)})" for u, ws in by_unit.items())
+            # not the first part of a hyphenated compound: "Auto-Mechaniker"
+            subjects[data.lang] = re.compile(rf"(?<![^\W_])(?:{groups})(?![^\W_]|-)")
+    return heads, subjects, jobs
 
 
 @lru_cache(maxsize=8192)
@@ -489,9 +501,12 @@ def _subject_unit(text: str, start: int, lang: str | None) -> str | None:
         head = head[:cut]
     if not head:
         return None
-    subjects = _marked_words()[1]
+    _, subjects, jobs = _marked_words()
     folded = fold(head)
-    for code in (*(lang or "").split("+"), "en"):
+    codes = (*(lang or "").split("+"), "en")
+    if any(jobs[c].search(folded) for c in codes if c in jobs):
+        return None  # a job ad: "Bike courier wanted", "Fahrer mit eigenem Auto gesucht"
+    for code in codes:
         pattern = subjects.get(code)
         if pattern is not None:
             m = pattern.search(folded)
@@ -611,7 +626,12 @@ def prices_in_clean(
             pairs[i] = i + 1
             if b["mult"] and not a["mult"] and a["value"] < 1000:
                 a["value"] *= b["mult"]  # "30 до 40 тис.", "9-11 tys. zł": both ends
-        elif a["currency"] is not None and b["currency"] == a["currency"] and not b["before"]:
+        elif (
+            a["currency"] is not None
+            and b["currency"] == a["currency"]
+            and not b["before"]
+            and between.strip().lower() not in _CONJUNCTIONS
+        ):
             pairs[i] = i + 1  # "1 900 € à 2 100 € net par mois": the rate of both
         elif a["currency"] is not None and a["before"] and b["currency"] is None:
             b["currency"] = a["currency"]
