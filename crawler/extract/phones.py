@@ -23,6 +23,57 @@ from phonenumbers.re_util import re_compile
 from crawler.extract.language import TextWords
 from crawler.extract.normalise import clean, fold
 
+# Hundreds, for numbers read in groups of three ("пятьсот двенадцать", "šest set jedna"):
+# the lexicons' number words stop at 99, so the hundreds of each language are here, as
+# one word ("pięćset") or as a digit word and a word for "hundred" ("šest set",
+# "five hundred"). Folded by _spelling().
+_HUNDRED_WORDS = (
+    # pl
+    "sto dwieście trzysta czterysta pięćset sześćset siedemset osiemset dziewięćset",
+    # ru
+    "сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот",
+    # uk
+    "сто двісті триста чотириста п'ятсот шістсот сімсот вісімсот дев'ятсот",
+    # cs (one-word spellings; "šest set" is a digit word and "set")
+    "sto dvěstě třista čtyřista pětset šestset sedmset osmset devětset",
+    # sk
+    "sto dvesto tristo štyristo päťsto šesťsto sedemsto osemsto deväťsto",
+    # sl
+    "sto dvesto tristo štiristo petsto šeststo sedemsto osemsto devetsto",
+    # sr (Latin; Cyrillic below)
+    "sto dvesta trista četiristo petsto šeststo sedamsto osamsto devetsto",
+    "сто двеста триста четиристо петсто шестсто седамсто осамсто деветсто",
+    # hu
+    "száz kétszáz háromszáz négyszáz ötszáz hatszáz hétszáz nyolcszáz kilencszáz",
+    # es
+    "cien doscientos trescientos cuatrocientos quinientos seiscientos setecientos ochocientos"
+    " novecientos",
+    # it
+    "cento duecento trecento quattrocento cinquecento seicento settecento ottocento novecento",
+    # pt
+    "cem duzentos trezentos quatrocentos quinhentos seiscentos setecentos oitocentos novecentos",
+    # el
+    "εκατό διακόσια τριακόσια τετρακόσια πεντακόσια εξακόσια επτακόσια οκτακόσια εννιακόσια",
+    # sq
+    "njëqind dyqind treqind katërqind pesëqind gjashtëqind shtatëqind tetëqind nëntëqind",
+    # ka
+    "ასი ორასი სამასი ოთხასი ხუთასი ექვსასი შვიდასი რვაასი ცხრაასი",
+    # de, nl, sv, fi (one word)
+    "hundert zweihundert dreihundert vierhundert fünfhundert sechshundert siebenhundert"
+    " achthundert neunhundert",
+    "honderd tweehonderd driehonderd vierhonderd vijfhonderd zeshonderd zevenhonderd"
+    " achthonderd negenhonderd",
+    "hundra tvåhundra trehundra fyrahundra femhundra sexhundra sjuhundra åttahundra niohundra",
+    "sata kaksisataa kolmesataa neljäsataa viisisataa kuusisataa seitsemänsataa"
+    " kahdeksansataa yhdeksänsataa",
+)
+# "hundred" after a digit word: "šest set", "čtyři sta", "dvě stě", "five hundred",
+# "cinq cents", "două sute", "penki šimtai", "tvö hundruð".
+_TIMES_HUNDRED = frozenset(
+    ["set", "sta", "stě", "hundred", "hundert", "honderd", "cent", "cents", "sute", "sută",
+     "šimtai", "šimtų", "šimtas", "hundruð", "hundrað", "sataa", "hundra", "stotine"]
+)  # fmt: skip
+
 
 # Spelled-out digits, number words (French and others read numbers in pairs: "zéro six,
 # douze, trente-quatre"), "plus" and "double"/"triple" come from every lexicon (folded).
@@ -33,6 +84,12 @@ def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int], re.Patt
     values: dict[str, int] = {}
     plus: set[str] = {"+"}
     repeat: dict[str, int] = {}
+    for group in _HUNDRED_WORDS:
+        for n, word in enumerate(group.split()):
+            # each group lists 100, 200, ..., 900 (a second spelling of 100 may lead it)
+            values.setdefault(fold(word), 100 * (n + 1))
+    for word in _TIMES_HUNDRED:
+        values.setdefault(fold(word), 100)
     for data in all_languages():
         for word, value in data.digits.items():
             values.setdefault(word, value)
@@ -73,6 +130,9 @@ _PARTS: frozenset[str] | None = None
 _DISTINCT: frozenset[str] | None = None
 
 
+_TIMES = frozenset(fold(w) for w in _TIMES_HUNDRED)
+
+
 def _spelled_to_digits(m: re.Match[str]) -> str:
     values, plus, repeat, _ = _spelling()
     tokens = re.findall(r"[^\s,.\-/]+(?:'[^\s,.\-/]+)?|\+", m.group(0))
@@ -88,7 +148,7 @@ def _spelled_to_digits(m: re.Match[str]) -> str:
             out.append(str(acc))
             acc = None
 
-    for tok in tokens:
+    for n, tok in enumerate(tokens):
         if tok in plus:
             flush()
             out.append("+")
@@ -101,6 +161,16 @@ def _spelled_to_digits(m: re.Match[str]) -> str:
             times = 1
         elif tok in values:
             v = values[tok]
+            if tok in _TIMES and acc is not None and 1 <= acc <= 9:
+                acc *= 100  # "šest set", "five hundred"
+                continue
+            if n + 1 < len(tokens) and tokens[n + 1] in _TIMES and 1 <= v <= 9:
+                flush()  # "sedm set dvacet čtyři sta": the 4 opens the next hundreds
+                acc = v
+                continue
+            if acc is not None and acc >= 100 and acc % 100 == 0 and 1 <= v <= 99:
+                acc += v  # "pięćset dwanaście", "šest set jedna"
+                continue
             if acc is not None and (
                 (acc % 10 == 0 and acc >= 20 and 1 <= v <= 9)
                 or (acc in (60, 80) and 10 <= v <= 19)
