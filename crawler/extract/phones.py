@@ -222,8 +222,23 @@ _ID_WORDS = frozenset(
         "ico", "dic", "inn", "инн", "огрн", "edrpou", "kennitala", "personnummer", "pesel",
         "tracking", "serial", "s/n", "sn", "kod", "postal", "postcode", "zip", "plz", "cod", "mb",
         "jmbg", "emso",
+        # invoice, payment-reference and order words of the 23 languages ("Verwendungszweck
+        # Rechnung 2026-0412" after an IBAN)
+        "reference", "booking", "receipt", "rechnung", "rechnungsnr", "verwendungszweck",
+        "referenz", "kundennummer", "auftrag", "bestellung", "buchung", "factuur",
+        "factuurnummer", "kenmerk", "referentie", "betalingskenmerk", "bestelling",
+        "ordernummer", "facture", "référence", "commande", "factura", "referencia", "pedido",
+        "fatura", "referência", "encomenda", "fattura", "riferimento", "causale", "ordine",
+        "faktura", "faktury", "tytułem", "zamówienie", "zamówienia", "variabilní", "vs",
+        "objednávka", "faktúra", "račun", "sklic", "naročilo", "narudžbina", "számla",
+        "közlemény", "rendelés", "hivatkozás", "factură", "referință", "comanda", "comandă",
+        "τιμολόγιο", "αναφορά", "παραγγελία", "lasku", "viite", "viitenumero", "tilaus",
+        "referens", "ocr", "bokning", "reikningur", "reikningsnúmer", "tilvísun", "pöntun",
+        "sąskaita", "sąskaitos", "užsakymas", "referenca", "porosia", "счет", "счёт",
+        "заказ", "рахунок", "замовлення", "ინვოისი", "შეკვეთა",
     ]
 )  # fmt: skip
+_ID_WORDS = _ID_WORDS | frozenset(fold(w) for w in _ID_WORDS)
 
 
 def _id_context(before: str) -> bool:
