@@ -78,7 +78,8 @@ _TIMES_HUNDRED = frozenset(
 # Spelled-out digits, number words (French and others read numbers in pairs: "zéro six,
 # douze, trente-quatre"), "plus" and "double"/"triple" come from every lexicon (folded).
 @functools.cache
-def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int], re.Pattern[str]]:
+def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int]]:
+    """(number word -> value, "plus" words, "double"/"triple" words -> times), folded."""
     from crawler.extract.lexicon import all_languages
 
     values: dict[str, int] = {}
@@ -86,7 +87,7 @@ def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int], re.Patt
     repeat: dict[str, int] = {}
     for group in _HUNDRED_WORDS:
         for n, word in enumerate(group.split()):
-            # each group lists 100, 200, ..., 900 (a second spelling of 100 may lead it)
+            # each group lists 100, 200, ..., 900
             values.setdefault(fold(word), 100 * (n + 1))
     for word in _TIMES_HUNDRED:
         values.setdefault(fold(word), 100)
@@ -96,6 +97,15 @@ def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int], re.Patt
         plus |= data.plus
         for word, n in data.repeat.items():
             repeat.setdefault(word, n)
+    return values, frozenset(plus), repeat
+
+
+@functools.cache
+def _spelled_run() -> re.Pattern[str]:
+    """A run of four or more number words and digit groups. Compiled on first use only (a
+    text that passes _may_hold_spelled_number): the alternation of every language's number
+    words is costly to compile."""
+    values, plus, repeat = _spelling()
     words = sorted({*values, *plus, *repeat} - {"+"}, key=len, reverse=True)
     alt = "|".join(re.escape(w) for w in words)
     token = rf"(?:{alt}|\d{{1,4}})"
@@ -103,11 +113,11 @@ def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int], re.Patt
         rf"(?<![^\W\d_])(?:(?:\+)\s*)?{token}(?:[\s,.\-/]{{1,3}}(?:et |and |y |e |und )?{token}){{3,}}"
         rf"(?![^\W\d_])"
     )
-    return values, frozenset(plus), repeat, run
+    return run
 
 
 def _number_parts() -> frozenset[str]:
-    values, plus, repeat, _ = _spelling()
+    values, plus, repeat = _spelling()
     return frozenset(p for w in (*values, *plus, *repeat) for p in re.findall(r"[^\W_]+", w))
 
 
@@ -119,7 +129,7 @@ def _distinct_parts() -> frozenset[str]:
     """
     from crawler.extract.lexicon import all_languages
 
-    values, plus, repeat, _ = _spelling()
+    values, plus, repeat = _spelling()
     everyday = set().union(*(data.detect for data in all_languages()))
     everyday |= {"het", "onze", "mais", "dos", "tres", "pat", "du", "ot"}
     parts = {p for w in values for p in re.findall(r"[^\W_]+", w)}
@@ -134,7 +144,7 @@ _TIMES = frozenset(fold(w) for w in _TIMES_HUNDRED)
 
 
 def _spelled_to_digits(m: re.Match[str]) -> str:
-    values, plus, repeat, _ = _spelling()
+    values, plus, repeat = _spelling()
     tokens = re.findall(r"[^\s,.\-/]+(?:'[^\s,.\-/]+)?|\+", m.group(0))
     if not any(t in values or t in repeat for t in tokens):
         return m.group(0)
@@ -299,7 +309,7 @@ def decode_obfuscation(text: str, words: TextWords | None = None, *, cleaned: bo
     if words is None or words.text != text:
         words = TextWords.of(text)
     if _may_hold_spelled_number(words):
-        text = _spelling()[3].sub(_spelled_to_digits, words.lower)
+        text = _spelled_run().sub(_spelled_to_digits, words.lower)
     return text
 
 

@@ -142,7 +142,7 @@ def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[s
 
     Unit entries written "*word" (compound heads: "*gebühr" for "Bearbeitungsgebühr") and
     "@word" (what a listing sells as a whole, see _subject_unit) are kept apart, in
-    _marked_words. Russian, Ukrainian and Greek rate and currency words are also read in
+    _compound_heads and _subject_words. Russian, Ukrainian and Greek rate and currency words are also read in
     Latin letters (`_TRANSLIT`), in their own language's table only ("let", "god" and
     "noch" are everyday words elsewhere)."""
     from crawler.extract.lexicon import all_languages
@@ -179,50 +179,66 @@ def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[s
     return currencies, units, merged
 
 
-def _alternation(words: list[str]) -> str:
-    """Lexicon words as regex alternatives, longest first; "*" stands for any letters."""
-    alts = []
-    for word in sorted(words, key=len, reverse=True):
-        alt = re.escape(word.strip("*"))
-        if word.startswith("*"):  # "@*kurs": "nybörjarkurs", "Sprachkurs"
-            alt = r"[^\W\d_]*" + alt
-        if word.endswith("*"):
-            alt += r"[^\W\d_]*"
-        alts.append(alt)
-    return "|".join(alts)
-
-
 @cache
-def _marked_words() -> tuple[
-    dict[str, tuple[tuple[str, str], ...]], dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]
-]:
-    """(lang -> its compound heads as (ending, unit), lang -> its subject words as one regex
-    whose group names are units, lang -> its job words) from the "*word" and "@word" unit
-    entries and the `job` context."""
+def _compound_heads() -> dict[str, tuple[tuple[str, str], ...]]:
+    """lang -> its compound heads ("*gebühr" unit entries) as (ending, unit), longest first."""
     from crawler.extract.lexicon import all_languages
 
-    heads: dict[str, tuple[tuple[str, str], ...]] = {}
-    subjects: dict[str, re.Pattern[str]] = {}
-    jobs: dict[str, re.Pattern[str]] = {}
-    for data in all_languages():
-        if data.contexts.get("job"):
-            alts = _alternation(list(data.contexts["job"]))
-            jobs[data.lang] = re.compile(rf"(?<![^\W_])(?:{alts})(?![^\W_])")
-        heads[data.lang] = tuple(
+    return {
+        data.lang: tuple(
             sorted(
                 ((w[1:], u) for w, u in data.units.items() if w[:1] == "*"),
                 key=lambda x: -len(x[0]),
             )
         )
-        by_unit: dict[str, list[str]] = {}
-        for w, u in data.units.items():
-            if w[:1] == "@":
-                by_unit.setdefault(u, []).append(w[1:])
-        if by_unit:
-            groups = "|".join(f"(?P<{'u' + u}>{_alternation(ws)})" for u, ws in by_unit.items())
-            # not the first part of a hyphenated compound: "Auto-Mechaniker"
-            subjects[data.lang] = re.compile(rf"(?<![^\W_])(?:{groups})(?![^\W_]|-)")
-    return heads, subjects, jobs
+        for data in all_languages()
+    }
+
+
+class _Words:
+    """Lexicon words, each naming a unit, matched against one word at a time: whole words,
+    "word*" beginnings, "*word" endings, and phrases of several words (looked for in the
+    joined words)."""
+
+    __slots__ = ("exact", "phrases", "prefixes", "starts", "suffixes", "ends")
+
+    def __init__(self, words: list[tuple[str, str]]) -> None:
+        self.exact = {w: u for w, u in words if "*" not in w and " " not in w}
+        self.prefixes = tuple((w[:-1], u) for w, u in words if w.endswith("*") and w[:1] != "*")
+        self.suffixes = tuple((w[1:], u) for w, u in words if w.startswith("*") and w[-1:] != "*")
+        self.starts = tuple(p for p, _ in self.prefixes)
+        self.ends = tuple(e for e, _ in self.suffixes)
+        self.phrases = tuple(f" {w} " for w, _ in words if " " in w and "*" not in w)
+
+    def unit(self, word: str) -> str | None:
+        found = self.exact.get(word)
+        if found is not None:
+            return found
+        if self.starts and word.startswith(self.starts):
+            return next(u for p, u in self.prefixes if word.startswith(p))
+        if self.ends and word.endswith(self.ends):
+            return next(u for e, u in self.suffixes if word.endswith(e))
+        return None
+
+
+@lru_cache(maxsize=64)
+def _subject_words(lang: str) -> tuple[_Words, _Words]:
+    """(the subject words of the languages of `lang` and English, from their "@word" unit
+    entries; their `job` context words), built on first use."""
+    from crawler.extract.lexicon import all_languages
+
+    codes = {*lang.split("+"), "en"}
+    subjects: list[tuple[str, str]] = []
+    jobs: list[tuple[str, str]] = []
+    for data in all_languages():
+        if data.lang in codes:
+            subjects += [(w[1:], u) for w, u in data.units.items() if w[:1] == "@"]
+            jobs += [(w, "job") for w in data.contexts.get("job", ())]
+    return _Words(subjects), _Words(jobs)
+
+
+# A title's words; a hyphenated compound is one word ("Auto-Mechaniker" is no "Auto").
+_TITLE_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 @lru_cache(maxsize=8192)
@@ -255,9 +271,10 @@ _NUM = (
 )
 _AMOUNT_RE = re.compile(
     rf"(?P<num>{_NUM})(?![\d])"
-    r"(?P<mult>\s?(?:[kK]|тыс\.?|тис\.?|ezer|tis\.?|tys\.?|tūkst\.?|tukst\.?|tsd\.?|tausend"
+    # thousands and millions in words; the first letter is tested once before the words
+    r"(?P<mult>\s?(?=[kKтТeEtTdDmMhHχΧþÞмМ])(?i:[k]|тыс\.?|тис\.?|ezer|tis\.?|tys\.?|tūkst\.?|tukst\.?|tsd\.?|tausend"
     r"|duizend|mila|mii|mijë|hiljada|hilj\.?|χιλ\.?|þús\.?|mil"
-    r"|(?P<mio>[mM]ln\.?|[mM]io\.?|millions?|millió|milion(?:y|ów|a|i|e)?|miljoen|milijon(?:a|ov|i)?"
+    r"|(?P<mio>mln\.?|mio\.?|millions?|millió|milion(?:y|ów|a|i|e)?|miljoen|milijon(?:a|ov|i)?"
     r"|miljon(?:er|a)?|miljoonaa?|milj\.?|millones|millón|milhões|milhão|milioni|milione"
     r"|млн\.?|мільйон(?:а|ів)?|миллион(?:а|ов)?))(?![^\W\d_]))?"
     r"(?P<dash>[.,]-{1,2})?"
@@ -301,6 +318,7 @@ _CLAUSE_CUT = re.compile(r"[,;:\n!?()|•·]|\.\s")
 _COUNT_FIRST = re.compile(r"\d+[^\W\d_]*")
 _COUNT_GLUED = re.compile(r"(\d+)([^\W\d_]+)")
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W_]+")
 _TIME_AFTER = re.compile(r"\s?(?:[-–—:.]\s?\d|uhr|h\b)", re.IGNORECASE)
 
 
@@ -350,10 +368,12 @@ def _unit_words(lang: str | None) -> tuple[dict[str, str], ...]:
 
 
 @cache
-def _heads(lang: str | None) -> tuple[tuple[str, str], ...]:
-    """The compound heads ("*gebühr") of the languages of `lang` (see _unit_words)."""
-    heads = _marked_words()[0]
-    return tuple(h for code in (lang or "").split("+") for h in heads.get(code, ()))
+def _heads(lang: str | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """(the endings, (ending, unit) pairs) of the compound heads ("*gebühr") of the
+    languages of `lang` (see _unit_words)."""
+    heads = _compound_heads()
+    pairs = tuple(h for code in (lang or "").split("+") for h in heads.get(code, ()))
+    return tuple(e for e, _ in pairs), pairs
 
 
 def _lookup(tokens: list[str], lang: str | None, from_start: bool) -> str | None:
@@ -369,9 +389,11 @@ def _lookup(tokens: list[str], lang: str | None, from_start: bool) -> str | None
     if tokens:
         word = tokens[0] if from_start else tokens[-1]
         if len(word) > 5:
-            for head, unit in _heads(lang):
-                if word.endswith(head) and len(word) > len(head) + 1:
-                    return unit
+            endings, pairs = _heads(lang)
+            if endings and word.endswith(endings):
+                for head, unit in pairs:
+                    if word.endswith(head) and len(word) > len(head) + 1:
+                        return unit
     return None
 
 
@@ -468,7 +490,10 @@ def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | N
 
 
 @cache
-def _sale_words() -> re.Pattern[str]:
+def _sale_words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """(the sale words of one word, first word -> the sale phrases it opens), as words
+    joined by single spaces (\"o.n.o\" is \"o n o\"); looked up word by word, not by a regex
+    of every language's words tried at every position."""
     words = {w for w, unit in _language_words()[2].items() if unit == "sale"}
     for table in _language_words()[1].values():
         words |= {w for w, unit in table.items() if unit == "sale"}
@@ -486,8 +511,15 @@ def _sale_words() -> re.Pattern[str]:
         "vanzare",
         "vânzare",
     }
-    alts = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alts})(?![^\W_])")
+    single: set[str] = set()
+    phrases: dict[str, list[str]] = {}
+    for w in words:
+        parts = _WORD.findall(w)
+        if len(parts) == 1:
+            single.add(parts[0])
+        elif parts:
+            phrases.setdefault(parts[0], []).append(" " + " ".join(parts) + " ")
+    return frozenset(single), {k: tuple(v) for k, v in phrases.items()}
 
 
 def _subject_unit(text: str, start: int, lang: str | None) -> str | None:
@@ -501,27 +533,34 @@ def _subject_unit(text: str, start: int, lang: str | None) -> str | None:
         head = head[:cut]
     if not head:
         return None
-    _, subjects, jobs = _marked_words()
     folded = fold(head)
-    codes = (*(lang or "").split("+"), "en")
-    if any(jobs[c].search(folded) for c in codes if c in jobs):
+    found = [(m.start(), m.group(0)) for m in _TITLE_WORD.finditer(folded)]
+    joined = " " + " ".join(w for _, w in found) + " "
+    subjects, jobs = _subject_words(lang or "")
+    if any(jobs.unit(w) for _, w in found) or any(p in joined for p in jobs.phrases):
         return None  # a job ad: "Bike courier wanted", "Fahrer mit eigenem Auto gesucht"
-    for code in codes:
-        pattern = subjects.get(code)
-        if pattern is not None:
-            m = pattern.search(folded)
-            if m is not None and m.lastgroup:
-                unit = m.lastgroup[1:]
-                # A thing for sale opens the title ("Carrera kids bike, ..."); a course
-                # may come later in it ("Scuola di lingue: corso di tedesco").
-                if unit != "sale" or m.start() < 40:
-                    return unit
+    for start, word in found:
+        unit = subjects.unit(word)
+        if unit is not None:
+            # A thing for sale opens the title ("Carrera kids bike, ..."); a course may
+            # come later in it ("Scuola di lingue: corso di tedesco").
+            return unit if unit != "sale" or start < 40 else None
     return None
 
 
 def _sale_nearby(text: str, start: int) -> bool:
     """An object or person offered for sale earlier in the same listing ("Vélo à vendre")."""
-    return _sale_words().search(fold(text[max(0, start - 120) : start])) is not None
+    single, phrases = _sale_words()
+    tokens = _WORD.findall(fold(text[max(0, start - 120) : start]))
+    joined = ""
+    for tok in tokens:
+        if tok in single:
+            return True
+        if tok in phrases:
+            joined = joined or " " + " ".join(tokens) + " "
+            if any(p in joined for p in phrases[tok]):
+                return True
+    return False
 
 
 def _amounts_at(text: str, starts: list[int]) -> Iterator[re.Match[str]]:
