@@ -153,10 +153,12 @@ def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[s
     langs = all_languages()
     # A rate word of one language that is an everyday word of another ("para" is a day in
     # Lithuanian, "for" in Spanish, "before" in Albanian) counts in its own language only.
+    # (A word both languages use as a rate word, "hora" in es and pt, stays shared.)
     everyday: dict[str, set[str]] = {}
     for data in langs:
         for word in data.detect:
-            everyday.setdefault(word, set()).add(data.lang)
+            if word not in data.units:
+                everyday.setdefault(word, set()).add(data.lang)
     for data in langs:
         table = {w: u for w, u in data.units.items() if w[:1] not in "*@"}
         cur = dict(data.currencies)
