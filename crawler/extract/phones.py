@@ -23,22 +23,89 @@ from phonenumbers.re_util import re_compile
 from crawler.extract.language import TextWords
 from crawler.extract.normalise import clean, fold
 
+# Hundreds, for numbers read in groups of three ("пятьсот двенадцать", "šest set jedna"):
+# the lexicons' number words stop at 99, so the hundreds of each language are here, as
+# one word ("pięćset") or as a digit word and a word for "hundred" ("šest set",
+# "five hundred"). Folded by _spelling().
+_HUNDRED_WORDS = (
+    # pl
+    "sto dwieście trzysta czterysta pięćset sześćset siedemset osiemset dziewięćset",
+    # ru
+    "сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот",
+    # uk
+    "сто двісті триста чотириста п'ятсот шістсот сімсот вісімсот дев'ятсот",
+    # cs (one-word spellings; "šest set" is a digit word and "set")
+    "sto dvěstě třista čtyřista pětset šestset sedmset osmset devětset",
+    # sk
+    "sto dvesto tristo štyristo päťsto šesťsto sedemsto osemsto deväťsto",
+    # sl
+    "sto dvesto tristo štiristo petsto šeststo sedemsto osemsto devetsto",
+    # sr (Latin; Cyrillic below)
+    "sto dvesta trista četiristo petsto šeststo sedamsto osamsto devetsto",
+    "сто двеста триста четиристо петсто шестсто седамсто осамсто деветсто",
+    # hu
+    "száz kétszáz háromszáz négyszáz ötszáz hatszáz hétszáz nyolcszáz kilencszáz",
+    # es
+    "cien doscientos trescientos cuatrocientos quinientos seiscientos setecientos ochocientos"
+    " novecientos",
+    # it
+    "cento duecento trecento quattrocento cinquecento seicento settecento ottocento novecento",
+    # pt
+    "cem duzentos trezentos quatrocentos quinhentos seiscentos setecentos oitocentos novecentos",
+    # el
+    "εκατό διακόσια τριακόσια τετρακόσια πεντακόσια εξακόσια επτακόσια οκτακόσια εννιακόσια",
+    # sq
+    "njëqind dyqind treqind katërqind pesëqind gjashtëqind shtatëqind tetëqind nëntëqind",
+    # ka
+    "ასი ორასი სამასი ოთხასი ხუთასი ექვსასი შვიდასი რვაასი ცხრაასი",
+    # de, nl, sv, fi (one word)
+    "hundert zweihundert dreihundert vierhundert fünfhundert sechshundert siebenhundert"
+    " achthundert neunhundert",
+    "honderd tweehonderd driehonderd vierhonderd vijfhonderd zeshonderd zevenhonderd"
+    " achthonderd negenhonderd",
+    "hundra tvåhundra trehundra fyrahundra femhundra sexhundra sjuhundra åttahundra niohundra",
+    "sata kaksisataa kolmesataa neljäsataa viisisataa kuusisataa seitsemänsataa"
+    " kahdeksansataa yhdeksänsataa",
+)
+# "hundred" after a digit word: "šest set", "čtyři sta", "dvě stě", "five hundred",
+# "cinq cents", "două sute", "penki šimtai", "tvö hundruð".
+_TIMES_HUNDRED = frozenset(
+    ["set", "sta", "stě", "hundred", "hundert", "honderd", "cent", "cents", "sute", "sută",
+     "šimtai", "šimtų", "šimtas", "hundruð", "hundrað", "sataa", "hundra", "stotine"]
+)  # fmt: skip
+
 
 # Spelled-out digits, number words (French and others read numbers in pairs: "zéro six,
 # douze, trente-quatre"), "plus" and "double"/"triple" come from every lexicon (folded).
 @functools.cache
-def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int], re.Pattern[str]]:
+def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int]]:
+    """(number word -> value, "plus" words, "double"/"triple" words -> times), folded."""
     from crawler.extract.lexicon import all_languages
 
     values: dict[str, int] = {}
     plus: set[str] = {"+"}
     repeat: dict[str, int] = {}
+    for group in _HUNDRED_WORDS:
+        for n, word in enumerate(group.split()):
+            # each group lists 100, 200, ..., 900
+            values.setdefault(fold(word), 100 * (n + 1))
+    for word in _TIMES_HUNDRED:
+        values.setdefault(fold(word), 100)
     for data in all_languages():
         for word, value in data.digits.items():
             values.setdefault(word, value)
         plus |= data.plus
         for word, n in data.repeat.items():
             repeat.setdefault(word, n)
+    return values, frozenset(plus), repeat
+
+
+@functools.cache
+def _spelled_run() -> re.Pattern[str]:
+    """A run of four or more number words and digit groups. Compiled on first use only (a
+    text that passes _may_hold_spelled_number): the alternation of every language's number
+    words is costly to compile."""
+    values, plus, repeat = _spelling()
     words = sorted({*values, *plus, *repeat} - {"+"}, key=len, reverse=True)
     alt = "|".join(re.escape(w) for w in words)
     token = rf"(?:{alt}|\d{{1,4}})"
@@ -46,11 +113,11 @@ def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int], re.Patt
         rf"(?<![^\W\d_])(?:(?:\+)\s*)?{token}(?:[\s,.\-/]{{1,3}}(?:et |and |y |e |und )?{token}){{3,}}"
         rf"(?![^\W\d_])"
     )
-    return values, frozenset(plus), repeat, run
+    return run
 
 
 def _number_parts() -> frozenset[str]:
-    values, plus, repeat, _ = _spelling()
+    values, plus, repeat = _spelling()
     return frozenset(p for w in (*values, *plus, *repeat) for p in re.findall(r"[^\W_]+", w))
 
 
@@ -62,7 +129,7 @@ def _distinct_parts() -> frozenset[str]:
     """
     from crawler.extract.lexicon import all_languages
 
-    values, plus, repeat, _ = _spelling()
+    values, plus, repeat = _spelling()
     everyday = set().union(*(data.detect for data in all_languages()))
     everyday |= {"het", "onze", "mais", "dos", "tres", "pat", "du", "ot"}
     parts = {p for w in values for p in re.findall(r"[^\W_]+", w)}
@@ -73,8 +140,11 @@ _PARTS: frozenset[str] | None = None
 _DISTINCT: frozenset[str] | None = None
 
 
+_TIMES = frozenset(fold(w) for w in _TIMES_HUNDRED)
+
+
 def _spelled_to_digits(m: re.Match[str]) -> str:
-    values, plus, repeat, _ = _spelling()
+    values, plus, repeat = _spelling()
     tokens = re.findall(r"[^\s,.\-/]+(?:'[^\s,.\-/]+)?|\+", m.group(0))
     if not any(t in values or t in repeat for t in tokens):
         return m.group(0)
@@ -88,7 +158,7 @@ def _spelled_to_digits(m: re.Match[str]) -> str:
             out.append(str(acc))
             acc = None
 
-    for tok in tokens:
+    for n, tok in enumerate(tokens):
         if tok in plus:
             flush()
             out.append("+")
@@ -101,6 +171,16 @@ def _spelled_to_digits(m: re.Match[str]) -> str:
             times = 1
         elif tok in values:
             v = values[tok]
+            if tok in _TIMES and acc is not None and 1 <= acc <= 9:
+                acc *= 100  # "šest set", "five hundred"
+                continue
+            if n + 1 < len(tokens) and tokens[n + 1] in _TIMES and 1 <= v <= 9:
+                flush()  # "sedm set dvacet čtyři sta": the 4 opens the next hundreds
+                acc = v
+                continue
+            if acc is not None and acc >= 100 and acc % 100 == 0 and 1 <= v <= 99:
+                acc += v  # "pięćset dwanaście", "šest set jedna"
+                continue
             if acc is not None and (
                 (acc % 10 == 0 and acc >= 20 and 1 <= v <= 9)
                 or (acc in (60, 80) and 10 <= v <= 19)
@@ -152,8 +232,23 @@ _ID_WORDS = frozenset(
         "ico", "dic", "inn", "инн", "огрн", "edrpou", "kennitala", "personnummer", "pesel",
         "tracking", "serial", "s/n", "sn", "kod", "postal", "postcode", "zip", "plz", "cod", "mb",
         "jmbg", "emso",
+        # invoice, payment-reference and order words of the 23 languages ("Verwendungszweck
+        # Rechnung 2026-0412" after an IBAN)
+        "reference", "booking", "receipt", "rechnung", "rechnungsnr", "verwendungszweck",
+        "referenz", "kundennummer", "auftrag", "bestellung", "buchung", "factuur",
+        "factuurnummer", "kenmerk", "referentie", "betalingskenmerk", "bestelling",
+        "ordernummer", "facture", "référence", "commande", "factura", "referencia", "pedido",
+        "fatura", "referência", "encomenda", "fattura", "riferimento", "causale", "ordine",
+        "faktura", "faktury", "tytułem", "zamówienie", "zamówienia", "variabilní", "vs",
+        "objednávka", "faktúra", "račun", "sklic", "naročilo", "narudžbina", "számla",
+        "közlemény", "rendelés", "hivatkozás", "factură", "referință", "comanda", "comandă",
+        "τιμολόγιο", "αναφορά", "παραγγελία", "lasku", "viite", "viitenumero", "tilaus",
+        "referens", "ocr", "bokning", "reikningur", "reikningsnúmer", "tilvísun", "pöntun",
+        "sąskaita", "sąskaitos", "užsakymas", "referenca", "porosia", "счет", "счёт",
+        "заказ", "рахунок", "замовлення", "ინვოისი", "შეკვეთა",
     ]
 )  # fmt: skip
+_ID_WORDS = _ID_WORDS | frozenset(fold(w) for w in _ID_WORDS)
 
 
 def _id_context(before: str) -> bool:
@@ -214,7 +309,7 @@ def decode_obfuscation(text: str, words: TextWords | None = None, *, cleaned: bo
     if words is None or words.text != text:
         words = TextWords.of(text)
     if _may_hold_spelled_number(words):
-        text = _spelling()[3].sub(_spelled_to_digits, words.lower)
+        text = _spelled_run().sub(_spelled_to_digits, words.lower)
     return text
 
 

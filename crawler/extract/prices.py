@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
 
-from crawler.extract.language import TextWords
+from crawler.extract.language import COUNTRY_LANGUAGE, TextWords
 from crawler.extract.normalise import clean, fold
 from crawler.models import Price
 
@@ -70,29 +70,177 @@ _AMBIGUOUS: dict[str, dict[str | None, str]] = {
     "дин": {"MK": "MKD", None: "RSD"},
 }
 _LANG_REGION = {"sv": "SE", "is": "IS", "ro": "RO", "sr": "RS"}
+# A country's currency, for an amount in thousands whose currency the ad leaves implicit
+# ("за час 6 тыс."): it is read only next to a rate word.
+_REGION_CURRENCY = {
+    "RU": "RUB", "BY": "RUB", "UA": "UAH", "PL": "PLN", "CZ": "CZK", "HU": "HUF", "SE": "SEK",
+    "NO": "NOK", "DK": "DKK", "IS": "ISK", "AL": "ALL", "RS": "RSD", "GE": "GEL", "BR": "BRL",
+    "RO": "RON", "MD": "MDL", "GB": "GBP", "US": "USD", "CH": "CHF", "BG": "BGN", "MK": "MKD",
+    "BA": "BAM", "TR": "TRY", "XK": "EUR", "ME": "EUR",
+}  # fmt: skip
+_EURO_REGIONS = frozenset(
+    ["AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV",
+     "MT", "NL", "PT", "SI", "SK"]
+)  # fmt: skip
 # The language whose rate words decide a unit when the listing's is unknown.
 _CURRENCY_LANG = {"RUB": "ru", "UAH": "uk", "PLN": "pl", "CZK": "cs", "HUF": "hu", "SEK": "sv",
                   "ISK": "is", "ALL": "sq", "RSD": "sr", "GEL": "ka", "BRL": "pt", "RON": "ro",
                   "MDL": "ro"}  # fmt: skip
 
 
+# Latin spellings of Cyrillic and Greek rate and currency words, letter by letter; a letter
+# with several spellings gives each ("месяц": mesyac, mesjac, mesyats, ...; "μήνα": mina).
+# Ads mix the schemes within one word, so every combination counts (a word's first 12).
+_TRANSLIT: dict[str, dict[str, tuple[str, ...]]] = {
+    "ru": {
+        "а": ("a",), "б": ("b",), "в": ("v",), "г": ("g",), "д": ("d",), "е": ("e",),
+        "ё": ("e", "yo"), "ж": ("zh", "j"), "з": ("z",), "и": ("i",), "й": ("y", "i", "j"),
+        "к": ("k",), "л": ("l",), "м": ("m",), "н": ("n",), "о": ("o",), "п": ("p",),
+        "р": ("r",), "с": ("s",), "т": ("t",), "у": ("u",), "ф": ("f",), "х": ("h", "kh"),
+        "ц": ("c", "ts"), "ч": ("ch",), "ш": ("sh",), "щ": ("sch", "shch"), "ъ": ("",),
+        "ы": ("y", "i"), "ь": ("",), "э": ("e",), "ю": ("yu", "ju"), "я": ("ya", "ja", "ia"),
+    },
+    "uk": {
+        "а": ("a",), "б": ("b",), "в": ("v",), "г": ("h", "g"), "ґ": ("g",), "д": ("d",),
+        "е": ("e",), "є": ("ye", "je", "e"), "ж": ("zh", "j"), "з": ("z",), "и": ("y", "i"),
+        "і": ("i",), "ї": ("yi", "i", "ji"), "й": ("y", "i", "j"), "к": ("k",), "л": ("l",),
+        "м": ("m",), "н": ("n",), "о": ("o",), "п": ("p",), "р": ("r",), "с": ("s",),
+        "т": ("t",), "у": ("u",), "ф": ("f",), "х": ("h", "kh"), "ц": ("c", "ts"),
+        "ч": ("ch",), "ш": ("sh",), "щ": ("sch", "shch"), "ь": ("",), "ю": ("yu", "ju"),
+        "я": ("ya", "ja", "ia"), "'": ("",), "ʼ": ("",),
+    },
+    "el": {
+        "α": ("a",), "β": ("v",), "γ": ("g",), "δ": ("d",), "ε": ("e",), "ζ": ("z",),
+        "η": ("i",), "θ": ("th",), "ι": ("i",), "κ": ("k",), "λ": ("l",), "μ": ("m",),
+        "ν": ("n",), "ξ": ("x", "ks"), "ο": ("o",), "π": ("p",), "ρ": ("r",), "σ": ("s",),
+        "ς": ("s",), "τ": ("t",), "υ": ("y", "i"), "φ": ("f",), "χ": ("x", "h", "ch"),
+        "ψ": ("ps",), "ω": ("o", "w"), "ου": ("ou", "u"), "ευ": ("ev", "eu", "ef"),
+        "αυ": ("av", "au", "af"), "ει": ("ei", "i"), "οι": ("oi", "i"), "αι": ("ai", "e"),
+        "μπ": ("mp", "b"), "ντ": ("nt", "d"), "γκ": ("gk", "g"),
+    },
+}  # fmt: skip
+
+
+def _latin_forms(word: str, lang: str) -> list[str]:
+    """Latin spellings of a folded Cyrillic or Greek word (`_TRANSLIT`), at most 12."""
+    table = _TRANSLIT[lang]
+    forms = [""]
+    i = 0
+    while i < len(word):
+        pair = word[i : i + 2]
+        if pair in table:
+            options, i = table[pair], i + 2
+        else:
+            options, i = table.get(word[i], (word[i],)), i + 1
+        forms = [f + o for f in forms for o in options][:12]
+    return [f for f in forms if f != word and f.isascii()]
+
+
 @cache
 def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, str]]:
-    """(currency word -> code, lang -> unit words, merged unit words) from the lexicons."""
+    """(currency word -> code, lang -> unit words, merged unit words) from the lexicons.
+
+    Unit entries written "*word" (compound heads: "*gebühr" for "Bearbeitungsgebühr") and
+    "@word" (what a listing sells as a whole, see _subject_unit) are kept apart, in
+    _compound_heads and _subject_words. Russian, Ukrainian and Greek rate and currency words are also read in
+    Latin letters (`_TRANSLIT`), in their own language's table only ("let", "god" and
+    "noch" are everyday words elsewhere)."""
     from crawler.extract.lexicon import all_languages
 
     currencies: dict[str, str] = {}
     units: dict[str, dict[str, str]] = {}
     merged: dict[str, str] = {}
-    for data in all_languages():
-        for word, code in data.currencies.items():
+    langs = all_languages()
+    # A rate word of one language that is an everyday word of another ("para" is a day in
+    # Lithuanian, "for" in Spanish, "before" in Albanian) counts in its own language only.
+    # (A word both languages use as a rate word, "hora" in es and pt, stays shared.)
+    everyday: dict[str, set[str]] = {}
+    for data in langs:
+        for word in data.detect:
+            if word not in data.units:
+                everyday.setdefault(word, set()).add(data.lang)
+    for data in langs:
+        table = {w: u for w, u in data.units.items() if w[:1] not in "*@"}
+        cur = dict(data.currencies)
+        if data.lang in _TRANSLIT:
+            for word, unit in list(table.items()):
+                for form in _latin_forms(word, data.lang):
+                    table.setdefault(form, unit)
+            for word, code in list(cur.items()):
+                for form in _latin_forms(word, data.lang):
+                    if len(form) > 2:
+                        cur.setdefault(form, code)
+        for word, code in cur.items():
             currencies.setdefault(word, code)
-        units[data.lang] = dict(data.units)
+        units[data.lang] = table
         for word, unit in data.units.items():
-            merged.setdefault(word, unit)
+            if word[:1] not in "*@" and not everyday.get(word, set()) - {data.lang}:
+                merged.setdefault(word, unit)
     for word, unit in units.get("en", {}).items():
         merged[word] = unit
     return currencies, units, merged
+
+
+@cache
+def _compound_heads() -> dict[str, tuple[tuple[str, str], ...]]:
+    """lang -> its compound heads ("*gebühr" unit entries) as (ending, unit), longest first."""
+    from crawler.extract.lexicon import all_languages
+
+    return {
+        data.lang: tuple(
+            sorted(
+                ((w[1:], u) for w, u in data.units.items() if w[:1] == "*"),
+                key=lambda x: -len(x[0]),
+            )
+        )
+        for data in all_languages()
+    }
+
+
+class _Words:
+    """Lexicon words, each naming a unit, matched against one word at a time: whole words,
+    "word*" beginnings, "*word" endings, and phrases of several words (looked for in the
+    joined words)."""
+
+    __slots__ = ("exact", "phrases", "prefixes", "starts", "suffixes", "ends")
+
+    def __init__(self, words: list[tuple[str, str]]) -> None:
+        self.exact = {w: u for w, u in words if "*" not in w and " " not in w}
+        self.prefixes = tuple((w[:-1], u) for w, u in words if w.endswith("*") and w[:1] != "*")
+        self.suffixes = tuple((w[1:], u) for w, u in words if w.startswith("*") and w[-1:] != "*")
+        self.starts = tuple(p for p, _ in self.prefixes)
+        self.ends = tuple(e for e, _ in self.suffixes)
+        self.phrases = tuple(f" {w} " for w, _ in words if " " in w and "*" not in w)
+
+    def unit(self, word: str) -> str | None:
+        found = self.exact.get(word)
+        if found is not None:
+            return found
+        if self.starts and word.startswith(self.starts):
+            return next(u for p, u in self.prefixes if word.startswith(p))
+        if self.ends and word.endswith(self.ends):
+            return next(u for e, u in self.suffixes if word.endswith(e))
+        return None
+
+
+@lru_cache(maxsize=64)
+def _subject_words(lang: str) -> tuple[_Words, _Words]:
+    """(the subject words of the languages of `lang` and English, from their "@word" unit
+    entries; their `job` context words), built on first use."""
+    from crawler.extract.lexicon import all_languages
+
+    codes = {*lang.split("+"), "en"}
+    subjects: list[tuple[str, str]] = []
+    jobs: list[tuple[str, str]] = []
+    for data in all_languages():
+        if data.lang in codes:
+            subjects += [(w[1:], u) for w, u in data.units.items() if w[:1] == "@"]
+            jobs += [(w, "job") for w in data.contexts.get("job", ())]
+    return _Words(subjects), _Words(jobs)
+
+
+# A title's words; a hyphenated compound is one word ("Auto-Mechaniker" is no "Auto").
+_TITLE_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 @lru_cache(maxsize=8192)
@@ -109,6 +257,8 @@ def _currency(token: str, region: str | None) -> str | None:
         return _TOKENS[low]
     if tok in _TOKENS:
         return _TOKENS[tok]
+    if tok == "fr":  # "32 Fr./Std.": francs only where they are the currency
+        return "CHF" if region in ("CH", "LI") else None
     words = _language_words()[0]
     return words.get(tok) or words.get(low)
 
@@ -123,7 +273,12 @@ _NUM = (
 )
 _AMOUNT_RE = re.compile(
     rf"(?P<num>{_NUM})(?![\d])"
-    r"(?P<mult>\s?(?:[kK]|тыс\.?|тис\.?|ezer|tis\.?|mil)(?![^\W\d_]))?"
+    # thousands and millions in words; the first letter is tested once before the words
+    r"(?P<mult>\s?(?=[kKтТeEtTdDmMhHχΧþÞмМ])(?i:[k]|тыс\.?|тис\.?|ezer|tis\.?|tys\.?|tūkst\.?|tukst\.?|tsd\.?|tausend"
+    r"|duizend|mila|mii|mijë|hiljada|hilj\.?|χιλ\.?|þús\.?|mil"
+    r"|(?P<mio>mln\.?|mio\.?|millions?|millió|milion(?:y|ów|a|i|e)?|miljoen|milijon(?:a|ov|i)?"
+    r"|miljon(?:er|a)?|miljoonaa?|milj\.?|millones|millón|milhões|milhão|milioni|milione"
+    r"|млн\.?|мільйон(?:а|ів)?|миллион(?:а|ов)?))(?![^\W\d_]))?"
     r"(?P<dash>[.,]-{1,2})?"
 )
 _CUR_AFTER_RE = re.compile(rf"[ \u00a0]?([A-Za-z]{{0,2}}[{_SYMBOLS}]|[^\W\d_]+\.?)")
@@ -147,16 +302,26 @@ _PREPS = frozenset(
         "від", "nuo", "fra", "nga", "alkaen", "fran", "starting", "only", "just", "nur",
         # definite articles before a rate word: "150 € die Std", "35€ τη μέρα", "il mese"
         "die", "der", "das", "τη", "il", "le", "el",
+        # "v čistom mesačne", "w miesiącu", "v mesyac"; Greeklish articles ("tin ora")
+        "v", "ve", "w", "we", "tin", "ti", "to", "ton", "ana",
     ]
+)  # fmt: skip
+# Words that join two items of a list: a rate word after one names the next item's rate.
+_CONJUNCTIONS = frozenset(
+    ["and", "und", "en", "et", "e", "y", "i", "es", "és", "ir", "og", "och", "ja", "dhe", "и",
+     "і", "та", "da", "or", "oder", "of", "ou", "o", "sau", "vagy", "tai", "eller", "ili",
+     "nebo", "alebo", "lub", "albo", "czy", "или", "або", "ή", "και", "bzw", "plus"]
 )  # fmt: skip
 _SHORT = {"h": "hour", "u": "hour", "ч": "hour", "d": "day", "n": "night", "m": "month"}
 _WINDOW = 44
 _ANY_DIGIT = re.compile(r"[0-9]")
 _NUMBER_SPACING = re.compile(r"[\s\u00a0\u202f\u2009']")
-_CLAUSE_CUT = re.compile(r"[,;:\n!?()]|\.\s")
+_CLAUSE_CUT = re.compile(r"[,;:\n!?()|•·]|\.\s")
 _COUNT_FIRST = re.compile(r"\d+[^\W\d_]*")
 _COUNT_GLUED = re.compile(r"(\d+)([^\W\d_]+)")
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W_]+")
+_TIME_AFTER = re.compile(r"\s?(?:[-–—:.]\s?\d|uhr|h\b)", re.IGNORECASE)
 
 
 def _may_follow_currency(text: str, start: int) -> bool:
@@ -197,12 +362,25 @@ def _parse_amount(raw: str) -> float | None:
 
 @cache
 def _unit_words(lang: str | None) -> tuple[dict[str, str], ...]:
+    """The rate-word tables to read, in order: `lang` is a language ("de") or the text's
+    language and the region's joined by "+" ("it+el": Greeklish read as Italian)."""
     _, per_lang, merged = _language_words()
-    return (per_lang[lang], merged) if lang and lang in per_lang else (merged,)
+    own = [per_lang[code] for code in (lang or "").split("+") if code in per_lang]
+    return (*own, merged)
+
+
+@cache
+def _heads(lang: str | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """(the endings, (ending, unit) pairs) of the compound heads ("*gebühr") of the
+    languages of `lang` (see _unit_words)."""
+    heads = _compound_heads()
+    pairs = tuple(h for code in (lang or "").split("+") for h in heads.get(code, ()))
+    return tuple(e for e, _ in pairs), pairs
 
 
 def _lookup(tokens: list[str], lang: str | None, from_start: bool) -> str | None:
-    """The unit named by the first (or last) tokens, longest phrase first."""
+    """The unit named by the first (or last) tokens, longest phrase first; a single word
+    may be a compound ending in a head of the language ("Bearbeitungsgebühr")."""
     tables = _unit_words(lang)
     for size in range(min(4, len(tokens)), 0, -1):
         chunk = tokens[:size] if from_start else tokens[-size:]
@@ -210,6 +388,14 @@ def _lookup(tokens: list[str], lang: str | None, from_start: bool) -> str | None
         for table in tables:
             if key in table:
                 return table[key]
+    if tokens:
+        word = tokens[0] if from_start else tokens[-1]
+        if len(word) > 5:
+            endings, pairs = _heads(lang)
+            if endings and word.endswith(endings):
+                for head, unit in pairs:
+                    if word.endswith(head) and len(word) > len(head) + 1:
+                        return unit
     return None
 
 
@@ -233,6 +419,24 @@ def _unit_after(text: str, end: int, lang: str | None) -> str | None:
     if _COUNT_FIRST.fullmatch(tokens[0]) and not _lookup(tokens, lang, True):
         return None  # "300€/2h": a price for two hours has no single unit
     unit = _lookup(tokens, lang, True)
+    if unit is None and direct is None and len(tokens) > 1:
+        # One or two words between the price and a rate word: "380 € warm monatlich",
+        # "2800 € netto p/m", "1 800 € v čistom mesačne", "2500 lire sterline pe lună".
+        # The rate word then opens with a preposition or is a word of four letters or more.
+        for skip in (1, 2):
+            if len(tokens) <= skip or _ANY_DIGIT.search(tokens[skip - 1]):
+                break
+            if tokens[skip - 1] in _CONJUNCTIONS:
+                break  # "matrícula 40 € e mensalidade 60 €": the next item's rate
+            rest = tokens[skip:]
+            opened = False
+            while rest and rest[0] in _PREPS:
+                rest, opened = rest[1:], True
+            if not rest or _ANY_DIGIT.search(rest[0]):
+                break
+            found = _lookup(rest, lang, True)
+            if found is not None and (opened or len(rest[0]) > 3 or "/" in rest[0]):
+                return found
     if unit is None and not prep and len(tokens) > 2 and not _ANY_DIGIT.search(tokens[0]):
         # One word naming what is paid, then the rate: "850 € Kaltmiete im Monat",
         # "£950 rent per month". The rate must open with a preposition or be a phrase.
@@ -269,6 +473,16 @@ def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | N
         return unit
     unit = _lookup(tokens, lang, False)
     if unit is None:
+        # A rate adjective before the noun it qualifies: "mesečna karta 35 €", "monthly
+        # pass £35", "Órabér brutto 15 €" (words of five letters or more, no count between).
+        for k in (2, 3):
+            if len(tokens) < k or _ANY_DIGIT.search(tokens[-k + 1]):
+                break
+            word = tokens[-k]
+            if len(word) >= 5 and not _ANY_DIGIT.search(word):
+                found = _lookup([word], lang, True)
+                if found is not None and found not in ("once", "sale"):
+                    return found
         # "Kotizacija za prijavu 20.000 din": a fee or sale word a few words before.
         for end in range(len(tokens) - 1, 0, -1):
             found = _lookup(tokens[:end], lang, False)
@@ -278,7 +492,10 @@ def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | N
 
 
 @cache
-def _sale_words() -> re.Pattern[str]:
+def _sale_words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """(the sale words of one word, first word -> the sale phrases it opens), as words
+    joined by single spaces (\"o.n.o\" is \"o n o\"); looked up word by word, not by a regex
+    of every language's words tried at every position."""
     words = {w for w, unit in _language_words()[2].items() if unit == "sale"}
     for table in _language_words()[1].values():
         words |= {w for w, unit in table.items() if unit == "sale"}
@@ -296,13 +513,56 @@ def _sale_words() -> re.Pattern[str]:
         "vanzare",
         "vânzare",
     }
-    alts = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alts})(?![^\W_])")
+    single: set[str] = set()
+    phrases: dict[str, list[str]] = {}
+    for w in words:
+        parts = _WORD.findall(w)
+        if len(parts) == 1:
+            single.add(parts[0])
+        elif parts:
+            phrases.setdefault(parts[0], []).append(" " + " ".join(parts) + " ")
+    return frozenset(single), {k: tuple(v) for k, v in phrases.items()}
+
+
+def _subject_unit(text: str, start: int, lang: str | None) -> str | None:
+    """The unit that what the listing offers gives a price without a rate word: a course
+    ("Curso intensivo de alemán ... 320 €" is the whole course, `once`), a thing in a
+    classified ad ("Ποδήλατο παιδικό ... 90 €", `sale`). What is offered is named in the
+    listing's title: its first line, up to 100 characters, before the price."""
+    head = text[: min(start, 100)]
+    cut = head.find("\n")
+    if cut > 0:
+        head = head[:cut]
+    if not head:
+        return None
+    folded = fold(head)
+    found = [(m.start(), m.group(0)) for m in _TITLE_WORD.finditer(folded)]
+    joined = " " + " ".join(w for _, w in found) + " "
+    subjects, jobs = _subject_words(lang or "")
+    if any(jobs.unit(w) for _, w in found) or any(p in joined for p in jobs.phrases):
+        return None  # a job ad: "Bike courier wanted", "Fahrer mit eigenem Auto gesucht"
+    for start, word in found:
+        unit = subjects.unit(word)
+        if unit is not None:
+            # A thing for sale opens the title ("Carrera kids bike, ..."); a course may
+            # come later in it ("Scuola di lingue: corso di tedesco").
+            return unit if unit != "sale" or start < 40 else None
+    return None
 
 
 def _sale_nearby(text: str, start: int) -> bool:
     """An object or person offered for sale earlier in the same listing ("Vélo à vendre")."""
-    return _sale_words().search(fold(text[max(0, start - 120) : start])) is not None
+    single, phrases = _sale_words()
+    tokens = _WORD.findall(fold(text[max(0, start - 120) : start]))
+    joined = ""
+    for tok in tokens:
+        if tok in single:
+            return True
+        if tok in phrases:
+            joined = joined or " " + " ".join(tokens) + " "
+            if any(p in joined for p in phrases[tok]):
+                return True
+    return False
 
 
 def _amounts_at(text: str, starts: list[int]) -> Iterator[re.Match[str]]:
@@ -356,6 +616,7 @@ def prices_in_clean(
     else:
         found = _AMOUNT_RE.finditer(text)
     region = (country or _LANG_REGION.get(lang or "") or "").upper() or None
+    region_lang = COUNTRY_LANGUAGE.get(region or "")
     amounts: list[dict] = []
     for m in found:
         value = _parse_amount(m.group("num"))
@@ -363,7 +624,7 @@ def prices_in_clean(
             continue
         mult = (m.group("mult") or "").strip().lower()
         if mult:
-            value *= 1000
+            value *= 1_000_000 if m.group("mio") else 1000
         start, end = m.span()
         if _NOT_A_PRICE_AFTER.match(text, end):
             continue
@@ -380,12 +641,19 @@ def prices_in_clean(
                 currency = _currency(before.group(1), region)
                 if currency and _LETTER.match(text, end):
                     currency = None  # "EUR 1h 150": the currency of a list, not a price of 1
+                if (
+                    currency == "CHF"
+                    and fold(before.group(1)).rstrip(". ") == "fr"
+                    and (value < 20 or _TIME_AFTER.match(text, end))
+                ):
+                    currency = None  # "Mo–Fr. 8–17 Uhr" is a weekday
                 if currency:
                     cur_start = before.start()
         amounts.append(
             {"value": value, "start": cur_start, "end": cur_end, "num": (start, end),
              "currency": currency, "before": currency is not None and cur_start < start,
-             "mult": bool(mult)}
+             "mult": (1_000_000 if m.group("mio") else 1000) if mult else 0,
+             "local": bool(mult) and mult != "k"}
         )  # fmt: skip
     # Ranges: an amount without a currency joined to the next one that has it, or after one.
     pairs: dict[int, int] = {}
@@ -398,12 +666,33 @@ def prices_in_clean(
             a["currency"] = b["currency"]
             pairs[i] = i + 1
             if b["mult"] and not a["mult"] and a["value"] < 1000:
-                a["value"] *= 1000  # "30 до 40 тис.": both ends are thousands
+                a["value"] *= b["mult"]  # "30 до 40 тис.", "9-11 tys. zł": both ends
+        elif (
+            a["currency"] is not None
+            and b["currency"] == a["currency"]
+            and not b["before"]
+            and between.strip().lower() not in _CONJUNCTIONS
+        ):
+            pairs[i] = i + 1  # "1 900 € à 2 100 € net par mois": the rate of both
         elif a["currency"] is not None and a["before"] and b["currency"] is None:
             b["currency"] = a["currency"]
             pairs[i] = i + 1
         elif a["currency"] is not None and b["currency"] == a["currency"] and a["before"]:
             pairs[i] = i + 1
+    # An amount in thousands with its currency left implicit ("за час 6 тыс., за ночь
+    # 25 тыс. руб."): the currency of the listing's nearest price, else the country's when
+    # the thousands are a word of a language ("тыс.", "tys.", not "k": "10k im Monat" in
+    # an ad for Dubai says nothing of the currency); kept only next to a rate word (below).
+    implicit: set[int] = set()
+    for i, a in enumerate(amounts):
+        if a["currency"] is None and a["mult"]:
+            near = [b for b in amounts if b["currency"] is not None]
+            if near:
+                a["currency"] = min(near, key=lambda b: abs(b["start"] - a["start"]))["currency"]
+            elif a["local"] and (region in _REGION_CURRENCY or region in _EURO_REGIONS):
+                a["currency"] = _REGION_CURRENCY.get(region or "", "EUR")
+            if a["currency"] is not None:
+                implicit.add(i)
     out: list[Price] = []
     seen: set[tuple[float, str, str | None]] = set()
     units: dict[int, str | None] = {}
@@ -412,6 +701,8 @@ def prices_in_clean(
         if a["currency"] is None:
             continue
         unit_lang = lang or _CURRENCY_LANG.get(a["currency"])
+        if region_lang and region_lang != unit_lang:
+            unit_lang = f"{unit_lang}+{region_lang}" if unit_lang else region_lang
         if i in units:
             unit = units[i]
         else:
@@ -423,11 +714,15 @@ def prices_in_clean(
                 unit = _unit_before(text, a["start"], floor, unit_lang)
             if unit is None and _sale_nearby(text, a["start"]):
                 unit = "sale"
+            if unit is None and i not in implicit:
+                unit = _subject_unit(text, a["start"], unit_lang)
             j = i
             while j in pairs:
                 j = pairs[j]
                 units[j] = unit
         floor = a["end"]
+        if i in implicit and unit is None:
+            continue
         key = (a["value"], a["currency"], unit)
         if key in seen:
             continue
