@@ -1568,7 +1568,8 @@ def _venue_cues(table: _Table) -> tuple[frozenset[str], frozenset[str], bool]:
     """(cue words, cue stem beginnings, always) of every `venue` list of the table."""
     cues = table.venue_cues
     if cues is None:
-        lists = [wl for (_, name), wl in table.contexts.items() if name == "venue"]
+        contexts = table.contexts
+        lists = [contexts[key] for key in contexts if key[1] == "venue"]  # keys: see _WordLists
         cues = table.venue_cues = (
             frozenset().union(*(wl.words for wl in lists)),
             frozenset().union(*(wl.stems for wl in lists)),
@@ -1710,11 +1711,12 @@ def _post_negated_pattern(table: _Table) -> re.Pattern[str]:
     of any lexicon of the table, ending its clause (built once per table)."""
     pattern = table.post_negated
     if pattern is None:
+        contexts = table.contexts
         words = {
             w
-            for (_, name), wl in table.contexts.items()
-            if name == _POST_NEGATION_CONTEXT
-            for w in wl.entries
+            for key in contexts  # the keys, not items(): the other lists stay unbuilt
+            if key[1] == _POST_NEGATION_CONTEXT
+            for w in contexts[key].entries
         }
         pattern = table.post_negated = re.compile(
             r"[\s:=\-–—]{0,4}(?:"
