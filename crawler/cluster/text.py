@@ -30,8 +30,13 @@ _HANDLE = re.compile(r"(?<!\w)@[\w.]{2,}")
 # A phone: a run of digits with the separators ads use, at least 6 digits in all. Letters
 # that stand for digits in obfuscated numbers (O, l) are allowed inside the run.
 _PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d\s().\-/Ol]{5,}\d(?![\w])")
-_CURRENCY = r"(?:€|\$|£|eur|euro|euros|usd|gbp|ron|lei|pln|zł|chf|kr|btc|xmr|eth|usdt)"
+# The currencies (€ $ £ eur euro euros usd gbp ron lei pln zł chf kr btc xmr eth usdt) as a
+# tree of shared prefixes, each prefix's shorter word tried first as in a plain list, and a
+# match can only begin with a digit or a currency's first letter: the same matches, at about
+# half the cost (the price pattern was the most expensive step of preparing a text).
+_CURRENCY = r"(?:€|\$|£|eur(?:|o|os)|eth|usd(?:|t)|gbp|ron|lei|pln|zł|chf|kr|btc|xmr)"
 _PRICE = re.compile(
+    rf"(?=[\d€$£eugrlpzckbx])"
     rf"(?:{_CURRENCY}\s?\d[\d.,']*(?:\s?(?:k|-))?|\d[\d.,']*\s?(?:k\s?)?{_CURRENCY}(?![a-z]))",
     re.I,
 )

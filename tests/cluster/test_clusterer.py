@@ -220,3 +220,31 @@ def test_signatures_are_datasketchs_so_stored_ones_still_match() -> None:
     sets += [set(), {"één ünïcode 🔥 text"}, {str(rng.random()) for _ in range(700)}]
     assert all(signature(s) == datasketch_signature(s) for s in sets)
     assert len({signature(s) for s in sets}) > len(sets) // 2
+
+
+def test_prices_become_a_class_token_as_with_a_plain_list_of_currencies() -> None:
+    """The price pattern is written for speed (currencies as a prefix tree, a first-letter
+    check): a stored listing's text must still give the same tokens, or its band keys and
+    boilerplate sentences would no longer match a new listing's. Checked against the plain
+    pattern on every text of a world and on the edge cases of the currency list."""
+    import re
+
+    from crawler.cluster import text
+    from crawler.demo.actors import actor_world
+
+    plain = r"(?:€|\$|£|eur|euro|euros|usd|gbp|ron|lei|pln|zł|chf|kr|btc|xmr|eth|usdt)"
+    reference = re.compile(
+        rf"(?:{plain}\s?\d[\d.,']*(?:\s?(?:k|-))?|\d[\d.,']*\s?(?:k\s?)?{plain}(?![a-z]))", re.I
+    )
+    texts = [
+        f"{x.title}\n{x.body}"
+        for x in actor_world(seed=4, split="heldout", actors=6, posters=40).listings()
+    ]
+    texts += [
+        "50 euros, 60 euro, 70 eur, 80 eurox, EUR 90, Euros 100 and €110",
+        "usdt 20 or 20 usdt or 20 usd; 1.5k lei, 300 RON, 40 zł, 2 btc, 3 XMR, 0.1 eth",
+        "kr 200, 200kr, chf 80-, £ 45, $5, 12 gbpx, 7 pln/h, ron2, 9k eur",
+    ]
+    for value in texts:
+        assert text._PRICE.sub(" {PRICE} ", value) == reference.sub(" {PRICE} ", value)
+    assert text._PRICE.sub(" {PRICE} ", texts[-3]).count("{PRICE}") == 6
