@@ -1,8 +1,9 @@
 """Per-language data of crawler/extract/lexicons/<lang>.yaml, read and checked once.
 
 One file per language (our own work) holds everything language-specific that the
-extractors use: words that identify the language, negation words, spelled digits and
-number words for phones, rate words per price unit, local currency words, how e-mail
+extractors use: words that identify the language, negation words, spelled digits,
+number words and hundreds for phones, the words that make the number after them an id,
+rate words per price unit, local currency words, how e-mail
 "@" and "." are spelled out, the indicator phrases and the look-alike guards. Lists are
 strings split on "|" (entries may contain spaces). A file that cannot be used raises
 LexiconError naming the file, the field and the reason. No settings.
@@ -78,6 +79,9 @@ class LanguageData:
     guards: dict[str, list[str]] = field(default_factory=dict)  # id -> folded guard words
     contexts: dict[str, list[str]] = field(default_factory=dict)  # name -> folded words
     concepts: dict[str, list[Concept]] = field(default_factory=dict)  # id -> its concepts
+    hundreds: dict[str, int] = field(default_factory=dict)  # folded "pięćset" -> 500 (100-900)
+    hundred: frozenset[str] = frozenset()  # folded "hundred" after a digit word ("šest set")
+    id_words: frozenset[str] = frozenset()  # folded words that make the next number an id
 
 
 def _split(value: Any, path: Path, name: str) -> list[str]:
@@ -120,6 +124,35 @@ def _names(value: Any, path: Path, name: str) -> tuple[str, ...]:
     if not all(isinstance(v, str) and v.strip() for v in items):
         raise LexiconError(f"{path}: field '{name}': must name contexts")
     return tuple(v.strip() for v in items)
+
+
+def _single_words(value: Any, path: Path, name: str) -> frozenset[str]:
+    """Folded "|"-separated entries of one word each (compared with one word of the text)."""
+    if value is not None and not isinstance(value, str):
+        raise LexiconError(f"{path}: field '{name}': must be words separated by '|'")
+    items = _split(value, path, name)
+    for item in items:
+        if len(item.split()) != 1:
+            raise LexiconError(f"{path}: field '{name}': {item!r} is not one word")
+    return frozenset(items)
+
+
+def _hundreds(value: Any, path: Path) -> dict[str, int]:
+    """Folded word -> 100 to 900 from the list of the words for 100, 200, ... 900."""
+    if value is None:
+        return {}
+    if not isinstance(value, list) or len(value) != 9:
+        raise LexiconError(
+            f"{path}: field 'hundreds': must list the words for 100 to 900, in order"
+        )
+    out: dict[str, int] = {}
+    for n, words in enumerate(value):
+        name = f"hundreds[{n}]"
+        if not isinstance(words, str) or not words.strip():
+            raise LexiconError(f"{path}: field '{name}': must be a word (or words joined by '|')")
+        for w in _split(words, path, name):
+            out.setdefault(w, 100 * (n + 1))
+    return out
 
 
 def _words(value: Any, path: Path, name: str) -> frozenset[str]:
@@ -181,8 +214,11 @@ def _with_cyrillic(data: dict[str, Any]) -> None:
         for name, words in (data.get(section) or {}).items():
             if isinstance(words, str):
                 data[section][name] = words + "|" + sr_cyrillic(words)
-    if isinstance(data.get("digits"), list):
-        data["digits"] = [f"{w}|{sr_cyrillic(str(w))}" for w in data["digits"]]
+    # The number words for 0-9 and for the hundreds (a list each); "hundred" (after a
+    # digit word), "numbers" and the id words stay as written.
+    for key in ("digits", "hundreds"):
+        if isinstance(data.get(key), list):
+            data[key] = [f"{w}|{sr_cyrillic(str(w))}" for w in data[key]]
 
 
 # Russian and Ukrainian as ads write them in Latin letters ("tolko priehala", "nova v
@@ -350,6 +386,9 @@ def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
         guards=guards,
         contexts=contexts,
         concepts=concepts,
+        hundreds=_hundreds(data.get("hundreds"), path),
+        hundred=_single_words(data.get("hundred"), path, "hundred"),
+        id_words=_single_words(data.get("id_words"), path, "id_words"),
     )
 
 

@@ -78,6 +78,9 @@ def _language_from_json(raw: dict[str, Any]) -> LanguageData:
         guards=raw["guards"],
         contexts=raw["contexts"],
         concepts={},
+        hundreds=raw["hundreds"],
+        hundred=frozenset(raw["hundred"]),
+        id_words=frozenset(raw["id_words"]),
     )
 
 

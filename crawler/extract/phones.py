@@ -23,60 +23,13 @@ from phonenumbers.re_util import re_compile
 from crawler.extract.language import TextWords
 from crawler.extract.normalise import clean, fold
 
-# Hundreds, for numbers read in groups of three ("пятьсот двенадцать", "šest set jedna"):
-# the lexicons' number words stop at 99, so the hundreds of each language are here, as
-# one word ("pięćset") or as a digit word and a word for "hundred" ("šest set",
-# "five hundred"). Folded by _spelling().
-_HUNDRED_WORDS = (
-    # pl
-    "sto dwieście trzysta czterysta pięćset sześćset siedemset osiemset dziewięćset",
-    # ru
-    "сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот",
-    # uk
-    "сто двісті триста чотириста п'ятсот шістсот сімсот вісімсот дев'ятсот",
-    # cs (one-word spellings; "šest set" is a digit word and "set")
-    "sto dvěstě třista čtyřista pětset šestset sedmset osmset devětset",
-    # sk
-    "sto dvesto tristo štyristo päťsto šesťsto sedemsto osemsto deväťsto",
-    # sl
-    "sto dvesto tristo štiristo petsto šeststo sedemsto osemsto devetsto",
-    # sr (Latin; Cyrillic below)
-    "sto dvesta trista četiristo petsto šeststo sedamsto osamsto devetsto",
-    "сто двеста триста четиристо петсто шестсто седамсто осамсто деветсто",
-    # hu
-    "száz kétszáz háromszáz négyszáz ötszáz hatszáz hétszáz nyolcszáz kilencszáz",
-    # es
-    "cien doscientos trescientos cuatrocientos quinientos seiscientos setecientos ochocientos"
-    " novecientos",
-    # it
-    "cento duecento trecento quattrocento cinquecento seicento settecento ottocento novecento",
-    # pt
-    "cem duzentos trezentos quatrocentos quinhentos seiscentos setecentos oitocentos novecentos",
-    # el
-    "εκατό διακόσια τριακόσια τετρακόσια πεντακόσια εξακόσια επτακόσια οκτακόσια εννιακόσια",
-    # sq
-    "njëqind dyqind treqind katërqind pesëqind gjashtëqind shtatëqind tetëqind nëntëqind",
-    # ka
-    "ასი ორასი სამასი ოთხასი ხუთასი ექვსასი შვიდასი რვაასი ცხრაასი",
-    # de, nl, sv, fi (one word)
-    "hundert zweihundert dreihundert vierhundert fünfhundert sechshundert siebenhundert"
-    " achthundert neunhundert",
-    "honderd tweehonderd driehonderd vierhonderd vijfhonderd zeshonderd zevenhonderd"
-    " achthonderd negenhonderd",
-    "hundra tvåhundra trehundra fyrahundra femhundra sexhundra sjuhundra åttahundra niohundra",
-    "sata kaksisataa kolmesataa neljäsataa viisisataa kuusisataa seitsemänsataa"
-    " kahdeksansataa yhdeksänsataa",
-)
-# "hundred" after a digit word: "šest set", "čtyři sta", "dvě stě", "five hundred",
-# "cinq cents", "două sute", "penki šimtai", "tvö hundruð".
-_TIMES_HUNDRED = frozenset(
-    ["set", "sta", "stě", "hundred", "hundert", "honderd", "cent", "cents", "sute", "sută",
-     "šimtai", "šimtų", "šimtas", "hundruð", "hundrað", "sataa", "hundra", "stotine"]
-)  # fmt: skip
-
 
 # Spelled-out digits, number words (French and others read numbers in pairs: "zéro six,
-# douze, trente-quatre"), "plus" and "double"/"triple" come from every lexicon (folded).
+# douze, trente-quatre"), hundreds for numbers read in groups of three ("пятьсот
+# двенадцать", "šest set jedna"), "plus" and "double"/"triple" come from every lexicon
+# (folded). The hundreds are one word ("pięćset") or a digit word and a word for
+# "hundred" ("šest set", "five hundred", "cinq cents"); they win over a digit or number
+# word of another language spelled the same.
 @functools.cache
 def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int]]:
     """(number word -> value, "plus" words, "double"/"triple" words -> times), folded."""
@@ -85,12 +38,11 @@ def _spelling() -> tuple[dict[str, int], frozenset[str], dict[str, int]]:
     values: dict[str, int] = {}
     plus: set[str] = {"+"}
     repeat: dict[str, int] = {}
-    for group in _HUNDRED_WORDS:
-        for n, word in enumerate(group.split()):
-            # each group lists 100, 200, ..., 900
-            values.setdefault(fold(word), 100 * (n + 1))
-    for word in _TIMES_HUNDRED:
-        values.setdefault(fold(word), 100)
+    for data in all_languages():
+        for word, value in data.hundreds.items():
+            values.setdefault(word, value)
+    for word in _times_hundred():
+        values.setdefault(word, 100)
     for data in all_languages():
         for word, value in data.digits.items():
             values.setdefault(word, value)
@@ -140,11 +92,17 @@ _PARTS: frozenset[str] | None = None
 _DISTINCT: frozenset[str] | None = None
 
 
-_TIMES = frozenset(fold(w) for w in _TIMES_HUNDRED)
+@functools.cache
+def _times_hundred() -> frozenset[str]:
+    """Every lexicon's words for "hundred" after a digit word ("set", "hundred"), folded."""
+    from crawler.extract.lexicon import all_languages
+
+    return frozenset().union(*(data.hundred for data in all_languages()))
 
 
 def _spelled_to_digits(m: re.Match[str]) -> str:
     values, plus, repeat = _spelling()
+    times_hundred = _times_hundred()
     tokens = re.findall(r"[^\s,.\-/]+(?:'[^\s,.\-/]+)?|\+", m.group(0))
     if not any(t in values or t in repeat for t in tokens):
         return m.group(0)
@@ -171,10 +129,10 @@ def _spelled_to_digits(m: re.Match[str]) -> str:
             times = 1
         elif tok in values:
             v = values[tok]
-            if tok in _TIMES and acc is not None and 1 <= acc <= 9:
+            if tok in times_hundred and acc is not None and 1 <= acc <= 9:
                 acc *= 100  # "šest set", "five hundred"
                 continue
-            if n + 1 < len(tokens) and tokens[n + 1] in _TIMES and 1 <= v <= 9:
+            if n + 1 < len(tokens) and tokens[n + 1] in times_hundred and 1 <= v <= 9:
                 flush()  # "sedm set dvacet čtyři sta": the 4 opens the next hundreds
                 acc = v
                 continue
@@ -222,33 +180,16 @@ _FULLWIDTH_OR_KEYCAP = re.compile("[\uff10-\uff19\u20e3]")
 _LOOKALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 _LAST_TOKEN = re.compile(rf"[ \t\n.\-/()\u00a0]+{_NEXT_TOKEN}$")
 _DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
+
+
 # Words right before a number that make it an id, a reference or an amount, not a phone
-# (folded, compared with the last word before the number: "ID: 123456", "ref#123456").
-_ID_WORDS = frozenset(
-    [
-        "id", "ref", "no", "nr", "order", "invoice", "code", "kvk", "iban", "art", "item",
-        "listing", "ad", "post", "nip", "regon", "siret", "siren", "vat", "btw", "ust", "idnr",
-        "steuernummer", "cui", "cif", "nif", "nie", "oib", "pib", "afm", "αφμ", "swift", "bic",
-        "ico", "dic", "inn", "инн", "огрн", "edrpou", "kennitala", "personnummer", "pesel",
-        "tracking", "serial", "s/n", "sn", "kod", "postal", "postcode", "zip", "plz", "cod", "mb",
-        "jmbg", "emso",
-        # invoice, payment-reference and order words of the 23 languages ("Verwendungszweck
-        # Rechnung 2026-0412" after an IBAN)
-        "reference", "booking", "receipt", "rechnung", "rechnungsnr", "verwendungszweck",
-        "referenz", "kundennummer", "auftrag", "bestellung", "buchung", "factuur",
-        "factuurnummer", "kenmerk", "referentie", "betalingskenmerk", "bestelling",
-        "ordernummer", "facture", "référence", "commande", "factura", "referencia", "pedido",
-        "fatura", "referência", "encomenda", "fattura", "riferimento", "causale", "ordine",
-        "faktura", "faktury", "tytułem", "zamówienie", "zamówienia", "variabilní", "vs",
-        "objednávka", "faktúra", "račun", "sklic", "naročilo", "narudžbina", "számla",
-        "közlemény", "rendelés", "hivatkozás", "factură", "referință", "comanda", "comandă",
-        "τιμολόγιο", "αναφορά", "παραγγελία", "lasku", "viite", "viitenumero", "tilaus",
-        "referens", "ocr", "bokning", "reikningur", "reikningsnúmer", "tilvísun", "pöntun",
-        "sąskaita", "sąskaitos", "užsakymas", "referenca", "porosia", "счет", "счёт",
-        "заказ", "рахунок", "замовлення", "ინვოისი", "შეკვეთა",
-    ]
-)  # fmt: skip
-_ID_WORDS = _ID_WORDS | frozenset(fold(w) for w in _ID_WORDS)
+# ("ID: 123456", "ref#123456", "Verwendungszweck Rechnung 2026-0412" after an IBAN): every
+# lexicon's id words, folded, compared with the last word before the number.
+@functools.cache
+def _id_words() -> frozenset[str]:
+    from crawler.extract.lexicon import all_languages
+
+    return frozenset().union(*(data.id_words for data in all_languages()))
 
 
 def _id_context(before: str) -> bool:
@@ -262,7 +203,7 @@ def _id_context(before: str) -> bool:
     word = fold(last.strip("([{:#.,;")).rsplit("(", 1)[-1]
     if word == "of":
         return len(parts) > 1 and fold(parts[-2]).endswith("number")
-    return word in _ID_WORDS
+    return word in _id_words()
 
 
 _CURRENCY_AFTER = re.compile(r"\s?(?:€|\$|£|eur|usd|gbp|lei|zł|грн|руб|₽|btc|xmr)", re.IGNORECASE)

@@ -397,6 +397,27 @@ def test_every_lexicon_covers_every_text_indicator() -> None:
         ),
         ("indicators:\n  movement:\n    - new (in town\n", "indicators.movement[0]", "parentheses"),
         ("lang: en\n", "indicators", "mapping"),
+        (
+            "hundreds: [cent, deux cents]\nindicators:\n  movement:\n    - new in town\n",
+            "hundreds",
+            "100 to 900",
+        ),
+        (
+            "hundreds: [a, b, c, d, e, f, g, h, {x: 1}]\n"
+            "indicators:\n  movement:\n    - new in town\n",
+            "hundreds[8]",
+            "must be a word",
+        ),
+        (
+            "hundred: [hundred]\nindicators:\n  movement:\n    - new in town\n",
+            "hundred",
+            "separated by '|'",
+        ),
+        (
+            "id_words: invoice|order no\nindicators:\n  movement:\n    - new in town\n",
+            "id_words",
+            "'order no' is not one word",
+        ),
     ],
 )
 def test_lexicon_errors_name_file_field_and_reason(
