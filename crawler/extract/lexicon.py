@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,63 +222,162 @@ def _with_cyrillic(data: dict[str, Any]) -> None:
             data[key] = [f"{w}|{sr_cyrillic(str(w))}" for w in data[key]]
 
 
-# Russian and Ukrainian as ads write them in Latin letters ("tolko priehala", "nova v
-# misti"): two common schemes each, a formal one and a casual one.
-_LATIN_SCHEMES: dict[str, tuple[dict[str, str], ...]] = {
-    "ru": (
-        dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", [
-            "a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o",
-            "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e",
-            "yu", "ya"], strict=True)),
-        dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", [
-            "a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o",
-            "p", "r", "s", "t", "u", "f", "h", "c", "ch", "sh", "sch", "", "i", "", "e",
-            "ju", "ja"], strict=True)),
-    ),
-    "uk": (
-        dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’", [
-            "a", "b", "v", "h", "g", "d", "e", "ye", "zh", "z", "y", "i", "yi", "y", "k", "l",
-            "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "",
-            "yu", "ya", "", ""], strict=True)),
-        dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’", [
-            "a", "b", "v", "g", "g", "d", "e", "e", "zh", "z", "y", "i", "i", "i", "k", "l",
-            "m", "n", "o", "p", "r", "s", "t", "u", "f", "h", "c", "ch", "sh", "sch", "",
-            "ju", "ja", "", ""], strict=True)),
-    ),
+# Russian, Ukrainian and Greek as ads write them in Latin letters ("tolko priehala", "nova
+# v misti", "douleia sto spiti"): the one transliteration table. Each letter (or Greek
+# letter pair, read first) lists its spellings: the formal scheme's, the casual scheme's,
+# then other spellings ads use ("ж": zh, zh, j). Indicator phrases, concepts and detect
+# words are respelled by the two schemes (latin_spellings: at most two forms a phrase);
+# rate and currency words, short and few, by every mix of spellings (latin_forms: ads
+# mix the schemes within one word, "mesjats").
+TRANSLIT: dict[str, dict[str, tuple[str, ...]]] = {
+    "ru": {
+        "а": ("a",), "б": ("b",), "в": ("v",), "г": ("g",), "д": ("d",), "е": ("e",),
+        "ё": ("yo", "e"), "ж": ("zh", "zh", "j"), "з": ("z",), "и": ("i",),
+        "й": ("y", "i", "j"), "к": ("k",), "л": ("l",), "м": ("m",), "н": ("n",),
+        "о": ("o",), "п": ("p",), "р": ("r",), "с": ("s",), "т": ("t",), "у": ("u",),
+        "ф": ("f",), "х": ("kh", "h"), "ц": ("ts", "c"), "ч": ("ch",), "ш": ("sh",),
+        "щ": ("shch", "sch"), "ъ": ("",), "ы": ("y", "i"), "ь": ("",), "э": ("e",),
+        "ю": ("yu", "ju"), "я": ("ya", "ja", "ia"),
+    },
+    "uk": {
+        "а": ("a",), "б": ("b",), "в": ("v",), "г": ("h", "g"), "ґ": ("g",), "д": ("d",),
+        "е": ("e",), "є": ("ye", "e", "je"), "ж": ("zh", "zh", "j"), "з": ("z",),
+        "и": ("y", "y", "i"), "і": ("i",), "ї": ("yi", "i", "ji"), "й": ("y", "i", "j"),
+        "к": ("k",), "л": ("l",), "м": ("m",), "н": ("n",), "о": ("o",), "п": ("p",),
+        "р": ("r",), "с": ("s",), "т": ("t",), "у": ("u",), "ф": ("f",), "х": ("kh", "h"),
+        "ц": ("ts", "c"), "ч": ("ch",), "ш": ("sh",), "щ": ("shch", "sch"), "ь": ("",),
+        "ю": ("yu", "ju"), "я": ("ya", "ja", "ia"), "'": ("",), "’": ("",),
+    },
+    # Greeklish: "douleia", "xrimata", "dwrean", "doulia".
+    "el": {
+        "α": ("a",), "β": ("v",), "γ": ("g",), "δ": ("d",), "ε": ("e",), "ζ": ("z",),
+        "η": ("i",), "θ": ("th",), "ι": ("i",), "ϊ": ("i",), "κ": ("k",), "λ": ("l",),
+        "μ": ("m",), "ν": ("n",), "ξ": ("x", "ks"), "ο": ("o",), "π": ("p",), "ρ": ("r",),
+        "σ": ("s",), "ς": ("s",), "τ": ("t",), "υ": ("y", "i"), "ϋ": ("y", "i"),
+        "φ": ("f",), "χ": ("x", "x", "h", "ch"), "ψ": ("ps",), "ω": ("o", "w"),
+        "ου": ("ou", "ou", "u"), "ευ": ("ev", "eu", "ef"), "αυ": ("av", "au", "af"),
+        "ει": ("ei", "i"), "οι": ("oi", "i"), "αι": ("ai", "e"), "μπ": ("mp", "mp", "b"),
+        "ντ": ("nt", "nt", "d"), "γκ": ("gk", "gk", "g"),
+    },
 }  # fmt: skip
 
 
+def _letters(text: str, table: dict[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The spellings of each letter (or letter pair) of lower-case `text`, stress marks
+    dropped ("δουλειά": δ, ου, λ, ει, α); characters the table lacks stand for
+    themselves."""
+    if "\u0301" in unicodedata.normalize("NFD", text):
+        text = unicodedata.normalize(
+            "NFC", unicodedata.normalize("NFD", text).replace("\u0301", "")
+        )
+    out: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(text):
+        pair = text[i : i + 2]
+        if len(pair) == 2 and pair in table:
+            out.append(table[pair])
+            i += 2
+        else:
+            out.append(table.get(text[i], (text[i],)))
+            i += 1
+    return out
+
+
 def latin_spellings(text: str, lang: str) -> list[str]:
-    """`text` (Cyrillic) as Russian or Ukrainian is written in Latin letters, one per scheme."""
+    """`text` (Cyrillic or Greek) as it is written in Latin letters, by the formal and the
+    casual scheme of TRANSLIT (one or two forms; none for a language without a table)."""
+    table = TRANSLIT.get(lang)
+    if table is None:
+        return []
+    low = text.lower()
+    letters = _letters(low, table)
     out: list[str] = []
-    for scheme in _LATIN_SCHEMES.get(lang, ()):
-        latin = "".join(scheme.get(ch, ch) for ch in text.lower())
-        if latin != text.lower() and latin not in out:
+    for scheme in (0, 1):
+        latin = "".join(ls[min(scheme, len(ls) - 1)] for ls in letters)
+        if latin != low and latin not in out:
             out.append(latin)
     return out
 
 
+def latin_forms(word: str, lang: str, limit: int = 48) -> list[str]:
+    """Latin spellings of a folded Cyrillic or Greek word by TRANSLIT, every mix of each
+    letter's spellings up to `limit` forms (all-ASCII ones only). The few words with
+    more mixes (a two-word Ukrainian rate word has 48) keep those of their first letters'
+    first spellings."""
+    table = TRANSLIT[lang]
+    forms = [""]
+    for spellings in _letters(word, table):
+        options = tuple(dict.fromkeys(spellings))
+        forms = [f + o for f in forms for o in options][:limit]
+    return [f for f in forms if f != word and f.isascii()]
+
+
+_NON_LATIN_LETTER = re.compile("[а-яіїєґ\u0370-\u03ff\u1f00-\u1fff]")
+
+
 def _with_latin(data: dict[str, Any], lang: str) -> None:
-    """Add the Latin spellings of every phrase and detect word of a Cyrillic-script file."""
+    """Add the Latin spellings of every phrase, concept and detect word of a Cyrillic- or
+    Greek-script file (TRANSLIT).
+
+    A file with a `latin_letters` context (Greek: words that show a listing is Greek
+    written in Latin letters, "einai", "spiti", "douleia") gets its Latin spellings only
+    where the listing holds one of those words: its phrases' Latin spellings need the
+    context, its concepts get a Latin copy that needs it, and its detect words stay as
+    written (Greeklish is not told from other Latin-script languages by word counts).
+    Spelled in Latin letters, a short Greek phrase can be an everyday phrase of another
+    language ("νεαρ* φοιτ*" -> "near* fit*", "near fitness"). Entries and concepts that
+    already need a context are not respelled in such a file (needs is one of its names,
+    not all of them)."""
+    gate = "latin_letters" if "latin_letters" in (data.get("contexts") or {}) else None
     for entries in (data.get("indicators") or {}).values():
-        extra = []
+        extra: list[Any] = []
         for entry in entries:
             phrase = entry.get("phrase") if isinstance(entry, dict) else entry
-            if isinstance(phrase, str) and re.search("[а-яіїєґ]", phrase.lower()):
-                for latin in latin_spellings(phrase, lang):
+            if not isinstance(phrase, str) or not _NON_LATIN_LETTER.search(phrase.lower()):
+                continue
+            if gate and isinstance(entry, dict) and entry.get("needs"):
+                continue
+            for latin in latin_spellings(phrase, lang):
+                if gate:
+                    base = entry if isinstance(entry, dict) else {}
+                    extra.append({**base, "phrase": latin, "needs": gate})
+                else:
                     extra.append({**entry, "phrase": latin} if isinstance(entry, dict) else latin)
         entries.extend(extra)
+    spell = lambda t: "|".join(latin_spellings(t, lang)) or t  # noqa: E731
     for rules in (data.get("concepts") or {}).values():
+        copies = []
         for n, rule in enumerate(rules):
-            if isinstance(rule, str):
-                rules[n] = _both(rule, lambda t: "|".join(latin_spellings(t, lang)) or t)
+            if gate:
+                if isinstance(rule, str):
+                    copies.append({"all": _latin_only(rule, spell), "needs": gate})
+                elif (
+                    isinstance(rule, dict)
+                    and isinstance(rule.get("all"), str)
+                    and not rule.get("needs")
+                ):
+                    latin = _latin_only(rule["all"], spell)
+                    copies.append({**rule, "all": latin, "needs": gate})
+            elif isinstance(rule, str):
+                rules[n] = _both(rule, spell)
             elif isinstance(rule, dict) and isinstance(rule.get("all"), str):
-                spell = lambda t: "|".join(latin_spellings(t, lang)) or t  # noqa: E731
                 rules[n] = {**rule, "all": _both(rule["all"], spell)}
-    if isinstance(data.get("detect"), str):
+        rules.extend(copies)
+    if isinstance(data.get("detect"), str) and not gate:
         detect = data["detect"].split()
         latins = [w for word in detect if len(word) > 3 for w in latin_spellings(word, lang)]
         data["detect"] = " ".join(detect + latins)
+
+
+def _latin_only(rule: str, spell: Any) -> str:
+    """A concept rule with every word list respelled by `spell` (its Latin copy)."""
+    parts = []
+    for part in rule.split("&"):
+        words = [w.strip() for w in part.split("|") if w.strip()]
+        parts.append(
+            "|".join(dict.fromkeys(x for w in words for x in spell(w.lower()).split("|") if x))
+        )
+    return " & ".join(parts)
 
 
 def _yaml_error() -> type[Exception]:

@@ -88,64 +88,17 @@ _CURRENCY_LANG = {"RUB": "ru", "UAH": "uk", "PLN": "pl", "CZK": "cs", "HUF": "hu
                   "MDL": "ro"}  # fmt: skip
 
 
-# Latin spellings of Cyrillic and Greek rate and currency words, letter by letter; a letter
-# with several spellings gives each ("месяц": mesyac, mesjac, mesyats, ...; "μήνα": mina).
-# Ads mix the schemes within one word, so every combination counts (a word's first 12).
-_TRANSLIT: dict[str, dict[str, tuple[str, ...]]] = {
-    "ru": {
-        "а": ("a",), "б": ("b",), "в": ("v",), "г": ("g",), "д": ("d",), "е": ("e",),
-        "ё": ("e", "yo"), "ж": ("zh", "j"), "з": ("z",), "и": ("i",), "й": ("y", "i", "j"),
-        "к": ("k",), "л": ("l",), "м": ("m",), "н": ("n",), "о": ("o",), "п": ("p",),
-        "р": ("r",), "с": ("s",), "т": ("t",), "у": ("u",), "ф": ("f",), "х": ("h", "kh"),
-        "ц": ("c", "ts"), "ч": ("ch",), "ш": ("sh",), "щ": ("sch", "shch"), "ъ": ("",),
-        "ы": ("y", "i"), "ь": ("",), "э": ("e",), "ю": ("yu", "ju"), "я": ("ya", "ja", "ia"),
-    },
-    "uk": {
-        "а": ("a",), "б": ("b",), "в": ("v",), "г": ("h", "g"), "ґ": ("g",), "д": ("d",),
-        "е": ("e",), "є": ("ye", "je", "e"), "ж": ("zh", "j"), "з": ("z",), "и": ("y", "i"),
-        "і": ("i",), "ї": ("yi", "i", "ji"), "й": ("y", "i", "j"), "к": ("k",), "л": ("l",),
-        "м": ("m",), "н": ("n",), "о": ("o",), "п": ("p",), "р": ("r",), "с": ("s",),
-        "т": ("t",), "у": ("u",), "ф": ("f",), "х": ("h", "kh"), "ц": ("c", "ts"),
-        "ч": ("ch",), "ш": ("sh",), "щ": ("sch", "shch"), "ь": ("",), "ю": ("yu", "ju"),
-        "я": ("ya", "ja", "ia"), "'": ("",), "ʼ": ("",),
-    },
-    "el": {
-        "α": ("a",), "β": ("v",), "γ": ("g",), "δ": ("d",), "ε": ("e",), "ζ": ("z",),
-        "η": ("i",), "θ": ("th",), "ι": ("i",), "κ": ("k",), "λ": ("l",), "μ": ("m",),
-        "ν": ("n",), "ξ": ("x", "ks"), "ο": ("o",), "π": ("p",), "ρ": ("r",), "σ": ("s",),
-        "ς": ("s",), "τ": ("t",), "υ": ("y", "i"), "φ": ("f",), "χ": ("x", "h", "ch"),
-        "ψ": ("ps",), "ω": ("o", "w"), "ου": ("ou", "u"), "ευ": ("ev", "eu", "ef"),
-        "αυ": ("av", "au", "af"), "ει": ("ei", "i"), "οι": ("oi", "i"), "αι": ("ai", "e"),
-        "μπ": ("mp", "b"), "ντ": ("nt", "d"), "γκ": ("gk", "g"),
-    },
-}  # fmt: skip
-
-
-def _latin_forms(word: str, lang: str) -> list[str]:
-    """Latin spellings of a folded Cyrillic or Greek word (`_TRANSLIT`), at most 12."""
-    table = _TRANSLIT[lang]
-    forms = [""]
-    i = 0
-    while i < len(word):
-        pair = word[i : i + 2]
-        if pair in table:
-            options, i = table[pair], i + 2
-        else:
-            options, i = table.get(word[i], (word[i],)), i + 1
-        forms = [f + o for f in forms for o in options][:12]
-    return [f for f in forms if f != word and f.isascii()]
-
-
 @cache
 def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, str]]:
     """(currency word -> code, lang -> unit words, merged unit words) from the lexicons.
 
     Unit entries written "*word" (compound heads: "*gebühr" for "Bearbeitungsgebühr") and
     "@word" (what a listing sells as a whole, see _subject_unit) are kept apart, in
-    _compound_heads and _subject_words. Russian, Ukrainian and Greek rate and currency words are also read in
-    Latin letters (`_TRANSLIT`), in their own language's table only ("let", "god" and
-    "noch" are everyday words elsewhere)."""
-    from crawler.extract.lexicon import all_languages
+    _compound_heads and _subject_words. Russian, Ukrainian and Greek rate and currency
+    words are also read in Latin letters (lexicon.TRANSLIT, every mix of spellings up to
+    48 forms a word), in their own language's table only ("let", "god" and "noch" are
+    everyday words elsewhere)."""
+    from crawler.extract.lexicon import TRANSLIT, all_languages, latin_forms
 
     currencies: dict[str, str] = {}
     units: dict[str, dict[str, str]] = {}
@@ -162,12 +115,12 @@ def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[s
     for data in langs:
         table = {w: u for w, u in data.units.items() if w[:1] not in "*@"}
         cur = dict(data.currencies)
-        if data.lang in _TRANSLIT:
+        if data.lang in TRANSLIT:
             for word, unit in list(table.items()):
-                for form in _latin_forms(word, data.lang):
+                for form in latin_forms(word, data.lang):
                     table.setdefault(form, unit)
             for word, code in list(cur.items()):
-                for form in _latin_forms(word, data.lang):
+                for form in latin_forms(word, data.lang):
                     if len(form) > 2:
                         cur.setdefault(form, code)
         for word, code in cur.items():
