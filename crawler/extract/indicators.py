@@ -839,10 +839,14 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
     guards: dict[tuple[str, str], _WordList] = {}
     contexts: dict[tuple[str, str], _WordList] = {}
     concepts: list[_Concept] = []
-    for lang in langs:
+    for name in langs:
+        lang = name.removesuffix(LATIN_ONLY)
+        latin_only = lang != name  # its Latin spellings only (see LATIN_ONLY)
         data = full_language(lang)
         for ind, items in _spellings(lang).items():
             for spelling, entry in items:
+                if latin_only and _LATIN_GATE not in entry.needs:
+                    continue
                 key = _key(spelling)
                 assert key is not None  # checked when the lexicon was read
                 info = _Phrase(
@@ -864,6 +868,8 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
                         known[is_stem].add(text)
         for ind, rules in data.concepts.items():
             for rule in rules:
+                if latin_only and _LATIN_GATE not in rule.needs:
+                    continue
                 concepts.append(
                     _Concept(
                         ind,
@@ -876,11 +882,11 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
                 )
         negations[lang] = data.negations
         for ind, words in data.guards.items():
-            if words:
+            if words and not latin_only:
                 guards[(lang, ind)] = _WordList.of(words)
-        for name, words in data.contexts.items():
-            if words:
-                contexts[(lang, name)] = _WordList.of(words)
+        for context, words in data.contexts.items():
+            if words and (not latin_only or context == _LATIN_GATE):
+                contexts[(lang, context)] = _WordList.of(words)
     return _Table(
         _index(by_word),
         _index(by_stem),
@@ -954,12 +960,27 @@ def _languages_for(
     if not scripts and lang is None and not extra:
         return have
     wanted = {lang, *extra, "en"} | {x for x in have if set(_scripts(x)) & set(scripts)}
-    return tuple(sorted(x for x in wanted & set(have) if x)) or ("en",)
+    if "latin" in scripts:
+        wanted |= {x + LATIN_ONLY for x in have if x not in wanted and _latin_gated(x)}
+    return tuple(sorted(x for x in wanted if x and x.removesuffix(LATIN_ONLY) in have)) or ("en",)
 
 
 @functools.cache
 def _scripts(lang: str) -> tuple[str, ...]:
     return language(lang).scripts
+
+
+# A language whose phrases are also spelled in Latin letters where the listing shows it (a
+# `latin_letters` context, Greek: see lexicon._with_latin) is matched in Latin text as
+# "el" + LATIN_ONLY: its Latin spellings, negations and that context only, not the
+# phrases of its own script (a table that holds them costs every Latin-text start-up).
+LATIN_ONLY = "~latin"
+_LATIN_GATE = "latin_letters"
+
+
+@functools.cache
+def _latin_gated(lang: str) -> bool:
+    return _LATIN_GATE in language(lang).contexts and "latin" not in _scripts(lang)
 
 
 # --- hashtags ---------------------------------------------------------------------------------

@@ -316,9 +316,12 @@ def _vocabulary(data) -> set[str]:
     """Whole words (three letters or more) of a lexicon besides its detect list."""
     texts: list[str] = []
     for entries in data.indicators.values():
-        texts += [fold(entry.phrase) for entry in entries]
+        # Not the Latin spellings that need a Latin-letters context (Greeklish): detection
+        # knows such a language in its own script only (see indicators.LATIN_ONLY).
+        texts += [fold(e.phrase) for e in entries if "latin_letters" not in e.needs]
     texts += list(data.units) + list(data.currencies) + list(data.digits)
-    for words in (*data.guards.values(), *data.contexts.values()):
+    contexts = [words for name, words in data.contexts.items() if name != "latin_letters"]
+    for words in (*data.guards.values(), *contexts):
         texts += words
     out: set[str] = set()
     for t in texts:

@@ -263,13 +263,8 @@ TRANSLIT: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def _letters(text: str, table: dict[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """The spellings of each letter (or letter pair) of lower-case `text`, stress marks
-    dropped ("δουλειά": δ, ου, λ, ει, α); characters the table lacks stand for
-    themselves."""
-    if "\u0301" in unicodedata.normalize("NFD", text):
-        text = unicodedata.normalize(
-            "NFC", unicodedata.normalize("NFD", text).replace("\u0301", "")
-        )
+    """The spellings of each letter (or letter pair) of lower-case, stressless `text`;
+    characters the table lacks stand for themselves."""
     out: list[tuple[str, ...]] = []
     i = 0
     while i < len(text):
@@ -283,6 +278,12 @@ def _letters(text: str, table: dict[str, tuple[str, ...]]) -> list[tuple[str, ..
     return out
 
 
+@functools.cache
+def _mixes(lang: str) -> dict[str, tuple[str, ...]]:
+    """TRANSLIT of `lang` with each letter's distinct spellings (for latin_forms)."""
+    return {k: tuple(dict.fromkeys(v)) for k, v in TRANSLIT[lang].items()}
+
+
 def latin_spellings(text: str, lang: str) -> list[str]:
     """`text` (Cyrillic or Greek) as it is written in Latin letters, by the formal and the
     casual scheme of TRANSLIT (one or two forms; none for a language without a table)."""
@@ -290,6 +291,9 @@ def latin_spellings(text: str, lang: str) -> list[str]:
     if table is None:
         return []
     low = text.lower()
+    if not low.isascii() and "\u0301" in unicodedata.normalize("NFD", low):
+        # Stress marks dropped: "δουλειά" is spelled from "δουλεια".
+        low = unicodedata.normalize("NFC", unicodedata.normalize("NFD", low).replace("\u0301", ""))
     letters = _letters(low, table)
     out: list[str] = []
     for scheme in (0, 1):
@@ -304,10 +308,8 @@ def latin_forms(word: str, lang: str, limit: int = 48) -> list[str]:
     letter's spellings up to `limit` forms (all-ASCII ones only). The few words with
     more mixes (a two-word Ukrainian rate word has 48) keep those of their first letters'
     first spellings."""
-    table = TRANSLIT[lang]
     forms = [""]
-    for spellings in _letters(word, table):
-        options = tuple(dict.fromkeys(spellings))
+    for options in _letters(word, _mixes(lang)):
         forms = [f + o for f in forms for o in options][:limit]
     return [f for f in forms if f != word and f.isascii()]
 
