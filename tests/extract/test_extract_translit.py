@@ -79,3 +79,12 @@ def test_id_words_come_from_the_lexicons() -> None:
     assert extract_phones(f"tel {national}", "RU") == [f"+7{national}"]
     assert extract_phones(f"INN {national}", "RU") == []
     assert extract_phones(f"ИНН {national}", "RU") == []
+
+
+def test_greeklish_words_are_no_everyday_words_of_a_latin_script_language() -> None:
+    # A latin_letters word that another language uses every day ("gia" is Italian "già",
+    # "kai" a name) would let Greek phrases in Latin letters loose on that language's ads.
+    everyday = {w for data in all_languages() if "latin" in data.scripts for w in data.detect}
+    for data in all_languages():
+        gate = set(data.contexts.get("latin_letters", ()))
+        assert not gate & everyday, (data.lang, sorted(gate & everyday))
