@@ -840,12 +840,12 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
     contexts: dict[tuple[str, str], _WordList] = {}
     concepts: list[_Concept] = []
     for name in langs:
-        lang = name.removesuffix(LATIN_ONLY)
-        latin_only = lang != name  # its Latin spellings only (see LATIN_ONLY)
+        lang = _lexicon_name(name)
+        latin_only = name.endswith(LATIN_ONLY)  # see LATIN_ONLY
         data = full_language(lang)
         for ind, items in _spellings(lang).items():
             for spelling, entry in items:
-                if latin_only and _LATIN_GATE not in entry.needs:
+                if _left_out(name, _LATIN_GATE in entry.needs):
                     continue
                 key = _key(spelling)
                 assert key is not None  # checked when the lexicon was read
@@ -868,7 +868,7 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
                         known[is_stem].add(text)
         for ind, rules in data.concepts.items():
             for rule in rules:
-                if latin_only and _LATIN_GATE not in rule.needs:
+                if _left_out(name, _LATIN_GATE in rule.needs):
                     continue
                 concepts.append(
                     _Concept(
@@ -885,7 +885,7 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
             if words and not latin_only:
                 guards[(lang, ind)] = _WordList.of(words)
         for context, words in data.contexts.items():
-            if words and (not latin_only or context == _LATIN_GATE):
+            if words and not _left_out(name, context == _LATIN_GATE):
                 contexts[(lang, context)] = _WordList.of(words)
     return _Table(
         _index(by_word),
@@ -962,7 +962,24 @@ def _languages_for(
     wanted = {lang, *extra, "en"} | {x for x in have if set(_scripts(x)) & set(scripts)}
     if "latin" in scripts:
         wanted |= {x + LATIN_ONLY for x in have if x not in wanted and _latin_gated(x)}
-    return tuple(sorted(x for x in wanted if x and x.removesuffix(LATIN_ONLY) in have)) or ("en",)
+    elif scripts:
+        wanted = {x + OWN_SCRIPT if x in have and _latin_gated(x) else x for x in wanted}
+    return tuple(sorted(x for x in wanted if x and _lexicon_name(x) in have)) or ("en",)
+
+
+def _left_out(name: str, latin: bool) -> bool:
+    """Whether the table entry `name` leaves out a phrase, concept or context that is
+    (`latin`) or is not one of its language's Latin spellings (see LATIN_ONLY)."""
+    if name.endswith(LATIN_ONLY):
+        return not latin
+    if name.endswith(OWN_SCRIPT):
+        return latin
+    return False
+
+
+def _lexicon_name(name: str) -> str:
+    """The language of a table entry ("el" of "el~latin" and "el~own")."""
+    return name.removesuffix(LATIN_ONLY).removesuffix(OWN_SCRIPT)
 
 
 @functools.cache
@@ -973,8 +990,10 @@ def _scripts(lang: str) -> tuple[str, ...]:
 # A language whose phrases are also spelled in Latin letters where the listing shows it (a
 # `latin_letters` context, Greek: see lexicon._with_latin) is matched in Latin text as
 # "el" + LATIN_ONLY: its Latin spellings, negations and that context only, not the
-# phrases of its own script (a table that holds them costs every Latin-text start-up).
+# phrases of its own script (a table that holds them costs every Latin-text start-up);
+# in text without Latin letters as "el" + OWN_SCRIPT: all but those.
 LATIN_ONLY = "~latin"
+OWN_SCRIPT = "~own"
 _LATIN_GATE = "latin_letters"
 
 
