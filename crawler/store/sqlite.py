@@ -54,6 +54,7 @@ Settings: the path comes from STORE_URL / CRAWLER_DATA_DIR through `open_store()
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import logging
@@ -222,6 +223,14 @@ _FENCE_READ = "SELECT token FROM store_fences WHERE platform = ?"
 _FENCE_WRITE = "INSERT OR REPLACE INTO store_fences (platform, token) VALUES (?, ?)"
 
 
+@functools.lru_cache(maxsize=8)
+def _candidates_sql(n: int) -> str:
+    """Ranking the listings of n band keys (a listing has BANDS: one statement, cached)."""
+    return f"""SELECT listing, count(*) AS n, seq FROM cluster_bands
+               WHERE key IN ({",".join("?" * n)})
+               GROUP BY seq ORDER BY n DESC, seq LIMIT ?"""
+
+
 class SqliteBands:
     """The band keys of actor linking (crawler.cluster.documents.BandIndex) as rows of
     ``cluster_bands``, inside the store's write transaction: a listing adds a row per key
@@ -272,10 +281,7 @@ class SqliteBands:
         ranked = [
             (-n, seq, listing)
             for listing, n, seq in self.conn.execute(
-                """SELECT listing, count(*) AS n, seq FROM cluster_bands
-                   WHERE key IN (SELECT value FROM json_each(?1))
-                   GROUP BY seq ORDER BY n DESC, seq LIMIT ?2""",
-                (json.dumps(list(band_keys)), limit),
+                _candidates_sql(len(band_keys)), (*band_keys, limit)
             )
         ]
         shared = [k for k in band_keys if k in self._pending]
