@@ -801,8 +801,9 @@ def table_to_json(langs: tuple[str, ...]) -> dict[str, Any]:
         "negations": {lang: sorted(words) for lang, words in table.negations.items()},
         "guards": lists(table.guards),
         "contexts": lists(table.contexts),
-        "concept_words": table.concept_words,
-        "concept_stems": table.concept_stems,
+        # Sorted: built from sets, their order changed from one build to the next.
+        "concept_words": dict(sorted(table.concept_words.items())),
+        "concept_stems": dict(sorted(table.concept_stems.items())),
         "concepts": [
             [
                 c.indicator,

@@ -42,3 +42,28 @@ def test_compiled_language_data_equals_the_yaml() -> None:
         # Phrases and concepts are left to the compiled phrase tables.
         yaml = read_language(LEXICON_DIR / f"{lang}.yaml", LEXICON_IDS)
         assert compiled[lang] == replace(yaml, indicators={}, concepts={}), lang
+
+
+def test_a_rebuild_gives_the_committed_files_byte_for_byte_whatever_the_hash_seed(
+    tmp_path,
+) -> None:
+    """A rebuild after a lexicon edit must change only what the edit changed: tables built
+    from sets used to come out in another order with every hash seed (a diff of megabytes
+    in git for one word)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys, pathlib; from crawler.extract.lexicon_cache import build; "
+    code += "build(pathlib.Path(sys.argv[1]))"
+    runs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        runs.append((out, subprocess.Popen([sys.executable, "-c", code, str(out)], env=env)))
+    for out, proc in runs:
+        assert proc.wait(timeout=300) == 0
+        for committed in lexicon_cache.COMPILED_DIR.glob("*.json"):
+            assert (out / committed.name).read_bytes() == committed.read_bytes(), (
+                f"{committed.name} differs from a rebuild with PYTHONHASHSEED={out.name}"
+            )
