@@ -394,24 +394,35 @@ class AlertEngine:
             seen = _CAUGHT_UP.setdefault((str(self.config.outbox_path), self._sources), {})
         while not done:
             try:
-                listings = await self.store.rescored_since(since - WATERMARK_MARGIN)
+                rescored = await self.store.rescored_since(since - WATERMARK_MARGIN)
+                # Only the versions this process has not evaluated are read (each close
+                # looks again at the margin's rescores, most of them evaluated already).
+                unseen = [
+                    r.id
+                    for r in rescored
+                    if seen is None
+                    or seen.get(r.id) != (r.signals_at, r.fingerprint, r.first_fingerprint)
+                ]
+                docs = {x.id: x for x in await self.store.get_many(unseen)} if unseen else {}
             except StoreError as exc:
                 logger.warning(
                     "alerts: rescored listings not read yet (store unavailable): %s", exc
                 )
                 break
             latest = since
-            for listing in listings:
+            for rescore in rescored:
+                listing = docs.get(rescore.id)
+                if listing is None:
+                    # Evaluated by this process already (read again inside the margin), or
+                    # deleted since it was listed.
+                    if rescore.signals_at is not None and rescore.signals_at > latest:
+                        latest = rescore.signals_at
+                    continue
                 mark: tuple[Any, ...] = (
                     listing.signals_at,
                     listing.fingerprint,
                     listing.first_fingerprint,
                 )
-                if seen is not None and seen.get(listing.id) == mark:
-                    # Evaluated by this process already (read again inside the margin).
-                    if listing.signals_at is not None and listing.signals_at > latest:
-                        latest = listing.signals_at
-                    continue
                 version = "new" if listing.fingerprint == listing.first_fingerprint else "changed"
                 if listing.first_fingerprint is None:
                     version = "new"  # stored before versions were recorded
@@ -441,7 +452,7 @@ class AlertEngine:
             if done:
                 break
             self.outbox.set_meta(WATERMARK, latest.isoformat())
-            done = len(listings) < 10_000 or latest == since
+            done = len(rescored) < 10_000 or latest == since
             since = latest
         if seen is not None and len(seen) > _CAUGHT_UP_MAX:
             # Rescores older than the next look's start are not read again.

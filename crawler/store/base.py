@@ -26,6 +26,17 @@ from crawler.models import (
 )
 
 
+@dataclass(frozen=True)
+class Rescored:
+    """A listing whose platform signals changed: what the alert engine's catch-up needs to
+    tell whether it has evaluated this version already, without reading the document."""
+
+    id: str
+    signals_at: datetime | None
+    fingerprint: str | None
+    first_fingerprint: str | None
+
+
 class StoreError(RuntimeError):
     """A store could not do what was asked; the message says which store and why."""
 
@@ -171,11 +182,13 @@ class ListingStore(ABC):
         listings and re-score them (setting their `signals_at`); returns how many changed."""
 
     @abstractmethod
-    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Listing]:
-        """Listings whose platform signals changed at or after `since`, oldest change first.
+    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Rescored]:
+        """Listings whose platform signals changed at or after `since`, oldest change first
+        (their ids and versions; `get_many` reads the documents).
 
         The alert engine reads them to evaluate its rules on the final documents, whoever
-        computed the signals (a crawl's end, a spool replay)."""
+        computed the signals (a crawl's end, a spool replay); a crawl's close looks again
+        at the last seconds' rescores, most of them evaluated already."""
 
     # -- actor clusters (crawler.store.actors; docs/clusters.md) -------------------------------
     @abstractmethod

@@ -85,7 +85,7 @@ from crawler.models import (
     utcnow,
 )
 from crawler.store.actors import ActorLinker
-from crawler.store.base import FencedOut, ListingStore, StoreError
+from crawler.store.base import FencedOut, ListingStore, Rescored, StoreError
 from crawler.store.identifiers import index_identifiers, parse_identifier_query
 from crawler.store.signals import (
     PRICE_ANOMALY,
@@ -1255,15 +1255,20 @@ class SqliteStore(ListingStore):
         logger.debug("SQLite store %s: platform signals changed on %d listings", self.path, changed)
         return changed
 
-    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Listing]:
+    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Rescored]:
         with self._errors("read rescored listings"):
             rows = self._db.execute(
-                """SELECT doc FROM listings
+                """SELECT id, json_extract(doc, '$.signals_at'), fingerprint,
+                          json_extract(doc, '$.first_fingerprint')
+                   FROM listings
                    WHERE json_extract(doc, '$.signals_at') >= ?
                    ORDER BY json_extract(doc, '$.signals_at') LIMIT ?""",
                 (_iso(since), limit),
             ).fetchall()
-        return [Listing.model_validate_json(doc) for (doc,) in rows]
+        return [
+            Rescored(id, _utc(datetime.fromisoformat(at)) if at else None, fp, first)
+            for id, at, fp, first in rows
+        ]
 
 
 def _iso(value: datetime) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from elasticsearch import NotFoundError
 
 from crawler.models import CrawlJob, Listing, SearchPage, SearchQuery
+from crawler.store.base import Rescored
 from crawler.store.elasticsearch.connection import Connection, Unreachable
 from crawler.store.elasticsearch.documents import aware, listing_from_source
 from crawler.store.elasticsearch.indices import Indices
@@ -155,7 +156,7 @@ class Queries:
             listings=[listing_from_source(h["_source"]) for h in resp["hits"]["hits"]],
         )
 
-    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Listing]:
+    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Rescored]:
         """Listings whose platform signals changed at or after `since`, oldest first."""
         resp = await self.conn.read(
             self.conn.client.search,
@@ -163,8 +164,21 @@ class Queries:
             query={"range": {"signals_at": {"gte": aware(since).isoformat()}}},
             sort=[{"signals_at": "asc"}, {"id": "asc"}],
             size=limit,
+            source=["id", "signals_at", "fingerprint", "first_fingerprint"],
         )
-        return [listing_from_source(h["_source"]) for h in resp["hits"]["hits"]]
+        out = []
+        for hit in resp["hits"]["hits"]:
+            doc = hit["_source"]
+            at = doc.get("signals_at")
+            out.append(
+                Rescored(
+                    doc["id"],
+                    aware(datetime.fromisoformat(at)) if at else None,
+                    doc.get("fingerprint"),
+                    doc.get("first_fingerprint"),
+                )
+            )
+        return out
 
     async def count(self, platform: str | None = None) -> int:
         query = {"term": {"platform": platform}} if platform else {"match_all": {}}

@@ -20,7 +20,7 @@ from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
 from crawler.evidence.removed import Misses
 from crawler.models import CrawlJob, Listing, SearchPage, SearchQuery, UpsertResult
-from crawler.store.base import ListingStore, PendingWrites, StoreError
+from crawler.store.base import ListingStore, PendingWrites, Rescored, StoreError
 from crawler.store.elasticsearch import records
 from crawler.store.elasticsearch.config import StoreConfig
 from crawler.store.elasticsearch.connection import Connection, Unreachable, make_client
@@ -283,7 +283,7 @@ class ElasticsearchStore(ListingStore):
         return self.stats["replayed"]
 
     # -- reads ----------------------------------------------------------------------------
-    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Listing]:
+    async def rescored_since(self, since: datetime, limit: int = 10_000) -> list[Rescored]:
         return await self.queries.rescored_since(since, limit)
 
     async def known(self, platform: str, ids: Sequence[str]) -> dict[str, str | None]:
