@@ -45,6 +45,7 @@ from typing import Any
 
 from crawler.extract.language import TextWords, detect_languages
 from crawler.extract.lexicon import (
+    LATIN_GATE,
     Entry,
     LexiconError,
     available_languages,
@@ -846,7 +847,7 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
         data = full_language(lang)
         for ind, items in _spellings(lang).items():
             for spelling, entry in items:
-                if _left_out(name, _LATIN_GATE in entry.needs):
+                if _left_out(name, LATIN_GATE in entry.needs):
                     continue
                 key = _key(spelling)
                 assert key is not None  # checked when the lexicon was read
@@ -869,7 +870,7 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
                         known[is_stem].add(text)
         for ind, rules in data.concepts.items():
             for rule in rules:
-                if _left_out(name, _LATIN_GATE in rule.needs):
+                if _left_out(name, LATIN_GATE in rule.needs):
                     continue
                 concepts.append(
                     _Concept(
@@ -886,7 +887,7 @@ def _build_table(langs: tuple[str, ...]) -> _Table:
             if words and not latin_only:
                 guards[(lang, ind)] = _WordList.of(words)
         for context, words in data.contexts.items():
-            if words and not _left_out(name, context == _LATIN_GATE):
+            if words and not _left_out(name, context == LATIN_GATE):
                 contexts[(lang, context)] = _WordList.of(words)
     return _Table(
         _index(by_word),
@@ -995,12 +996,11 @@ def _scripts(lang: str) -> tuple[str, ...]:
 # in text without Latin letters as "el" + OWN_SCRIPT: all but those.
 LATIN_ONLY = "~latin"
 OWN_SCRIPT = "~own"
-_LATIN_GATE = "latin_letters"
 
 
 @functools.cache
 def _latin_gated(lang: str) -> bool:
-    return _LATIN_GATE in language(lang).contexts and "latin" not in _scripts(lang)
+    return LATIN_GATE in language(lang).contexts and "latin" not in _scripts(lang)
 
 
 # --- hashtags ---------------------------------------------------------------------------------

@@ -314,13 +314,15 @@ def build_word_langs() -> dict[str, dict[str, list[list[Any]]]]:
 
 def _vocabulary(data) -> set[str]:
     """Whole words (three letters or more) of a lexicon besides its detect list."""
+    from crawler.extract.lexicon import LATIN_GATE
+
     texts: list[str] = []
     for entries in data.indicators.values():
         # Not the Latin spellings that need a Latin-letters context (Greeklish): detection
         # knows such a language in its own script only (see indicators.LATIN_ONLY).
-        texts += [fold(e.phrase) for e in entries if "latin_letters" not in e.needs]
+        texts += [fold(e.phrase) for e in entries if LATIN_GATE not in e.needs]
     texts += list(data.units) + list(data.currencies) + list(data.digits)
-    contexts = [words for name, words in data.contexts.items() if name != "latin_letters"]
+    contexts = [words for name, words in data.contexts.items() if name != LATIN_GATE]
     for words in (*data.guards.values(), *contexts):
         texts += words
     out: set[str] = set()

@@ -138,21 +138,27 @@ def _single_words(value: Any, path: Path, name: str) -> frozenset[str]:
     return frozenset(items)
 
 
-def _hundreds(value: Any, path: Path) -> dict[str, int]:
-    """Folded word -> 100 to 900 from the list of the words for 100, 200, ... 900."""
+def _number_list(value: Any, path: Path, name: str, first: int, step: int) -> dict[str, int]:
+    """Folded word -> value from a list of the words for first, first + step, ... (ten
+    digits 0-9, nine hundreds 100-900; null where a value has no word); a word listed
+    twice keeps its first value."""
     if value is None:
         return {}
-    if not isinstance(value, list) or len(value) != 9:
+    count = 10 if first == 0 else 9
+    if not isinstance(value, list) or len(value) != count:
+        last = first + step * (count - 1)
         raise LexiconError(
-            f"{path}: field 'hundreds': must list the words for 100 to 900, in order"
+            f"{path}: field '{name}': must list the words for {first} to {last}, in order"
         )
     out: dict[str, int] = {}
     for n, words in enumerate(value):
-        name = f"hundreds[{n}]"
-        if not isinstance(words, str) or not words.strip():
-            raise LexiconError(f"{path}: field '{name}': must be a word (or words joined by '|')")
-        for w in _split(words, path, name):
-            out.setdefault(w, 100 * (n + 1))
+        if words is None:
+            continue  # no word for this value ("digits: [null, eins, ...]")
+        item = f"{name}[{n}]"
+        if not isinstance(words, str | int) or not str(words).strip():
+            raise LexiconError(f"{path}: field '{item}': must be a word (or words joined by '|')")
+        for w in _split(words, path, item):
+            out.setdefault(w, first + step * n)
     return out
 
 
@@ -314,6 +320,10 @@ def latin_forms(word: str, lang: str, limit: int = 48) -> list[str]:
     return [f for f in forms if f != word and f.isascii()]
 
 
+# The context of words that show a listing is written in Latin letters in a language of
+# another script (Greek: "einai", "spiti"): that language's Latin spellings need it.
+LATIN_GATE = "latin_letters"
+
 _NON_LATIN_LETTER = re.compile("[а-яіїєґ\u0370-\u03ff\u1f00-\u1fff]")
 
 
@@ -330,7 +340,7 @@ def _with_latin(data: dict[str, Any], lang: str) -> None:
     language ("νεαρ* φοιτ*" -> "near* fit*", "near fitness"). Entries and concepts that
     already need a context are not respelled in such a file (needs is one of its names,
     not all of them)."""
-    gate = "latin_letters" if "latin_letters" in (data.get("contexts") or {}) else None
+    gate = LATIN_GATE if LATIN_GATE in (data.get("contexts") or {}) else None
     for entries in (data.get("indicators") or {}).values():
         extra: list[Any] = []
         for entry in entries:
@@ -404,13 +414,7 @@ def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
     for s in scripts:
         if s not in SCRIPTS:
             raise LexiconError(f"{path}: field 'script': unknown script {s!r}")
-    digits: dict[str, int] = {}
-    raw_digits = data.get("digits") or []
-    if raw_digits and (not isinstance(raw_digits, list) or len(raw_digits) != 10):
-        raise LexiconError(f"{path}: field 'digits': must list the words for 0 to 9, in order")
-    for value, words in enumerate(raw_digits):
-        for w in _split(words, path, f"digits[{value}]"):
-            digits[w] = value
+    digits = _number_list(data.get("digits") or None, path, "digits", 0, 1)
     numbers = data.get("numbers") or {}
     if not isinstance(numbers, dict):
         raise LexiconError(f"{path}: field 'numbers': must map number words to 10-99")
@@ -488,7 +492,7 @@ def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
         guards=guards,
         contexts=contexts,
         concepts=concepts,
-        hundreds=_hundreds(data.get("hundreds"), path),
+        hundreds=_number_list(data.get("hundreds"), path, "hundreds", 100, 100),
         hundred=_single_words(data.get("hundred"), path, "hundred"),
         id_words=_single_words(data.get("id_words"), path, "id_words"),
     )
