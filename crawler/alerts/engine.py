@@ -53,7 +53,7 @@ from crawler.alerts.rules import AlertRule, RuleSet, load_rules
 from crawler.alerts.watchlist import Watchlist, load_watchlist
 from crawler.filestat import file_version
 from crawler.models import Listing, UpsertOutcome, UpsertResult, utcnow
-from crawler.store.base import ListingStore, StoreError
+from crawler.store.base import ListingStore, Rescored, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +161,11 @@ async def cluster_context(
             seen[r.name] = frozenset(counted(r.name, window))
         facts = dataclasses.replace(facts, counted=seen)
     return clusters, facts
+
+
+def _version(x: Listing | Rescored) -> tuple[Any, ...]:
+    """The version of a rescored listing that catch_up remembers having evaluated."""
+    return (x.signals_at, x.fingerprint, x.first_fingerprint)
 
 
 class AlertEngine:
@@ -397,12 +402,7 @@ class AlertEngine:
                 rescored = await self.store.rescored_since(since - WATERMARK_MARGIN)
                 # Only the versions this process has not evaluated are read (each close
                 # looks again at the margin's rescores, most of them evaluated already).
-                unseen = [
-                    r.id
-                    for r in rescored
-                    if seen is None
-                    or seen.get(r.id) != (r.signals_at, r.fingerprint, r.first_fingerprint)
-                ]
+                unseen = [r.id for r in rescored if seen is None or seen.get(r.id) != _version(r)]
                 docs = {x.id: x for x in await self.store.get_many(unseen)} if unseen else {}
             except StoreError as exc:
                 logger.warning(
@@ -418,11 +418,7 @@ class AlertEngine:
                     if rescore.signals_at is not None and rescore.signals_at > latest:
                         latest = rescore.signals_at
                     continue
-                mark: tuple[Any, ...] = (
-                    listing.signals_at,
-                    listing.fingerprint,
-                    listing.first_fingerprint,
-                )
+                mark: tuple[Any, ...] = _version(listing)
                 version = "new" if listing.fingerprint == listing.first_fingerprint else "changed"
                 if listing.first_fingerprint is None:
                     version = "new"  # stored before versions were recorded
