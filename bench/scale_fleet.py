@@ -87,7 +87,8 @@ async def main() -> None:
                 heapq.heappush(due, (when + args.hour, name))
             log.flush()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.05 if args.on_signal else 0.2)
+                async with asyncio.timeout(0.05 if args.on_signal else 0.2):
+                    await stop.wait()
     for runner in runners:
         await runner.cleanup()
 

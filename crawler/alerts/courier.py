@@ -116,7 +116,8 @@ class Courier:
             due = self.outbox.next_due(list(self.channels))
             timeout = None if due is None else max(0.05, min(due - time.time(), 30.0))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def drain(self, timeout: float) -> int:
         """Deliver until nothing is pending or the timeout passes; returns how many remain."""
@@ -138,7 +139,8 @@ class Courier:
             # Let a send in flight record its outcome; cancelling mid-send would only cause a
             # resend (deduplicated by the receiver), but there is no reason to provoke one.
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(self._task), 10)
+                async with asyncio.timeout(10):
+                    await asyncio.shield(self._task)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task

@@ -245,9 +245,8 @@ async def _tor_reachable(settings: Any) -> str:
 
     endpoint = tor_endpoint(settings)
     try:
-        _, writer = await asyncio.wait_for(
-            asyncio.open_connection(endpoint.socks_host, endpoint.socks_port), timeout=5
-        )
+        async with asyncio.timeout(5):
+            _, writer = await asyncio.open_connection(endpoint.socks_host, endpoint.socks_port)
     except (OSError, TimeoutError):
         raise LoginWindowError(
             "setting",
@@ -381,14 +380,16 @@ class LoginWindow:
             if left <= 0:
                 return WindowResult("timeout", waited=time.monotonic() - started)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(disconnected.wait(), min(POLL_INTERVAL, left))
+                async with asyncio.timeout(min(POLL_INTERVAL, left)):
+                    await disconnected.wait()
 
     async def _shows_logged_in(self, context: Any) -> bool:
         for page in list(context.pages):
             if page.is_closed():
                 continue
             try:
-                html = await asyncio.wait_for(page.content(), 2)
+                async with asyncio.timeout(2):
+                    html = await page.content()
             except Exception:  # mid-navigation, or closed under us: look again next time
                 continue
             if page_state(html, self.auth, url=page.url) == "logged_in":

@@ -86,7 +86,8 @@ class ScopeFence:
                 await task
         if server is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 2)
+                async with asyncio.timeout(2):
+                    await server.wait_closed()
 
     def _inc(self, key: str) -> None:
         self.report.count(key)
@@ -99,7 +100,8 @@ class ScopeFence:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream_writer: asyncio.StreamWriter | None = None
         try:
-            target = await asyncio.wait_for(self._handshake(reader, writer), 30)
+            async with asyncio.timeout(30):
+                target = await self._handshake(reader, writer)
             if target is None:
                 return
             host, port = target
@@ -194,10 +196,10 @@ class ScopeFence:
 
     async def _checked_address(self, host: str, port: int) -> str:
         """The address to connect to for host: resolved here, every answer checked."""
-        infos = await asyncio.wait_for(
-            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM),
-            CONNECT_TIMEOUT,
-        )
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
         addresses = [str(info[4][0]) for info in infos]
         if not addresses:
             raise OSError(f"no address for {host}")
@@ -211,7 +213,8 @@ class ScopeFence:
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self.upstream is None:
             address = await self._checked_address(host, port)
-            return await asyncio.wait_for(asyncio.open_connection(address, port), CONNECT_TIMEOUT)
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                return await asyncio.open_connection(address, port)
         from python_socks.async_.asyncio import Proxy
 
         parts = urlsplit(self.upstream)

@@ -101,7 +101,8 @@ async def serve_world(args: argparse.Namespace) -> int:
         if args.advance_every:
             while not stop.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), args.advance_every)
+                    async with asyncio.timeout(args.advance_every):
+                        await stop.wait()
                 if not stop.is_set():
                     advance()
         else:

@@ -303,7 +303,8 @@ class CrawlScheduler:
                 ]
                 timeout = min([max(0.05, d - time.time()) for d in dues], default=5.0)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), min(timeout, 5.0))
+                    async with asyncio.timeout(min(timeout, 5.0)):
+                        await self._wake.wait()
                 if len(self._running()) < was_running and not self.stopping:
                     await self._deliver_alerts()
         finally:

@@ -287,9 +287,8 @@ class TorDownloadHandler(AiohttpDownloadHandler):
     async def _socks_reachable(self) -> bool:
         ep = self.config.endpoint
         try:
-            _, writer = await asyncio.wait_for(
-                asyncio.open_connection(ep.socks_host, ep.socks_port), timeout=5
-            )
+            async with asyncio.timeout(5):
+                _, writer = await asyncio.open_connection(ep.socks_host, ep.socks_port)
         except (OSError, TimeoutError):
             return False
         writer.close()

@@ -154,7 +154,8 @@ class CrawlWorker:
                 # A run can end before its heartbeat notices a takeover (the store refused its
                 # writes, so it failed fast): one last renewal says whose the platform is.
                 try:
-                    await asyncio.wait_for(lease.renew(), timeout=max(0.5, lease.ttl / 3))
+                    async with asyncio.timeout(max(0.5, lease.ttl / 3)):
+                        await lease.renew()
                 except LeaseLost as exc:
                     run.lost = str(exc)
                 except Exception:  # noqa: BLE001 - Redis unreachable: the store's fence holds
@@ -206,8 +207,13 @@ class CrawlWorker:
                 # A link cut without a reset (a pulled cable, a partition) leaves the call
                 # waiting for ever: bound it by what is left of the lease, so that the run
                 # stops once the lease has run out by this process's clock.
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows the run's
+                # cancel of this heartbeat when it arrives as the renewal answers, and the
+                # heartbeat then renews the finished run's lease for ever (the platform never
+                # runs again while this worker lives).
                 left = max(0.5, min(run.lease.deadline - time.monotonic(), run.lease.ttl / 3))
-                await asyncio.wait_for(run.lease.renew(), timeout=left)
+                async with asyncio.timeout(left):
+                    await run.lease.renew()
                 warned = False
                 continue
             except LeaseLost as exc:

@@ -255,7 +255,8 @@ async def test_cli_list_and_dry_run(alerts_env: Path, webhook: WebhookReceiver) 
             sys.executable, "-m", "crawler", "alerts", *args,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
-        out, _ = await asyncio.wait_for(proc.communicate(), 120)
+        async with asyncio.timeout(120):
+            out, _ = await proc.communicate()
         assert proc.returncode == 0, out.decode()
         return out.decode()
 

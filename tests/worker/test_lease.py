@@ -9,6 +9,7 @@ a token the store would take for an old one.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -67,6 +68,49 @@ def _job(platform: str, fence: int) -> CrawlJob:
     return CrawlJob(
         id=f"{platform}-{fence}", platform=platform, started_at=datetime.now(UTC), fence=fence
     )
+
+
+class _EndsAsRenewalAnswers(PlatformLease):
+    """A lease whose renewal answer arrives together with the end of its run."""
+
+    run_ends: Callable[[], object] | None = None
+
+    async def renew(self) -> None:
+        await super().renew()
+        if self.run_ends is not None:
+            self.run_ends()
+
+
+async def test_a_run_that_ends_as_its_lease_is_renewed_frees_the_platform(redis_server):
+    """The heartbeat renewing a run's lease stops when the run ends, whenever that is.
+
+    On Python 3.11 `asyncio.wait_for` swallows a cancel that arrives as the awaited call
+    answers: the heartbeat kept renewing the finished run's lease for as long as the
+    worker lived, and the platform never ran again (seen in bench_worker_run.py).
+    """
+    from crawler.config import crawler_settings
+    from crawler.worker.config import QueueConfig, WorkerConfig
+    from crawler.worker.worker import ActiveRun, CrawlWorker
+
+    r = await _client(redis_server.url)
+    worker = CrawlWorker(crawler_settings({}), WorkerConfig(QueueConfig(url=redis_server.url)))
+    heartbeat: asyncio.Task[None] | None = None
+    try:
+        lease = await _EndsAsRenewalAnswers.take(r, "t", "demo-a", ttl=0.6)
+        assert lease is not None
+        heartbeat = asyncio.create_task(worker._heartbeat(ActiveRun("demo-a", lease)))
+        lease.run_ends = heartbeat.cancel  # what crawl_platform does when the crawl returns
+        done, _ = await asyncio.wait([heartbeat], timeout=3)
+        assert heartbeat in done, "the heartbeat outlived its run"
+        assert heartbeat.cancelled()
+        await asyncio.sleep(0.8)  # one lease life with nobody renewing
+        assert await lease.holder() is None
+        again = await PlatformLease.take(r, "t", "demo-a", ttl=5)
+        assert again is not None and again.token == lease.token + 1  # the next run gets it
+    finally:
+        if heartbeat is not None and not heartbeat.done():
+            heartbeat.cancel()
+        await r.aclose()
 
 
 async def test_the_store_refuses_a_superseded_runs_writes(tmp_path):

@@ -97,7 +97,8 @@ class WriteQueue:
                         remaining = deadline - loop.time()
                         if remaining <= 0:
                             break
-                        item = await asyncio.wait_for(queue.get(), remaining)
+                        async with asyncio.timeout(remaining):
+                            item = await queue.get()
                     else:
                         item = queue.get_nowait()
                 except (TimeoutError, asyncio.QueueEmpty):
