@@ -170,7 +170,15 @@ def test_restart_coalesces_runs_missed_while_down(
     )
     proc = start(sched_env)
     try:
-        time.sleep(3.0)
+        # Until the one run has ended (a second or two; longer on a loaded machine), then a
+        # little longer, in which no second run may start.
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            runs = runs_by_platform(crawl_log(sched_env)).get("hourly", [])
+            if runs and runs[0][1] is not None:
+                break
+            time.sleep(0.1)
+        time.sleep(2.0)
     finally:
         rc, out = stop(proc)
     assert rc == 0, out
