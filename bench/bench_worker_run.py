@@ -15,6 +15,12 @@ before the first job and after the last run's summary line: its start-up and the
 --profile DIR runs the first tree's worker under cProfile (DIR/worker-0.prof, the whole
 process, start-up included) and prints the top of it; cProfile inflates small calls
 about tenfold, so confirm a finding by process CPU with the change on and off.
+
+Each round prints every worker's RSS. --memory DIR runs the first tree's worker under
+tracemalloc (8 frames; it slows the worker several times, so its CPU figures mean nothing)
+and writes a snapshot after the first measured round and after the last one
+(DIR/worker-0-first.snap, DIR/worker-0-last.snap); the Python allocations that grew
+between them are printed by where they were made.
 """
 
 from __future__ import annotations
@@ -54,10 +60,15 @@ class Worker:
         self.url = env["QUEUE_URL"]
         argv = [sys.executable]
         self.profiled = args.profile is not None and index == 0
+        self.traced = args.memory is not None and index == 0
         if self.profiled:
             # cProfile switched on and off by SIGUSR2: the measured rounds only.
             argv += [str(BENCH / "bench_worker_run.py"), "--profiled-worker"]
             argv += [str(args.profile / "worker-0.prof")]
+        elif self.traced:
+            # a tracemalloc snapshot at each SIGUSR2: after round 1 and after the last.
+            argv += [str(BENCH / "bench_worker_run.py"), "--traced-worker"]
+            argv += [str(args.memory / "worker-0")]
         else:
             argv += ["-m", "crawler"]
         argv += ["worker", "--max-jobs", str(args.max_jobs)]
@@ -158,9 +169,49 @@ def profiled_worker(out: str, argv: list[str]) -> int:
     return int(cli() or 0)
 
 
+def traced_worker(out: str, argv: list[str]) -> int:
+    """`crawler worker` under tracemalloc, a snapshot written at each SIGUSR2 (first, last)."""
+    import tracemalloc
+
+    from crawler.cli import main as cli
+
+    tracemalloc.start(8)
+    names = iter(("first", "last"))
+
+    def snapshot(signum: int, frame: object) -> None:
+        import gc
+
+        gc.collect()
+        path = f"{out}-{next(names)}.snap"
+        tracemalloc.take_snapshot().dump(path + ".part")
+        os.replace(path + ".part", path)
+
+    signal.signal(signal.SIGUSR2, snapshot)
+    sys.argv = ["crawler", *argv]
+    return int(cli() or 0)
+
+
+def print_growth(directory: Path, top: int = 30) -> None:
+    import tracemalloc
+
+    first = tracemalloc.Snapshot.load(str(directory / "worker-0-first.snap"))
+    last = tracemalloc.Snapshot.load(str(directory / "worker-0-last.snap"))
+    size = sum(s.size for s in last.statistics("filename")) / 2**20
+    was = sum(s.size for s in first.statistics("filename")) / 2**20
+    print(f"traced Python memory: {was:.1f} MiB after round 1, {size:.1f} MiB after the last")
+    for stat in last.compare_to(first, "traceback")[:top]:
+        if stat.size_diff <= 0:
+            break
+        print(f"{stat.size_diff / 1024:+.0f} KiB {stat.count_diff:+d} blocks")
+        for line in stat.traceback.format(limit=8, most_recent_first=True):
+            print("   ", line)
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--profiled-worker"]:
         sys.exit(profiled_worker(sys.argv[2], sys.argv[3:]))
+    if sys.argv[1:2] == ["--traced-worker"]:
+        sys.exit(traced_worker(sys.argv[2], sys.argv[3:]))
     ap = argparse.ArgumentParser()
     ap.add_argument("--platforms", type=int, default=50)
     ap.add_argument("--size", type=int, default=10, help="listings per platform")
@@ -168,10 +219,16 @@ def main() -> None:
     ap.add_argument("--max-jobs", type=int, default=4)
     ap.add_argument("--tree", type=Path, action="append", help="source trees (default: this)")
     ap.add_argument("--profile", type=Path, help="cProfile the first tree's worker into DIR")
+    ap.add_argument("--memory", type=Path, help="tracemalloc the first tree's worker into DIR")
     args = ap.parse_args()
+    if args.profile is not None and args.memory is not None:
+        ap.error("--profile and --memory each take over the first worker: give one")
+    if args.memory is not None and args.rounds < 2:
+        ap.error("--memory compares round 1 with the last: give --rounds 2 or more")
     trees = [t.resolve() for t in (args.tree or [BENCH.parent])]
-    if args.profile is not None:
-        args.profile.mkdir(parents=True, exist_ok=True)
+    for directory in (args.profile, args.memory):
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="flagwatch-runcpu-"))
     fleet = subprocess.Popen(
         [sys.executable, str(BENCH / "scale_fleet.py"), "--platforms", str(args.platforms),
@@ -192,7 +249,7 @@ def main() -> None:
         env.pop("PYTHONPATH", None)
         workers = [Worker(i, tree, env, tmp, args) for i, tree in enumerate(trees)]
         for w in workers:
-            w.wait_started()
+            w.wait_started(900 if w.traced else 120)  # tracemalloc slows the imports too
         print(
             f"{args.platforms} platforms x {args.size} listings, {args.max_jobs} runs at once; "
             f"trees: {', '.join(str(t) for t in trees)}",
@@ -215,6 +272,12 @@ def main() -> None:
                 if r > 0:
                     w.cpu.append(cpu)
                     w.runs.append(len(lines))
+                print(f"    RSS {w.ps.memory_info().rss / 2**20:.1f} MiB", flush=True)
+            if workers[0].traced and r in (1, args.rounds):
+                snap = args.memory / f"worker-0-{'first' if r == 1 else 'last'}.snap"
+                workers[0].proc.send_signal(signal.SIGUSR2)
+                while not snap.exists():
+                    time.sleep(0.2)
         if workers[0].profiled:
             workers[0].proc.send_signal(signal.SIGUSR2)
             time.sleep(2)
@@ -239,6 +302,8 @@ def main() -> None:
         stats = pstats.Stats(str(args.profile / "worker-0.prof"))
         stats.sort_stats("tottime").print_stats(40)
         stats.sort_stats("cumulative").print_stats(80)
+    if args.memory is not None:
+        print_growth(args.memory)
     print(f"logs: {tmp}")
 
 
