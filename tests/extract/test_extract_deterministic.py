@@ -19,12 +19,13 @@ BLINDSET = Path(__file__).parent / "blindset"
 BLINDSET2 = Path(__file__).parent / "blindset2"
 BLINDSET3 = Path(__file__).parent / "blindset3"
 BLINDSET4 = Path(__file__).parent / "blindset4"
+BLINDSET5 = Path(__file__).parent / "blindset5"
 
 DIGEST = f"""
 import hashlib, json, yaml, glob
 from crawler.extract import extract
 digest = hashlib.sha256()
-paths = [p for d in {[str(DEVSET), str(BLINDSET), str(BLINDSET2), str(BLINDSET3), str(BLINDSET4)]!r} for p in glob.glob(d + "/*.yaml")]
+paths = [p for d in {[str(DEVSET), str(BLINDSET), str(BLINDSET2), str(BLINDSET3), str(BLINDSET4), str(BLINDSET5)]!r} for p in glob.glob(d + "/*.yaml")]
 for path in sorted(paths):
     doc = yaml.safe_load(open(path, encoding="utf-8")) or {{}}
     for case in doc.get("cases", []):
