@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF = 30.0
+# Partial updates of a listing (`update` with a `doc`) that another write to the same listing
+# overtook inside Elasticsearch (409): merged again this many times before the item fails.
+UPDATE_RETRIES_ON_CONFLICT = 5
 
 
 class Unreachable(Exception):

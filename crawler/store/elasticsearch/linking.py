@@ -42,7 +42,7 @@ from elasticsearch import ConflictError, NotFoundError
 from crawler.models import UpsertResult
 from crawler.store.actors import ActorLinker, LinkOutcome
 from crawler.store.base import StoreError
-from crawler.store.elasticsearch.connection import Connection
+from crawler.store.elasticsearch.connection import UPDATE_RETRIES_ON_CONFLICT, Connection
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,18 @@ class ClusterLinking:
             updates[listing_id] = {"cluster_id": cluster, "cluster_size": outcome.sizes[cluster]}
         ops: list[Any] = []
         for listing_id, fields in updates.items():
-            ops.append({"update": {"_index": self.conn.names.listings, "_id": listing_id}})
+            # Another process may be writing the listing itself meanwhile (its own upsert):
+            # the partial update is read-merge-written inside Elasticsearch, which answers
+            # 409 when that write lands in between; retrying merges the same fields again.
+            ops.append(
+                {
+                    "update": {
+                        "_index": self.conn.names.listings,
+                        "_id": listing_id,
+                        "retry_on_conflict": UPDATE_RETRIES_ON_CONFLICT,
+                    }
+                }
+            )
             ops.append({"doc": fields})
         return ops
 

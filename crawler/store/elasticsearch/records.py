@@ -23,7 +23,7 @@ from elasticsearch import ApiError, helpers
 from crawler.evidence.removed import Misses, miss_fields, record_miss, was_missed
 from crawler.models import CrawlJob, Listing, utcnow
 from crawler.store.base import StoreError
-from crawler.store.elasticsearch.connection import Connection
+from crawler.store.elasticsearch.connection import UPDATE_RETRIES_ON_CONFLICT, Connection
 from crawler.store.elasticsearch.documents import aware, listing_from_source
 
 
@@ -38,7 +38,16 @@ async def write_touch(conn: Connection, ids: Sequence[str], seen_at: datetime) -
         doc: dict[str, Any] = {"last_seen": seen, "missed_walks": 0, "missed_since": None}
         if lid in removed:
             doc.update(removed_at=None, returned_at=seen)
-        ops.append({"update": {"_index": index, "_id": lid}})
+        # Absolute fields: merged again when another write to the listing lands in between.
+        ops.append(
+            {
+                "update": {
+                    "_index": index,
+                    "_id": lid,
+                    "retry_on_conflict": UPDATE_RETRIES_ON_CONFLICT,
+                }
+            }
+        )
         ops.append({"doc": doc})
     chunk = 2 * conn.config.bulk_docs
     for start in range(0, len(ops), chunk):
