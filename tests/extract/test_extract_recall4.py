@@ -111,3 +111,76 @@ def test_living_where_the_work_is(text: str, lang: str) -> None:
 )
 def test_a_bed_not_at_the_workplace_is_not_constant_availability(text: str, lang: str) -> None:
     assert "constant_availability" not in ids(text, lang)
+
+
+# A loan or an advance that the worker pays back by working, in the inflections the
+# earlier lists missed.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Við lánum þér peningana og þú vinnur skuldina af á sumrinu.", "is"),
+        ("We lenen je de borg, die werk je af in de eerste maand.", "nl"),
+        ("Dajemo ti avans za stan, vraćaš radom kod nas u magacinu.", "sr"),
+        ("Emprestamos o dinheiro da renda e pagas a trabalhar na nossa loja.", "pt"),
+        ("Dăm avansul pentru chirie, îl returnezi muncind la noi în depozit.", "ro"),
+        ("Požičiame na nájom, odpracuješ si to u nás v sklade.", "sk"),
+    ],
+)
+def test_a_loan_worked_off_is_debt_bondage(text: str, lang: str) -> None:
+    assert "debt_bondage" in ids(text, lang)
+
+
+# Passports or identity papers kept by the employer, with other verbs and inflections.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Warehouse job in Ireland, the agency keeps your passport until the season ends.", "en"),
+        ("Práce v Německu, doklady zůstanou u zaměstnavatele do konce smlouvy.", "cs"),
+        ("Práca v Rakúsku, pas necháme u nás počas zmluvy.", "sk"),
+        ("Delo v Avstriji, osebno izkaznico hranimo pri nas do konca pogodbe.", "sl"),
+        ("Posao u Nemačkoj, pasoš čuvamo kod nas do kraja ugovora.", "sr"),
+        ("Trabalho em França, o passaporte fica com o patrão até ao fim.", "pt"),
+        ("Trabajo en Francia, el pasaporte se queda con el encargado durante el contrato.", "es"),
+        ("Lavoro in Germania, i documenti restano presso di noi per tutta la durata.", "it"),
+        ("Travail en Belgique, les papiers restent chez nous pendant le contrat.", "fr"),
+        ("Arbeit in Holland, der Reisepass bleibt beim Vorarbeiter bis zum Ende.", "de"),
+        ("Praca w Holandii, paszport zostaje u brygadzisty do końca umowy.", "pl"),
+        ("Muncă în Germania, pașaportul rămâne la patron pe durata contractului.", "ro"),
+        ("Работа в Польше, паспорт остаётся у бригадира до конца контракта.", "ru"),
+        ("Робота в Чехії, паспорт залишається у бригадира до кінця контракту.", "uk"),
+    ],
+)
+def test_papers_kept_by_the_employer(text: str, lang: str) -> None:
+    assert "document_retention" in ids(text, lang)
+
+
+def test_a_passport_you_keep_yourself_is_not_retention() -> None:
+    assert "document_retention" not in ids(
+        "Work in Ireland: bring a valid passport and keep it with you until the end.", "en"
+    )
+
+
+# Ticket, flat or visa given as "sorted", "on us", "the company pays".
+@pytest.mark.parametrize(
+    ("text", "ind", "lang"),
+    [
+        (
+            "Farm work in Norway, we sort the flat and the coach fare is on us.",
+            "employer_housing",
+            "en",
+        ),
+        ("Farm work in Norway, the coach fare is on us.", "travel_arranged_abroad", "en"),
+        (
+            "Montage in Norwegen, die Flugreise übernimmt der Arbeitgeber.",
+            "travel_arranged_abroad",
+            "de",
+        ),
+        ("Praca w Norwegii, przelot ogarnięty, pokój od firmy.", "travel_arranged_abroad", "pl"),
+        ("Praca w Norwegii, przelot ogarnięty, pokój od firmy.", "employer_housing", "pl"),
+        ("Práca v Holandsku, cestu hradí zamestnávateľ.", "travel_arranged_abroad", "sk"),
+        ("Práce v Německu, letenku hradí firma.", "travel_arranged_abroad", "cs"),
+        ("სამუშაო გერმანიაში, ვიზა და ბილეთი ჩვენზეა.", "travel_arranged_abroad", "ka"),
+    ],
+)
+def test_travel_or_housing_on_the_employer(text: str, ind: str, lang: str) -> None:
+    assert ind in ids(text, lang)
