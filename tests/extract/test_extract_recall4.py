@@ -184,3 +184,26 @@ def test_a_passport_you_keep_yourself_is_not_retention() -> None:
 )
 def test_travel_or_housing_on_the_employer(text: str, ind: str, lang: str) -> None:
     assert ind in ids(text, lang)
+
+
+# Georgian written in Latin letters (both the national scheme and the chat one) is read
+# with the Georgian lexicon where the text shows it is Georgian.
+@pytest.mark.parametrize(
+    ("text", "ind"),
+    [
+        ("axali qalaqshi, mxolod ramdenime dghit", "movement"),
+        ("akhali kalakshi, mkholod ramdenime dghit", "movement"),
+        ("chven gvyavs gogoebi rusetidan, darekit", "third_party_control"),
+        ("gogona ukrainidan, 24 saati xelmisawvdomi", "constant_availability"),
+    ],
+)
+def test_georgian_in_latin_letters(text: str, ind: str) -> None:
+    assert ind in ids(text, None)
+
+
+def test_latin_georgian_spellings_need_a_georgian_word() -> None:
+    # The same Latin letters without a word that shows Georgian: no Georgian phrase.
+    assert not ids("Gogo bar in Tbilisi: game night, 24 saati happy hour, lari only.", "en") & {
+        "movement",
+        "constant_availability",
+    }
