@@ -207,3 +207,37 @@ def test_latin_georgian_spellings_need_a_georgian_word() -> None:
         "movement",
         "constant_availability",
     }
+
+
+# Nationality put forward: a demonym or "from <country>" in its inflections, beside a
+# person word.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Νέες κοπέλες από Βουλγαρία και Μολδαβία σας περιμένουν.", "el"),
+        ("Dominicanas y cubanas disponibles toda la noche en Valencia.", "es"),
+        ("Nos hôtesses brésiliennes vous attendent à Lyon.", "fr"),
+        ("ლამაზი ბელარუსელი გოგონები ბათუმში.", "ka"),
+        ("Красавицы из Молдавии и Белоруссии ждут вас.", "ru"),
+        ("Красуні з Молдови чекають на вас у Львові.", "uk"),
+        ("Lepotice iz Romunije vas čakajo v Mariboru.", "sl"),
+        ("Bukuroshet nga Moldavia ju presin në Durrës.", "sq"),
+        ("Rúmenskar dömur bíða þín í Kópavogi.", "is"),
+    ],
+)
+def test_nationality_put_forward(text: str, lang: str) -> None:
+    assert "nationality_emphasis" in ids(text, lang)
+
+
+# "Our girls" and "we have girls" in the forms the earlier lists missed.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Stelpurnar okkar bíða þín í miðbænum.", "is"),
+        ("Pas mus gražuolės iš Latvijos, skambinkite.", "lt"),
+        ("Kauniit tyttömme odottavat sinua Turussa.", "fi"),
+        ("Våra nya modeller väntar på dig i Malmö.", "sv"),
+    ],
+)
+def test_our_girls(text: str, lang: str) -> None:
+    assert "third_party_control" in ids(text, lang)
