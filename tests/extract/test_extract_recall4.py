@@ -241,3 +241,62 @@ def test_nationality_put_forward(text: str, lang: str) -> None:
 )
 def test_our_girls(text: str, lang: str) -> None:
     assert "third_party_control" in ids(text, lang)
+
+
+# Payment only in crypto, with the currency word inflected.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Platím výhradně v kryptoměnách, hotovost ne.", "cs"),
+        ("Platba iba v krypte, bez hotovosti.", "sk"),
+        ("Płatność tylko w kryptowalutach, bez gotówki.", "pl"),
+        ("Plaćanje samo u kriptovalutama, bez gotovine.", "sr"),
+        ("Pago únicamente en bitcoins, nada de efectivo.", "es"),
+        ("Pagamento apenas em bitcoins, sem dinheiro.", "pt"),
+        ("Pagamento esclusivamente in criptovalute, niente contanti.", "it"),
+        ("Plata doar în criptomonede, fără numerar.", "ro"),
+    ],
+)
+def test_crypto_only_inflected(text: str, lang: str) -> None:
+    assert "crypto_only_payment" in ids(text, lang)
+
+
+# Transport to the work or beds for workers paid out of the wages: the employer houses
+# or carries them.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Darbas šiltnamyje, darbdavys kasdien veža į darbą autobusiuku.", "lt"),
+        ("Punë në serrë, pronari ju çon në punë çdo mëngjes.", "sq"),
+        ("Jobb i växthus, transporten till jobbet ingår.", "sv"),
+        ("Greenhouse job: bunks for pickers, £60 a week taken from your wages.", "en"),
+    ],
+)
+def test_beds_or_rides_from_the_employer(text: str, lang: str) -> None:
+    assert "employer_housing" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hostess job in Dubai, $900 per week, no experience!", "en"),
+        ("Camareras en Dubái, sueldo 2.000€ al mes, no hace falta inglés.", "es"),
+        ("Raktári munka Hollandiában, tapasztalat és nyelvtudás nem szükséges.", "hu"),
+    ],
+)
+def test_pay_without_experience_or_language(text: str, lang: str) -> None:
+    assert "unrealistic_offer" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "ind", "lang"),
+    [
+        ("Recién llegadas a Sevilla, solo esta semana.", "movement", "es"),
+        ("Voor het eerst in Groningen, alleen dit weekend.", "movement", "nl"),
+        ("Ung rússnesk stelpa í miðbænum.", "youth_emphasis", "is"),
+        ("Сдам девушку на неделю, оплата вперёд.", "sale_of_person", "ru"),
+        ("Здам дівчину в оренду на місяць.", "sale_of_person", "uk"),
+    ],
+)
+def test_movement_youth_and_rent_wordings(text: str, ind: str, lang: str) -> None:
+    assert ind in ids(text, lang)
