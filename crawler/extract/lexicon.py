@@ -228,9 +228,9 @@ def _with_cyrillic(data: dict[str, Any]) -> None:
             data[key] = [f"{w}|{sr_cyrillic(str(w))}" for w in data[key]]
 
 
-# Russian, Ukrainian and Greek as ads write them in Latin letters ("tolko priehala", "nova
-# v misti", "douleia sto spiti"): the one transliteration table. Each letter (or Greek
-# letter pair, read first) lists its spellings: the formal scheme's, the casual scheme's,
+# Russian, Ukrainian, Greek and Georgian as ads write them in Latin letters ("tolko
+# priehala", "nova v misti", "douleia sto spiti", "gvyavs gogoebi"): the one
+# transliteration table. Each letter (or Greek letter pair, read first) lists its spellings: the formal scheme's, the casual scheme's,
 # then other spellings ads use ("ж": zh, zh, j). Indicator phrases, concepts and detect
 # words are respelled by the two schemes (latin_spellings: at most two forms a phrase);
 # rate and currency words, short and few, by every mix of spellings (latin_forms: ads
@@ -264,6 +264,19 @@ TRANSLIT: dict[str, dict[str, tuple[str, ...]]] = {
         "ου": ("ou", "ou", "u"), "ευ": ("ev", "eu", "ef"), "αυ": ("av", "au", "af"),
         "ει": ("ei", "i"), "οι": ("oi", "i"), "αι": ("ai", "e"), "μπ": ("mp", "mp", "b"),
         "ντ": ("nt", "nt", "d"), "γκ": ("gk", "gk", "g"),
+    },
+    # Georgian in Latin letters: the national scheme without its apostrophes ("kh", "ts",
+    # "gh", "q" for ყ), then the chat scheme ("x", "w", "q" for ქ, "y" for ყ, "r" for ღ:
+    # "gvyavs", "xelmisawvdomi"), then other chat spellings.
+    "ka": {
+        "ა": ("a",), "ბ": ("b",), "გ": ("g",), "დ": ("d",), "ე": ("e",), "ვ": ("v",),
+        "ზ": ("z",), "თ": ("t",), "ი": ("i",), "კ": ("k",), "ლ": ("l",), "მ": ("m",),
+        "ნ": ("n",), "ო": ("o",), "პ": ("p",), "ჟ": ("zh", "j", "zh"), "რ": ("r",),
+        "ს": ("s",), "ტ": ("t",), "უ": ("u",), "ფ": ("p", "f", "ph"), "ქ": ("k", "q", "k"),
+        "ღ": ("gh", "r", "g"), "ყ": ("q", "y", "k"), "შ": ("sh", "sh", "s"),
+        "ჩ": ("ch", "ch", "c"), "ც": ("ts", "c", "ts"), "ძ": ("dz", "z", "dz"),
+        "წ": ("ts", "w", "ts"), "ჭ": ("ch", "w", "ch"), "ხ": ("kh", "x", "kh"),
+        "ჯ": ("j",), "ჰ": ("h",),
     },
 }  # fmt: skip
 
@@ -324,12 +337,12 @@ def latin_forms(word: str, lang: str, limit: int = 48) -> list[str]:
 # another script (Greek: "einai", "spiti"): that language's Latin spellings need it.
 LATIN_GATE = "latin_letters"
 
-_NON_LATIN_LETTER = re.compile("[а-яіїєґ\u0370-\u03ff\u1f00-\u1fff]")
+_NON_LATIN_LETTER = re.compile("[а-яіїєґ\u0370-\u03ff\u1f00-\u1fff\u10d0-\u10ff]")
 
 
 def _with_latin(data: dict[str, Any], lang: str) -> None:
-    """Add the Latin spellings of every phrase, concept and detect word of a Cyrillic- or
-    Greek-script file (TRANSLIT).
+    """Add the Latin spellings of every phrase, concept and detect word of a Cyrillic-,
+    Greek- or Georgian-script file (TRANSLIT).
 
     A file with a `latin_letters` context (Greek: words that show a listing is Greek
     written in Latin letters, "einai", "spiti", "douleia") gets its Latin spellings only
