@@ -1629,7 +1629,9 @@ def _drop_lookalike_settings(
       nanny, a club) is the lure's promise, not high pay for no experience: it goes
       unless "up to" an amount stands in its sentence ("easy money, up to 3000 EUR"),
       and easy money in a lure job is `lure_job_abroad` when the text names a place
-      abroad (the `abroad` context).
+      abroad (the `abroad` context);
+    - a lure job's recruiter: beside a lure_job_abroad hit, a third_party_control hit is
+      the agency that recruits, not one that runs a person's listing.
     """
     kinds = {h.id for _, _, h in hits}
     if "constant_availability" in kinds and _may_hold(table, "desk", words):
@@ -1651,6 +1653,10 @@ def _drop_lookalike_settings(
         "lure_job_abroad" not in kinds and _may_hold(table, "easy_money", words)
     ):
         _easy_money_lure(table, text, folded, words, lang, contexts, hits)
+    if "third_party_control" in kinds and any(h.id == "lure_job_abroad" for _, _, h in hits):
+        # A lure job's ad is a recruiter's: the agency that recruits ("Agencia de modelos
+        # busca chicas") does not run a listing of the person offered.
+        hits[:] = [h for h in hits if h[2].id != "third_party_control"]
 
 
 def _may_hold(table: _Table, name: str, words: TextWords) -> bool:

@@ -190,3 +190,33 @@ def test_a_reportage_or_testimony_is_not_an_offer(text: str, lang: str) -> None:
 )
 def test_housing_negated_after_it_is_none(text: str, lang: str) -> None:
     assert "employer_housing" not in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        (
+            "Agencja modelek Star szuka dziewczyn do pracy w Dubaju jako hostessy, łatwe pieniądze.",
+            "pl",
+        ),
+        ("Agencia de modelos busca chicas para desfiles en Milán, dinero fácil.", "es"),
+        ("Model agency recruiting girls as hostesses in Dubai, easy money.", "en"),
+    ],
+)
+def test_a_lure_jobs_recruiting_agency_is_no_third_party(text: str, lang: str) -> None:
+    found = ids(text, lang)
+    assert "lure_job_abroad" in found
+    assert "third_party_control" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # Paid holidays of a job abroad are no tourist visa service.
+        ("Arbeit in Norwegen, Flug und Visum bezahlt, 30 Tage Urlaub im Jahr.", "de"),
+        ("Trabajo en Alemania, te pagamos el vuelo y el visado, vacaciones pagadas.", "es"),
+        ("Job in Canada, flights and work permit arranged, paid vacation.", "en"),
+    ],
+)
+def test_paid_holidays_of_a_job_abroad_keep_the_travel(text: str, lang: str) -> None:
+    assert "travel_arranged_abroad" in ids(text, lang)
