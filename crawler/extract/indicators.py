@@ -678,6 +678,8 @@ class _Table:
         self.post_negated: re.Pattern[str] | None = None  # _post_negated_pattern
         # _venue_cues: (cue words, cue stem beginnings, always) of every `venue` list
         self.venue_cues: tuple[frozenset[str], frozenset[str], bool] | None = None
+        # _may_hold: the same for any context, by name
+        self.context_cues: dict[str, tuple[frozenset[str], frozenset[str], bool]] = {}
 
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
         anchors = self.stem_anchors if is_stem else self.word_anchors
@@ -1426,11 +1428,17 @@ def _match(text: str, words: TextWords, table: _Table, lang: str | None, found: 
     # indicator already.
     _channel_alone(table, folded, len(text), lang, hits)
     _match_concepts(table, text, folded, seen_words, lang, contexts, hits, seen)
+    if not hits and _may_hold(table, "easy_money", seen_words):
+        # Easy money in a lure job abroad that no phrase read ("lätta pengar"): the hit
+        # goes through the voice rules below like any other.
+        _easy_money_lure(table, text, folded, seen_words, lang, contexts, hits)
     if hits:
         _drop_quoted_warnings(table, text, folded, seen_words, lang, contexts, hits)
         _drop_post_negated(table, folded, len(text), hits)
         if hits:
             _drop_not_own_offer(table, text, folded, seen_words, lang, contexts, hits)
+        if hits:
+            _drop_lookalike_settings(table, text, folded, seen_words, lang, contexts, hits)
     for start, end in _stated_minor_ages(words.lower, words.digit_runs):
         evidence = text[start:end].strip()
         if ("minor_age_stated", evidence.lower()) not in seen:
@@ -1589,6 +1597,200 @@ def _drop_not_own_offer(
         _debt_needs_a_debt(table, folded, n, lang, hits)
     if restricted:
         _channel_alone(table, folded, n, lang, hits)
+
+
+# A clause: what lies between two of these marks ("Reception open 24/7, double room ...").
+_CLAUSE_END = re.compile(r",|;|!|\?|\n|\.(?!\d)")
+
+
+def _drop_lookalike_settings(
+    table: _Table,
+    text: str,
+    folded: str,
+    words: TextWords,
+    lang: str | None,
+    contexts: dict[tuple[str, str], bool],
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    """Drop the hits whose words belong to a setting that only looks like the indicator
+    (docs/indicators.md, "Whose words"), each from a context of the lexicons:
+
+    - a desk's or a shop's hours: a constant_availability hit in a clause that names a
+      `desk` (a reception, a front desk, ordering online): "Reception open 24/7", "Rund
+      um die Uhr online bestellen"; "available 0-24, booking only at the reception" is
+      the person's availability (the reception is in another clause);
+    - a class, a course or a club: an unrealistic_offer or youth_emphasis hit in a text
+      that names a `leisure` setting (a dance school, a group for beginners, a football
+      club, trials): "no experience needed", "young talents", "fresh faces" of a class;
+    - a marriage or dating agency's fee (`matchmaking`) is paid by its client, not by a
+      worker: no recruitment_fee in such a text;
+    - easy money in a lure: an unrealistic_offer hit that is only "easy money" (the
+      `easy_money` context) in a text offering a `lure` job (dancer, hostess, model,
+      nanny, a club) is the lure's promise, not high pay for no experience: it goes
+      unless "up to" an amount stands in its sentence ("easy money, up to 3000 EUR"),
+      and easy money in a lure job is `lure_job_abroad` when the text names a place
+      abroad (the `abroad` context);
+    - a lure job's recruiter: beside a lure_job_abroad hit, a third_party_control hit is
+      the agency that recruits, not one that runs a person's listing.
+    """
+    kinds = {h.id for _, _, h in hits}
+    if "constant_availability" in kinds and _may_hold(table, "desk", words):
+        _desk_hours(table, folded, len(text), lang, hits)
+    if (
+        ("unrealistic_offer" in kinds or "youth_emphasis" in kinds)
+        and _may_hold(table, "leisure", words)
+        and _context(table, "leisure", _hit_langs(hits, lang), words, folded, contexts)
+    ):
+        hits[:] = [h for h in hits if h[2].id not in ("unrealistic_offer", "youth_emphasis")]
+        return
+    if (
+        "recruitment_fee" in kinds
+        and _may_hold(table, "matchmaking", words)
+        and _context(table, "matchmaking", _hit_langs(hits, lang), words, folded, contexts)
+    ):
+        hits[:] = [h for h in hits if h[2].id != "recruitment_fee"]
+    if "unrealistic_offer" in kinds or (
+        "lure_job_abroad" not in kinds and _may_hold(table, "easy_money", words)
+    ):
+        _easy_money_lure(table, text, folded, words, lang, contexts, hits)
+    if "third_party_control" in kinds and any(h.id == "lure_job_abroad" for _, _, h in hits):
+        # A lure job's ad is a recruiter's: the agency that recruits ("Agencia de modelos
+        # busca chicas") does not run a listing of the person offered.
+        hits[:] = [h for h in hits if h[2].id != "third_party_control"]
+
+
+def _may_hold(table: _Table, name: str, words: TextWords) -> bool:
+    """Whether the text holds a cue word or stem beginning of context `name` in any
+    language of the table (a set test; most texts hold none, and then no list of that
+    context is searched)."""
+    cues = table.context_cues.get(name)
+    if cues is None:
+        contexts = table.contexts
+        lists = [contexts[key] for key in contexts if key[1] == name]  # keys: see _WordLists
+        cues = table.context_cues[name] = (
+            frozenset().union(*(wl.words for wl in lists)),
+            frozenset().union(*(wl.stems for wl in lists)),
+            any(wl.always for wl in lists),
+        )
+    cue_words, cue_stems, always = cues
+    return (
+        always or not cue_words.isdisjoint(words.unique) or not cue_stems.isdisjoint(words.prefixes)
+    )
+
+
+def _hit_langs(hits: list[tuple[int, int, IndicatorHit]], lang: str | None) -> set[str]:
+    return {lang or "en", "en", *(h.lang for _, _, h in hits if h.lang)}
+
+
+def _clause_around(folded: str, start: int, end: int) -> tuple[int, int]:
+    cuts = [m.end() for m in _CLAUSE_END.finditer(folded, max(0, start - 120), start)]
+    after = _CLAUSE_END.search(folded, end, end + 120)
+    return (cuts[-1] if cuts else max(0, start - 120)), (after.start() if after else end + 120)
+
+
+def _desk_hours(
+    table: _Table,
+    folded: str,
+    text_len: int,
+    lang: str | None,
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    out = []
+    for item in hits:
+        start, end, hit = item
+        if hit.id == "constant_availability" and start < text_len:
+            lo, hi = _clause_around(folded, start, end)
+            langs = {hit.lang or "en", lang or "en", "en"}
+            lists = [table.contexts.get((g, "desk")) for g in langs]
+            if any(wl is not None and wl.regex().search(folded, lo, hi) for wl in lists):
+                continue
+        out.append(item)
+    hits[:] = out
+
+
+def _easy_money_lure(
+    table: _Table,
+    text: str,
+    folded: str,
+    words: TextWords,
+    lang: str | None,
+    contexts: dict[tuple[str, str], bool],
+    hits: list[tuple[int, int, IndicatorHit]],
+) -> None:
+    langs = _hit_langs(hits, lang)
+    if not any(h.id == "unrealistic_offer" for _, _, h in hits) and not any(
+        wl is not None and wl.may_match(words)
+        for wl in (table.contexts.get((g, "easy_money")) for g in langs)
+    ):
+        return
+    if not _context(table, "lure", langs, words, folded, contexts):
+        return
+    text_len = len(text)
+    out = []
+    lured: tuple[int, int, IndicatorHit] | None = None
+    sentences: dict[int, tuple[int, int]] = {}
+    for item in hits:
+        start, end, hit = item
+        if hit.id == "unrealistic_offer" and start < text_len:
+            lists = [table.contexts.get((g, "easy_money")) for g in langs]
+            if any(
+                wl is not None and wl.regex().search(folded, start, end) for wl in lists
+            ) and not _up_to_amount(
+                table, folded, _sentence_around(folded, start, sentences), langs
+            ):
+                lured = lured or item
+                continue
+        out.append(item)
+    if lured is None:
+        # No unrealistic_offer hit of easy money: the lure's words may still be there
+        # ("lätta pengar" where no unrealistic_offer phrase reads them).
+        lured = _easy_money_span(table, text, folded, words, langs)
+        if lured is None:
+            return
+    if not any(h.id == "lure_job_abroad" for _, _, h in out) and _context(
+        table, "abroad", langs, words, folded, contexts
+    ):
+        start, end, hit = lured
+        out.append(
+            (
+                start,
+                end,
+                IndicatorHit(
+                    id="lure_job_abroad", evidence=hit.evidence, lang=hit.lang, weight=hit.weight
+                ),
+            )
+        )
+    hits[:] = out
+
+
+def _easy_money_span(
+    table: _Table, text: str, folded: str, words: TextWords, langs: set[str]
+) -> tuple[int, int, IndicatorHit] | None:
+    """The first words of the `easy_money` context in the text, as a hit of the language
+    whose list holds them (None when there are none)."""
+    for g in sorted(langs):
+        wl = table.contexts.get((g, "easy_money"))
+        if wl is not None and wl.may_match(words):
+            for start, end in wl.spans(words, folded, 0, len(text)):
+                hit = IndicatorHit(id="lure_job_abroad", evidence=text[start:end], lang=g)
+                return start, end, hit
+    return None
+
+
+# An amount right after an `up_to` word: "bis zu 3.000 €", "até R$ 5.000", "do 300 €".
+_AMOUNT_AFTER = re.compile(r"[^\w\n]{0,3}\d")
+
+
+def _up_to_amount(table: _Table, folded: str, span: tuple[int, int], langs: set[str]) -> bool:
+    """Whether the stretch holds "up to" and an amount: easy money "up to 3000 EUR a
+    month" promises high pay, which is `unrealistic_offer` ("earn up to")."""
+    for g in langs:
+        wl = table.contexts.get((g, "up_to"))
+        if wl is not None:
+            for m in wl.regex().finditer(folded, *span):
+                if _AMOUNT_AFTER.match(folded, m.end()):
+                    return True
+    return False
 
 
 def _has_contact(text: str, words: TextWords) -> bool:
