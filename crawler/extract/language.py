@@ -321,7 +321,8 @@ def _vocabulary(data) -> set[str]:
         # Not the Latin spellings that need a Latin-letters context (Greeklish): detection
         # knows such a language in its own script only (see indicators.LATIN_ONLY).
         texts += [fold(e.phrase) for e in entries if LATIN_GATE not in e.needs]
-    texts += list(data.units) + list(data.currencies) + list(data.digits)
+    # Not the `priced` words ("~telefon", "~samsung"): what an amount prices, no rate words.
+    texts += [w for w in data.units if w[:1] != "~"] + list(data.currencies) + list(data.digits)
     contexts = [words for name, words in data.contexts.items() if name != LATIN_GATE]
     for words in (*data.guards.values(), *contexts):
         texts += words
