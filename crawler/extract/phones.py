@@ -184,12 +184,25 @@ _DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
 
 # Words right before a number that make it an id, a reference or an amount, not a phone
 # ("ID: 123456", "ref#123456", "Verwendungszweck Rechnung 2026-0412" after an IBAN): every
-# lexicon's id words, folded, compared with the last word before the number.
+# lexicon's id words, folded, compared with the last word before the number. Entries
+# written "stem*" (order, invoice, customer: "objednávk*") and "+word" (the word for
+# "number": "číslo", "nr", "ნომერი") make an id only together: "číslo objednávky",
+# "შეკვეთის ნომერი", "numer zamówienia", or one compound word ("Tilausnumero",
+# "Kundennr."). A stem alone is no id: "Objednávky: 601 123 456" is where to order.
 @functools.cache
-def _id_words() -> frozenset[str]:
+def _id_words() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    """(id words, id stems, number words) of every lexicon, folded."""
     from crawler.extract.lexicon import all_languages
 
-    return frozenset().union(*(data.id_words for data in all_languages()))
+    entries = frozenset().union(*(data.id_words for data in all_languages()))
+    words = frozenset(w for w in entries if w[:1] != "+" and not w.endswith("*"))
+    stems = tuple(sorted(w[:-1] for w in entries if w.endswith("*") and w[:1] != "+"))
+    numbers = frozenset(w[1:] for w in entries if w[:1] == "+")
+    return words, stems, numbers
+
+
+def _id_word(part: str) -> str:
+    return fold(part.strip("([{:#.,;")).rsplit("(", 1)[-1]
 
 
 def _id_context(before: str) -> bool:
@@ -200,10 +213,28 @@ def _id_context(before: str) -> bool:
     last = parts[-1]
     if last.endswith("#"):
         return True
-    word = fold(last.strip("([{:#.,;")).rsplit("(", 1)[-1]
+    word = _id_word(last)
     if word == "of":
         return len(parts) > 1 and fold(parts[-2]).endswith("number")
-    return word in _id_words()
+    words, stems, numbers = _id_words()
+    if word in words:
+        return True
+    if not stems:
+        return False
+    if word.startswith(stems):
+        # "Tilausnumero", "Kundennr.": an id stem compounded with the word for number
+        if any(word.endswith(n) for n in numbers if len(n) > 1):
+            return True
+        # "číslo objednávky", "numer zamówienia", "numéro de commande"
+        for back in (2, 3):
+            if len(parts) >= back and _id_word(parts[-back]) in numbers:
+                return back == 2 or len(_id_word(parts[-2])) <= 3
+        return False
+    if word in numbers and len(parts) > 1:
+        # "შეკვეთის ნომერი", "Order number", "Kunden-Nr."
+        prev = _id_word(parts[-2])
+        return prev in words or prev.startswith(stems)
+    return False
 
 
 _CURRENCY_AFTER = re.compile(r"\s?(?:€|\$|£|eur|usd|gbp|lei|zł|грн|руб|₽|btc|xmr)", re.IGNORECASE)
@@ -603,7 +634,7 @@ def extract_phones(
         if _DATE.match(stripped):
             continue
         start = m.start()
-        if _id_context(decoded[max(0, start - 16) : start]):
+        if _id_context(decoded[max(0, start - 40) : start]):
             continue
         if _CURRENCY_AFTER.match(decoded, m.end()):
             # "06 12345678 150 EUR": the last group is a price, the rest may be a number.
