@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.extract import normalise_location
+from crawler.extract.contacts import extract_handles
+from crawler.extract.phones import extract_phones
 from crawler.extract.prices import extract_prices
 
 
@@ -175,3 +178,85 @@ def test_model_numbers_and_distances_are_no_amounts(
     text: str, lang: str, country: str, expected: list
 ) -> None:
     assert units(text, lang, country) == expected
+
+
+# An order, customer or invoice number that is a valid mobile is no phone, in every
+# language: the word for "number" with the id word, in either order, or one compound.
+ID_NUMBERS = [
+    ("Číslo zásilky 731123456, doručení zítra.", "CZ"),
+    ("Vaše číslo smlouvy: 905123456.", "SK"),
+    ("Ihre Bestellnummer 015112345678 bitte angeben.", "DE"),
+    ("Auftrags-Nr. 01701234567 wurde versandt.", "DE"),
+    ("Customer number 07400123456, thank you for your order.", "GB"),
+    ("Número de pedido 622123456 enviado.", "ES"),
+    ("Numéro de commande 0612345678, livraison lundi.", "FR"),
+    ("Numero ordine 3471234567, spedito oggi.", "IT"),
+    ("Número de encomenda 912345678 confirmado.", "PT"),
+    ("Klantnummer 0612345678, graag vermelden.", "NL"),
+    ("Numer przesyłki 512345678 - paczka w drodze.", "PL"),
+    ("Rendelésszám 06201234567, köszönjük.", "HU"),
+    ("Asiakasnumero 0401234567 kirjeessä.", "FI"),
+    ("Ordernummer 0701234567, tack för ditt köp.", "SE"),
+    ("Reikningsnúmer 6111234 fylgir.", "IS"),
+    ("Užsakymo numeris 61234567 patvirtintas.", "LT"),
+    ("Număr comandă 0712345678, livrare mâine.", "RO"),
+    ("Номер заказа 89123456789, спасибо за покупку.", "RU"),
+    ("Номер замовлення 0501234567 підтверджено.", "UA"),
+    ("Αριθμός παραγγελίας 6912345678, ευχαριστούμε.", "GR"),
+    ("შეკვეთის ნომერი 599123456 დადასტურებულია.", "GE"),
+    ("Številka naročila 031234567 je potrjena.", "SI"),
+    ("Broj pošiljke 0641234567 je poslat.", "RS"),
+    ("Numri i porosisë 0672123456 u konfirmua.", "AL"),
+]
+
+
+@pytest.mark.parametrize(("text", "region"), ID_NUMBERS)
+def test_an_order_or_customer_number_is_no_phone(text: str, region: str) -> None:
+    assert extract_phones(text, region) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # Where to order or who to call: the phone stays.
+        ("Objednávky: 731 123 456", "CZ"),
+        ("Pedidos: 622 123 456", "ES"),
+        ("Bestellungen telefonisch 0151 12345678", "DE"),
+        ("Moj broj 064 1234567, javi se", "RS"),
+        ("Customer service number 07400 123456", "GB"),
+        ("Zamówienia pod numerem 512 345 678", "PL"),
+    ],
+)
+def test_where_to_order_or_call_stays_a_phone(text: str, region: str) -> None:
+    assert len(extract_phones(text, region)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Insta: @mila.art_ für Fotos", [("instagram", "mila.art_")]),
+        ("TikTok @dance.with.jo_ ✨", [("tiktok", "dance.with.jo_")]),
+        # Telegram and Snapchat names cannot end in "_": it is punctuation there.
+        ("Telegram: @jobs_abroad_", [("telegram", "jobs_abroad")]),
+        ("snap: kira_snaps_", [("snapchat", "kira_snaps")]),
+    ],
+)
+def test_a_trailing_underscore_stays_where_a_name_may_end_with_one(
+    text: str, expected: list
+) -> None:
+    assert [(h.service, h.handle) for h in extract_handles(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["online", "Online only", "ONLINE", "remote", "Remote (100%)", "онлайн", "en ligne"]
+)
+def test_online_is_no_place(raw: str) -> None:
+    assert normalise_location(raw, "GB") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "expected"),
+    [("Berlin / online", "DE", "berlin, de"), ("Webster", "US", "webster, us")],
+)
+def test_a_place_with_an_online_word_stays_a_place(raw: str, country: str, expected: str) -> None:
+    assert normalise_location(raw, country) == expected
