@@ -10,6 +10,7 @@ import pytest
 
 from crawler.extract import normalise_location
 from crawler.extract.contacts import extract_handles
+from crawler.extract.language import detect_languages
 from crawler.extract.phones import extract_phones
 from crawler.extract.prices import extract_prices
 
@@ -260,3 +261,34 @@ def test_online_is_no_place(raw: str) -> None:
 )
 def test_a_place_with_an_online_word_stays_a_place(raw: str, country: str, expected: str) -> None:
     assert normalise_location(raw, country) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "expected"),
+    [
+        # Greek written in Latin letters: two or more of its Latin-letter words.
+        ("Psaxnw kopeles gia douleia sto spiti, kala lefta", "el", "el"),
+        ("Kainourgia stin poli, eimai edw mono simera", None, "el"),
+        # English loanwords in another country's ad: its own function words decide.
+        (
+            "Buscamos chicas para trabajar en Dubai, easy money, flights included, por DM",
+            "es",
+            "es",
+        ),
+        (
+            "Procuramos raparigas para trabalhar no Dubai, easy money, flights paid, por DM",
+            "pt",
+            "pt",
+        ),
+        # ... but an English text with a place name of the country stays English.
+        ("Nice room in Berlin, close to the station, message me for details", "de", "en"),
+        ("Room in Sevilla", "es", "en"),
+        # A field label only one language has decides a label and a name.
+        ("Miasto: Kraków", "de", "pl"),
+        ("Ciudad: Sevilla", "de", "es"),
+        # A name is no label: the country decides a text too short to tell.
+        ("Sara Milano", "de", "de"),
+    ],
+)
+def test_language_of_mixed_and_short_texts(text: str, hint: str | None, expected: str) -> None:
+    assert detect_languages(text, hint=hint)[0] == expected
