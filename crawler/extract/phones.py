@@ -60,12 +60,44 @@ def _spelled_run() -> re.Pattern[str]:
     values, plus, repeat = _spelling()
     words = sorted({*values, *plus, *repeat} - {"+"}, key=len, reverse=True)
     alt = "|".join(re.escape(w) for w in words)
-    token = rf"(?:{alt}|\d{{1,4}})"
+    small = "|".join(re.escape(w) for w in words if w in values and 1 <= values[w] <= 99)
+    glued = "|".join(re.escape(w) for w in _glued_hundreds()[0])
+    token = (
+        rf"(?:(?:{glued})(?:{small})(?![^\W\d_])|{alt}|\d{{1,4}})"
+        if glued
+        else rf"(?:{alt}|\d{{1,4}})"
+    )
     run = re.compile(
         rf"(?<![^\W\d_])(?:(?:\+)\s*)?{token}(?:[\s,.\-/]{{1,3}}(?:et |and |y |e |und )?{token}){{3,}}"
         rf"(?![^\W\d_])"
     )
     return run
+
+
+@functools.cache
+def _glued_hundreds() -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """(the one-word hundreds, (word, value) longest first) that languages glue to the
+    number after them: "százhuszonhárom" (123), "hundratjugotre", "hundertdreiundzwanzig"."""
+    from crawler.extract.lexicon import all_languages
+
+    pairs = {w: v for data in all_languages() for w, v in data.hundreds.items() if " " not in w}
+    ordered = tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+    return tuple(w for w, _ in ordered), ordered
+
+
+def _glued_value(token: str) -> int | None:
+    """The value of a hundreds word glued to a number word of 1-99 ("százhuszonhárom"),
+    or None."""
+    starts, pairs = _glued_hundreds()
+    if not starts or not token.startswith(starts):
+        return None
+    values = _spelling()[0]
+    for word, value in pairs:
+        if token.startswith(word):
+            rest = values.get(token[len(word) :])
+            if rest is not None and 1 <= rest <= 99:
+                return value + rest
+    return None
 
 
 def _number_parts() -> frozenset[str]:
@@ -127,6 +159,9 @@ def _spelled_to_digits(m: re.Match[str]) -> str:
             flush()
             out.append(tok * times if len(tok) == 1 else tok)
             times = 1
+        elif tok not in values and (glued := _glued_value(tok)) is not None:
+            flush()
+            acc = glued  # "százhuszonhárom": 123, a group of its own
         elif tok in values:
             v = values[tok]
             if tok in times_hundred and acc is not None and 1 <= acc <= 9:
@@ -260,6 +295,9 @@ def _may_hold_spelled_number(words: TextWords) -> bool:
             run += 1
         elif tok in ("et", "and", "y", "e", "und"):
             continue
+        elif _glued_value(tok) is not None:
+            run += 1
+            spelled += 1
         else:
             run = spelled = 0
             continue

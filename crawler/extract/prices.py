@@ -530,6 +530,13 @@ def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | N
                 found = _lookup([word], lang, True)
                 if found is not None and found not in ("once", "sale"):
                     return found
+            elif k == 2 and len(word) >= 3 and len(tokens[-1]) >= 5 and lang:
+                # A short rate adjective of the text's own language before one word
+                # ("évi bruttó 2,4 millió Ft", "roční hrubá"): its own table only.
+                own = _unit_words(lang)[0] if "+" not in lang else {}
+                found = own.get(word)
+                if found is not None and found not in ("once", "sale"):
+                    return found
         # "Kotizacija za prijavu 20.000 din": a fee or sale word a few words before.
         for end in range(len(tokens) - 1, 0, -1):
             found = _lookup(tokens[:end], lang, False)

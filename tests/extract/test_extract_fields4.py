@@ -292,3 +292,32 @@ def test_a_place_with_an_online_word_stays_a_place(raw: str, country: str, expec
 )
 def test_language_of_mixed_and_short_texts(text: str, hint: str | None, expected: str) -> None:
     assert detect_languages(text, hint=hint)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "expected"),
+    [
+        # A hundreds word glued to the number after it, read in groups.
+        ("hívj: nulla hat harminc százhuszonhárom negyvenöt hatvanhét", "HU", ["+36301234567"]),
+        ("ring: noll sju noll hundratjugotre fyrtiofem sextiosju", "SE", ["+46701234567"]),
+        (
+            "ruf an: null eins sieben null, hundertdreiundzwanzig, fünfundvierzig, siebenundsechzig",
+            "DE",
+            ["+491701234567"],
+        ),
+    ],
+)
+def test_glued_hundreds_in_a_spelled_number(text: str, region: str, expected: list) -> None:
+    assert extract_phones(text, region) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "price"),
+    [
+        ("Bér: havi nettó 450 000 Ft, szállással.", (450000.0, "HUF", "month")),
+        ("Fizetés: évi bruttó 6 millió Ft", (6000000.0, "HUF", "year")),
+        ("Órabér bruttó 2 500 Ft", (2500.0, "HUF", "hour")),
+    ],
+)
+def test_a_short_rate_adjective_before_a_word_and_the_amount(text: str, price: tuple) -> None:
+    assert price in units(text, "hu", "HU")
