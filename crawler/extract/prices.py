@@ -211,6 +211,8 @@ def _priced_words(lang: str) -> tuple[_Words, _Words]:
 
 _SENTENCE_CUT = re.compile(r"[\n;!?()\[\]]|\.\s")
 _PHONE_LIKE = re.compile(r"\d{7,}")
+# A word of what is priced; a hyphenated compound is one word ("Auto-Stellplatz" is no car).
+_PRICED_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
 
 def _match_at(words: _Words, tokens: list[str], i: int, forward: bool) -> str | None:
@@ -232,9 +234,10 @@ def _priced_unit(text: str, start: int, end: int, lang: str | None) -> str | Non
     """`sale` or `once` from what the amount prices, when no rate word names a unit: a
     thing sold named in the few words before it ("telefon Xiaomi za 4 990 Kč", "Galaxy
     S24 für 699 €"), a fee, registration or package before or right after it ("članarina
-    300 €", "Romance tour package £2,500", "30 € de gestión"). Never for a wage: a `job`
-    word in the sentence before the amount or in its clause after it voids it, and a
-    phone-shaped number between the thing and the amount parts them."""
+    300 €", "Romance tour package £2,500", "30 € de gestión"), in the amount's clause
+    or in the first words of its sentence ("Volvo XC60 2016, 14 500 €"). Never for a wage: a `job` word in the sentence before the amount or in its clause
+    after it voids it, and a phone-shaped number between the thing and the amount parts
+    them."""
     things, jobs = _priced_words(lang or "")
     head = text[max(0, start - 80) : start]
     cuts = list(_SENTENCE_CUT.finditer(head))
@@ -244,18 +247,22 @@ def _priced_unit(text: str, start: int, end: int, lang: str | None) -> str | Non
     cut = _CLAUSE_CUT.search(tail)
     if cut is not None:
         tail = tail[: cut.start()]
-    before = _TOKEN.findall(fold(head))
-    after = _TOKEN.findall(fold(tail))
-    for tokens in (before, after):
+    sentence = _PRICED_WORD.findall(fold(head))
+    after = _PRICED_WORD.findall(fold(tail))
+    for tokens in (sentence, after):
         if any(jobs.unit(t) for t in tokens):
             return None
         joined = " " + " ".join(tokens) + " "
         if any(p in joined for p in jobs.phrases):
             return None
+    # What is priced stands in the amount's own clause ("call my phone, 200 €" and "visa
+    # and flight paid, 5000 $" price neither) or opens the sentence, as in a classified
+    # ad's list ("Volvo XC60 2016, 14 500 €").
+    comma = head.rfind(",")
+    before = _PRICED_WORD.findall(fold(head[comma + 1 :])) if comma >= 0 else sentence
     best: tuple[int, str] | None = None
     for back in range(1, min(6, len(before)) + 1):
-        tok = before[-back]
-        if _PHONE_LIKE.search(tok):
+        if _PHONE_LIKE.search(before[-back]):
             break
         unit = _match_at(things, before, len(before) - back, False)
         if unit is not None:
@@ -267,7 +274,15 @@ def _priced_unit(text: str, start: int, end: int, lang: str | None) -> str | Non
         unit = _match_at(things, after, ahead, True)
         if unit is not None:  # "30 € de gestión", "8.900 € negociables"
             return unit
-    return best[1] if best is not None else None
+    if best is not None:
+        return best[1]
+    opens = bool(cuts) or start <= 80  # the sentence's first words are in `head`
+    if comma >= 0 and opens and not any(_PHONE_LIKE.search(t) for t in sentence):
+        for n in range(min(3, len(sentence))):
+            unit = _match_at(things, sentence, n, True)
+            if unit is not None:
+                return unit
+    return None
 
 
 # A title's words; a hyphenated compound is one word ("Auto-Mechaniker" is no "Auto").

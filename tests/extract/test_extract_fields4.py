@@ -6,11 +6,14 @@ Prices are compared as (amount, currency, unit), which is what a price filter re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from crawler.extract import normalise_location
 from crawler.extract.contacts import extract_handles
 from crawler.extract.language import detect_languages
+from crawler.extract.lexicon import LexiconError, read_language
 from crawler.extract.phones import extract_phones
 from crawler.extract.prices import extract_prices
 
@@ -88,6 +91,10 @@ def test_a_fee_registration_or_package_is_once(
             "PL",
             [(5000.0, "PLN", None)],
         ),
+        # The phone to call, the visa of a job, a compound: not what the amount prices.
+        ("Nová dívka v Praze, volej na telefon, 2000 Kč", "cs", "CZ", [(2000.0, "CZK", None)]),
+        ("Hostess in Dubai, visa and flight paid, 5000 $", "en", "GB", [(5000.0, "USD", None)]),
+        ("Wohnung mit Auto-Stellplatz 650 €", "de", "DE", [(650.0, "EUR", None)]),
         # A phone number between the phone word and the amount parts them.
         ("Telefon 0601234567, 100 €", "de", "DE", [(100.0, "EUR", None)]),
         # A rate word still wins.
@@ -321,3 +328,24 @@ def test_glued_hundreds_in_a_spelled_number(text: str, region: str, expected: li
 )
 def test_a_short_rate_adjective_before_a_word_and_the_amount(text: str, price: tuple) -> None:
     assert price in units(text, "hu", "HU")
+
+
+@pytest.mark.parametrize(
+    ("priced", "field", "reason"),
+    [
+        ("  rent: flat|room\n", "priced.rent", "must be one of sale, once"),
+        ('  sale: "@bike"\n', "priced.sale", "is not a word or stem"),
+        ("  once: [fee, course]\n", "priced.once", "must be words separated by '|'"),
+    ],
+)
+def test_a_bad_priced_section_names_file_field_and_reason(
+    tmp_path: Path, priced: str, field: str, reason: str
+) -> None:
+    path = tmp_path / "xx.yaml"
+    path.write_text(
+        f"priced:\n{priced}indicators:\n  movement:\n    - new in town\n", encoding="utf-8"
+    )
+    with pytest.raises(LexiconError) as err:
+        read_language(path, frozenset(["movement"]))
+    message = str(err.value)
+    assert str(path) in message and f"'{field}'" in message and reason in message
