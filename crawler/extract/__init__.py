@@ -224,6 +224,25 @@ _LOCATION_NOISE = re.compile(
 )
 
 
+# Words that say a listing has no place ("online only", "remote", "онлайн"): such a
+# location is none, whatever the other words are ("only", "100%", "work from home").
+_NO_PLACE = re.compile(
+    r"\b(?:online|on-line|remote|remotely|internet|web|webcam|virtual|worldwide|anywhere|"
+    r"en ligne|en línea|en linea|em linha|in linea|in rete|da remoto|a distancia|à distance|"
+    r"zdalnie|zdalna|távmunka|tavmunka|etänä|etana|etätyö|etatyo|distanță|distanta|"
+    r"na daljavo|na daljinu|na dálku|na dialku|nuotoliniu|nuotoliu|í fjarvinnu|fjarvinna|"
+    r"på distans|pa distans|op afstand|thuiswerk|homeoffice|home office|"
+    r"онлайн|онлайні|удаленно|удалённо|віддалено|διαδικτυακά|διαδικτυακα|ონლაინ|në distancë|"
+    r"ne distance)\b",
+    re.IGNORECASE,
+)
+_NO_PLACE_REST = re.compile(
+    r"[\W\d_]*(?:only|nur|seulement|solo|sólo|só|tylko|jen|iba|csak|"
+    r"vain|bara|endast|aðeins|tik|doar|vetëm|samo|только|лише|μόνο|"
+    r"მხოლოდ|100%)?[\W\d_]*"
+)
+
+
 def normalise_location(raw: str | None, country: str | None = None) -> str | None:
     """One spelling for a place: lower-case city name plus ", cc" when the country is known.
 
@@ -234,6 +253,8 @@ def normalise_location(raw: str | None, country: str | None = None) -> str | Non
     if not raw:
         return None
     s = unicodedata.normalize("NFC", raw).strip()
+    if _NO_PLACE.search(s) and _NO_PLACE_REST.fullmatch(_NO_PLACE.sub(" ", s)):
+        return None  # "online", "Online only", "Remote (100%)"
     s = re.sub(r"\([^)]*\)", " ", s)  # "(Noord)" and similar qualifiers
     first = re.split(r"[,/|;•·]", s)[0]
     first = re.sub(r"\b\d{4}\s?[A-Za-z]{2}\b|\b\d{3,6}\b", " ", first)  # postcodes

@@ -303,6 +303,11 @@ def _label_starts(lower: str, service: _Service, present: frozenset[str]) -> lis
     return sorted(starts)
 
 
+# Services whose names may end in "_" (Telegram, Snapchat and Kik names may not): the
+# underscore is kept unless one opens the name too ("_name_" is emphasis).
+_UNDERSCORE_LAST = frozenset(["instagram", "tiktok", "twitter"])
+
+
 def extract_handles(
     text: str, region: str | None = None, *, words: TextWords | None = None
 ) -> list[Handle]:
@@ -322,6 +327,13 @@ def extract_handles(
 
     def add(m: re.Match[str], service: _Service) -> None:
         name = m.group(1).rstrip(".-_")
+        raw = m.group(1).rstrip(".-")
+        if (
+            raw.endswith("_")
+            and service.name in _UNDERSCORE_LAST
+            and text[m.start(1) - 1 : m.start(1)] != "_"
+        ):
+            name = raw  # "@lina.studio_": Instagram, TikTok and X names may end in "_"
         if name.lower() in _NOT_NAMES and "@" not in m.group(0):
             return
         if "." in name and text.startswith("/", m.end(1)):

@@ -321,7 +321,8 @@ def _vocabulary(data) -> set[str]:
         # Not the Latin spellings that need a Latin-letters context (Greeklish): detection
         # knows such a language in its own script only (see indicators.LATIN_ONLY).
         texts += [fold(e.phrase) for e in entries if LATIN_GATE not in e.needs]
-    texts += list(data.units) + list(data.currencies) + list(data.digits)
+    # Not the `priced` words ("~telefon", "~samsung"): what an amount prices, no rate words.
+    texts += [w for w in data.units if w[:1] != "~"] + list(data.currencies) + list(data.digits)
     contexts = [words for name, words in data.contexts.items() if name != LATIN_GATE]
     for words in (*data.guards.values(), *contexts):
         texts += words
@@ -440,7 +441,27 @@ def language_scores(text: str, words: TextWords | None = None) -> dict[str, floa
         if script == "latin" and lang in ("uk", "ru"):
             continue
         scores[lang] = scores.get(lang, 0.0) + min(value, 3.0)
+    if script == "latin":
+        for lang, gate in _latin_gates():
+            gated = len(unique & gate)
+            if gated >= 2:
+                # Greeklish: two or more of the words that show Greek written in Latin
+                # letters ("stin", "kopeles", "lefta"), each a word of that language.
+                scores[lang] = scores.get(lang, 0.0) + gated
     return scores
+
+
+@cache
+def _latin_gates() -> tuple[tuple[str, frozenset[str]], ...]:
+    """(language, its `latin_letters` context words) of the languages of another script
+    that ads also write in Latin letters (Greek: see lexicon._with_latin)."""
+    from crawler.extract.lexicon import LATIN_GATE, all_languages
+
+    return tuple(
+        (data.lang, frozenset(w for w in data.contexts[LATIN_GATE] if " " not in w))
+        for data in all_languages()
+        if LATIN_GATE in data.contexts and "latin" not in data.scripts
+    )
 
 
 _DOMAIN_WORDS = frozenset(("com", "net", "org"))
@@ -507,12 +528,46 @@ def detect_languages(
     top = ranked[0][1]
     if top < 0.5 or (len(ranked) > 1 and ranked[1][1] == top and top < 2.0):
         return [hint] if hint and _hint_fits(text, hint) else []
-    if hint and top < _WEAK and ranked[0][0] != hint and _hint_fits(text, hint):
+    if (
+        hint
+        and top < _WEAK
+        and ranked[0][0] != hint
+        and _hint_fits(text, hint)
+        and not _own_label(text, ranked[0][0], words)
+    ):
         # One word of another language (a name, "sara", is Italian "will be") does not
         # outweigh the country: a text this short is in the country's language.
         return [hint]
+    if (
+        ranked[0][0] == "en"
+        and hint
+        and hint != "en"
+        and scores.get(hint, 0.0) / HINT_FACTOR >= max(1.0, 0.5 * top)
+    ):
+        # English words in an ad of another country ("easy money", "flights included",
+        # "DM") are the ad's loanwords: with half as many words of the country's
+        # language (its function words, not a place name), it is in that language.
+        ranked.sort(key=lambda kv: kv[0] != hint)
+        top = ranked[0][1]
     floor = max(0.5, 0.5 * top)
     return [lang for lang, s in ranked if s >= floor][:3]
+
+
+_LABEL = re.compile(r"\s*([^\W\d_]{3,})\s*:\s*[^\W\d_]")
+
+
+def _own_label(text: str, lang: str, words: TextWords | None) -> bool:
+    """Whether `text` opens with a field label that only `lang` has among its detect words
+    ("Miasto: Warszawa"): the label is written in the text's language, the value after it
+    is a name. A label several languages share ("Ort", "Location") tells nothing, and the
+    country's language decides such a text, too short to tell (the contract's rule)."""
+    m = _LABEL.match(text)
+    if m is None:
+        return False
+    entries = _word_langs().get("latin", {}).get(fold(m.group(1).lower()))
+    return (
+        entries is not None and len(entries) == 1 and entries[0][0] == lang and entries[0][1] >= 1.0
+    )
 
 
 def _hint_fits(text: str, hint: str) -> bool:

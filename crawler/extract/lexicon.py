@@ -217,7 +217,7 @@ def _with_cyrillic(data: dict[str, Any]) -> None:
     for key in ("detect", "negations"):
         if isinstance(data.get(key), str):
             data[key] = data[key] + " " + sr_cyrillic(data[key])
-    for section in ("units", "currencies", "guards", "contexts"):
+    for section in ("units", "priced", "currencies", "guards", "contexts"):
         for name, words in (data.get(section) or {}).items():
             if isinstance(words, str):
                 data[section][name] = words + "|" + sr_cyrillic(words)
@@ -405,6 +405,32 @@ def _latin_only(rule: str, spell: Any) -> str:
     return " & ".join(parts)
 
 
+# What an amount prices when no rate word names its unit: things sold ("telefon", "Samsung")
+# and fees, registrations, packages ("registracija", "tour package"). Kept with the rate
+# words, each written "~word" (prices.py reads them apart; they are no rate words).
+PRICED_UNITS = ("sale", "once")
+
+
+def _priced(section: Any, path: Path) -> dict[str, str]:
+    """The `priced` section: unit -> words ("a|b*|c d"), as {"~word": unit}."""
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise LexiconError(f"{path}: field 'priced': must map sale/once to words")
+    out: dict[str, str] = {}
+    for unit, words in section.items():
+        name = f"priced.{unit}"
+        if unit not in PRICED_UNITS:
+            raise LexiconError(f"{path}: field '{name}': must be one of {', '.join(PRICED_UNITS)}")
+        if not isinstance(words, str) or not words.strip():
+            raise LexiconError(f"{path}: field '{name}': must be words separated by '|'")
+        for w in _split(words, path, name):
+            if w[:1] in "@~" or len(w.strip("*")) < 2:
+                raise LexiconError(f"{path}: field '{name}': {w!r} is not a word or stem")
+            out["~" + w] = unit
+    return out
+
+
 def _yaml_error() -> type[Exception]:
     import yaml
 
@@ -443,6 +469,7 @@ def read_language(path: Path, indicator_ids: frozenset[str]) -> LanguageData:
             raise LexiconError(f"{path}: field 'units.{unit}': unknown unit")
         for w in _split(words, path, f"units.{unit}"):
             units[w] = unit
+    units.update(_priced(data.get("priced"), path))
     currencies: dict[str, str] = {}
     for code, words in (data.get("currencies") or {}).items():
         if not isinstance(code, str) or not code.isupper():

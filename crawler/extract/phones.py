@@ -60,12 +60,44 @@ def _spelled_run() -> re.Pattern[str]:
     values, plus, repeat = _spelling()
     words = sorted({*values, *plus, *repeat} - {"+"}, key=len, reverse=True)
     alt = "|".join(re.escape(w) for w in words)
-    token = rf"(?:{alt}|\d{{1,4}})"
+    small = "|".join(re.escape(w) for w in words if w in values and 1 <= values[w] <= 99)
+    glued = "|".join(re.escape(w) for w in _glued_hundreds()[0])
+    token = (
+        rf"(?:(?:{glued})(?:{small})(?![^\W\d_])|{alt}|\d{{1,4}})"
+        if glued
+        else rf"(?:{alt}|\d{{1,4}})"
+    )
     run = re.compile(
         rf"(?<![^\W\d_])(?:(?:\+)\s*)?{token}(?:[\s,.\-/]{{1,3}}(?:et |and |y |e |und )?{token}){{3,}}"
         rf"(?![^\W\d_])"
     )
     return run
+
+
+@functools.cache
+def _glued_hundreds() -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """(the one-word hundreds, (word, value) longest first) that languages glue to the
+    number after them: "százhuszonhárom" (123), "hundratjugotre", "hundertdreiundzwanzig"."""
+    from crawler.extract.lexicon import all_languages
+
+    pairs = {w: v for data in all_languages() for w, v in data.hundreds.items() if " " not in w}
+    ordered = tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+    return tuple(w for w, _ in ordered), ordered
+
+
+def _glued_value(token: str) -> int | None:
+    """The value of a hundreds word glued to a number word of 1-99 ("százhuszonhárom"),
+    or None."""
+    starts, pairs = _glued_hundreds()
+    if not starts or not token.startswith(starts):
+        return None
+    values = _spelling()[0]
+    for word, value in pairs:
+        if token.startswith(word):
+            rest = values.get(token[len(word) :])
+            if rest is not None and 1 <= rest <= 99:
+                return value + rest
+    return None
 
 
 def _number_parts() -> frozenset[str]:
@@ -127,6 +159,9 @@ def _spelled_to_digits(m: re.Match[str]) -> str:
             flush()
             out.append(tok * times if len(tok) == 1 else tok)
             times = 1
+        elif tok not in values and (glued := _glued_value(tok)) is not None:
+            flush()
+            acc = glued  # "százhuszonhárom": 123, a group of its own
         elif tok in values:
             v = values[tok]
             if tok in times_hundred and acc is not None and 1 <= acc <= 9:
@@ -184,12 +219,25 @@ _DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
 
 # Words right before a number that make it an id, a reference or an amount, not a phone
 # ("ID: 123456", "ref#123456", "Verwendungszweck Rechnung 2026-0412" after an IBAN): every
-# lexicon's id words, folded, compared with the last word before the number.
+# lexicon's id words, folded, compared with the last word before the number. Entries
+# written "stem*" (order, invoice, customer: "objednávk*") and "+word" (the word for
+# "number": "číslo", "nr", "ნომერი") make an id only together: "číslo objednávky",
+# "შეკვეთის ნომერი", "numer zamówienia", or one compound word ("Tilausnumero",
+# "Kundennr."). A stem alone is no id: "Objednávky: 601 123 456" is where to order.
 @functools.cache
-def _id_words() -> frozenset[str]:
+def _id_words() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    """(id words, id stems, number words) of every lexicon, folded."""
     from crawler.extract.lexicon import all_languages
 
-    return frozenset().union(*(data.id_words for data in all_languages()))
+    entries = frozenset().union(*(data.id_words for data in all_languages()))
+    words = frozenset(w for w in entries if w[:1] != "+" and not w.endswith("*"))
+    stems = tuple(sorted(w[:-1] for w in entries if w.endswith("*") and w[:1] != "+"))
+    numbers = frozenset(w[1:] for w in entries if w[:1] == "+")
+    return words, stems, numbers
+
+
+def _id_word(part: str) -> str:
+    return fold(part.strip("([{:#.,;")).rsplit("(", 1)[-1]
 
 
 def _id_context(before: str) -> bool:
@@ -200,10 +248,28 @@ def _id_context(before: str) -> bool:
     last = parts[-1]
     if last.endswith("#"):
         return True
-    word = fold(last.strip("([{:#.,;")).rsplit("(", 1)[-1]
+    word = _id_word(last)
     if word == "of":
         return len(parts) > 1 and fold(parts[-2]).endswith("number")
-    return word in _id_words()
+    words, stems, numbers = _id_words()
+    if word in words:
+        return True
+    if not stems:
+        return False
+    if word.startswith(stems):
+        # "Tilausnumero", "Kundennr.": an id stem compounded with the word for number
+        if any(word.endswith(n) for n in numbers if len(n) > 1):
+            return True
+        # "číslo objednávky", "numer zamówienia", "numéro de commande"
+        for back in (2, 3):
+            if len(parts) >= back and _id_word(parts[-back]) in numbers:
+                return back == 2 or len(_id_word(parts[-2])) <= 3
+        return False
+    if word in numbers and len(parts) > 1:
+        # "შეკვეთის ნომერი", "Order number", "Kunden-Nr."
+        prev = _id_word(parts[-2])
+        return prev in words or prev.startswith(stems)
+    return False
 
 
 _CURRENCY_AFTER = re.compile(r"\s?(?:€|\$|£|eur|usd|gbp|lei|zł|грн|руб|₽|btc|xmr)", re.IGNORECASE)
@@ -229,6 +295,9 @@ def _may_hold_spelled_number(words: TextWords) -> bool:
             run += 1
         elif tok in ("et", "and", "y", "e", "und"):
             continue
+        elif _glued_value(tok) is not None:
+            run += 1
+            spelled += 1
         else:
             run = spelled = 0
             continue
@@ -603,7 +672,7 @@ def extract_phones(
         if _DATE.match(stripped):
             continue
         start = m.start()
-        if _id_context(decoded[max(0, start - 16) : start]):
+        if _id_context(decoded[max(0, start - 40) : start]):
             continue
         if _CURRENCY_AFTER.match(decoded, m.end()):
             # "06 12345678 150 EUR": the last group is a price, the rest may be a number.

@@ -113,7 +113,7 @@ def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[s
             if word not in data.units:
                 everyday.setdefault(word, set()).add(data.lang)
     for data in langs:
-        table = {w: u for w, u in data.units.items() if w[:1] not in "*@"}
+        table = {w: u for w, u in data.units.items() if w[:1] not in "*@~"}
         cur = dict(data.currencies)
         if data.lang in TRANSLIT:
             for word, unit in list(table.items()):
@@ -127,7 +127,7 @@ def _language_words() -> tuple[dict[str, str], dict[str, dict[str, str]], dict[s
             currencies.setdefault(word, code)
         units[data.lang] = table
         for word, unit in data.units.items():
-            if word[:1] not in "*@" and not everyday.get(word, set()) - {data.lang}:
+            if word[:1] not in "*@~" and not everyday.get(word, set()) - {data.lang}:
                 merged.setdefault(word, unit)
     for word, unit in units.get("en", {}).items():
         merged[word] = unit
@@ -155,7 +155,7 @@ class _Words:
     "word*" beginnings, "*word" endings, and phrases of several words (looked for in the
     joined words)."""
 
-    __slots__ = ("exact", "phrases", "prefixes", "starts", "suffixes", "ends")
+    __slots__ = ("exact", "phrases", "phrase_units", "prefixes", "starts", "suffixes", "ends")
 
     def __init__(self, words: list[tuple[str, str]]) -> None:
         self.exact = {w: u for w, u in words if "*" not in w and " " not in w}
@@ -164,6 +164,7 @@ class _Words:
         self.starts = tuple(p for p, _ in self.prefixes)
         self.ends = tuple(e for e, _ in self.suffixes)
         self.phrases = tuple(f" {w} " for w, _ in words if " " in w and "*" not in w)
+        self.phrase_units = {w: u for w, u in words if " " in w and "*" not in w}
 
     def unit(self, word: str) -> str | None:
         found = self.exact.get(word)
@@ -190,6 +191,98 @@ def _subject_words(lang: str) -> tuple[_Words, _Words]:
             subjects += [(w[1:], u) for w, u in data.units.items() if w[:1] == "@"]
             jobs += [(w, "job") for w in data.contexts.get("job", ())]
     return _Words(subjects), _Words(jobs)
+
+
+@lru_cache(maxsize=64)
+def _priced_words(lang: str) -> tuple[_Words, _Words]:
+    """(what an amount prices, from the `priced` words ("~telefon") and the title words
+    ("@fahrrad") of the languages of `lang` and English; their `job` context words)."""
+    from crawler.extract.lexicon import all_languages
+
+    codes = {*lang.split("+"), "en"}
+    things: list[tuple[str, str]] = []
+    jobs: list[tuple[str, str]] = []
+    for data in all_languages():
+        if data.lang in codes:
+            things += [(w[1:], u) for w, u in data.units.items() if w[:1] in "@~"]
+            jobs += [(w, "job") for w in data.contexts.get("job", ())]
+    return _Words(things), _Words(jobs)
+
+
+_SENTENCE_CUT = re.compile(r"[\n;!?()\[\]]|\.\s")
+_PHONE_LIKE = re.compile(r"\d{7,}")
+# A word of what is priced; a hyphenated compound is one word ("Auto-Stellplatz" is no car).
+_PRICED_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+def _match_at(words: _Words, tokens: list[str], i: int, forward: bool) -> str | None:
+    """The unit a word of `words` names at tokens[i]: the word itself, or a phrase of up
+    to three words that ends there (reading back) or starts there (reading on)."""
+    found = words.unit(tokens[i])
+    if found is not None or not words.phrases:
+        return found
+    for size in (2, 3):
+        part = tokens[i : i + size] if forward else tokens[max(0, i - size + 1) : i + 1]
+        if len(part) == size:
+            found = words.phrase_units.get(" ".join(part))
+            if found is not None:
+                return found
+    return None
+
+
+def _priced_unit(text: str, start: int, end: int, lang: str | None) -> str | None:
+    """`sale` or `once` from what the amount prices, when no rate word names a unit: a
+    thing sold named in the few words before it ("telefon Xiaomi za 4 990 Kč", "Galaxy
+    S24 für 699 €"), a fee, registration or package before or right after it ("članarina
+    300 €", "Romance tour package £2,500", "30 € de gestión"), in the amount's clause
+    or in the first words of its sentence ("Volvo XC60 2016, 14 500 €"). Never for a wage: a `job` word in the sentence before the amount or in its clause
+    after it voids it, and a phone-shaped number between the thing and the amount parts
+    them."""
+    things, jobs = _priced_words(lang or "")
+    head = text[max(0, start - 80) : start]
+    cuts = list(_SENTENCE_CUT.finditer(head))
+    if cuts:
+        head = head[cuts[-1].end() :]
+    tail = text[end : end + 40]
+    cut = _CLAUSE_CUT.search(tail)
+    if cut is not None:
+        tail = tail[: cut.start()]
+    sentence = _PRICED_WORD.findall(fold(head))
+    after = _PRICED_WORD.findall(fold(tail))
+    for tokens in (sentence, after):
+        if any(jobs.unit(t) for t in tokens):
+            return None
+        joined = " " + " ".join(tokens) + " "
+        if any(p in joined for p in jobs.phrases):
+            return None
+    # What is priced stands in the amount's own clause ("call my phone, 200 €" and "visa
+    # and flight paid, 5000 $" price neither) or opens the sentence, as in a classified
+    # ad's list ("Volvo XC60 2016, 14 500 €").
+    comma = head.rfind(",")
+    before = _PRICED_WORD.findall(fold(head[comma + 1 :])) if comma >= 0 else sentence
+    best: tuple[int, str] | None = None
+    for back in range(1, min(6, len(before)) + 1):
+        if _PHONE_LIKE.search(before[-back]):
+            break
+        unit = _match_at(things, before, len(before) - back, False)
+        if unit is not None:
+            best = (back, unit)
+            break
+    for ahead in range(min(3, len(after))):
+        if best is not None and ahead + 1 >= best[0]:
+            break
+        unit = _match_at(things, after, ahead, True)
+        if unit is not None:  # "30 € de gestión", "8.900 € negociables"
+            return unit
+    if best is not None:
+        return best[1]
+    opens = bool(cuts) or start <= 80  # the sentence's first words are in `head`
+    if comma >= 0 and opens and not any(_PHONE_LIKE.search(t) for t in sentence):
+        for n in range(min(3, len(sentence))):
+            unit = _match_at(things, sentence, n, True)
+            if unit is not None:
+                return unit
+    return None
 
 
 # A title's words; a hyphenated compound is one word ("Auto-Mechaniker" is no "Auto").
@@ -366,7 +459,7 @@ def _unit_after(text: str, end: int, lang: str | None) -> str | None:
         prep = True
         tokens = tokens[1:]
     if not tokens:
-        return None
+        return direct  # "150 € par an": the rate word is a word _PREPS also holds
     if tokens[0] in _SHORT and not (len(tokens) > 1 and _lookup(tokens[:2], lang, True)):
         return _SHORT[tokens[0]] if prep else None
     if _COUNT_FIRST.fullmatch(tokens[0]) and not _lookup(tokens, lang, True):
@@ -403,14 +496,30 @@ def _unit_after(text: str, end: int, lang: str | None) -> str | None:
     return unit
 
 
+def _listed_unit(
+    text: str, amounts: list[dict], i: int, floor: int, after: str, lang: str | None
+) -> str | None:
+    """In a rate list that writes each unit before its amount ("15 min £40 / 30 min £70 /
+    1 hr £120", "30 min 50€ - 1h 90€"), the unit before amount i, not the next item's
+    unit after it: when the unit read after amount i is the unit before the next amount
+    and amount i has a unit before it too. None otherwise."""
+    a = amounts[i]
+    b = next((b for b in amounts[i + 1 :] if b["currency"] is not None), None)
+    if b is None or b["start"] - a["end"] > 24:
+        return None
+    if _unit_before(text, b["start"], a["end"], lang) != after:
+        return None
+    return _unit_before(text, a["start"], floor, lang)
+
+
 def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | None:
     window = fold(text[max(floor, start - _WINDOW) : start]).rstrip(" \t:=-–—.")
     window = _CLAUSE_CUT.split(window)[-1]
     tokens = _TOKEN.findall(window)
     while tokens and tokens[-1] in _PREPS and tokens[-1] not in ("1",):
         tokens = tokens[:-1]
-    while tokens and tokens[0] in _PREPS:
-        tokens = tokens[1:]
+    while tokens and tokens[0] in _PREPS and tokens[0] not in ("1",):
+        tokens = tokens[1:]  # "/ 1 h 100 €": the count of the unit word stays
     if not tokens:
         return None
     if tokens[-1] in _SHORT:
@@ -434,6 +543,13 @@ def _unit_before(text: str, start: int, floor: int, lang: str | None) -> str | N
             word = tokens[-k]
             if len(word) >= 5 and not _ANY_DIGIT.search(word):
                 found = _lookup([word], lang, True)
+                if found is not None and found not in ("once", "sale"):
+                    return found
+            elif k == 2 and len(word) >= 3 and len(tokens[-1]) >= 5 and lang:
+                # A short rate adjective of the text's own language before one word
+                # ("évi bruttó 2,4 millió Ft", "roční hrubá"): its own table only.
+                own = _unit_words(lang)[0] if "+" not in lang else {}
+                found = own.get(word)
                 if found is not None and found not in ("once", "sale"):
                     return found
         # "Kotizacija za prijavu 20.000 din": a fee or sale word a few words before.
@@ -616,6 +732,8 @@ def prices_in_clean(
         if len(between) > 14 or not _RANGE.match(between):
             continue
         if a["currency"] is None and b["currency"] is not None and not b["before"]:
+            if a["value"] >= b["value"] and not (b["mult"] and not a["mult"]):
+                continue  # a range rises: "iPhone 15 a 12 €" is a model and a price
             a["currency"] = b["currency"]
             pairs[i] = i + 1
             if b["mult"] and not a["mult"] and a["value"] < 1000:
@@ -649,6 +767,7 @@ def prices_in_clean(
     out: list[Price] = []
     seen: set[tuple[float, str, str | None]] = set()
     units: dict[int, str | None] = {}
+    paired = set(pairs.values())
     floor = 0
     for i, a in enumerate(amounts):
         if a["currency"] is None:
@@ -663,12 +782,16 @@ def prices_in_clean(
             while last in pairs:
                 last = pairs[last]
             unit = _unit_after(text, amounts[last]["end"], unit_lang)
+            if unit is not None and last == i and i not in paired:
+                unit = _listed_unit(text, amounts, i, floor, unit, unit_lang) or unit
             if unit is None:
                 unit = _unit_before(text, a["start"], floor, unit_lang)
-            if unit is None and _sale_nearby(text, a["start"]):
-                unit = "sale"
+            if unit is None and i not in implicit and _sale_nearby(text, a["start"]):
+                unit = "sale"  # (thousands without a currency: "95 тыс. км" is no price)
             if unit is None and i not in implicit:
                 unit = _subject_unit(text, a["start"], unit_lang)
+            if unit is None and i not in implicit:
+                unit = _priced_unit(text, a["start"], amounts[last]["end"], unit_lang)
             j = i
             while j in pairs:
                 j = pairs[j]
