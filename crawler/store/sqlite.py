@@ -417,12 +417,6 @@ class SqliteStore(ListingStore):
         if key is not None and _POOL is not None and not conn.in_transaction:
             idle = _POOL.setdefault(key, [])
             if len(idle) < _POOL_MAX:
-                # An idle connection gives its page cache back: each kept connection's cache
-                # (up to PAGE_CACHE_KIB) otherwise filled with the pages of a growing file,
-                # and a worker's memory grew run after run (docs/scaling.md, "Memory over
-                # many runs"). The next run reads its pages from the OS's cache again.
-                with suppress(sqlite3.Error):
-                    conn.execute("PRAGMA shrink_memory")
                 idle.append(conn)
                 return
         # Refreshes planner statistics for the queries this connection ran. It may want the

@@ -3,7 +3,6 @@ each run sees what the others stored, and a store file replaced is opened afresh
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,33 +43,6 @@ async def test_runs_share_connections_and_see_each_others_writes(
     assert await second.count() == 2
     await second.close()
     await third.close()
-
-
-def _sqlite_heap() -> int:
-    """Bytes SQLite holds in this process (sqlite3_status64 SQLITE_STATUS_MEMORY_USED)."""
-    lib = ctypes.CDLL("libsqlite3.so.0")  # the library Python's sqlite3 module is linked to
-    used, peak = ctypes.c_int64(), ctypes.c_int64()
-    assert lib.sqlite3_status64(0, ctypes.byref(used), ctypes.byref(peak), 0) == 0
-    return used.value
-
-
-async def test_a_kept_connection_gives_its_page_cache_back_between_runs(
-    tmp_path: Path, kept: None
-) -> None:
-    """A worker keeps its connections for ever: their page caches must not grow with the file
-    run after run (each may hold up to PAGE_CACHE_KIB while a run uses it)."""
-    path = tmp_path / "crawler.db"
-    store = SqliteStore(path)
-    await store.open()
-    for start in range(0, 3000, 500):
-        await store.upsert([make_listing(i) for i in range(start, start + 500)], T0)
-    assert await store.count() == 3000
-    in_use = _sqlite_heap()
-    await store.close()  # back to the idle pool, still open
-    assert sqlite._POOL and sum(len(c) for c in sqlite._POOL.values()) == 1
-    idle = _sqlite_heap()
-    assert in_use > 4 * 2**20, in_use  # the run's pages were cached while it ran
-    assert idle < in_use / 4, (idle, in_use)
 
 
 async def test_a_replaced_store_file_is_opened_afresh(tmp_path: Path, kept: None) -> None:
