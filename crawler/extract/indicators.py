@@ -1641,7 +1641,25 @@ def _drop_lookalike_settings(
         and _may_hold(table, "leisure", words)
         and _context(table, "leisure", _hit_langs(hits, lang), words, folded, contexts)
     ):
-        hits[:] = [h for h in hits if h[2].id not in ("unrealistic_offer", "youth_emphasis")]
+        # youth_emphasis goes only when the class or club is in its sentence or the one
+        # before (a headline: "Dance school Rytm! New group ..."): a club named anywhere
+        # in a listing must not hide what it says about a person's youth.
+        langs = _hit_langs(hits, lang)
+        lists = [wl for g in langs if (wl := table.contexts.get((g, "leisure"))) is not None]
+        known: dict[int, tuple[int, int]] = {}
+        out = []
+        for item in hits:
+            start, _end, hit = item
+            if hit.id == "unrealistic_offer":
+                continue
+            if hit.id == "youth_emphasis" and start < len(text):
+                lo, hi = _sentence_around(folded, start, known)
+                if lo > 0:
+                    lo = _sentence_around(folded, lo - 1, known)[0]
+                if any(wl.regex().search(folded, lo, hi) for wl in lists):
+                    continue
+            out.append(item)
+        hits[:] = out
         return
     if (
         "recruitment_fee" in kinds

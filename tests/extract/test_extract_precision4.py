@@ -76,6 +76,21 @@ def test_a_class_or_a_club_is_no_unrealistic_offer_or_youth(text: str, lang: str
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
+        ("Very young girls, new every week. Parking at the football club next door.", "en"),
+        ("Ganz junge Mädchen, jede Woche neu. Parkplatz beim Fußballverein nebenan.", "de"),
+        ("Bardzo młode dziewczyny, nowe co tydzień. Parking przy klubie sportowym obok.", "pl"),
+    ],
+)
+def test_a_club_named_elsewhere_in_a_listing_does_not_hide_youth(text: str, lang: str) -> None:
+    """The site is hostile: a club or class named in a later sentence must not make its
+    listing's youth wording disappear (it did, for the whole text, until 2026-12-04; the
+    club's own sentence and the one before it, a headline, still count)."""
+    assert "youth_emphasis" in ids(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
         ("Praca w Niemczech od zaraz, 12 000 zł miesięcznie, bez doświadczenia!", "pl"),
         ("Warehouse work in the UK, £900 a week, no experience needed, start Monday.", "en"),
     ],
