@@ -676,9 +676,7 @@ class _Table:
         self.stem_anchors = {k: a for (k, is_stem), a in self.anchors.items() if is_stem}
         self.negation_sets: dict[tuple[str, str | None], frozenset[str]] = {}  # _negations
         self.post_negated: re.Pattern[str] | None = None  # _post_negated_pattern
-        # _venue_cues: (cue words, cue stem beginnings, always) of every `venue` list
-        self.venue_cues: tuple[frozenset[str], frozenset[str], bool] | None = None
-        # _may_hold: the same for any context, by name
+        # _context_cues: (cue words, cue stem beginnings, always) of every list of a context
         self.context_cues: dict[str, tuple[frozenset[str], frozenset[str], bool]] = {}
 
     def anchor_of(self, key: str, is_stem: bool) -> tuple[frozenset[str], frozenset[str]] | None:
@@ -1573,12 +1571,7 @@ def _drop_not_own_offer(
         if start < n:
             if kind in _VENUE_LOOKALIKES:
                 if venue is None:
-                    cue_words, cue_stems, always = _venue_cues(table)
-                    venue = (
-                        always
-                        or not cue_words.isdisjoint(words.unique)
-                        or not cue_stems.isdisjoint(words.prefixes)
-                    )
+                    venue = _may_hold(table, "venue", words)
                 if venue and _near_venue(
                     table, folded, start, {hit.lang or "en", lang or "en", "en"}, sentences
                 ):
@@ -1634,17 +1627,17 @@ def _drop_lookalike_settings(
       the agency that recruits, not one that runs a person's listing.
     """
     kinds = {h.id for _, _, h in hits}
+    langs = _hit_langs(hits, lang)
     if "constant_availability" in kinds and _may_hold(table, "desk", words):
         _desk_hours(table, folded, len(text), lang, hits)
     if (
         ("unrealistic_offer" in kinds or "youth_emphasis" in kinds)
         and _may_hold(table, "leisure", words)
-        and _context(table, "leisure", _hit_langs(hits, lang), words, folded, contexts)
+        and _context(table, "leisure", langs, words, folded, contexts)
     ):
         # youth_emphasis goes only when the class or club is in its sentence or the one
         # before (a headline: "Dance school Rytm! New group ..."): a club named anywhere
         # in a listing must not hide what it says about a person's youth.
-        langs = _hit_langs(hits, lang)
         lists = [wl for g in langs if (wl := table.contexts.get((g, "leisure"))) is not None]
         known: dict[int, tuple[int, int]] = {}
         out = []
@@ -1664,7 +1657,7 @@ def _drop_lookalike_settings(
     if (
         "recruitment_fee" in kinds
         and _may_hold(table, "matchmaking", words)
-        and _context(table, "matchmaking", _hit_langs(hits, lang), words, folded, contexts)
+        and _context(table, "matchmaking", langs, words, folded, contexts)
     ):
         hits[:] = [h for h in hits if h[2].id != "recruitment_fee"]
     if "unrealistic_offer" in kinds or (
@@ -1677,10 +1670,9 @@ def _drop_lookalike_settings(
         hits[:] = [h for h in hits if h[2].id != "third_party_control"]
 
 
-def _may_hold(table: _Table, name: str, words: TextWords) -> bool:
-    """Whether the text holds a cue word or stem beginning of context `name` in any
-    language of the table (a set test; most texts hold none, and then no list of that
-    context is searched)."""
+def _context_cues(table: _Table, name: str) -> tuple[frozenset[str], frozenset[str], bool]:
+    """(cue words, cue stem beginnings, always) of every list of context `name` in the
+    table, whatever their language."""
     cues = table.context_cues.get(name)
     if cues is None:
         contexts = table.contexts
@@ -1690,7 +1682,14 @@ def _may_hold(table: _Table, name: str, words: TextWords) -> bool:
             frozenset().union(*(wl.stems for wl in lists)),
             any(wl.always for wl in lists),
         )
-    cue_words, cue_stems, always = cues
+    return cues
+
+
+def _may_hold(table: _Table, name: str, words: TextWords) -> bool:
+    """Whether the text holds a cue word or stem beginning of context `name` in any
+    language of the table (a set test; most texts hold none, and then no list of that
+    context is searched)."""
+    cue_words, cue_stems, always = _context_cues(table, name)
     return (
         always or not cue_words.isdisjoint(words.unique) or not cue_stems.isdisjoint(words.prefixes)
     )
@@ -1747,17 +1746,17 @@ def _easy_money_lure(
     out = []
     lured: tuple[int, int, IndicatorHit] | None = None
     sentences: dict[int, tuple[int, int]] = {}
+    lists = [table.contexts.get((g, "easy_money")) for g in langs]
     for item in hits:
         start, end, hit = item
-        if hit.id == "unrealistic_offer" and start < text_len:
-            lists = [table.contexts.get((g, "easy_money")) for g in langs]
-            if any(
-                wl is not None and wl.regex().search(folded, start, end) for wl in lists
-            ) and not _up_to_amount(
-                table, folded, _sentence_around(folded, start, sentences), langs
-            ):
-                lured = lured or item
-                continue
+        if (
+            hit.id == "unrealistic_offer"
+            and start < text_len
+            and any(wl is not None and wl.regex().search(folded, start, end) for wl in lists)
+            and not _up_to_amount(table, folded, _sentence_around(folded, start, sentences), langs)
+        ):
+            lured = lured or item
+            continue
         out.append(item)
     if lured is None:
         # No unrealistic_offer hit of easy money: the lure's words may still be there
@@ -1823,20 +1822,6 @@ def _has_contact(text: str, words: TextWords) -> bool:
             return True
         last = e
     return "@" in text or "://" in text or "www." in text or ".me/" in text
-
-
-def _venue_cues(table: _Table) -> tuple[frozenset[str], frozenset[str], bool]:
-    """(cue words, cue stem beginnings, always) of every `venue` list of the table."""
-    cues = table.venue_cues
-    if cues is None:
-        contexts = table.contexts
-        lists = [contexts[key] for key in contexts if key[1] == "venue"]  # keys: see _WordLists
-        cues = table.venue_cues = (
-            frozenset().union(*(wl.words for wl in lists)),
-            frozenset().union(*(wl.stems for wl in lists)),
-            any(wl.always for wl in lists),
-        )
-    return cues
 
 
 def _debt_needs_a_debt(
@@ -1938,7 +1923,7 @@ def _near_venue(
         elif hi < len(folded):
             hi = _sentence_around(folded, hi, sentences)[1]
         tokens = _WORD.findall(folded, lo, hi)
-    cue_words, cue_stems, always = _venue_cues(table)
+    cue_words, cue_stems, always = _context_cues(table, "venue")
     if not always and not any(
         w in cue_words or w[:3] in cue_stems or w[:4] in cue_stems or w[:5] in cue_stems
         for w in tokens

@@ -177,36 +177,31 @@ class _Words:
         return None
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=128)
+def _marked_words(lang: str, marks: str) -> tuple[_Words, _Words]:
+    """(the unit entries of the languages of `lang` and English whose word starts with one
+    of `marks`, the mark taken off; their `job` context words), built on first use."""
+    from crawler.extract.lexicon import all_languages
+
+    codes = {*lang.split("+"), "en"}
+    marked: list[tuple[str, str]] = []
+    jobs: list[tuple[str, str]] = []
+    for data in all_languages():
+        if data.lang in codes:
+            marked += [(w[1:], u) for w, u in data.units.items() if w[:1] and w[:1] in marks]
+            jobs += [(w, "job") for w in data.contexts.get("job", ())]
+    return _Words(marked), _Words(jobs)
+
+
 def _subject_words(lang: str) -> tuple[_Words, _Words]:
-    """(the subject words of the languages of `lang` and English, from their "@word" unit
-    entries; their `job` context words), built on first use."""
-    from crawler.extract.lexicon import all_languages
-
-    codes = {*lang.split("+"), "en"}
-    subjects: list[tuple[str, str]] = []
-    jobs: list[tuple[str, str]] = []
-    for data in all_languages():
-        if data.lang in codes:
-            subjects += [(w[1:], u) for w, u in data.units.items() if w[:1] == "@"]
-            jobs += [(w, "job") for w in data.contexts.get("job", ())]
-    return _Words(subjects), _Words(jobs)
+    """(the subject words of `lang` and English: their "@word" unit entries; job words)."""
+    return _marked_words(lang, "@")
 
 
-@lru_cache(maxsize=64)
 def _priced_words(lang: str) -> tuple[_Words, _Words]:
-    """(what an amount prices, from the `priced` words ("~telefon") and the title words
-    ("@fahrrad") of the languages of `lang` and English; their `job` context words)."""
-    from crawler.extract.lexicon import all_languages
-
-    codes = {*lang.split("+"), "en"}
-    things: list[tuple[str, str]] = []
-    jobs: list[tuple[str, str]] = []
-    for data in all_languages():
-        if data.lang in codes:
-            things += [(w[1:], u) for w, u in data.units.items() if w[:1] in "@~"]
-            jobs += [(w, "job") for w in data.contexts.get("job", ())]
-    return _Words(things), _Words(jobs)
+    """(what an amount prices: the `priced` words ("~telefon") and the title words
+    ("@fahrrad") of `lang` and English; job words)."""
+    return _marked_words(lang, "@~")
 
 
 _SENTENCE_CUT = re.compile(r"[\n;!?()\[\]]|\.\s")
